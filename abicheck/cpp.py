@@ -1,0 +1,727 @@
+"""The C preprocessor part of the reader: file scanning, directives and macro expansion.
+
+``scan_file`` turns one file into logical lines (comments removed, continuations
+spliced), with its directives parsed and its conditionals matched, once per run.
+``Preprocessor`` walks a header through its includes and conditionals and
+leaves the macro table as it stands at the end. ``expand`` is the macro
+expander (C11 6.10.3, with hide sets), used for ``#if`` and for values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import AbicheckError
+
+MAX_INCLUDE_DEPTH = 200
+MAX_EXPANSION_TOKENS = 1_000_000
+
+
+# --------------------------------------------------------------------------
+# Tokens
+# --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Tok:
+    """A preprocessing token; ``kind`` is id, num, chr, str, punct or other."""
+
+    kind: str
+    text: str
+    space: bool = False
+    hide: frozenset[str] = frozenset()
+    # Set on an identifier left unexpanded because its macro was in its hide set.
+    blocked: bool = False
+
+    def copy(self, hide: frozenset[str] | None = None, space: bool | None = None) -> Tok:
+        return Tok(
+            self.kind,
+            self.text,
+            self.space if space is None else space,
+            self.hide if hide is None else hide,
+            self.blocked,
+        )
+
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>[ \t\f\v\r\n]+)
+   |(?P<chr>(?:L|u8|u|U)?'(?:\\.|[^'\\\n])*')
+   |(?P<str>(?:L|u8|u|U)?"(?:\\.|[^"\\\n])*")
+   |(?P<id>[A-Za-z_$][A-Za-z0-9_$]*)
+   |(?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)
+   |(?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
+      |[\[\](){}.,;:?~!<>=+\-*/%&|^\#])
+   |(?P<other>.)
+    """,
+    re.X | re.S,
+)
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split one logical line into preprocessing tokens."""
+    toks: list[Tok] = []
+    space = False
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        assert kind is not None
+        if kind == "ws":
+            space = True
+            continue
+        toks.append(Tok(kind, m.group(), space))
+        space = False
+    return toks
+
+
+def spell(toks: Iterable[Tok]) -> str:
+    """Tokens back to text, one space where the source had white space."""
+    out: list[str] = []
+    for t in toks:
+        if t.space and out:
+            out.append(" ")
+        out.append(t.text)
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------
+# Scanning: one file -> logical lines and parsed directives
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MacroDef:
+    """One ``#define`` as written. ``params`` is None for object-like macros."""
+
+    name: str
+    params: tuple[str, ...] | None
+    variadic: bool
+    body: tuple[Tok, ...]
+    text: str
+    file: str
+    line: int
+    comment: str
+
+    @property
+    def expr(self) -> str:
+        """The replacement text as written; function-like macros lead with their parameters."""
+        if self.params is None:
+            return self.text
+        params = list(self.params)
+        if self.variadic and params and params[-1] == "__VA_ARGS__":
+            params[-1] = "..."
+        return f"({', '.join(params)}) {self.text}".rstrip()
+
+
+@dataclass(slots=True)
+class Entry:
+    """A logical line. ``directive`` is empty for text lines.
+
+    For conditional directives, ``nxt`` is the index of the next branch
+    (``#elif``/``#else``/``#endif``) and ``end`` the index of the ``#endif``.
+    """
+
+    line: int
+    text: str
+    directive: str = ""
+    rest: str = ""
+    comment: str = ""
+    toks: list[Tok] | None = None
+    macro: MacroDef | None = None
+    nxt: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class ScannedFile:
+    path: str
+    entries: list[Entry]
+    guard: str | None = None
+    has_text: bool = False
+    decl_hint: bool = False
+
+
+_SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n|\n")
+_STR_END = {'"': re.compile(r'(?:\\.|[^"\\\n])*"'), "'": re.compile(r"(?:\\.|[^'\\\n])*'")}
+_DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
+_DEFINE_RE = re.compile(r"([A-Za-z_$][\w$]*)(\()?(.*)", re.S)
+_PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
+_IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*\Z")
+_CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
+_DECL_HINT_RE = re.compile(r"\b(?:enum|typedef)\b")
+
+
+def read_source(path: str) -> str:
+    """A file's text: UTF-8, no NUL bytes; anything else is an AbicheckError at its line."""
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise AbicheckError("is a directory, not a header", path) from None
+    except FileNotFoundError:
+        raise AbicheckError("no such file", path) from None
+    except OSError as exc:
+        raise AbicheckError(f"cannot read: {exc.strerror}", path) from None
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise AbicheckError("NUL byte: binary file, not a C header", path, line)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise AbicheckError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}): binary file?", path, line
+        ) from None
+
+
+def logical_lines(text: str, path: str) -> list[tuple[int, str, str]]:
+    """Split C source into logical lines: (first physical line, text, comment text).
+
+    Comments become one space (a block comment may join physical lines, as in
+    C translation phase 3); backslash-newlines are spliced; the comment text
+    kept is that of the comments that begin on the logical line.
+    """
+    out: list[tuple[int, str, str]] = []
+    buf: list[str] = []
+    comments: list[str] = []
+    phys = 1
+    start = 1
+    pos = 0
+    search = _SCAN_RE.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            buf.append(text[pos:])
+            break
+        buf.append(text[pos : m.start()])
+        tok = m.group()
+        if tok == "\n":
+            out.append((start, "".join(buf), " ".join(comments)))
+            buf.clear()
+            comments.clear()
+            phys += 1
+            start = phys
+            pos = m.end()
+        elif tok == "/*":
+            end = text.find("*/", m.end())
+            if end < 0:
+                raise AbicheckError("unterminated comment", path, phys)
+            body = text[m.end() : end]
+            phys += body.count("\n")
+            comments.append(body)
+            buf.append(" ")
+            pos = end + 2
+        elif tok == "//":
+            end = m.end()
+            while True:
+                nl = text.find("\n", end)
+                if nl < 0:
+                    end = len(text)
+                    break
+                if text[nl - 1] == "\\" or text[nl - 2 : nl] == "\\\r":
+                    phys += 1
+                    end = nl + 1
+                    continue
+                end = nl
+                break
+            comments.append(text[m.end() : end].replace("\\\n", " "))
+            buf.append(" ")
+            pos = end
+        elif tok in ('"', "'"):
+            lit = _STR_END[tok].match(text, m.end())
+            if lit is None:
+                buf.append(tok)
+                pos = m.end()
+            else:
+                buf.append(text[m.start() : lit.end()])
+                pos = lit.end()
+        else:  # backslash-newline
+            phys += 1
+            pos = m.end()
+    if buf and any(buf):
+        out.append((start, "".join(buf), " ".join(comments)))
+    return out
+
+
+def _clean_comment(text: str) -> str:
+    lines = [ln.strip().lstrip("*").strip() for ln in text.strip().splitlines()]
+    return " ".join(ln for ln in lines if ln)
+
+
+def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
+    """``NAME(params) body`` or ``NAME body`` -> MacroDef."""
+    rest = rest.strip()
+    m = _DEFINE_RE.match(rest)
+    if m is None:
+        raise AbicheckError("macro name missing after #define", path, line)
+    name, paren, tail = m.group(1), m.group(2), m.group(3)
+    params: tuple[str, ...] | None = None
+    variadic = False
+    if paren:
+        pm = _PARAMS_RE.match(tail)
+        if pm is None:
+            raise AbicheckError(f"missing ')' in parameter list of macro {name}", path, line)
+        plist = [p.strip() for p in pm.group(1).split(",")] if pm.group(1).strip() else []
+        names: list[str] = []
+        for i, p in enumerate(plist):
+            if p == "..." and i == len(plist) - 1:
+                variadic = True
+                names.append("__VA_ARGS__")
+            elif p.endswith("...") and i == len(plist) - 1 and _IDENT_RE.match(p[:-3].strip()):
+                variadic = True
+                names.append(p[:-3].strip())
+            elif _IDENT_RE.match(p):
+                names.append(p)
+            else:
+                raise AbicheckError(f"bad parameter {p!r} in macro {name}", path, line)
+        params = tuple(names)
+        tail = pm.group(2)
+    elif tail and not tail[0].isspace():
+        # C99 requires white space after the name; gcc warns and goes on.
+        pass
+    text = tail.strip()
+    body = tokenize(text)
+    if body:
+        body[0] = body[0].copy(space=False)
+    return MacroDef(name, params, variadic, tuple(body), text, path, line, comment)
+
+
+def scan_file(path: str) -> ScannedFile:
+    """Read and scan one file: logical lines, parsed directives, matched conditionals."""
+    text = read_source(path)
+    entries: list[Entry] = []
+    # open conditionals: [index of the #if, index of its latest branch]
+    stack: list[list[int]] = []
+    decl_hint = False
+    has_text = False
+    for line, ltext, comment in logical_lines(text, path):
+        m = _DIRECTIVE_RE.match(ltext)
+        if m is None:
+            if ltext.strip():
+                has_text = True
+                if not decl_hint and _DECL_HINT_RE.search(ltext):
+                    decl_hint = True
+                entries.append(Entry(line, ltext))
+            continue
+        name = m.group(1) or ""
+        rest = m.group(2)
+        e = Entry(line, ltext, name or "#", rest, _clean_comment(comment))
+        idx = len(entries)
+        if name == "define":
+            e.macro = parse_define(rest, path, line, e.comment)
+        elif name in _CONDITIONALS:
+            if name in ("if", "ifdef", "ifndef"):
+                stack.append([idx, idx])
+            else:
+                if not stack:
+                    raise AbicheckError(f"#{name} without #if", path, line)
+                opener, last = stack[-1]
+                if name != "endif" and entries[last].directive == "else":
+                    raise AbicheckError(f"#{name} after #else", path, line)
+                entries[last].nxt = idx
+                stack[-1][1] = idx
+                if name == "endif":
+                    stack.pop()
+                    j = opener
+                    while j != idx:
+                        entries[j].end = idx
+                        j = entries[j].nxt
+                    e.end = idx
+            if name in ("if", "elif"):
+                e.toks = tokenize(rest)
+        entries.append(e)
+    if stack:
+        opener_entry = entries[stack[-1][0]]
+        raise AbicheckError(f"unterminated #{opener_entry.directive}", path, opener_entry.line)
+    return ScannedFile(path, entries, _find_guard(entries), has_text, decl_hint)
+
+
+def _find_guard(entries: list[Entry]) -> str | None:
+    """The include-guard macro if the whole file is ``#ifndef G ... #endif``."""
+    if not entries:
+        return None
+    first = entries[0]
+    if first.directive == "ifndef":
+        guard = first.rest.strip()
+    elif first.directive == "if" and first.toks:
+        t = [x.text for x in first.toks]
+        if t[:2] == ["!", "defined"]:
+            guard = "".join(t[2:]).strip("()")
+        else:
+            return None
+    else:
+        return None
+    if not _IDENT_RE.match(guard) or first.end != len(entries) - 1 or first.nxt != first.end:
+        return None
+    return guard
+
+
+# --------------------------------------------------------------------------
+# Macro expansion
+# --------------------------------------------------------------------------
+
+
+class ExpansionError(Exception):
+    """A macro invocation that cannot be expanded (unterminated arguments, ...)."""
+
+
+def _stringify(arg: list[Tok]) -> Tok:
+    parts: list[str] = []
+    for i, t in enumerate(arg):
+        if i and t.space:
+            parts.append(" ")
+        if t.kind in ("str", "chr"):
+            parts.append(t.text.replace("\\", "\\\\").replace('"', '\\"'))
+        else:
+            parts.append(t.text)
+    return Tok("str", '"' + "".join(parts) + '"')
+
+
+def _paste(left: Tok, right: Tok) -> list[Tok]:
+    toks = tokenize(left.text + right.text)
+    if not toks:
+        return []
+    toks[0] = toks[0].copy(space=left.space)
+    return toks
+
+
+class Expander:
+    """Expands token lists against a macro table (C11 6.10.3 with hide sets).
+
+    ``on_lookup`` is told every identifier looked up in the table, so a caller
+    can cache results keyed on the definitions they depended on.
+    """
+
+    def __init__(
+        self,
+        macros: Mapping[str, MacroDef],
+        on_lookup: Callable[[str], None] | None = None,
+    ) -> None:
+        self.macros = macros
+        self.on_lookup = on_lookup
+        self.budget = MAX_EXPANSION_TOKENS
+
+    def expand(self, toks: Iterable[Tok]) -> list[Tok]:
+        """Fully macro-expand a token list."""
+        stack = list(reversed(list(toks)))
+        out: list[Tok] = []
+        macros = self.macros
+        on_lookup = self.on_lookup
+        while stack:
+            t = stack.pop()
+            if t.kind != "id":
+                out.append(t)
+                continue
+            name = t.text
+            if on_lookup is not None:
+                on_lookup(name)
+            m = macros.get(name)
+            if m is None:
+                out.append(t)
+                continue
+            if name in t.hide:
+                t = t.copy()
+                t.blocked = True
+                out.append(t)
+                continue
+            if m.params is None:
+                hide = t.hide | {name}
+                repl = [x.copy(hide=x.hide | hide) for x in self._subst(m, [], hide)]
+                if repl:
+                    repl[0] = repl[0].copy(space=t.space)
+                self._push(stack, repl)
+                continue
+            # function-like: needs '(' next
+            if not stack or stack[-1].text != "(" or stack[-1].kind != "punct":
+                out.append(t)
+                continue
+            stack.pop()
+            args, rparen = self._collect_args(stack, m)
+            hide = (t.hide & rparen.hide) | {name}
+            repl = [x.copy(hide=x.hide | hide) for x in self._subst(m, args, hide)]
+            if repl:
+                repl[0] = repl[0].copy(space=t.space)
+            self._push(stack, repl)
+        return out
+
+    def _push(self, stack: list[Tok], repl: list[Tok]) -> None:
+        self.budget -= len(repl)
+        if self.budget < 0:
+            raise ExpansionError("macro expansion too large (exponential expansion?)")
+        stack.extend(reversed(repl))
+
+    def _collect_args(self, stack: list[Tok], m: MacroDef) -> tuple[list[list[Tok]], Tok]:
+        assert m.params is not None
+        args: list[list[Tok]] = [[]]
+        depth = 0
+        nparams = len(m.params)
+        while stack:
+            t = stack.pop()
+            if t.kind == "punct":
+                if t.text == "(":
+                    depth += 1
+                elif t.text == ")":
+                    if depth == 0:
+                        if nparams == 0 and args == [[]]:
+                            args = []
+                        if len(args) < nparams and m.variadic and len(args) == nparams - 1:
+                            args.append([])
+                        if len(args) != nparams:
+                            raise ExpansionError(
+                                f"macro {m.name} takes {nparams} arguments, given {len(args)}"
+                            )
+                        return args, t
+                    depth -= 1
+                elif t.text == "," and depth == 0 and not (m.variadic and len(args) == nparams):
+                    args.append([])
+                    continue
+            args[-1].append(t)
+        raise ExpansionError(f"unterminated argument list invoking macro {m.name}")
+
+    def _subst(self, m: MacroDef, args: list[list[Tok]], hide: frozenset[str]) -> list[Tok]:
+        params = m.params or ()
+        index = {p: i for i, p in enumerate(params)}
+        body = m.body
+        out: list[Tok] = []
+        expanded: dict[int, list[Tok]] = {}
+        i = 0
+        n = len(body)
+        while i < n:
+            t = body[i]
+            # '#' param: stringify
+            if t.text == "#" and t.kind == "punct" and m.params is not None and i + 1 < n:
+                nxt = body[i + 1]
+                if nxt.kind == "id" and nxt.text in index:
+                    s = _stringify(args[index[nxt.text]])
+                    s.space = t.space
+                    out.append(s)
+                    i += 2
+                    continue
+            # '##' paste
+            if t.text == "##" and t.kind == "punct" and i + 1 < n:
+                rhs = body[i + 1]
+                if rhs.kind == "id" and rhs.text in index:
+                    rtoks = [x.copy() for x in args[index[rhs.text]]]
+                    # GNU: , ## __VA_ARGS__ drops the comma when empty
+                    if not rtoks and out and out[-1].text == "," and rhs.text == params[-1]:
+                        if m.variadic:
+                            out.pop()
+                else:
+                    rtoks = [rhs.copy()]
+                if out and rtoks:
+                    left = out.pop()
+                    out.extend(_paste(left, rtoks[0]))
+                    out.extend(rtoks[1:])
+                else:
+                    out.extend(rtoks)
+                i += 2
+                continue
+            if t.kind == "id" and t.text in index:
+                k = index[t.text]
+                nxt_paste = i + 1 < n and body[i + 1].text == "##"
+                if nxt_paste:
+                    arg = [x.copy() for x in args[k]]
+                else:
+                    if k not in expanded:
+                        expanded[k] = self.expand([x.copy() for x in args[k]])
+                    arg = [x.copy() for x in expanded[k]]
+                if arg:
+                    arg[0].space = t.space
+                out.extend(arg)
+                i += 1
+                continue
+            out.append(t.copy())
+            i += 1
+        return out
+
+
+# --------------------------------------------------------------------------
+# The preprocessor walk
+# --------------------------------------------------------------------------
+
+
+class FileCache:
+    """Scanned files by path, so a file is read and scanned once per run."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, ScannedFile | AbicheckError] = {}
+        self._exists: dict[str, bool] = {}
+
+    def get(self, path: str) -> ScannedFile:
+        hit = self._files.get(path)
+        if hit is None:
+            try:
+                hit = scan_file(path)
+            except AbicheckError as exc:
+                hit = exc
+            self._files[path] = hit
+        if isinstance(hit, AbicheckError):
+            raise hit
+        return hit
+
+    def isfile(self, path: str) -> bool:
+        hit = self._exists.get(path)
+        if hit is None:
+            hit = self._exists[path] = os.path.isfile(path)
+        return hit
+
+
+IfEvaluator = Callable[[list[Tok], Mapping[str, MacroDef], str, int], bool]
+
+
+@dataclass
+class Walk:
+    """The state of one preprocessing run: the macro table and what was seen."""
+
+    macros: dict[str, MacroDef]
+    text_chunks: list[tuple[ScannedFile, int]] = field(default_factory=list)
+    once: set[str] = field(default_factory=set)
+    decl_hint: bool = False
+
+
+class Preprocessor:
+    """Runs headers through includes and conditionals, collecting their macros.
+
+    ``include_dirs`` are searched for ``<...>`` and, after the including
+    file's folder, for ``"..."``. ``eval_if`` decides ``#if``/``#elif``.
+    """
+
+    def __init__(
+        self,
+        files: FileCache,
+        include_dirs: Iterable[str],
+        eval_if: IfEvaluator,
+    ) -> None:
+        self.files = files
+        self.include_dirs = [os.path.normpath(d) for d in include_dirs]
+        self.eval_if = eval_if
+
+    def run(self, path: str, predefined: Mapping[str, MacroDef]) -> Walk:
+        walk = Walk(dict(predefined))
+        self._file(walk, path, [], -1)
+        return walk
+
+    def _file(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
+        sf = self.files.get(path)
+        entries = sf.entries
+        macros = walk.macros
+        if sf.has_text:
+            if sf.decl_hint:
+                walk.decl_hint = True
+        n = len(entries)
+        i = 0
+        while i < n:
+            e = entries[i]
+            d = e.directive
+            if not d:
+                walk.text_chunks.append((sf, i))
+                i += 1
+                continue
+            if d == "define":
+                assert e.macro is not None
+                macros[e.macro.name] = e.macro
+                i += 1
+            elif d in ("if", "ifdef", "ifndef"):
+                j = i
+                taken = self._cond(walk, sf, e)
+                while not taken:
+                    j = entries[j].nxt
+                    b = entries[j]
+                    if b.directive == "endif":
+                        break
+                    if b.directive == "else":
+                        taken = True
+                        break
+                    taken = self._cond(walk, sf, b)
+                i = j + 1
+            elif d in ("elif", "else", "elifdef", "elifndef"):
+                i = e.end + 1
+            elif d == "endif":
+                i += 1
+            elif d == "undef":
+                macros.pop(e.rest.strip(), None)
+                i += 1
+            elif d in ("include", "include_next"):
+                self._include(walk, sf, e, chain, dir_index, next_=d == "include_next")
+                i += 1
+            elif d == "error":
+                raise AbicheckError(f"#error {e.rest.strip()}", path, e.line)
+            elif d == "pragma":
+                if e.rest.split() == ["once"]:
+                    walk.once.add(path)
+                i += 1
+            else:  # warning, line, ident, null and unknown directives
+                i += 1
+
+    def _cond(self, walk: Walk, sf: ScannedFile, e: Entry) -> bool:
+        d = e.directive
+        if d in ("ifdef", "ifndef", "elifdef", "elifndef"):
+            name = e.rest.strip()
+            if not _IDENT_RE.match(name):
+                raise AbicheckError(f"#{d} needs a macro name", sf.path, e.line)
+            return (name in walk.macros) == (d in ("ifdef", "elifdef"))
+        assert e.toks is not None
+        if not e.toks:
+            raise AbicheckError(f"#{d} with no expression", sf.path, e.line)
+        return self.eval_if(e.toks, walk.macros, sf.path, e.line)
+
+    def _include(
+        self,
+        walk: Walk,
+        sf: ScannedFile,
+        e: Entry,
+        chain: list[tuple[str, int]],
+        dir_index: int,
+        next_: bool,
+    ) -> None:
+        spec = e.rest.strip()
+        if not spec or spec[0] not in "<\"":
+            toks = Expander(walk.macros).expand(tokenize(spec))
+            spec = spell(toks).strip()
+            if spec.startswith("<"):
+                spec = spec.replace(" ", "")
+        if len(spec) < 3 or not (
+            (spec[0] == "<" and spec.endswith(">")) or (spec[0] == '"' and spec.endswith('"'))
+        ):
+            raise AbicheckError(f'#include expects "FILE" or <FILE>, got {spec!r}', sf.path, e.line)
+        name = spec[1:-1]
+        here = chain + [(sf.path, e.line)]
+        found, idx = self._resolve(name, spec[0] == '"', sf.path, dir_index if next_ else None)
+        if found is None:
+            trail = " <- ".join(f"{p}:{ln}" for p, ln in reversed(here))
+            raise AbicheckError(
+                f"include file {spec} not found (included from {trail}; searched: "
+                f"{', '.join(self.include_dirs) or 'no -I folders'})",
+                sf.path,
+                e.line,
+            )
+        if found in walk.once:
+            return
+        target = self.files.get(found)
+        if target.guard is not None and target.guard in walk.macros:
+            return
+        if any(p == found for p, _ in here):
+            cycle = " -> ".join([p for p, _ in here[[p for p, _ in here].index(found) :]] + [found])
+            raise AbicheckError(f"include cycle: {cycle}", sf.path, e.line)
+        if len(here) >= MAX_INCLUDE_DEPTH:
+            raise AbicheckError(f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line)
+        self._file(walk, found, here, idx)
+
+    def _resolve(
+        self, name: str, quoted: bool, current: str, next_after: int | None
+    ) -> tuple[str | None, int]:
+        if os.path.isabs(name):
+            return (name, -1) if self.files.isfile(name) else (None, -1)
+        if quoted and next_after is None:
+            cand = os.path.normpath(os.path.join(os.path.dirname(current), name))
+            if self.files.isfile(cand):
+                return cand, -1
+        start = 0 if next_after is None else next_after + 1
+        for k in range(start, len(self.include_dirs)):
+            cand = os.path.join(self.include_dirs[k], name)
+            if self.files.isfile(cand):
+                return os.path.normpath(cand), k
+        return None, -1

@@ -1,0 +1,528 @@
+"""Integer constant expressions: pycparser ASTs folded with C semantics.
+
+``Folder`` visits an expression AST and returns a ``Value`` (an int and its C
+integer type). Integer literals take the type C gives them, operands go
+through the integer promotions and the usual arithmetic conversions, results
+wrap to their type's width, division truncates, and sizeof follows a data
+model. What is not an integer constant raises ``NotConstant`` with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pycparser import c_ast, c_parser
+
+
+class NotConstant(Exception):
+    """The expression has no integer value; the message is the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class CType:
+    """A C integer type: its width in bits, signedness and conversion rank."""
+
+    name: str
+    bits: int
+    signed: bool
+    rank: int
+
+    def wrap(self, v: int) -> int:
+        """Reduce ``v`` to this type's range, two's complement."""
+        mask = (1 << self.bits) - 1
+        v &= mask
+        if self.signed and v >> (self.bits - 1):
+            v -= 1 << self.bits
+        return v
+
+    def fits(self, v: int) -> bool:
+        if self.signed:
+            return -(1 << (self.bits - 1)) <= v < (1 << (self.bits - 1))
+        return 0 <= v < (1 << self.bits)
+
+    def unsigned(self) -> CType:
+        return CType("unsigned " + self.name.removeprefix("signed "), self.bits, False, self.rank)
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    value: int
+    type: CType
+
+
+@dataclass(frozen=True)
+class DataModel:
+    """Type sizes in bytes for one ABI (``lp64`` or ``ilp32``)."""
+
+    name: str
+    long_bytes: int
+    pointer_bytes: int
+    long_double_bytes: int
+
+    def int_type(self, name: str) -> CType:
+        return self.types()[name]
+
+    def types(self) -> dict[str, CType]:
+        lb = self.long_bytes * 8
+        return {
+            "_Bool": CType("_Bool", 8, False, 0),
+            "char": CType("char", 8, True, 1),
+            "signed char": CType("signed char", 8, True, 1),
+            "unsigned char": CType("unsigned char", 8, False, 1),
+            "short": CType("short", 16, True, 2),
+            "unsigned short": CType("unsigned short", 16, False, 2),
+            "int": CType("int", 32, True, 3),
+            "unsigned int": CType("unsigned int", 32, False, 3),
+            "long": CType("long", lb, True, 4),
+            "unsigned long": CType("unsigned long", lb, False, 4),
+            "long long": CType("long long", 64, True, 5),
+            "unsigned long long": CType("unsigned long long", 64, False, 5),
+            "__int128": CType("__int128", 128, True, 6),
+            "unsigned __int128": CType("unsigned __int128", 128, False, 6),
+        }
+
+
+DATA_MODELS = {
+    "lp64": DataModel("lp64", 8, 8, 16),
+    "ilp32": DataModel("ilp32", 4, 4, 12),
+}
+
+# Standard typedefs every C environment has, used when the headers read do
+# not declare them: name -> the basic type they stand for.
+STANDARD_TYPEDEFS = {
+    "size_t": "unsigned long",
+    "ssize_t": "long",
+    "ptrdiff_t": "long",
+    "intptr_t": "long",
+    "uintptr_t": "unsigned long",
+    "intmax_t": "long long",
+    "uintmax_t": "unsigned long long",
+    "wchar_t": "int",
+    "char16_t": "unsigned short",
+    "char32_t": "unsigned int",
+    "int8_t": "signed char",
+    "uint8_t": "unsigned char",
+    "int16_t": "short",
+    "uint16_t": "unsigned short",
+    "int32_t": "int",
+    "uint32_t": "unsigned int",
+    "int64_t": "long long",
+    "uint64_t": "unsigned long long",
+    "__s8": "signed char",
+    "__u8": "unsigned char",
+    "__s16": "short",
+    "__u16": "unsigned short",
+    "__s32": "int",
+    "__u32": "unsigned int",
+    "__s64": "long long",
+    "__u64": "unsigned long long",
+    "__le16": "unsigned short",
+    "__be16": "unsigned short",
+    "__le32": "unsigned int",
+    "__be32": "unsigned int",
+    "__le64": "unsigned long long",
+    "__be64": "unsigned long long",
+    "__kernel_long_t": "long",
+    "__kernel_ulong_t": "unsigned long",
+    "__kernel_size_t": "unsigned long",
+    "__kernel_ssize_t": "long",
+}
+
+_BASIC_SIZES = {"float": 4, "double": 8, "void": 1}
+
+_INT_SUFFIX_RE = re.compile(r"([0-9a-fA-FxXbB]+?)([uU]?(?:ll|LL|l|L)?[uU]?)$")
+_ESCAPES = {
+    "n": 10,
+    "t": 9,
+    "r": 13,
+    "a": 7,
+    "b": 8,
+    "f": 12,
+    "v": 11,
+    "e": 27,
+    "\\": 92,
+    "'": 39,
+    '"': 34,
+    "?": 63,
+}
+
+
+def _char_values(body: str, wide: bool = False) -> list[int]:
+    """The values of a character constant's chars, escapes decoded (bytes unless ``wide``)."""
+    out: list[int] = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out.extend([ord(c)] if wide else c.encode("utf-8"))
+            i += 1
+            continue
+        i += 1
+        if i >= len(body):
+            raise NotConstant("bad escape in character constant")
+        c = body[i]
+        if c in "01234567":
+            j = i
+            while j < len(body) and j < i + 3 and body[j] in "01234567":
+                j += 1
+            out.append(int(body[i:j], 8))
+            i = j
+        elif c == "x":
+            j = i + 1
+            while j < len(body) and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            if j == i + 1:
+                raise NotConstant("\\x used with no hex digits")
+            out.append(int(body[i + 1 : j], 16))
+            i = j
+        elif c in _ESCAPES:
+            out.append(_ESCAPES[c])
+            i += 1
+        else:
+            out.append(ord(c))
+            i += 1
+    return out
+
+
+class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
+    """Folds an expression AST to a ``Value``.
+
+    ``ident`` resolves an identifier that is left after macro expansion (an
+    enum constant) or raises NotConstant; ``typedef`` resolves a typedef name
+    to its type AST or None. In ``preprocessor`` mode (``#if``) every integer
+    is intmax_t or uintmax_t, as C11 6.10.1 says.
+    """
+
+    def __init__(
+        self,
+        model: DataModel,
+        ident: Callable[[str], Value],
+        typedef: Callable[[str], c_ast.Node | None],
+        preprocessor: bool = False,
+    ) -> None:
+        self.model = model
+        self.types = model.types()
+        self.ident = ident
+        self.typedef = typedef
+        self.pp = preprocessor
+        self.INT = self.types["int"]
+        self.size_t = self.types["unsigned long"]
+
+    # -- helpers -----------------------------------------------------------
+
+    def fold(self, node: c_ast.Node) -> Value:
+        v = self.visit(node)
+        assert isinstance(v, Value)
+        return v
+
+    def generic_visit(self, node: c_ast.Node) -> Any:
+        raise NotConstant(f"not an integer constant expression ({type(node).__name__})")
+
+    def _make(self, v: int, t: CType) -> Value:
+        if self.pp:
+            t = self.types["long long"] if t.signed else self.types["unsigned long long"]
+        return Value(t.wrap(v), t)
+
+    def promote(self, t: CType) -> CType:
+        if self.pp:
+            return self.types["long long"] if t.signed else self.types["unsigned long long"]
+        if t.rank < 3:
+            return self.INT
+        return t
+
+    def usual(self, a: CType, b: CType) -> CType:
+        a, b = self.promote(a), self.promote(b)
+        if a == b:
+            return a
+        if a.signed == b.signed:
+            return a if a.rank >= b.rank else b
+        u, s = (a, b) if not a.signed else (b, a)
+        if u.rank >= s.rank:
+            return u
+        if s.bits > u.bits:
+            return s
+        return s.unsigned()
+
+    # -- leaves ------------------------------------------------------------
+
+    def visit_Constant(self, node: c_ast.Constant) -> Value:
+        kind = node.type
+        text: str = node.value
+        if kind == "string":
+            raise NotConstant("string literal")
+        if kind in ("float", "double", "long double"):
+            raise NotConstant("floating-point constant")
+        if kind == "char" or text.endswith("'"):
+            return self._char(text)
+        return self._int_literal(text)
+
+    def _char(self, text: str) -> Value:
+        prefix, _, body = text.partition("'")
+        codes = _char_values(body[:-1], wide=prefix != "")
+        if not codes:
+            raise NotConstant("empty character constant")
+        if prefix == "":
+            if len(codes) == 1:
+                return self._make(self.types["char"].wrap(codes[0]), self.INT)
+            v = 0
+            for c in codes:
+                v = (v << 8) | (c & 0xFF)
+            return self._make(v, self.INT)
+        kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(prefix, "int")
+        return self._make(codes[-1], self.types[kind])
+
+    def _int_literal(self, text: str) -> Value:
+        t = text.replace("'", "")
+        m = _INT_SUFFIX_RE.match(t)
+        if m is None:
+            raise NotConstant(f"bad integer constant {text}")
+        digits, suffix = m.group(1), m.group(2).lower()
+        try:
+            if digits[:2] in ("0x", "0X"):
+                v, decimal = int(digits[2:], 16), False
+            elif digits[:2] in ("0b", "0B"):
+                v, decimal = int(digits[2:], 2), False
+            elif digits.startswith("0") and len(digits) > 1:
+                v, decimal = int(digits, 8), False
+            else:
+                v, decimal = int(digits, 10), True
+        except ValueError:
+            raise NotConstant(f"bad integer constant {text}") from None
+        unsigned = "u" in suffix
+        longs = suffix.count("l")
+        names = [["int", "long", "long long"], ["long", "long long"], ["long long"]][longs]
+        candidates: list[str] = []
+        for n in names:
+            if unsigned:
+                candidates.append("unsigned " + n)
+            elif decimal:
+                candidates.append(n)
+            else:
+                candidates += [n, "unsigned " + n]
+        for c in candidates:
+            ct = self.types[c]
+            if ct.fits(v):
+                return self._make(v, ct)
+        if self.types["unsigned long long"].fits(v):
+            # gcc: "integer constant is so large that it is unsigned"
+            return self._make(v, self.types["unsigned long long"])
+        raise NotConstant(f"integer constant {text} too large for any type")
+
+    def visit_ID(self, node: c_ast.ID) -> Value:
+        return self.ident(node.name)
+
+    # -- operators ---------------------------------------------------------
+
+    def visit_UnaryOp(self, node: c_ast.UnaryOp) -> Value:
+        op = node.op
+        if op == "sizeof":
+            return self._make(self._sizeof(node.expr), self.size_t)
+        if op == "_Alignof":
+            return self._make(min(self._sizeof(node.expr), 8), self.size_t)
+        if op in ("&", "*", "++", "--", "p++", "p--"):
+            raise NotConstant(f"operator {op.lstrip('p')} on an lvalue")
+        a = self.fold(node.expr)
+        if op == "!":
+            return self._make(int(a.value == 0), self.INT)
+        t = self.promote(a.type)
+        if op == "-":
+            return self._make(-a.value, t)
+        if op == "+":
+            return self._make(a.value, t)
+        if op == "~":
+            return self._make(~a.value, t)
+        raise NotConstant(f"operator {op}")
+
+    def visit_BinaryOp(self, node: c_ast.BinaryOp) -> Value:
+        op = node.op
+        if op == "&&":
+            a = self.fold(node.left)
+            if not a.value:
+                return self._make(0, self.INT)
+            return self._make(int(self.fold(node.right).value != 0), self.INT)
+        if op == "||":
+            a = self.fold(node.left)
+            if a.value:
+                return self._make(1, self.INT)
+            return self._make(int(self.fold(node.right).value != 0), self.INT)
+        a = self.fold(node.left)
+        b = self.fold(node.right)
+        if op in ("<<", ">>"):
+            t = self.promote(a.type)
+            n = b.value
+            if n < 0 or n >= t.bits:
+                raise NotConstant(f"shift count {n} out of range for {t.name} ({t.bits} bits)")
+            if op == "<<":
+                return self._make(a.value << n, t)
+            return self._make(t.wrap(a.value) >> n, t)
+        t = self.usual(a.type, b.type)
+        x, y = t.wrap(a.value), t.wrap(b.value)
+        if op in ("/", "%"):
+            if y == 0:
+                raise NotConstant("division by zero")
+            q = abs(x) // abs(y)
+            if (x < 0) != (y < 0):
+                q = -q
+            return self._make(q if op == "/" else x - y * q, t)
+        if op == "+":
+            return self._make(x + y, t)
+        if op == "-":
+            return self._make(x - y, t)
+        if op == "*":
+            return self._make(x * y, t)
+        if op == "&":
+            return self._make(x & y, t)
+        if op == "|":
+            return self._make(x | y, t)
+        if op == "^":
+            return self._make(x ^ y, t)
+        comparisons = {
+            "<": x < y,
+            ">": x > y,
+            "<=": x <= y,
+            ">=": x >= y,
+            "==": x == y,
+            "!=": x != y,
+        }
+        if op in comparisons:
+            return self._make(int(comparisons[op]), self.INT)
+        raise NotConstant(f"operator {op}")
+
+    def visit_TernaryOp(self, node: c_ast.TernaryOp) -> Value:
+        c = self.fold(node.cond)
+        chosen, other = (node.iftrue, node.iffalse) if c.value else (node.iffalse, node.iftrue)
+        v = self.fold(chosen)
+        try:
+            o = self.fold(other)
+        except NotConstant:
+            return v
+        t = self.usual(v.type, o.type)
+        return self._make(v.value, t)
+
+    def visit_ExprList(self, node: c_ast.ExprList) -> Value:
+        v: Value | None = None
+        for e in node.exprs:
+            v = self.fold(e)
+        if v is None:
+            raise NotConstant("empty expression")
+        return v
+
+    def visit_Cast(self, node: c_ast.Cast) -> Value:
+        t = self._type_of(node.to_type.type)
+        v = self.fold(node.expr)
+        if t.name == "_Bool":
+            return self._make(int(v.value != 0), t)
+        return self._make(v.value, t)
+
+    def visit_FuncCall(self, node: c_ast.FuncCall) -> Value:
+        name = node.name.name if isinstance(node.name, c_ast.ID) else "?"
+        raise NotConstant(f"function call {name}()")
+
+    # -- types -------------------------------------------------------------
+
+    def _type_of(self, decl: c_ast.Node) -> CType:
+        """The integer type a type AST names, or NotConstant."""
+        if isinstance(decl, c_ast.PtrDecl):
+            raise NotConstant("cast to a pointer type")
+        if isinstance(decl, c_ast.TypeDecl):
+            return self._type_of(decl.type)
+        if isinstance(decl, c_ast.IdentifierType):
+            return self._basic(decl.names)
+        if isinstance(decl, c_ast.Enum):
+            return self.INT
+        if isinstance(decl, (c_ast.Struct, c_ast.Union)):
+            raise NotConstant(f"cast to {type(decl).__name__.lower()} {decl.name or ''}".strip())
+        raise NotConstant(f"cast to a non-integer type ({type(decl).__name__})")
+
+    def _basic(self, names: list[str]) -> CType:
+        words = [n for n in names if n not in ("const", "volatile", "signed")]
+        signed = "signed" in names
+        if len(words) == 1 and words[0] not in _KEYWORD_TYPES:
+            td = self.typedef(words[0])
+            if td is None:
+                std = STANDARD_TYPEDEFS.get(words[0])
+                if std is None:
+                    raise NotConstant(f"unknown type {words[0]}")
+                return self._basic(std.split())
+            return self._type_of(td)
+        if "float" in words or "double" in words:
+            raise NotConstant("floating-point type")
+        if "void" in words:
+            raise NotConstant("void type")
+        unsigned = "unsigned" in words
+        base = [w for w in words if w not in ("unsigned", "int")]
+        if base == ["_Bool"]:
+            return self.types["_Bool"]
+        if base == ["char"]:
+            key = "unsigned char" if unsigned else ("signed char" if signed else "char")
+            return self.types[key]
+        key = {(): "int", ("short",): "short", ("long",): "long", ("long", "long"): "long long"}.get(
+            tuple(base), "__int128" if base == ["__int128"] else ""
+        )
+        if not key:
+            raise NotConstant(f"unknown type {' '.join(names)}")
+        return self.types["unsigned " + key if unsigned else key]
+
+    def _sizeof(self, node: c_ast.Node) -> int:
+        if isinstance(node, c_ast.Typename):
+            return self._size_of_type(node.type)
+        if isinstance(node, c_ast.Constant) and node.type == "string":
+            return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
+        return self.fold(node).type.bits // 8
+
+    def _size_of_type(self, decl: c_ast.Node) -> int:
+        if isinstance(decl, c_ast.PtrDecl):
+            return self.model.pointer_bytes
+        if isinstance(decl, c_ast.ArrayDecl):
+            if decl.dim is None:
+                raise NotConstant("sizeof of an array of unknown size")
+            return self.fold(decl.dim).value * self._size_of_type(decl.type)
+        if isinstance(decl, c_ast.TypeDecl):
+            return self._size_of_type(decl.type)
+        if isinstance(decl, c_ast.IdentifierType):
+            words = [n for n in decl.names if n not in ("const", "volatile")]
+            if len(words) == 1 and words[0] not in _KEYWORD_TYPES:
+                td = self.typedef(words[0])
+                if td is not None:
+                    return self._size_of_type(td)
+            if words == ["long", "double"]:
+                return self.model.long_double_bytes
+            if len(words) == 1 and words[0] in _BASIC_SIZES:
+                return _BASIC_SIZES[words[0]]
+            return self._basic(decl.names).bits // 8
+        if isinstance(decl, c_ast.Enum):
+            return 4
+        if isinstance(decl, (c_ast.Struct, c_ast.Union)):
+            kind = type(decl).__name__.lower()
+            raise NotConstant(f"needs sizeof of {kind} {decl.name or '(anonymous)'}")
+        raise NotConstant(f"sizeof of {type(decl).__name__}")
+
+
+_KEYWORD_TYPES = frozenset(
+    {"char", "short", "int", "long", "unsigned", "signed", "float", "double", "void", "_Bool"}
+)
+
+
+class ExprParser(c_parser.CParser):  # type: ignore[misc]
+    """pycparser, told which identifiers are typedef names before it parses.
+
+    pycparser needs typedef names to tell ``(T)x`` from ``(x)``; the headers
+    declare them in text the expression does not include.
+    """
+
+    def __init__(self, typedef_names: Callable[[], Mapping[str, object]]) -> None:
+        super().__init__()
+        self._typedef_names = typedef_names
+
+    def _is_type_in_scope(self, name: str) -> bool:
+        if super()._is_type_in_scope(name):
+            return True
+        return name in self._typedef_names() or name in STANDARD_TYPEDEFS
+
+    def parse_expression(self, text: str) -> c_ast.Node:
+        """Parse one C expression; raises pycparser's ParseError."""
+        ast = self.parse(f"int __abicheck_v = ({text}\n);", "<expr>")
+        return ast.ext[0].init

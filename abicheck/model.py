@@ -1,0 +1,95 @@
+"""The data model every stage shares: macros, tables of them, and the one user-facing error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["integer", "function", "other"]
+
+
+class AbicheckError(Exception):
+    """A user-facing error about some input, located at ``file:line`` where known.
+
+    ``str(err)`` is the one line the CLI prints: ``path:line: error: message``.
+    """
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    @property
+    def location(self) -> str:
+        if self.file is None:
+            return "abicheck"
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def __str__(self) -> str:
+        return f"{self.location}: error: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Macro:
+    """One ``#define`` as the reader resolved it.
+
+    ``value`` is set only for kind ``integer``; ``reason`` says why a kind
+    ``other`` macro has no value; ``expr`` is the replacement text as written
+    (for function-like macros, prefixed by the parameter list).
+    """
+
+    name: str
+    kind: Kind
+    value: int | None
+    expr: str
+    file: str
+    line: int
+    comment: str = ""
+    reason: str = ""
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "value": self.value,
+            "expr": self.expr,
+            "file": self.file,
+            "line": self.line,
+            "comment": self.comment,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Table:
+    """A named set of macros from one source, with where it came from.
+
+    ``label`` names the column in comparisons; ``kind`` says what sort of
+    source it is (header, arch, system, libc, python, kernel, file);
+    ``origin`` is provenance (paths, package versions, compiler, ...).
+    """
+
+    label: str
+    kind: str
+    macros: tuple[Macro, ...]
+    origin: Mapping[str, str] = field(default_factory=dict)
+
+    def values(self) -> dict[str, int]:
+        """Name -> value of the integer macros."""
+        return {m.name: m.value for m in self.macros if m.value is not None}
+
+    def get(self, name: str) -> Macro | None:
+        for m in self.macros:
+            if m.name == name:
+                return m
+        return None
+
+
+def sorted_macros(macros: Iterable[Macro]) -> tuple[Macro, ...]:
+    return tuple(sorted(macros, key=lambda m: m.name))

@@ -1,0 +1,576 @@
+"""The reader: C header -> table of its macros with evaluated values.
+
+``Reader`` holds what one run shares (scanned files, the expression parser,
+caches); ``Reader.read(header)`` preprocesses one header and returns every
+macro visible at its end, as ``gcc -dM -E`` would list them, each evaluated:
+kind ``integer`` with a value, ``function`` for function-like macros, or
+``other`` with the reason it has no value.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pycparser import c_ast
+from pycparser.c_parser import ParseError
+
+from .cpp import (
+    ExpansionError,
+    Expander,
+    FileCache,
+    MacroDef,
+    Preprocessor,
+    ScannedFile,
+    Tok,
+    Walk,
+    spell,
+    tokenize,
+)
+from .evaluate import (
+    DATA_MODELS,
+    STANDARD_TYPEDEFS,
+    DataModel,
+    ExprParser,
+    Folder,
+    NotConstant,
+    Value,
+)
+from .model import AbicheckError, Macro
+
+BUILTIN_FILE = "<built-in>"
+COMMAND_LINE_FILE = "<command-line>"
+
+_C_KEYWORDS = frozenset(
+    """sizeof _Alignof __alignof__ unsigned signed int long short char _Bool float double
+    void struct union enum const volatile __int128 typedef static extern register""".split()
+)
+_TYPE_WORDS = frozenset(
+    """unsigned signed int long short char _Bool float double void struct union enum const
+    volatile __int128 __signed__ __const restrict __restrict""".split()
+)
+_NUM_RE = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)[uUlL]{0,3}\Z")
+_GNU_SPELLINGS = {
+    "__signed__": "signed",
+    "__signed": "signed",
+    "__const": "const",
+    "__const__": "const",
+    "__volatile__": "volatile",
+    "__volatile": "volatile",
+    "__inline__": "inline",
+    "__inline": "inline",
+    "__restrict": "",
+    "__restrict__": "",
+    "__extension__": "",
+}
+_ENUM_RE = re.compile(r"\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
+_TYPEDEF_SCAN_RE = re.compile(r"\btypedef\b|[{};]")
+
+
+def predefined_macros(data_model: str) -> dict[str, str]:
+    """The compiler-predefined macros the reader starts from, for a data model.
+
+    Linux uapi headers test these to pick their branches; without an
+    architecture given they describe a generic Linux target.
+    """
+    dm = DATA_MODELS[data_model]
+    defs = {
+        "__linux__": "1",
+        "__linux": "1",
+        "__unix__": "1",
+        "__STDC__": "1",
+        "__STDC_VERSION__": "201710L",
+        "__GNUC__": "12",
+        "__GNUC_MINOR__": "2",
+        "__CHAR_BIT__": "8",
+        "__SIZEOF_SHORT__": "2",
+        "__SIZEOF_INT__": "4",
+        "__SIZEOF_LONG__": str(dm.long_bytes),
+        "__SIZEOF_LONG_LONG__": "8",
+        "__SIZEOF_POINTER__": str(dm.pointer_bytes),
+        "__ORDER_LITTLE_ENDIAN__": "1234",
+        "__ORDER_BIG_ENDIAN__": "4321",
+        "__BYTE_ORDER__": "__ORDER_LITTLE_ENDIAN__",
+    }
+    if data_model == "lp64":
+        defs.update({"__LP64__": "1", "_LP64": "1"})
+    else:
+        defs["__ILP32__"] = "1"
+    if platform.machine() in ("x86_64", "amd64"):
+        if data_model == "lp64":
+            defs.update({"__x86_64__": "1", "__x86_64": "1", "__amd64__": "1", "__amd64": "1"})
+        else:
+            defs.update({"__i386__": "1", "__i386": "1", "i386": "1"})
+    return defs
+
+
+def _define(name: str, value: str, file: str) -> MacroDef:
+    body = tokenize(value)
+    if body:
+        body[0] = body[0].copy(space=False)
+    return MacroDef(name, None, False, tuple(body), value, file, 0, "")
+
+
+def parse_cli_define(spec: str) -> tuple[str, str]:
+    """``NAME`` or ``NAME=VALUE`` (as for ``-D``) -> (name, value); NAME alone means 1."""
+    name, eq, value = spec.partition("=")
+    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+        raise AbicheckError(f"-D {spec}: macro names must be identifiers")
+    return name, (value if eq else "1")
+
+
+@dataclass
+class _Decls:
+    """Enum constants and typedefs declared in a header's active text."""
+
+    typedefs: dict[str, c_ast.Node] = field(default_factory=dict)
+    enums: dict[str, Value | str] = field(default_factory=dict)
+
+
+class Reader:
+    """Reads headers into macro tables; reuse one Reader for many headers.
+
+    ``include_dirs`` are the ``-I`` folders, ``defines`` the ``-D`` macros,
+    ``data_model`` ``lp64`` or ``ilp32``; ``predefines`` replaces the generic
+    compiler-predefined macros (an architecture's, say).
+    """
+
+    def __init__(
+        self,
+        include_dirs: Iterable[str] = (),
+        defines: Mapping[str, str] | None = None,
+        data_model: str = "lp64",
+        predefines: Mapping[str, str] | None = None,
+    ) -> None:
+        if data_model not in DATA_MODELS:
+            raise AbicheckError(
+                f"unknown data model {data_model!r}; available: {', '.join(DATA_MODELS)}"
+            )
+        self.model: DataModel = DATA_MODELS[data_model]
+        self.files = FileCache()
+        base = predefined_macros(data_model) if predefines is None else dict(predefines)
+        self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}
+        for n, v in (defines or {}).items():
+            self.predefined[n] = _define(n, v, COMMAND_LINE_FILE)
+        self.pp = Preprocessor(self.files, [str(d) for d in include_dirs], self._eval_if)
+        self._typedef_scope: Mapping[str, object] = {}
+        self.parser = ExprParser(lambda: self._typedef_scope)
+        self._ast_cache: dict[str | tuple[str, ...], c_ast.Node | str] = {}
+        self._if_cache: dict[str, c_ast.Node | str] = {}
+        self._literal_cache: dict[str, int] = {}
+        self._value_cache: dict[MacroDef, tuple[tuple[tuple[str, MacroDef | None], ...], Macro]] = {}
+        self._stmt_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[str]]] = {}
+        self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
+        self._pp_folder = Folder(self.model, self._if_ident, lambda _n: None, preprocessor=True)
+        self._literal_folder = Folder(self.model, self._no_ident, lambda _n: None)
+
+    # -- public ------------------------------------------------------------
+
+    def read(self, header: str) -> tuple[Macro, ...]:
+        """Every macro visible after including ``header``, sorted by name.
+
+        Raises AbicheckError (with file:line) for input that is not a
+        readable, well-formed header.
+        """
+        walk = self.pp.run(header, self.predefined)
+        self._typedef_scope = {}
+        ev = _Evaluation(self, walk)
+        return tuple(ev.macro(walk.macros[n]) for n in sorted(walk.macros))
+
+    # -- #if ---------------------------------------------------------------
+
+    @staticmethod
+    def _no_ident(name: str) -> Value:
+        raise NotConstant(f"undefined identifier {name}")
+
+    def _if_ident(self, name: str) -> Value:
+        return self._pp_folder._make(0, self._pp_folder.INT)
+
+    def _eval_if(self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int) -> bool:
+        try:
+            expanded = Expander(macros).expand(self._defined(toks, macros, path, line))
+            expanded = self._defined(expanded, macros, path, line)
+        except ExpansionError as exc:
+            raise AbicheckError(f"in #if: {exc}", path, line) from None
+        parts = []
+        for t in expanded:
+            if t.kind == "id":
+                parts.append("0" if t.text not in ("true", "false") else str(int(t.text == "true")))
+            elif t.kind in ("str", "other") or t.text in ("=", "{", "}", ";"):
+                raise AbicheckError(f"token {t.text!r} is not valid in #if", path, line)
+            else:
+                parts.append(t.text)
+        text = " ".join(parts)
+        node = self._if_cache.get(text)
+        if node is None:
+            try:
+                node = self.parser.parse_expression(text)
+            except ParseError:
+                node = f"cannot parse #if expression: {spell(toks)}"
+            self._if_cache[text] = node
+        if isinstance(node, str):
+            raise AbicheckError(node, path, line)
+        try:
+            return self._pp_folder.fold(node).value != 0
+        except NotConstant as exc:
+            raise AbicheckError(f"in #if: {exc}", path, line) from None
+
+    def _defined(
+        self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int
+    ) -> list[Tok]:
+        """Replace ``defined X``, ``defined(X)`` and ``__has_include(...)`` by 0 or 1."""
+        out: list[Tok] = []
+        i = 0
+        n = len(toks)
+        while i < n:
+            t = toks[i]
+            if t.kind == "id" and t.text == "defined":
+                j = i + 1
+                paren = j < n and toks[j].text == "("
+                if paren:
+                    j += 1
+                if j >= n or toks[j].kind != "id":
+                    raise AbicheckError("'defined' needs a macro name", path, line)
+                name = toks[j].text
+                j += 1
+                if paren:
+                    if j >= n or toks[j].text != ")":
+                        raise AbicheckError("missing ')' after 'defined'", path, line)
+                    j += 1
+                out.append(Tok("num", "1" if name in macros else "0", t.space))
+                i = j
+            elif t.kind == "id" and t.text in ("__has_include", "__has_include_next"):
+                j = i + 1
+                depth = 0
+                spec: list[Tok] = []
+                while j < n:
+                    if toks[j].text == "(":
+                        depth += 1
+                    elif toks[j].text == ")":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    if depth and not (depth == 1 and toks[j].text == "(" and not spec):
+                        spec.append(toks[j])
+                    j += 1
+                name = spell(spec).replace(" ", "")
+                found = False
+                if len(name) > 2:
+                    found = self.pp._resolve(name[1:-1], name[0] == '"', path, None)[0] is not None
+                out.append(Tok("num", "1" if found else "0", t.space))
+                i = j + 1
+            else:
+                out.append(t)
+                i += 1
+        return out
+
+    # -- declarations ------------------------------------------------------
+
+    def statements(self, sf: ScannedFile, indices: tuple[int, ...]) -> tuple[list[str], list[str]]:
+        """Enum bodies and typedef statements in the given text lines of one file."""
+        key = (sf.path, indices)
+        hit = self._stmt_cache.get(key)
+        if hit is not None:
+            return hit
+        text = "\n".join(sf.entries[i].text for i in indices)
+        enums: list[str] = []
+        for m in _ENUM_RE.finditer(text):
+            depth = 0
+            for k in range(m.end() - 1, len(text)):
+                c = text[k]
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    depth -= 1
+                    if depth == 0:
+                        enums.append("enum " + text[m.end() - 1 : k + 1] + ";")
+                        break
+        typedefs: list[str] = []
+        depth = 0
+        start = -1
+        for m in _TYPEDEF_SCAN_RE.finditer(text):
+            g = m.group()
+            if g == "{":
+                depth += 1
+            elif g == "}":
+                depth = max(depth - 1, 0)
+            elif g == ";":
+                if depth == 0 and start >= 0:
+                    typedefs.append(text[start : m.end()])
+                    start = -1
+            elif depth == 0 and start < 0:
+                start = m.start()
+        hit = (enums, typedefs)
+        self._stmt_cache[key] = hit
+        return hit
+
+    def parse_declaration(self, text: str) -> c_ast.FileAST | None:
+        """pycparser's AST for one expanded declaration, or None if it will not parse."""
+        if text in self._decl_ast_cache:
+            return self._decl_ast_cache[text]
+        try:
+            ast: c_ast.FileAST | None = self.parser.parse(text, "<decl>")
+        except (ParseError, RecursionError):
+            ast = None
+        self._decl_ast_cache[text] = ast
+        return ast
+
+
+def _strip_gnu(toks: list[Tok]) -> list[Tok]:
+    """Drop GNU extensions pycparser does not know: __attribute__((...)), asm labels, ..."""
+    out: list[Tok] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        t = toks[i]
+        if t.kind == "id" and t.text in (
+            "__attribute__",
+            "__attribute",
+            "__asm__",
+            "__asm",
+            "asm",
+            "__declspec",
+        ):
+            j = i + 1
+            if j < n and toks[j].text == "(":
+                depth = 0
+                while j < n:
+                    if toks[j].text == "(":
+                        depth += 1
+                    elif toks[j].text == ")":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    j += 1
+            i = j + 1
+            continue
+        if t.kind == "id" and t.text in _GNU_SPELLINGS:
+            repl = _GNU_SPELLINGS[t.text]
+            if repl:
+                out.append(Tok("id", repl, True))
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+class _Evaluation:
+    """Evaluates the macros of one preprocessed header."""
+
+    def __init__(self, reader: Reader, walk: Walk) -> None:
+        self.r = reader
+        self.walk = walk
+        self.macros = walk.macros
+        self._decls: _Decls | None = None
+        self._pending_enums: dict[str, str] = {}
+
+    # -- one macro ---------------------------------------------------------
+
+    def macro(self, d: MacroDef) -> Macro:
+        if d.params is not None:
+            return Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment)
+        body = d.body
+        if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
+            v = self._literal(body[0].text)
+            if v is not None:
+                return Macro(d.name, "integer", v, d.text, d.file, d.line, d.comment)
+        cached = self.r._value_cache.get(d)
+        if cached is not None:
+            deps, result = cached
+            macros = self.macros
+            if all(macros.get(n) is dep for n, dep in deps):
+                return result
+        looked_up: set[str] = set()
+        value, reason, used_decls = self._evaluate(d, looked_up)
+        kind = "integer" if value is not None else "other"
+        result = Macro(d.name, kind, value, d.text, d.file, d.line, d.comment, reason)
+        if not used_decls:
+            deps = tuple((n, self.macros.get(n)) for n in looked_up)
+            self.r._value_cache[d] = (deps, result)
+        return result
+
+    def _literal(self, text: str) -> int | None:
+        cache = self.r._literal_cache
+        v = cache.get(text)
+        if v is None:
+            try:
+                v = self.r._literal_folder._int_literal(text).value
+            except NotConstant:
+                return None
+            cache[text] = v
+        return v
+
+    def _evaluate(self, d: MacroDef, looked_up: set[str]) -> tuple[int | None, str, bool]:
+        """(value, reason, whether declarations were consulted) for an object-like macro."""
+        if not d.body:
+            return None, "empty", False
+        try:
+            toks = Expander(self.macros, looked_up.add).expand([Tok("id", d.name)])
+        except ExpansionError as exc:
+            return None, str(exc), False
+        if not toks:
+            return None, "empty", False
+        blocked = [t for t in toks if t.blocked]
+        if blocked:
+            chain = " -> ".join(sorted(blocked[0].hide))
+            return None, f"recursive ({blocked[0].text} expands to itself through {chain})", False
+        if toks[0].kind == "str":
+            return None, "string literal", False
+        if any(t.text in ("{", ";", "}") for t in toks):
+            return None, "not an expression (statement or initializer)", False
+        needs_decls = any(t.kind == "id" and t.text not in _C_KEYWORDS for t in toks)
+        if needs_decls:
+            self.decls()
+        text = spell(toks)
+        node = self._ast(text, toks if needs_decls else None)
+        if isinstance(node, str):
+            if self._is_type_name(toks):
+                return None, "type name", needs_decls
+            return None, node, needs_decls
+        folder = Folder(self.r.model, self._ident, self._typedef)
+        try:
+            return folder.fold(node).value, "", needs_decls
+        except NotConstant as exc:
+            return None, str(exc), needs_decls
+        except RecursionError:
+            return None, "expression nested too deeply", needs_decls
+
+    def _ast(self, text: str, toks: list[Tok] | None) -> c_ast.Node | str:
+        """The parsed expression, cached by its text and the typedef names in it."""
+        key: str | tuple[str, ...] = text
+        if toks is not None:
+            scope = self.r._typedef_scope
+            key = (text, *sorted({t.text for t in toks if t.kind == "id" and t.text in scope}))
+        cache = self.r._ast_cache
+        node = cache.get(key)
+        if node is None:
+            try:
+                node = self.r.parser.parse_expression(text)
+            except ParseError:
+                node = "not a C expression"
+            except RecursionError:
+                node = "expression nested too deeply"
+            cache[key] = node
+        return node
+
+    def _is_type_name(self, toks: list[Tok]) -> bool:
+        typedefs = self.decls().typedefs if self._decls is not None else {}
+        for t in toks:
+            if t.kind == "id":
+                if t.text not in _TYPE_WORDS and t.text not in typedefs and (
+                    t.text not in STANDARD_TYPEDEFS
+                ):
+                    # struct tags follow struct/union/enum
+                    continue
+            elif t.text not in ("*", "(", ")", "[", "]"):
+                if t.kind != "num":
+                    return False
+        first = toks[0].text
+        return first in _TYPE_WORDS or first in typedefs or first in STANDARD_TYPEDEFS
+
+    def _ident(self, name: str) -> Value:
+        decls = self.decls()
+        v = decls.enums.get(name)
+        if v is None and name in self._pending_enums:
+            self._eval_enum(self._pending_enums[name])
+            v = decls.enums.get(name)
+        if isinstance(v, Value):
+            return v
+        if isinstance(v, str):
+            raise NotConstant(v)
+        m = self.macros.get(name)
+        if m is not None and m.params is not None:
+            raise NotConstant(f"function-like macro {name} used without arguments")
+        raise NotConstant(f"undefined identifier {name}")
+
+    def _typedef(self, name: str) -> c_ast.Node | None:
+        return self.decls().typedefs.get(name)
+
+    # -- declarations ------------------------------------------------------
+
+    def decls(self) -> _Decls:
+        """Enum constants and typedefs of the header's active text (read once, lazily)."""
+        if self._decls is not None:
+            return self._decls
+        decls = self._decls = _Decls()
+        self.r._typedef_scope = decls.typedefs
+        runs: list[tuple[ScannedFile, list[int]]] = []
+        for sf, i in self.walk.text_chunks:
+            if not sf.decl_hint:
+                continue
+            if runs and runs[-1][0] is sf:
+                runs[-1][1].append(i)
+            else:
+                runs.append((sf, [i]))
+        expander = Expander(self.macros)
+        for sf, indices in runs:
+            enums, typedefs = self.r.statements(sf, tuple(indices))
+            for stmt in typedefs:
+                self._typedef_stmt(stmt, expander, decls)
+            for stmt in enums:
+                for name in re.findall(r"(?:[{,]\s*)([A-Za-z_]\w*)", stmt):
+                    self._pending_enums.setdefault(name, stmt)
+        return decls
+
+    def _expand_decl(self, stmt: str, expander: Expander) -> str:
+        try:
+            toks = expander.expand(tokenize(stmt))
+        except ExpansionError:
+            toks = tokenize(stmt)
+        return spell(_strip_gnu(toks))
+
+    def _typedef_stmt(self, stmt: str, expander: Expander, decls: _Decls) -> None:
+        ast = self.r.parse_declaration(self._expand_decl(stmt, expander))
+        if ast is None:
+            return
+        for ext in ast.ext:
+            if isinstance(ext, c_ast.Typedef):
+                decls.typedefs[ext.name] = ext.type
+
+    def _eval_enum(self, stmt: str) -> None:
+        decls = self.decls()
+        names = re.findall(r"(?:[{,]\s*)([A-Za-z_]\w*)", stmt)
+        for n in names:
+            self._pending_enums.pop(n, None)
+        ast = self.r.parse_declaration(self._expand_decl(stmt, Expander(self.macros)))
+        enum = None
+        if ast is not None and ast.ext and isinstance(ast.ext[0], c_ast.Decl):
+            enum = ast.ext[0].type
+        if not isinstance(enum, c_ast.Enum) or enum.values is None:
+            for n in names:
+                decls.enums.setdefault(n, "enum declaration pycparser cannot read")
+            return
+        folder = Folder(self.r.model, self._ident, self._typedef)
+        nxt: Value | str = folder._make(0, folder.INT)
+        for e in enum.values.enumerators:
+            if e.value is not None:
+                try:
+                    nxt = folder.fold(e.value)
+                except NotConstant as exc:
+                    nxt = f"enum constant {e.name}: {exc}"
+            if isinstance(nxt, Value):
+                t = folder.INT if folder.INT.fits(nxt.value) else nxt.type
+                decls.enums[e.name] = Value(nxt.value, t)
+                nxt = folder._make(nxt.value + 1, t)
+            else:
+                decls.enums[e.name] = nxt
+
+
+def read_headers(
+    headers: Sequence[str],
+    include_dirs: Iterable[str] = (),
+    defines: Mapping[str, str] | None = None,
+    data_model: str = "lp64",
+) -> list[tuple[Macro, ...] | AbicheckError]:
+    """Read several headers with one Reader; a failing header gives its error in its place."""
+    reader = Reader(include_dirs, defines, data_model)
+    out: list[tuple[Macro, ...] | AbicheckError] = []
+    for h in headers:
+        try:
+            out.append(reader.read(h))
+        except AbicheckError as exc:
+            out.append(exc)
+    return out
