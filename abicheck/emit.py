@@ -257,8 +257,8 @@ def _header_roots() -> list[Path]:
 
 
 def display_path(path: str | Path) -> str:
-    """How a source path appears in generated files: ``headers/arm/mman.h`` for an
-    embedded header wherever the package is installed, the path as given otherwise."""
+    """How a source path appears in generated files: ``<abicheck>/headers/arm/mman.h``
+    for an embedded header wherever the package is installed, the path as given otherwise."""
     p = Path(path)
     try:
         resolved = p.resolve()
@@ -266,7 +266,7 @@ def display_path(path: str | Path) -> str:
         return str(path)
     for root in _header_roots():
         if resolved.is_relative_to(root):
-            return "headers/" + resolved.relative_to(root).as_posix()
+            return "<abicheck>/headers/" + resolved.relative_to(root).as_posix()
     return str(path)
 
 

@@ -1,0 +1,754 @@
+"""abicheck.emit: Python and C constant modules, checked by the real gcc, interpreter and mypy.
+
+Set ABICHECK_UPDATE_GOLDEN=1 to rewrite tests/golden/ from the current code (then
+review the diff by eye: a golden is a review artifact).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from abicheck import emit as em
+from abicheck.model import AbicheckError, Macro, Table
+from abicheck.parse import Reader
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+ARM_HEADER = REPO / "headers" / "arm" / "mman.h"
+FIXTURES = TESTS / "fixtures" / "emit"
+GOLDEN = TESTS / "golden"
+ARM_LABEL = "arm-2.6.16"  # the label the CLI gives the embedded header
+SYSTEM_HEADER = Path("/usr/include/linux/mman.h")
+SYSTEM_DIRS = ["/usr/include/x86_64-linux-gnu", "/usr/include"]
+GCC = shutil.which("gcc")
+CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only"]
+
+needs_gcc = pytest.mark.skipif(GCC is None, reason="gcc not installed")
+needs_system = pytest.mark.skipif(
+    not SYSTEM_HEADER.is_file(), reason="linux-libc-dev headers not installed"
+)
+
+
+# -- tables, read with the real reader --------------------------------------
+
+
+def arm_table() -> Table:
+    # the absolute path, as an installed package would see it: display_path
+    # must still name it headers/arm/mman.h
+    macros = Reader().read(str(ARM_HEADER))
+    return Table(ARM_LABEL, "header", macros, {"path": str(ARM_HEADER)})
+
+
+def system_table() -> Table:
+    macros = Reader(SYSTEM_DIRS).read(str(SYSTEM_HEADER))
+    return Table("system", "system", macros, {"path": str(SYSTEM_HEADER)})
+
+
+def fixture_table(name: str, label: str | None = None) -> Table:
+    path = FIXTURES / name
+    rel = path.relative_to(REPO).as_posix()
+    return Table(label or path.stem, "file", Reader().read(str(path)), {"path": rel})
+
+
+def expected_values(table: Table) -> dict[str, int]:
+    """What a human expects emitted: the integer macros of the default families."""
+    out = {}
+    for m in table.macros:
+        fam = m.name.partition("_")[0]
+        builtin = m.file in ("<built-in>", "<command-line>")
+        if m.kind == "integer" and fam in em.DEFAULT_FAMILIES and not builtin:
+            assert m.value is not None
+            out[m.name] = m.value
+    return out
+
+
+# -- running the real tools -------------------------------------------------
+
+
+def import_module(path: Path) -> dict[str, object]:
+    """Import ``path`` in a fresh interpreter; return its public names' int values and tables."""
+    code = (
+        "import importlib.util, json, sys, enum\n"
+        "spec = importlib.util.spec_from_file_location('generated', sys.argv[1])\n"
+        "mod = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(mod)\n"
+        "consts = {n: getattr(mod, n) for n in mod.__all__\n"
+        "          if type(getattr(mod, n)) is int}\n"
+        "classes = {n: {k: int(v) for k, v in getattr(mod, n).__members__.items()}\n"
+        "           for n in mod.__all__ if isinstance(getattr(mod, n), enum.EnumType)}\n"
+        "bases = {n: getattr(mod, n).__mro__[1].__name__ for n in classes}\n"
+        "arches = {label: dict(mod.for_arch(label)) for label in mod.TABLES}\n"
+        "json.dump({'consts': consts, 'classes': classes, 'bases': bases,\n"
+        "           'tables': mod.TABLES, 'for_arch': arches, 'doc': mod.__doc__}, sys.stdout)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def run_mypy(path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", os.devnull, path.name],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def compile_c(
+    tmp_path: Path, header: str, *, system_first: bool, defines: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    assert GCC is not None
+    (tmp_path / "generated.h").write_text(header, encoding="utf-8")
+    pre = "#define _GNU_SOURCE\n#include <sys/mman.h>\n" if system_first else ""
+    src = tmp_path / "use.c"
+    src.write_text(pre + '#include "generated.h"\nint main(void) { return 0; }\n')
+    return subprocess.run(
+        [GCC, *CFLAGS, *(f"-D{d}" for d in defines), str(src)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+# -- the system table: imports, type-checks, compiles -----------------------
+
+
+@needs_system
+def test_python_from_system_imports_and_equals_table(tmp_path: Path) -> None:
+    table = system_table()
+    out = tmp_path / "sysmman.py"
+    out.write_text(em.emit([table], "python"), encoding="utf-8")
+    got = import_module(out)
+    want = expected_values(table)
+    assert got["consts"] == want
+    assert got["tables"] == {"system": want}
+    assert got["for_arch"] == {"system": want}
+    classes = got["classes"]
+    assert isinstance(classes, dict)
+    assert classes["MAP"]["ANONYMOUS"] == want["MAP_ANONYMOUS"]
+    assert classes["MADV"]["REMOVE"] == want["MADV_REMOVE"]
+    # bit positions are no flags
+    assert "HUGE_SHIFT" not in classes["MAP"]
+    assert got["bases"] == {
+        "MADV": "IntEnum",
+        "MAP": "IntFlag",
+        "MCL": "IntFlag",
+        "MLOCK": "IntFlag",
+        "MREMAP": "IntFlag",
+        "MS": "IntFlag",
+        "OVERCOMMIT": "IntEnum",
+        "PKEY": "IntFlag",
+        "PROT": "IntFlag",
+    }
+    # every class member is a module constant of the same value
+    for cls, members in classes.items():
+        for member, value in members.items():
+            full = member if member.startswith(cls + "_") else f"{cls}_{member}"
+            assert want[full] == value
+
+
+@needs_system
+def test_python_from_system_passes_mypy_strict(tmp_path: Path) -> None:
+    out = tmp_path / "sysmman.py"
+    out.write_text(em.emit([system_table()], "python"), encoding="utf-8")
+    run_mypy(out)
+
+
+@needs_gcc
+@needs_system
+def test_c_from_system_compiles_after_sys_mman(tmp_path: Path) -> None:
+    header = em.emit([system_table()], "c")
+    proc = compile_c(tmp_path, header, system_first=True)
+    assert proc.returncode == 0, proc.stderr
+    proc = compile_c(tmp_path, header, system_first=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+@needs_gcc
+@needs_system
+def test_c_from_system_has_the_tables_values(tmp_path: Path) -> None:
+    """Run the defines through gcc's preprocessor and compare every value with the table."""
+    assert GCC is not None
+    table = system_table()
+    want = expected_values(table)
+    (tmp_path / "generated.h").write_text(em.emit([table], "c"), encoding="utf-8")
+    names = sorted(want)
+    body = "\n".join(f"long long v_{i} = (long long)({n});" for i, n in enumerate(names))
+    (tmp_path / "values.c").write_text(f'#include "generated.h"\n{body}\n')
+    proc = subprocess.run(
+        [GCC, "-std=c11", "-E", "-P", str(tmp_path / "values.c")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    got: dict[str, int] = {}
+    for m in re.finditer(r"long long v_(\d+) = \(long long\)\((.*)\);", proc.stdout):
+        got[names[int(m.group(1))]] = eval_c_int(m.group(2))
+    assert got == want
+
+
+def eval_c_int(text: str) -> int:
+    """The value of a C integer constant expression as the generator writes them."""
+    text = re.sub(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]+", r"\1", text)
+    value = eval(text, {"__builtins__": {}})  # only digits, parens, minus: checked below
+    assert re.fullmatch(r"[-() 0-9a-fA-FxX]*", text), text
+    assert isinstance(value, int)
+    return value
+
+
+@needs_gcc
+def test_c_from_arm_fails_naming_madv_remove(tmp_path: Path) -> None:
+    proc = compile_c(tmp_path, em.emit([arm_table()], "c"), system_first=True)
+    assert proc.returncode != 0
+    assert "static assertion failed" in proc.stderr
+    assert "MADV_REMOVE differs from the abicheck table (expected 0x5)" in proc.stderr
+    # on its own (no <sys/mman.h>) the ARM header just defines its constants
+    proc = compile_c(tmp_path, em.emit([arm_table()], "c"), system_first=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+# -- golden files: the ARM header -------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "golden"), [("python", "arm_mman.py"), ("c", "arm_mman.h")])
+def test_golden_arm(lang: str, golden: str) -> None:
+    rendered = em.emit([arm_table()], lang)
+    path = GOLDEN / golden
+    if os.environ.get("ABICHECK_UPDATE_GOLDEN"):
+        path.write_bytes(rendered.encode("utf-8"))
+    assert path.read_bytes() == rendered.encode("utf-8")
+    assert em.check(path, rendered) is None
+
+
+def test_golden_arm_python_values(tmp_path: Path) -> None:
+    """The golden module's values as a human reads them off headers/arm/mman.h."""
+    got = import_module(GOLDEN / "arm_mman.py")
+    consts = got["consts"]
+    assert isinstance(consts, dict)
+    assert consts["MADV_REMOVE"] == 5
+    assert consts["MAP_ANONYMOUS"] == 0x20
+    assert consts["MAP_ANON"] == 0x20
+    assert consts["MAP_NONBLOCK"] == 0x10000
+    assert consts["PROT_GROWSUP"] == 0x02000000
+    assert consts["MS_SYNC"] == 4
+    assert consts["MAP_FILE"] == 0
+    assert len(consts) == 32
+    text = (GOLDEN / "arm_mman.py").read_text()
+    assert "MAP_ANON: Final = MAP_ANONYMOUS\n" in text
+    assert "    ANON = ANONYMOUS\n" in text
+    assert text.startswith(
+        "# Generated by abicheck 0.1.0 from arm-2.6.16 (<abicheck>/headers/arm/mman.h): "
+        "do not edit.\n"
+    )
+    run_mypy(GOLDEN / "arm_mman.py")
+
+
+@needs_gcc
+def test_golden_arm_c_compiles(tmp_path: Path) -> None:
+    header = (GOLDEN / "arm_mman.h").read_text()
+    assert "#define MAP_ANON MAP_ANONYMOUS /* Same as MAP_ANONYMOUS. */\n" in header
+    assert "#define MADV_REMOVE 0x5 /* remove these pages & resources */\n" in header
+    proc = compile_c(tmp_path, header, system_first=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+# -- determinism --------------------------------------------------------------
+
+
+def test_deterministic_and_sorted() -> None:
+    table = arm_table()
+    shuffled = list(table.macros)
+    random.Random(4).shuffle(shuffled)
+    other = Table(table.label, table.kind, tuple(shuffled), dict(table.origin))
+    for lang in ("python", "c"):
+        first = em.emit([table], lang)
+        assert first == em.emit([table], lang) == em.emit([other], lang)
+        assert "\r" not in first and first.endswith("\n") and not first.endswith("\n\n")
+        first.encode("utf-8")
+
+
+def test_deterministic_across_processes(tmp_path: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from abicheck.emit import emit\nfrom abicheck.model import Table\n"
+        "from abicheck.parse import Reader\n"
+        "p = sys.argv[1]\n"
+        "t = Table('arm-2.6.16', 'header', Reader().read(p), {'path': p})\n"
+        "sys.stdout.buffer.write((emit([t], 'python') + emit([t], 'c')).encode())\n"
+    )
+    outs = set()
+    for seed in ("0", "1", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(ARM_HEADER)],
+            capture_output=True,
+            cwd=REPO,
+            env=env,
+            check=True,
+        )
+        outs.add(proc.stdout)
+    assert len(outs) == 1
+    table = arm_table()
+    assert outs.pop().decode() == em.emit([table], "python") + em.emit([table], "c")
+
+
+def test_python_constants_sorted_with_aliases_last() -> None:
+    view = em.prepare([arm_table()])[0]
+    names = [c.name for c in view.constants]
+    assert names[-1] == "MAP_ANON"
+    assert names[:-1] == sorted(names[:-1])
+    assert [c.name for c in view.values] == sorted(names)
+
+
+# -- hostile input ------------------------------------------------------------
+
+PAYLOADS = ("pwned", "__import__", "system(", "eval(", "/etc/passwd", "import os")
+
+
+def _strip_py_docstrings(source: str) -> str:
+    """The module's code with every docstring-position string removed (via the AST)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            node.body = [  # type: ignore[attr-defined]
+                s
+                for s in body
+                if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+            ] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+def test_hostile_python(tmp_path: Path) -> None:
+    table = fixture_table("hostile.h")
+    source = em.emit([table], "python")
+    tree = ast.parse(source)
+    # only the statements the template writes, and no code from the header
+    allowed = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.Expr, ast.ClassDef)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef):
+            assert stmt.name == "for_arch"
+            continue
+        assert isinstance(stmt, allowed), ast.dump(stmt)
+        if isinstance(stmt, ast.Expr):
+            assert isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+    code = _strip_py_docstrings(source)
+    for payload in PAYLOADS:
+        assert payload not in code, payload
+    calls = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)]
+    assert {ast.unparse(c.func) for c in calls} == {
+        "TABLES.get",
+        "TABLES.items",
+        "label.rpartition",
+        "len",
+        "KeyError",
+        "', '.join",
+        "MappingProxyType",
+    }
+    # comments cannot break out, and nothing invisible or escaped survives
+    assert "\\" not in source
+    assert all(ch == "\n" or ch.isprintable() for ch in source)
+    assert source.count('"""') % 2 == 0
+    assert "coding:" not in source and "coding=" not in source
+    assert "\n#include" not in source
+    # the module works and holds the integer macros, with keyword names kept prefixed
+    out = tmp_path / "hostile_mod.py"
+    out.write_text(source, encoding="utf-8")
+    got = import_module(out)
+    assert got["consts"] == expected_values(table)
+    classes = got["classes"]
+    assert isinstance(classes, dict)
+    assert classes["MAP"]["MAP_import"] == 0x100
+    assert classes["MAP"]["MAP_None"] == 0x200
+    assert classes["MAP"]["NEG"] == -1
+    assert classes["MAP"]["ALLBITS"] == 2**64 - 1
+    assert classes["MADV"] == {"CODING": 3, "MADV_1GB": 9, "MADV_class": 7, "MADV_match": 8}
+    assert classes["MS"] == {"MS_name": 4, "MS_value": 8}
+    for name in ("PROT_PWN", "PROT_STR", "MCL_EVAL", "MAP_FN"):
+        assert name not in source
+    run_mypy(out)
+
+
+_C_LINE = re.compile(
+    r"""
+    \#ifndef\ [A-Z_]+ | \#define\ [A-Z_]+ | \#endif(\ /\*\ [A-Z_]+\ \*/)? | \#else | \s*
+    | \#ifdef\ (?P<n1>\w+)
+    | _Static_assert\(\((?P<n2>\w+)\)\ ==\ \((?P<lit>[-()\ 0-9a-fxUL]+)\),
+      \ "(?P<n3>\w+)\ differs\ from\ the\ abicheck\ table\ \(expected\ (?P=lit)\)"\);
+    | \#define\ (?P<n4>\w+)\ (?P<value>[-()\ 0-9a-fxUL]+|\w+)(\ /\*\ (?P<comment>.*)\ \*/)?
+    """,
+    re.VERBOSE,
+)
+
+
+def test_hostile_c(tmp_path: Path) -> None:
+    table = fixture_table("hostile.h")
+    header = em.emit([table], "c")
+    names = set(expected_values(table))
+    lines = header.splitlines()
+    # past the leading comment block, every line has one of the shapes the template writes
+    start = lines.index("#ifndef ABICHECK_HOSTILE_H")
+    for line in lines[start:]:
+        m = _C_LINE.fullmatch(line)
+        assert m, line
+        for group in ("n1", "n2", "n3", "n4"):
+            if m.group(group):
+                assert m.group(group) in names
+        if m.group("comment") is not None:
+            assert "*/" not in m.group("comment") and "/*" not in m.group("comment")
+    code = re.sub(r"/\*.*?\*/", "", header, flags=re.S)
+    for payload in PAYLOADS:
+        assert payload not in code, payload
+    assert "\\" not in header and "??" not in header
+    assert all(ch == "\n" or ch.isprintable() for ch in header)
+    assert "#define MAP_ALLBITS 0xffffffffffffffffUL" in header
+    assert "#define MAP_MIN (-0x7fffffffffffffffL - 1)" in header
+    assert "#define MAP_NEG (-1)" in header
+    assert "#define MAP_ALIAS MAP_import" in header
+    if GCC is not None:
+        for system_first in (False, True):
+            proc = compile_c(tmp_path, header, system_first=system_first)
+            assert proc.returncode == 0, proc.stderr
+
+
+def test_names_that_cannot_be_emitted_are_refused() -> None:
+    table = fixture_table("dollar.h")
+    with pytest.raises(AbicheckError) as exc:
+        em.emit([table], "python")
+    assert exc.value.file is not None and exc.value.file.endswith("dollar.h")
+    assert exc.value.line == 3
+    assert "MAP_$EVIL" in str(exc.value)
+    assert str(exc.value).startswith(f"{exc.value.file}:3: error: ")
+    with pytest.raises(AbicheckError):
+        em.emit([table], "c")
+    # the same defence for tables built by other means
+    for bad in ('MAP_X"); import os; ("', "MAP_X\n#include <x>", "MAP_Ä", "MAP_X "):
+        macro = Macro(bad, "integer", 1, "1", "made.h", 7)
+        with pytest.raises(AbicheckError) as exc:
+            em.emit([Table("t", "file", (macro,))], "c")
+        assert exc.value.location == "made.h:7"
+
+
+def test_non_integer_values_are_refused() -> None:
+    macro = Macro("MAP_X", "integer", True, "1", "made.h", 1)
+    with pytest.raises(AbicheckError):
+        em.emit([Table("t", "file", (macro,))], "python")
+    big = Macro("MAP_X", "integer", 2**64, "1", "made.h", 1)
+    with pytest.raises(AbicheckError):
+        em.emit([Table("t", "file", (big,))], "c")
+
+
+def test_hostile_label_and_path() -> None:
+    macro = Macro("MAP_X", "integer", 1, "1", "made.h", 1, "ok")
+    label = 'evil"\n#include </etc/passwd>\n */ \\'
+    path = 'x -*- coding: utf-7 -*- */\n"""import os'
+    table = Table(label, "file", (macro,), {"path": path})
+    py = em.emit([table], "python")
+    first = py.splitlines()[0]
+    assert first.startswith("# Generated by abicheck 0.1.0 from evil' #include </etc/passwd> * /")
+    assert "coding:" not in py and "\\" not in py
+    ast.parse(py)
+    c = em.emit([table], "c")
+    assert "#include" not in re.sub(r"/\*.*?\*/", "", c, flags=re.S)
+    assert "#ifndef ABICHECK_EVIL_INCLUDE_ETC_PASSWD_H" in c
+
+
+# -- check --------------------------------------------------------------------
+
+
+def test_check_current_and_stale(tmp_path: Path) -> None:
+    table = arm_table()
+    rendered = em.emit([table], "python")
+    path = tmp_path / "arm_mman.py"
+    path.write_text(rendered, encoding="utf-8")
+    assert em.check(path, rendered) is None
+    path.write_text(rendered.replace("MADV_REMOVE: Final = 0x5", "MADV_REMOVE: Final = 0x9"))
+    diff = em.check(path, rendered)
+    assert diff is not None
+    assert diff.startswith(f"--- {path}\n+++ {path} (regenerated)\n")
+    assert "-MADV_REMOVE: Final = 0x9\n" in diff
+    assert "+MADV_REMOVE: Final = 0x5\n" in diff
+    path.write_text(rendered.rstrip("\n"))
+    diff = em.check(path, rendered)
+    assert diff is not None and "\\ No newline at end of file" in diff
+    path.write_bytes(rendered.replace("\n", "\r\n").encode())
+    assert em.check(path, rendered) is not None
+    with pytest.raises(AbicheckError) as exc:
+        em.check(tmp_path / "missing.py", rendered)
+    assert "missing.py" in str(exc.value)
+
+
+# -- several tables -----------------------------------------------------------
+
+
+@needs_system
+def test_several_tables_python(tmp_path: Path) -> None:
+    arm, system = arm_table(), system_table()
+    out = tmp_path / "both.py"
+    out.write_text(em.emit([arm, system], "python"), encoding="utf-8")
+    got = import_module(out)
+    assert got["tables"] == {ARM_LABEL: expected_values(arm), "system": expected_values(system)}
+    assert got["consts"] == expected_values(arm)  # module level: the first table
+    doc = got["doc"]
+    assert isinstance(doc, str) and f"first table, {ARM_LABEL}" in doc
+    run_mypy(out)
+
+
+def test_for_arch_accepts_bare_arch_names(tmp_path: Path) -> None:
+    macros = arm_table().macros
+    tables = [Table("arch:armel", "arch", macros), Table("arch:armhf", "arch", macros)]
+    out = tmp_path / "arches.py"
+    out.write_text(em.emit(tables, "python"), encoding="utf-8")
+    code = (
+        "import importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('g', sys.argv[1])\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "assert m.for_arch('armhf')['MADV_REMOVE'] == 5\n"
+        "assert m.for_arch('arch:armel') == m.TABLES['arch:armel']\n"
+        "try:\n    m.for_arch('mips')\nexcept KeyError as e:\n    print(e)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", code, str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "no table 'mips'; tables: arch:armel, arch:armhf" in proc.stdout
+
+
+@needs_gcc
+@needs_system
+def test_several_tables_c(tmp_path: Path) -> None:
+    header = em.emit([arm_table(), system_table()], "c")
+    assert "#if defined(ABICHECK_TABLE_ARM_2_6_16)" in header
+    assert "#elif defined(ABICHECK_TABLE_SYSTEM)" in header
+    proc = compile_c(tmp_path, header, system_first=True, defines=("ABICHECK_TABLE_SYSTEM",))
+    assert proc.returncode == 0, proc.stderr
+    proc = compile_c(tmp_path, header, system_first=True, defines=("ABICHECK_TABLE_ARM_2_6_16",))
+    assert proc.returncode != 0 and "MADV_REMOVE differs" in proc.stderr
+    proc = compile_c(tmp_path, header, system_first=True)
+    assert proc.returncode != 0 and "define one of ABICHECK_TABLE_ARM_2_6_16 " in proc.stderr
+
+
+def test_table_labels_must_stay_distinct() -> None:
+    macros = arm_table().macros
+    with pytest.raises(AbicheckError, match="same C name"):
+        em.emit([Table("arch:arm", "arch", macros), Table("arch-arm", "arch", macros)], "c")
+    with pytest.raises(AbicheckError, match="two tables"):
+        em.emit([Table("a", "arch", macros), Table("a", "arch", macros)], "c")
+    with pytest.raises(AbicheckError, match="no tables"):
+        em.emit([], "c")
+
+
+@needs_gcc
+def test_ilp32_suffixes(tmp_path: Path) -> None:
+    assert GCC is not None
+    macros = (
+        Macro("MAP_BIG", "integer", 2**40, "(1ULL << 40)", "made.h", 1),
+        Macro("MAP_TOP", "integer", 2**64 - 1, "~0ULL", "made.h", 2),
+        Macro("MAP_U", "integer", 2**31, "0x80000000", "made.h", 3),
+    )
+    header = em.emit([Table("arch:i386", "arch", macros, {"data_model": "ilp32"})], "c")
+    assert "#define MAP_BIG 0x10000000000LL\n" in header
+    assert "#define MAP_TOP 0xffffffffffffffffULL\n" in header
+    assert "#define MAP_U 0x80000000U\n" in header
+    (tmp_path / "g.h").write_text(header)
+    checks = (
+        '#include "g.h"\n'
+        '_Static_assert(_Generic(MAP_BIG, long long: 1, default: 0), "type");\n'
+        '_Static_assert(_Generic(MAP_TOP, unsigned long long: 1, default: 0), "type");\n'
+        '_Static_assert(_Generic(MAP_U, unsigned int: 1, default: 0), "type");\n'
+    )
+    (tmp_path / "t.c").write_text(checks)
+    proc = subprocess.run(
+        [GCC, "-m32", *CFLAGS, str(tmp_path / "t.c")], capture_output=True, text=True, check=False
+    )
+    if "unrecognized" in proc.stderr:
+        pytest.skip("gcc cannot target -m32")
+    assert proc.returncode == 0, proc.stderr
+
+
+# -- the pieces ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "model", "text"),
+    [
+        (0x20, "lp64", "0x20"),
+        (0, "lp64", "0x0"),
+        (2**31 - 1, "lp64", "0x7fffffff"),
+        (2**31, "lp64", "0x80000000U"),
+        (2**32 - 1, "ilp32", "0xffffffffU"),
+        (2**32, "lp64", "0x100000000L"),
+        (2**32, "ilp32", "0x100000000LL"),
+        (2**63, "lp64", "0x8000000000000000UL"),
+        (2**64 - 1, "lp64", "0xffffffffffffffffUL"),
+        (2**64 - 1, "ilp32", "0xffffffffffffffffULL"),
+        (-1, "lp64", "(-1)"),
+        (-(2**31), "lp64", "(-0x7fffffff - 1)"),
+        (-(2**31) - 1, "lp64", "(-0x80000001L)"),
+        (-(2**63), "ilp32", "(-0x7fffffffffffffffLL - 1)"),
+    ],
+)
+def test_c_literal(value: int, model: str, text: str) -> None:
+    assert em.c_literal(value, model, hex=True) == text
+
+
+@needs_gcc
+def test_c_literals_keep_value_and_type(tmp_path: Path) -> None:
+    """gcc agrees on each literal's value and that its type is the smallest that holds it."""
+    assert GCC is not None
+    cases = [
+        (5, "int"),
+        (2**31 - 1, "int"),
+        (2**31, "unsigned int"),
+        (2**32, "long"),
+        (2**63 - 1, "long"),
+        (2**63, "unsigned long"),
+        (2**64 - 1, "unsigned long"),
+        (-1, "int"),
+        (-(2**31), "int"),
+        (-(2**31) - 1, "long"),
+        (-(2**63), "long"),
+    ]
+    lines = []
+    for i, (v, ctype) in enumerate(cases):
+        for hexa in (False, True):
+            lit = em.c_literal(v, "lp64", hex=hexa)
+            lines.append(f'_Static_assert(_Generic({lit}, {ctype}: 1, default: 0), "t{i}");')
+            if v >= 0:
+                lines.append(f'_Static_assert({lit} == {v}UL, "v{i}");')
+            else:
+                lines.append(f'_Static_assert({lit} == -{-v - 1}L - 1, "v{i}");')
+    (tmp_path / "lit.c").write_text("\n".join(lines) + "\n")
+    proc = subprocess.run(
+        [GCC, *CFLAGS, str(tmp_path / "lit.c")], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_py_literal() -> None:
+    assert em.py_literal(0x20, hex=True) == "0x20"
+    assert em.py_literal(-1, hex=True) == "-1"
+    assert em.py_literal(7) == "7"
+    with pytest.raises(AbicheckError):
+        em.py_literal("7")
+
+
+def test_sanitize_text() -> None:
+    s = em.sanitize_text
+    assert s("a */ b /* c") == "a * / b / * c"
+    assert s('say """hi"""') == "say '''hi'''"
+    assert s("back\\slash\\") == "back/slash/"
+    assert s("x\ny\r\tz\x1b\x00\u202e\u2028w") == "x y z w"
+    assert s("??/") == "? ?/"
+    assert s("???") == "? ? ?"
+    assert s("????????") == "? ? ? ? ? ? ? ?"
+    assert s("-*- coding: latin-1 -*-") == "-*- coding : latin-1 -*-"
+    assert s("coding=x") == "coding =x"
+    assert s("*/*/") == "* / * /"
+    assert s("**//**//") == "** // ** //"
+    assert s("/*/") == "/ * /"
+    assert len(s("A" * 1000)) == 200 and s("A" * 1000).endswith("...")
+    assert s("  spaced   out  ") == "spaced out"
+
+
+def test_member_names() -> None:
+    view = em.prepare([fixture_table("hostile.h")])[0]
+    members = {c.name: [m.name for m in c.members] for c in view.classes}
+    assert "import" not in members["MAP"] and "MAP_import" in members["MAP"]
+    assert "None" not in members["MAP"] and "MAP_None" in members["MAP"]
+    assert "class" not in members["MADV"] and "match" not in members["MADV"]
+    assert "name" not in members["MS"] and "value" not in members["MS"]
+
+
+def test_member_name_collision_is_refused() -> None:
+    macros = (
+        Macro("MAP_import", "integer", 1, "1", "made.h", 1),
+        Macro("MAP_MAP_import", "integer", 2, "2", "made.h", 2),
+    )
+    with pytest.raises(AbicheckError, match="MAP.MAP_import") as exc:
+        em.emit([Table("t", "file", macros)], "python")
+    assert exc.value.location in ("made.h:1", "made.h:2")
+
+
+def test_families_override_and_selection() -> None:
+    table = arm_table()
+    view = em.prepare([table], families=["MAP"])[0]
+    assert {c.family for c in view.constants} == {"MAP"}
+    assert [c.name for c in view.classes] == ["MAP"]
+    view = em.prepare([table], families=["MADV:flag", "MS:enum"])[0]
+    assert {c.name: c.base for c in view.classes} == {"MADV": "IntFlag", "MS": "IntEnum"}
+    for bad in (["map"], ["MAP:bits"], ["TABLES"], [], ["MAP_"]):
+        with pytest.raises(AbicheckError):
+            em.prepare([table], families=bad)
+    with pytest.raises(AbicheckError, match="no integer macros"):
+        em.prepare([table], families=["OVERCOMMIT"])
+    # builtins, include guards and non-integers never appear
+    names = {c.name for c in em.prepare([table])[0].constants}
+    assert "__ARM_MMAN_H__" not in names and "__linux__" not in names
+    guard = Macro("MAP_MMAN_H", "integer", 1, "1", "made.h", 1)
+    builtin = Macro("MAP_BUILTIN", "integer", 1, "1", "<built-in>", 0)
+    fine = Macro("MAP_X", "integer", 1, "1", "made.h", 2)
+    view = em.prepare([Table("t", "file", (guard, builtin, fine))])[0]
+    assert [c.name for c in view.constants] == ["MAP_X"]
+
+
+def test_display_path() -> None:
+    assert em.display_path(ARM_HEADER) == "<abicheck>/headers/arm/mman.h"
+    assert em.display_path(str(ARM_HEADER)) == "<abicheck>/headers/arm/mman.h"
+    assert em.display_path("<abicheck>/headers/arm/mman.h") == "<abicheck>/headers/arm/mman.h"
+    assert em.display_path("/usr/include/linux/mman.h") == "/usr/include/linux/mman.h"
+    assert em.display_path("rel/x.h") == "rel/x.h"
+
+
+# -- templates ----------------------------------------------------------------
+
+
+def test_user_template_dir(tmp_path: Path) -> None:
+    (tmp_path / "python.py.j2").write_text(
+        "{% for c in first.values %}{{ c.name | py_ident }} = {{ c.value | py_literal }}\n"
+        "{% endfor %}"
+    )
+    out = em.emit([arm_table()], "python", template_dir=tmp_path)
+    assert "MADV_REMOVE = 5\n" in out and "MAP_ANON = 32\n" in out
+    with pytest.raises(AbicheckError, match="no template c.h.j2"):
+        em.emit([arm_table()], "c", template_dir=tmp_path)
+    (tmp_path / "c.h.j2").write_text("{{ no_such_variable }}\n")
+    with pytest.raises(AbicheckError, match="no_such_variable") as exc:
+        em.emit([arm_table()], "c", template_dir=tmp_path)
+    assert exc.value.file == str(tmp_path / "c.h.j2")
+    (tmp_path / "c.h.j2").write_text("line one\n{% for %}\n")
+    with pytest.raises(AbicheckError, match="template syntax") as exc:
+        em.emit([arm_table()], "c", template_dir=tmp_path)
+    assert exc.value.line == 2
+
+
+def test_unknown_language() -> None:
+    with pytest.raises(AbicheckError, match="unknown language 'rust'"):
+        em.emit([arm_table()], "rust")
+
+
+def test_bundled_templates_are_found() -> None:
+    root = em.template_dir()
+    for name in em.TEMPLATES.values():
+        assert root.joinpath(name).is_file()
