@@ -21,8 +21,9 @@ import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import jinja2
 
@@ -236,24 +237,21 @@ def label_key(label: str) -> str:
 # -- where the embedded headers live --------------------------------------
 
 
-def _package_dir(name: str, fallback: str) -> Any:
+def _package_dir(name: str, fallback: str) -> Traversable:
     """The traversable of package data ``abicheck.<name>``, or the source tree's folder."""
     try:
-        return importlib.resources.files(f"abicheck.{name}")
+        root = importlib.resources.files(f"abicheck.{name}")
+        if root.is_dir():
+            return root
     except (ModuleNotFoundError, TypeError):
-        return Path(__file__).resolve().parent.parent / fallback
+        pass
+    return Path(__file__).resolve().parent.parent / fallback
 
 
 def _header_roots() -> list[Path]:
-    roots: list[Path] = []
-    for root in (_package_dir("headers", "headers"), Path(__file__).parent.parent / "headers"):
-        try:
-            p = Path(str(root)).resolve()
-        except (OSError, ValueError):
-            continue
-        if p.is_dir() and p not in roots:
-            roots.append(p)
-    return roots
+    """The embedded headers' folder: inside the installed package, or the source tree's."""
+    here = Path(__file__).resolve().parent
+    return [p for p in (here / "headers", here.parent / "headers") if p.is_dir()]
 
 
 def display_path(path: str | Path) -> str:
@@ -514,7 +512,7 @@ def prepare(tables: Sequence[Table], families: Sequence[str] | None = None) -> l
 # -- rendering ------------------------------------------------------------
 
 
-def template_dir() -> Any:
+def bundled_templates() -> Traversable:
     """The bundled templates: package data ``abicheck.templates`` or the source tree's."""
     return _package_dir("templates", "templates")
 
@@ -525,7 +523,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     if template_dir is not None:
         loader = jinja2.FileSystemLoader(str(template_dir))
     else:
-        root = globals()["template_dir"]()
+        root = bundled_templates()
 
         def load(name: str) -> str | None:
             f = root.joinpath(name)
@@ -604,6 +602,8 @@ def emit(
         raise AbicheckError(f"template syntax: {exc.message}", origin, exc.lineno) from None
     except jinja2.UndefinedError as exc:
         raise AbicheckError(f"template: {exc.message}", origin) from None
+    except jinja2.TemplateError as exc:
+        raise AbicheckError(f"template: {exc}", origin) from None
     text = text.replace("\r\n", "\n")
     return text.rstrip("\n") + "\n"
 

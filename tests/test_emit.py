@@ -749,6 +749,6 @@ def test_unknown_language() -> None:
 
 
 def test_bundled_templates_are_found() -> None:
-    root = em.template_dir()
+    root = em.bundled_templates()
     for name in em.TEMPLATES.values():
         assert root.joinpath(name).is_file()
