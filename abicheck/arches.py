@@ -1,0 +1,322 @@
+"""The registry of Linux architectures: Debian names, kernel names, include dirs, predefines.
+
+Each :class:`Arch` records what is needed to read that architecture's uapi headers
+without a cross compiler: where Debian's ``linux-libc-dev-<arch>-cross`` package puts
+them (``/usr/<triplet>/include``) and which macros the target's gcc predefines (the
+ones the headers test to pick their branches, e.g. ``_MIPS_SIM`` or ``__arch64__``).
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from abicheck.model import AbicheckError
+
+DataModel = Literal["lp64", "ilp32"]
+
+#: Root under which the cross packages and the host's multiarch headers live.
+USR = Path("/usr")
+
+
+@dataclass(frozen=True, slots=True)
+class Arch:
+    """One Linux architecture as Debian names it.
+
+    ``name`` is the Debian architecture, ``kernel`` the directory under the kernel's
+    ``arch/``, ``triplet`` the directory of the cross headers (``/usr/<triplet>/include``),
+    ``multiarch`` the Debian multiarch tuple (``/usr/include/<multiarch>`` when it is the
+    host; it differs from ``triplet`` only for i386), ``cross_package`` the Debian
+    package shipping the cross headers, and ``predefines`` the target gcc's predefined
+    macros that matter to uapi headers, as ``(name, replacement)`` pairs.
+    """
+
+    name: str
+    kernel: str
+    triplet: str
+    multiarch: str
+    cross_package: str
+    data_model: DataModel
+    big_endian: bool
+    unsigned_char: bool
+    predefines: tuple[tuple[str, str], ...]
+
+    @property
+    def bits(self) -> int:
+        """Width of ``long`` and pointers: 64 for lp64, 32 for ilp32."""
+        return 64 if self.data_model == "lp64" else 32
+
+    def predefined(self) -> dict[str, str]:
+        """The predefines as a name -> replacement mapping."""
+        return dict(self.predefines)
+
+
+def _common(data_model: DataModel, big_endian: bool, unsigned_char: bool) -> list[tuple[str, str]]:
+    """Predefines every Linux gcc target has, given its data model, byte order, char sign."""
+    lp64 = data_model == "lp64"
+    order = "__ORDER_BIG_ENDIAN__" if big_endian else "__ORDER_LITTLE_ENDIAN__"
+    out = [
+        ("__linux__", "1"),
+        ("__linux", "1"),
+        ("__gnu_linux__", "1"),
+        ("__unix__", "1"),
+        ("__unix", "1"),
+        ("linux", "1"),
+        ("unix", "1"),
+        ("__ELF__", "1"),
+        ("__CHAR_BIT__", "8"),
+        ("__ORDER_LITTLE_ENDIAN__", "1234"),
+        ("__ORDER_BIG_ENDIAN__", "4321"),
+        ("__ORDER_PDP_ENDIAN__", "3412"),
+        ("__BYTE_ORDER__", order),
+        ("__FLOAT_WORD_ORDER__", order),
+        ("__SIZEOF_SHORT__", "2"),
+        ("__SIZEOF_INT__", "4"),
+        ("__SIZEOF_LONG__", "8" if lp64 else "4"),
+        ("__SIZEOF_LONG_LONG__", "8"),
+        ("__SIZEOF_POINTER__", "8" if lp64 else "4"),
+        ("__SIZEOF_SIZE_T__", "8" if lp64 else "4"),
+        ("__SIZEOF_PTRDIFF_T__", "8" if lp64 else "4"),
+        ("__SCHAR_MAX__", "0x7f"),
+        ("__SHRT_MAX__", "0x7fff"),
+        ("__INT_MAX__", "0x7fffffff"),
+        ("__LONG_MAX__", "0x7fffffffffffffffL" if lp64 else "0x7fffffffL"),
+        ("__LONG_LONG_MAX__", "0x7fffffffffffffffLL"),
+        ("__SIZE_TYPE__", "long unsigned int" if lp64 else "unsigned int"),
+        ("__PTRDIFF_TYPE__", "long int" if lp64 else "int"),
+        ("__INTPTR_TYPE__", "long int" if lp64 else "int"),
+        ("__UINTPTR_TYPE__", "long unsigned int" if lp64 else "unsigned int"),
+        ("__INT32_TYPE__", "int"),
+        ("__UINT32_TYPE__", "unsigned int"),
+        ("__INT64_TYPE__", "long int" if lp64 else "long long int"),
+        ("__UINT64_TYPE__", "long unsigned int" if lp64 else "long long unsigned int"),
+    ]
+    if lp64:
+        out += [("__LP64__", "1"), ("_LP64", "1")]
+    if unsigned_char:
+        out.append(("__CHAR_UNSIGNED__", "1"))
+    return out
+
+
+def _arch(
+    name: str,
+    kernel: str,
+    triplet: str,
+    data_model: DataModel,
+    big_endian: bool,
+    unsigned_char: bool,
+    specific: list[tuple[str, str]],
+    multiarch: str | None = None,
+) -> Arch:
+    return Arch(
+        name=name,
+        kernel=kernel,
+        triplet=triplet,
+        multiarch=multiarch or triplet,
+        cross_package=f"linux-libc-dev-{name}-cross",
+        data_model=data_model,
+        big_endian=big_endian,
+        unsigned_char=unsigned_char,
+        predefines=tuple(_common(data_model, big_endian, unsigned_char) + specific),
+    )
+
+
+def _mips(name: str, triplet: str, lp64: bool, big_endian: bool) -> Arch:
+    eb = "EB" if big_endian else "EL"
+    specific = [
+        ("__mips__", "1"),
+        ("__mips", "64" if lp64 else "32"),
+        ("_ABIO32", "1"),
+        ("_ABIN32", "2"),
+        ("_ABI64", "3"),
+        ("_MIPS_SIM", "_ABI64" if lp64 else "_ABIO32"),
+        ("_MIPS_SZINT", "32"),
+        ("_MIPS_SZLONG", "64" if lp64 else "32"),
+        ("_MIPS_SZPTR", "64" if lp64 else "32"),
+        (f"__MIPS{eb}__", "1"),
+        (f"__MIPS{eb}", "1"),
+        (f"_MIPS{eb}", "1"),
+    ]
+    if lp64:
+        specific += [("__mips64", "1"), ("__mips64__", "1")]
+    return _arch(name, "mips", triplet, "lp64" if lp64 else "ilp32", big_endian, False, specific)
+
+
+_PPC = [("__powerpc__", "1"), ("__powerpc", "1"), ("__PPC__", "1"), ("__PPC", "1")]
+_PPC += [("_ARCH_PPC", "1")]
+_PPC64 = [("__powerpc64__", "1"), ("__PPC64__", "1"), ("_ARCH_PPC64", "1")]
+_BE = [("__BIG_ENDIAN__", "1"), ("_BIG_ENDIAN", "1")]
+_LE = [("__LITTLE_ENDIAN__", "1"), ("_LITTLE_ENDIAN", "1")]
+_ARM = [("__arm__", "1"), ("__ARM_EABI__", "1"), ("__ARMEL__", "1"), ("__ARM_32BIT_STATE", "1")]
+_X86_64 = [("__x86_64__", "1"), ("__x86_64", "1"), ("__amd64__", "1"), ("__amd64", "1")]
+
+# fmt: off
+_ARCHES: tuple[Arch, ...] = (
+    _arch("alpha", "alpha", "alpha-linux-gnu", "lp64", False, False,
+          [("__alpha__", "1"), ("__alpha", "1")]),
+    _arch("amd64", "x86", "x86_64-linux-gnu", "lp64", False, False, _X86_64),
+    _arch("arc", "arc", "arc-linux-gnu", "ilp32", False, True,
+          [("__arc__", "1"), ("__ARCHS__", "1"), ("__LITTLE_ENDIAN__", "1")]),
+    _arch("arm64", "arm64", "aarch64-linux-gnu", "lp64", False, True,
+          [("__aarch64__", "1"), ("__AARCH64EL__", "1"), ("__ARM_64BIT_STATE", "1"),
+           ("__ARM_ARCH", "8")]),
+    _arch("armel", "arm", "arm-linux-gnueabi", "ilp32", False, True,
+          [*_ARM, ("__ARM_ARCH", "5")]),
+    _arch("armhf", "arm", "arm-linux-gnueabihf", "ilp32", False, True,
+          [*_ARM, ("__ARM_ARCH", "7"), ("__ARM_PCS_VFP", "1"), ("__thumb__", "1"),
+           ("__thumb2__", "1")]),
+    _arch("hppa", "parisc", "hppa-linux-gnu", "ilp32", True, False,
+          [("__hppa__", "1"), ("__hppa", "1"), ("_PA_RISC1_1", "1")]),
+    _arch("i386", "x86", "i686-linux-gnu", "ilp32", False, False,
+          [("__i386__", "1"), ("__i386", "1"), ("__i686__", "1"), ("__i686", "1")],
+          multiarch="i386-linux-gnu"),
+    _arch("m68k", "m68k", "m68k-linux-gnu", "ilp32", True, False,
+          [("__m68k__", "1"), ("__mc68000__", "1"), ("__mc68000", "1"),
+           ("__mc68020__", "1"), ("__mc68020", "1")]),
+    _mips("mips", "mips-linux-gnu", lp64=False, big_endian=True),
+    _mips("mips64", "mips64-linux-gnuabi64", lp64=True, big_endian=True),
+    _mips("mips64el", "mips64el-linux-gnuabi64", lp64=True, big_endian=False),
+    _mips("mipsel", "mipsel-linux-gnu", lp64=False, big_endian=False),
+    _arch("powerpc", "powerpc", "powerpc-linux-gnu", "ilp32", True, True, _PPC + _BE),
+    _arch("ppc64", "powerpc", "powerpc64-linux-gnu", "lp64", True, True,
+          _PPC + _PPC64 + _BE + [("_CALL_ELF", "1")]),
+    _arch("ppc64el", "powerpc", "powerpc64le-linux-gnu", "lp64", False, True,
+          _PPC + _PPC64 + _LE + [("_CALL_ELF", "2")]),
+    _arch("riscv64", "riscv", "riscv64-linux-gnu", "lp64", False, True,
+          [("__riscv", "1"), ("__riscv_xlen", "64"), ("__riscv_flen", "64"),
+           ("__riscv_float_abi_double", "1")]),
+    _arch("s390x", "s390", "s390x-linux-gnu", "lp64", True, True,
+          [("__s390__", "1"), ("__s390x__", "1"), ("__zarch__", "1")]),
+    _arch("sh4", "sh", "sh4-linux-gnu", "ilp32", False, False,
+          [("__sh__", "1"), ("__SH4__", "1"), ("__LITTLE_ENDIAN__", "1")]),
+    _arch("sparc64", "sparc", "sparc64-linux-gnu", "lp64", True, False,
+          [("__sparc__", "1"), ("__sparc", "1"), ("__sparc_v9__", "1"),
+           ("__arch64__", "1")]),
+    _arch("x32", "x86", "x86_64-linux-gnux32", "ilp32", False, False,
+          [*_X86_64, ("__ILP32__", "1"), ("_ILP32", "1")]),
+)
+# fmt: on
+
+_BY_NAME: dict[str, Arch] = {a.name: a for a in _ARCHES}
+
+#: Other spellings (kernel arch dirs, uname -m, GNU triplets) -> Debian name.
+ALIASES: dict[str, str] = {
+    "aarch64": "arm64",
+    "arm": "armhf",
+    "armv7l": "armhf",
+    "armv7": "armhf",
+    "armv6l": "armel",
+    "armv5tel": "armel",
+    "parisc": "hppa",
+    "parisc32": "hppa",
+    "sparc": "sparc64",
+    "x86": "amd64",
+    "x86_64": "amd64",
+    "x86-64": "amd64",
+    "x64": "amd64",
+    "i686": "i386",
+    "i586": "i386",
+    "i486": "i386",
+    "ia32": "i386",
+    "powerpc64": "ppc64",
+    "powerpc64le": "ppc64el",
+    "ppc64le": "ppc64el",
+    "ppc": "powerpc",
+    "riscv": "riscv64",
+    "s390": "s390x",
+    "sh": "sh4",
+    "mips64le": "mips64el",
+    "mipsle": "mipsel",
+    **{a.triplet: a.name for a in _ARCHES},
+    **{a.multiarch: a.name for a in _ARCHES},
+}
+
+
+def all_arches() -> tuple[Arch, ...]:
+    """Every known architecture, sorted by Debian name."""
+    return tuple(sorted(_ARCHES, key=lambda a: a.name))
+
+
+def lookup(name: str) -> Arch:
+    """The architecture called ``name`` (a Debian name, kernel name or triplet; any case).
+
+    Raises :class:`AbicheckError` listing the available Debian names when unknown.
+    """
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    arch = _BY_NAME.get(key)
+    if arch is None:
+        available = ", ".join(a.name for a in all_arches())
+        raise AbicheckError(f"unknown architecture {name!r}; available: {available}")
+    return arch
+
+
+def host_arch() -> Arch:
+    """The architecture of this machine, from ``platform.machine()``.
+
+    Raises :class:`AbicheckError` when the machine is not one of the known arches.
+    """
+    machine = platform.machine().lower()
+    if machine in ("mips", "mips64") and sys.byteorder == "little":
+        machine += "el"
+    return lookup(machine)
+
+
+def is_host(arch: Arch) -> bool:
+    """Whether ``arch`` is this machine's architecture."""
+    try:
+        return arch.name == host_arch().name
+    except AbicheckError:
+        return False
+
+
+def include_dirs(arch: Arch, root: Path = USR) -> tuple[Path, ...] | None:
+    """The installed include dirs holding ``arch``'s uapi headers, in search order, or None.
+
+    For the host: ``/usr/include/<multiarch>`` then ``/usr/include`` (where ``asm/`` lives
+    in the multiarch dir); otherwise ``/usr/<triplet>/include`` from the cross package.
+    None when ``asm/mman.h`` is not found there (package not installed).
+    """
+    if is_host(arch):
+        host = (root / "include" / arch.multiarch, root / "include")
+        if (host[0] / "asm" / "mman.h").is_file():
+            return host
+    cross = root / arch.triplet / "include"
+    if (cross / "asm" / "mman.h").is_file():
+        return (cross,)
+    return None
+
+
+def sysroot_include(arch: Arch, root: Path = USR) -> Path | None:
+    """The one include dir with ``arch``'s ``asm/mman.h`` (the cross package's if present).
+
+    For the host without the cross package: ``/usr/include/<multiarch>``. None if absent.
+    """
+    cross = root / arch.triplet / "include"
+    if (cross / "asm" / "mman.h").is_file():
+        return cross
+    dirs = include_dirs(arch, root)
+    return dirs[0] if dirs else None
+
+
+def kernel_tree_include_dirs(tree: Path, arch: Arch) -> tuple[Path, ...]:
+    """The uapi include dirs of a kernel source tree for ``arch``, in search order.
+
+    ``arch/<karch>/include/uapi``, ``arch/<karch>/include/generated/uapi`` (if present,
+    after a ``make headers``), ``include/uapi``, ``include/generated/uapi`` (if present).
+    Raises :class:`AbicheckError` when ``tree`` lacks the two uapi dirs.
+    """
+    karch = tree / "arch" / arch.kernel / "include"
+    dirs = [
+        karch / "uapi",
+        karch / "generated" / "uapi",
+        tree / "include" / "uapi",
+        tree / "include" / "generated" / "uapi",
+    ]
+    for required in (dirs[0], dirs[2]):
+        if not required.is_dir():
+            raise AbicheckError(f"not a kernel source tree: no {required}", str(tree))
+    return tuple(d for d in dirs if d.is_dir())

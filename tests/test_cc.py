@@ -1,0 +1,248 @@
+"""The compiler oracle, with the real gcc and the real Debian headers (nothing mocked)."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Collection
+from pathlib import Path
+
+import pytest
+
+from abicheck.arches import Arch, all_arches, host_arch, include_dirs, lookup
+from abicheck.cc import compiler_flags, compiler_macros, compiler_macros_many
+from abicheck.model import AbicheckError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cc"
+KINDS = FIXTURES / "kinds.h"
+U64 = 1 << 64
+
+#: kinds.h on an LP64 host with signed plain char (amd64), worked out from C's rules:
+#: the value is the mathematical value of the expression in its C type.
+KINDS_LP64 = {
+    "NEG": -5,
+    "NEG_HEX": -16,
+    "ALIAS": -5,
+    "ULL_MAX": U64 - 1,  # unsigned long long: stays positive
+    "BIG_U": 1 << 63,
+    "UINT_WRAP": (1 << 32) - 1,  # unsigned int arithmetic wraps mod 2**32
+    "LL_MIN": -(1 << 63),
+    "NEG_UL": U64 - 1,  # -1 converted to 64-bit unsigned long
+    "SIZEOF_LONG_X3": 24,
+    "SHIFTED": (1 << 20) | 3,
+    "BOOL_EXPR": 1,
+    "BOOL_CAST": 1,  # any non-zero converts to _Bool 1
+    "CHAR_LIT": ord("A"),
+    "SCHAR_CAST": 200 - 256,
+    "UCHAR_CAST": 255,
+    "PLAIN_CHAR_CAST": 200 - 256,  # plain char is signed on x86
+    "ENUM_VAL": 2,  # BLUE is the third enumerator
+    "STRUCT_SIZE": 8,  # two ints
+    "FLOAT_CAST": 2,  # a cast of a floating constant is an integer constant expression
+    "TERNARY": 100,
+}
+#: Defined, but with no integer value: floating, string, type, pointer, empty, function-like,
+#: undefined behaviour (overflow, division by zero, oversized shift), not constant, syntax.
+KINDS_NOT_INTEGER = [
+    "FLOAT_VAL",
+    "FLOAT_EXPR",
+    "FLOAT_F",
+    "STRING",
+    "TYPE_NAME",
+    "POINTER",
+    "EMPTY",
+    "FUNC",
+    "OVERFLOW",
+    "DIV_ZERO",
+    "SHIFT_TOO_FAR",
+    "UNDECLARED",
+    "OPEN_PAREN",
+    "STATEMENT",
+]
+
+
+def own(values: dict[str, int], names: Collection[str]) -> dict[str, int]:
+    """The fixture's own macros from ``values``."""
+    return {k: v for k, v in values.items() if k in names}
+
+
+def test_host_mman_kernel_abi() -> None:
+    table = compiler_macros("/usr/include/linux/mman.h")
+    assert table.values["MADV_REMOVE"] == 9
+    assert table.values["MAP_ANONYMOUS"] == 0x20
+    assert table.values["PROT_READ"] == 1
+    assert table.compiler.startswith("gcc")
+    assert table.declarations
+
+
+def test_names_are_gcc_dM() -> None:
+    """``names`` is exactly what ``gcc -dM -E`` lists with the same flags."""
+    header = "/usr/include/linux/mman.h"
+    flags = compiler_flags()
+    proc = subprocess.run(
+        ["gcc", "-dM", "-E", *flags, "-"],
+        input=f'#include "{header}"\n',
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = {line.split()[1].split("(")[0] for line in proc.stdout.splitlines()}
+    assert compiler_macros(header).names == expected
+
+
+def test_fixture_values_exact() -> None:
+    table = compiler_macros(KINDS)
+    names = set(KINDS_LP64) | set(KINDS_NOT_INTEGER)
+    assert names <= table.names
+    assert own(table.values, names) == KINDS_LP64
+    for name in KINDS_NOT_INTEGER:
+        assert name not in table.values, name
+
+
+def test_builtins_included() -> None:
+    table = compiler_macros(KINDS)
+    assert table.values["__INT_MAX__"] == 0x7FFFFFFF
+    assert table.values["__SIZEOF_LONG__"] == 8
+    assert "__SIZE_TYPE__" in table.names and "__SIZE_TYPE__" not in table.values
+    assert "__FLT_MAX__" in table.names and "__FLT_MAX__" not in table.values
+
+
+def test_fixture_ilp32_target() -> None:
+    """i386: long is 32 bits, so sizeof(long) * 3 is 12 and -1UL is 2**32 - 1."""
+    table = compiler_macros(KINDS, arch=lookup("i386"), include_dirs=[FIXTURES])
+    expected = dict(KINDS_LP64, SIZEOF_LONG_X3=12, NEG_UL=(1 << 32) - 1)
+    assert own(table.values, KINDS_LP64) == expected
+    assert "-m32" in table.flags and "-undef" in table.flags
+    assert table.values["__SIZEOF_LONG__"] == 4
+    assert "__x86_64__" not in table.names and "__i386__" in table.names
+
+
+def test_plain_char_sign_follows_target() -> None:
+    """Plain char is unsigned on arm64, signed on mips."""
+    arm = compiler_macros(KINDS, arch=lookup("arm64"), include_dirs=[FIXTURES])
+    mips = compiler_macros(KINDS, arch=lookup("mips"), include_dirs=[FIXTURES])
+    assert arm.values["PLAIN_CHAR_CAST"] == 200
+    assert mips.values["PLAIN_CHAR_CAST"] == -56
+    assert arm.values["SCHAR_CAST"] == mips.values["SCHAR_CAST"] == -56
+
+
+def expected_map_anonymous(arch: Arch) -> int:
+    # mips: arch/mips/include/uapi/asm/mman.h; alpha, parisc: their own asm/mman.h;
+    # everyone else (sparc included: it takes asm-generic/mman-common.h) 0x20.
+    if arch.kernel == "mips":
+        return 0x800
+    if arch.kernel in ("alpha", "parisc"):
+        return 0x10
+    return 0x20
+
+
+@pytest.mark.parametrize("arch", all_arches(), ids=lambda a: a.name)
+def test_map_anonymous_per_arch(arch: Arch) -> None:
+    dirs = include_dirs(arch)
+    assert dirs is not None, f"apt-get install {arch.cross_package}"
+    root = Path("/usr") / arch.triplet / "include"
+    for header in (root / "asm" / "mman.h", root / "linux" / "mman.h"):
+        table = compiler_macros(header, arch=arch, include_dirs=[root])
+        assert table.values["MAP_ANONYMOUS"] == expected_map_anonymous(arch), header
+        assert table.values["__SIZEOF_LONG__"] == arch.bits // 8
+
+
+def test_arch_branches_taken() -> None:
+    """The predefines steer the target's own headers: word size and byte order."""
+    headers = []
+    arches = all_arches()
+    for arch in arches:
+        root = Path("/usr") / arch.triplet / "include"
+        table = compiler_macros(root / "asm" / "byteorder.h", arch=arch, include_dirs=[root])
+        big = "__BIG_ENDIAN" in table.names and "__LITTLE_ENDIAN" not in table.names
+        assert big == arch.big_endian, arch.name
+        bits = compiler_macros(root / "asm" / "bitsperlong.h", arch=arch, include_dirs=[root])
+        assert bits.values["__BITS_PER_LONG"] == arch.bits, arch.name
+        headers.append(root)
+    assert len(headers) == len(arches)
+
+
+def test_libc_sys_mman() -> None:
+    table = compiler_macros("<sys/mman.h>", system_includes=True)
+    assert table.values["MAP_ANONYMOUS"] == 0x20
+    assert table.values["MAP_SHARED"] == 1
+    assert "MAP_FAILED" in table.names and "MAP_FAILED" not in table.values  # a pointer
+    assert "-nostdinc" not in table.flags
+
+
+def test_broken_declarations_fall_back_to_macros() -> None:
+    table = compiler_macros(FIXTURES / "broken.h")
+    assert not table.declarations
+    assert own(table.values, {"BROKEN_A", "BROKEN_B"}) == {"BROKEN_A": 3, "BROKEN_B": 48}
+
+
+def test_preprocessing_error_located() -> None:
+    with pytest.raises(AbicheckError) as info:
+        compiler_macros(FIXTURES / "error.h")
+    assert info.value.file == str(FIXTURES / "error.h")
+    assert info.value.line == 3
+    assert str(info.value).startswith(f"{FIXTURES / 'error.h'}:3: error: ")
+    assert "this header refuses" in str(info.value)
+
+
+def test_missing_header() -> None:
+    with pytest.raises(AbicheckError, match="no such header") as info:
+        compiler_macros(FIXTURES / "nope.h")
+    assert info.value.file == str(FIXTURES / "nope.h")
+
+
+def test_missing_compiler() -> None:
+    with pytest.raises(AbicheckError, match="not found"):
+        compiler_macros(KINDS, cc="abicheck-no-such-cc")
+
+
+def test_system_includes_only_for_host() -> None:
+    foreign = next(a for a in all_arches() if a != host_arch())
+    with pytest.raises(AbicheckError, match="system headers"):
+        compiler_macros("<sys/mman.h>", arch=foreign, system_includes=True)
+
+
+def test_defines_passed() -> None:
+    table = compiler_macros(KINDS, defines={"EXTRA": "(7 * 6)"})
+    assert table.values["EXTRA"] == 42
+
+
+def test_many_matches_single_and_reports_errors() -> None:
+    headers = [
+        KINDS,
+        FIXTURES / "error.h",
+        "/usr/include/linux/mman.h",
+        FIXTURES / "broken.h",
+        FIXTURES / "nope.h",
+    ]
+    results = compiler_macros_many(headers)
+    assert list(results) == [str(h) for h in headers]
+    assert isinstance(results[str(FIXTURES / "error.h")], AbicheckError)
+    assert isinstance(results[str(FIXTURES / "nope.h")], AbicheckError)
+    for header in (KINDS, "/usr/include/linux/mman.h", FIXTURES / "broken.h"):
+        table = results[str(header)]
+        assert not isinstance(table, AbicheckError)
+        single = compiler_macros(header)
+        assert table.values == single.values
+        assert table.names == single.names
+
+
+def test_many_linux_headers_sample() -> None:
+    linux = sorted(Path("/usr/include/linux").glob("*.h"))[:40]
+    results = compiler_macros_many(linux, system_includes=True)
+    tables = [t for t in results.values() if not isinstance(t, AbicheckError)]
+    assert len(tables) >= 35
+    assert all(t.values for t in tables)
+
+
+def test_temp_dir_cleaned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    compiler_macros(KINDS)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_deterministic() -> None:
+    a = compiler_macros(KINDS)
+    b = compiler_macros(KINDS)
+    assert a == b
+    assert list(a.values) == sorted(a.values)
