@@ -18,7 +18,7 @@ from pathlib import Path
 from .model import AbicheckError
 
 MAX_INCLUDE_DEPTH = 200
-MAX_EXPANSION_TOKENS = 1_000_000
+MAX_EXPANSION_TOKENS = 200_000
 
 
 # --------------------------------------------------------------------------
@@ -399,17 +399,25 @@ class Expander:
         self,
         macros: Mapping[str, MacroDef],
         on_lookup: Callable[[str], None] | None = None,
+        substitute: Callable[[MacroDef], Tok | None] | None = None,
+        budget: int = MAX_EXPANSION_TOKENS,
     ) -> None:
         self.macros = macros
         self.on_lookup = on_lookup
-        self.budget = MAX_EXPANSION_TOKENS
+        self.substitute = substitute
+        self.budget = budget
 
     def expand(self, toks: Iterable[Tok]) -> list[Tok]:
-        """Fully macro-expand a token list."""
+        """Fully macro-expand a token list.
+
+        ``substitute`` may replace an object-like macro by one token standing
+        for its value, where that gives the same result as its expansion.
+        """
         stack = list(reversed(list(toks)))
         out: list[Tok] = []
         macros = self.macros
         on_lookup = self.on_lookup
+        substitute = self.substitute
         while stack:
             t = stack.pop()
             if t.kind != "id":
@@ -428,10 +436,16 @@ class Expander:
                 out.append(t)
                 continue
             if m.params is None:
+                if substitute is not None:
+                    lit = substitute(m)
+                    if lit is not None:
+                        lit.space = t.space
+                        out.append(lit)
+                        continue
                 hide = t.hide | {name}
-                repl = [x.copy(hide=x.hide | hide) for x in self._subst(m, [], hide)]
+                repl = [Tok(x.kind, x.text, x.space, hide) for x in m.body]
                 if repl:
-                    repl[0] = repl[0].copy(space=t.space)
+                    repl[0].space = t.space
                 self._push(stack, repl)
                 continue
             # function-like: needs '(' next
@@ -441,9 +455,11 @@ class Expander:
             stack.pop()
             args, rparen = self._collect_args(stack, m)
             hide = (t.hide & rparen.hide) | {name}
-            repl = [x.copy(hide=x.hide | hide) for x in self._subst(m, args, hide)]
+            repl = self._subst(m, args)
+            for x in repl:
+                x.hide = x.hide | hide
             if repl:
-                repl[0] = repl[0].copy(space=t.space)
+                repl[0].space = t.space
             self._push(stack, repl)
         return out
 
@@ -481,7 +497,8 @@ class Expander:
             args[-1].append(t)
         raise ExpansionError(f"unterminated argument list invoking macro {m.name}")
 
-    def _subst(self, m: MacroDef, args: list[list[Tok]], hide: frozenset[str]) -> list[Tok]:
+    def _subst(self, m: MacroDef, args: list[list[Tok]]) -> list[Tok]:
+        """The body of ``m`` with its parameters replaced by ``args``: fresh tokens."""
         params = m.params or ()
         index = {p: i for i, p in enumerate(params)}
         body = m.body
@@ -506,9 +523,14 @@ class Expander:
                 if rhs.kind == "id" and rhs.text in index:
                     rtoks = [x.copy() for x in args[index[rhs.text]]]
                     # GNU: , ## __VA_ARGS__ drops the comma when empty
-                    if not rtoks and out and out[-1].text == "," and rhs.text == params[-1]:
-                        if m.variadic:
-                            out.pop()
+                    if (
+                        m.variadic
+                        and not rtoks
+                        and out
+                        and out[-1].text == ","
+                        and rhs.text == params[-1]
+                    ):
+                        out.pop()
                 else:
                     rtoks = [rhs.copy()]
                 if out and rtoks:
@@ -608,9 +630,8 @@ class Preprocessor:
         sf = self.files.get(path)
         entries = sf.entries
         macros = walk.macros
-        if sf.has_text:
-            if sf.decl_hint:
-                walk.decl_hint = True
+        if sf.has_text and sf.decl_hint:
+            walk.decl_hint = True
         n = len(entries)
         i = 0
         while i < n:
@@ -678,7 +699,7 @@ class Preprocessor:
         next_: bool,
     ) -> None:
         spec = e.rest.strip()
-        if not spec or spec[0] not in "<\"":
+        if not spec or spec[0] not in '<"':
             toks = Expander(walk.macros).expand(tokenize(spec))
             spec = spell(toks).strip()
             if spec.startswith("<"):
@@ -707,7 +728,9 @@ class Preprocessor:
             cycle = " -> ".join([p for p, _ in here[[p for p, _ in here].index(found) :]] + [found])
             raise AbicheckError(f"include cycle: {cycle}", sf.path, e.line)
         if len(here) >= MAX_INCLUDE_DEPTH:
-            raise AbicheckError(f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line)
+            raise AbicheckError(
+                f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
+            )
         self._file(walk, found, here, idx)
 
     def _resolve(

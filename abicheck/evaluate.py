@@ -271,7 +271,9 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             for c in codes:
                 v = (v << 8) | (c & 0xFF)
             return self._make(v, self.INT)
-        kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(prefix, "int")
+        kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(
+            prefix, "int"
+        )
         return self._make(codes[-1], self.types[kind])
 
     def _int_literal(self, text: str) -> Value:
@@ -337,19 +339,27 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         raise NotConstant(f"operator {op}")
 
     def visit_BinaryOp(self, node: c_ast.BinaryOp) -> Value:
-        op = node.op
+        # Walk a left-leaning chain (a + b + c ...) in a loop, not by recursion.
+        spine = []
+        left: c_ast.Node = node
+        while isinstance(left, c_ast.BinaryOp):
+            spine.append(left)
+            left = left.left
+        acc = self.fold(left)
+        for b in reversed(spine):
+            acc = self._binary(b.op, acc, b.right)
+        return acc
+
+    def _binary(self, op: str, a: Value, right: c_ast.Node) -> Value:
         if op == "&&":
-            a = self.fold(node.left)
             if not a.value:
                 return self._make(0, self.INT)
-            return self._make(int(self.fold(node.right).value != 0), self.INT)
+            return self._make(int(self.fold(right).value != 0), self.INT)
         if op == "||":
-            a = self.fold(node.left)
             if a.value:
                 return self._make(1, self.INT)
-            return self._make(int(self.fold(node.right).value != 0), self.INT)
-        a = self.fold(node.left)
-        b = self.fold(node.right)
+            return self._make(int(self.fold(right).value != 0), self.INT)
+        b = self.fold(right)
         if op in ("<<", ">>"):
             t = self.promote(a.type)
             n = b.value
@@ -459,9 +469,12 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         if base == ["char"]:
             key = "unsigned char" if unsigned else ("signed char" if signed else "char")
             return self.types[key]
-        key = {(): "int", ("short",): "short", ("long",): "long", ("long", "long"): "long long"}.get(
-            tuple(base), "__int128" if base == ["__int128"] else ""
-        )
+        key = {
+            (): "int",
+            ("short",): "short",
+            ("long",): "long",
+            ("long", "long"): "long long",
+        }.get(tuple(base), "__int128" if base == ["__int128"] else "")
         if not key:
             raise NotConstant(f"unknown type {' '.join(names)}")
         return self.types["unsigned " + key if unsigned else key]

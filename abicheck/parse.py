@@ -9,6 +9,7 @@ kind ``integer`` with a value, ``function`` for function-like macros, or
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,8 +19,8 @@ from pycparser import c_ast
 from pycparser.c_parser import ParseError
 
 from .cpp import (
-    ExpansionError,
     Expander,
+    ExpansionError,
     FileCache,
     MacroDef,
     Preprocessor,
@@ -38,18 +39,66 @@ from .evaluate import (
     NotConstant,
     Value,
 )
-from .model import AbicheckError, Macro
+from .model import AbicheckError, Kind, Macro
+from .resources import data_dir, display_name
+
+_SHIPPED = str(data_dir("headers"))
 
 BUILTIN_FILE = "<built-in>"
+# All expansions of one header together: a bound on exponential macro bombs.
+MAX_HEADER_EXPANSION_TOKENS = 2_000_000
 COMMAND_LINE_FILE = "<command-line>"
 
 _C_KEYWORDS = frozenset(
-    """sizeof _Alignof __alignof__ unsigned signed int long short char _Bool float double
-    void struct union enum const volatile __int128 typedef static extern register""".split()
+    [
+        "sizeof",
+        "_Alignof",
+        "__alignof__",
+        "unsigned",
+        "signed",
+        "int",
+        "long",
+        "short",
+        "char",
+        "_Bool",
+        "float",
+        "double",
+        "void",
+        "struct",
+        "union",
+        "enum",
+        "const",
+        "volatile",
+        "__int128",
+        "typedef",
+        "static",
+        "extern",
+        "register",
+    ]
 )
 _TYPE_WORDS = frozenset(
-    """unsigned signed int long short char _Bool float double void struct union enum const
-    volatile __int128 __signed__ __const restrict __restrict""".split()
+    [
+        "unsigned",
+        "signed",
+        "int",
+        "long",
+        "short",
+        "char",
+        "_Bool",
+        "float",
+        "double",
+        "void",
+        "struct",
+        "union",
+        "enum",
+        "const",
+        "volatile",
+        "__int128",
+        "__signed__",
+        "__const",
+        "restrict",
+        "__restrict",
+    ]
 )
 _NUM_RE = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)[uUlL]{0,3}\Z")
 _GNU_SPELLINGS = {
@@ -159,8 +208,10 @@ class Reader:
         self.parser = ExprParser(lambda: self._typedef_scope)
         self._ast_cache: dict[str | tuple[str, ...], c_ast.Node | str] = {}
         self._if_cache: dict[str, c_ast.Node | str] = {}
-        self._literal_cache: dict[str, int] = {}
-        self._value_cache: dict[MacroDef, tuple[tuple[tuple[str, MacroDef | None], ...], Macro]] = {}
+        self._literal_cache: dict[str, Value] = {}
+        self._value_cache: dict[
+            MacroDef, tuple[tuple[tuple[str, MacroDef | None], ...], _Result]
+        ] = {}
         self._stmt_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[str]]] = {}
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
         self._pp_folder = Folder(self.model, self._if_ident, lambda _n: None, preprocessor=True)
@@ -177,7 +228,11 @@ class Reader:
         walk = self.pp.run(header, self.predefined)
         self._typedef_scope = {}
         ev = _Evaluation(self, walk)
-        return tuple(ev.macro(walk.macros[n]) for n in sorted(walk.macros))
+        macros = [ev.macro(walk.macros[n]) for n in sorted(walk.macros)]
+        return tuple(
+            dataclasses.replace(m, file=display_name(m.file)) if m.file.startswith(_SHIPPED) else m
+            for m in macros
+        )
 
     # -- #if ---------------------------------------------------------------
 
@@ -188,7 +243,9 @@ class Reader:
     def _if_ident(self, name: str) -> Value:
         return self._pp_folder._make(0, self._pp_folder.INT)
 
-    def _eval_if(self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int) -> bool:
+    def _eval_if(
+        self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int
+    ) -> bool:
         try:
             expanded = Expander(macros).expand(self._defined(toks, macros, path, line))
             expanded = self._defined(expanded, macros, path, line)
@@ -357,8 +414,72 @@ def _strip_gnu(toks: list[Tok]) -> list[Tok]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Result:
+    """A macro's evaluation: the Macro, its typed value, and what it rested on.
+
+    ``primary`` says the full expansion is one primary expression (a single
+    token or one parenthesized group), so its value can stand in for it.
+    """
+
+    macro: Macro
+    value: Value | None
+    primary: bool
+    names: frozenset[str]
+    used_decls: bool
+
+
+_LITERAL_SUFFIX = {
+    "int": "",
+    "unsigned int": "U",
+    "long": "L",
+    "unsigned long": "UL",
+    "long long": "LL",
+    "unsigned long long": "ULL",
+}
+
+
+def _value_token(v: Value) -> Tok | None:
+    """One token whose C value and type are exactly ``v``'s."""
+    t = v.type
+    suffix = _LITERAL_SUFFIX.get(t.name)
+    if suffix is None:
+        if t.rank >= 3:
+            return None
+        return Tok("num", f"(({t.name}){v.value})")
+    if v.value >= 0:
+        return Tok("num", f"{v.value}{suffix}")
+    if v.value == -(1 << (t.bits - 1)):
+        return Tok("num", f"(-{-v.value - 1}{suffix}-1)")
+    return Tok("num", f"(-{-v.value}{suffix})")
+
+
+def _is_primary(toks: list[Tok]) -> bool:
+    if len(toks) == 1:
+        return True
+    if not toks or toks[0].text != "(" or toks[-1].text != ")":
+        return False
+    depth = 0
+    for i, t in enumerate(toks):
+        if t.kind != "punct":
+            continue
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+            if depth == 0 and i != len(toks) - 1:
+                return False
+    return True
+
+
 class _Evaluation:
-    """Evaluates the macros of one preprocessed header."""
+    """Evaluates the macros of one preprocessed header.
+
+    A macro that expands to one primary expression with an integer value is
+    replaced by a literal of that value and type when another macro's
+    expansion meets it: the same result as expanding it again, and each
+    macro is expanded and parsed once.
+    """
 
     def __init__(self, reader: Reader, walk: Walk) -> None:
         self.r = reader
@@ -366,56 +487,111 @@ class _Evaluation:
         self.macros = walk.macros
         self._decls: _Decls | None = None
         self._pending_enums: dict[str, str] = {}
+        self._done: dict[MacroDef, _Result] = {}
+        self._active: set[str] = set()
+        self.budget = MAX_HEADER_EXPANSION_TOKENS
 
     # -- one macro ---------------------------------------------------------
 
     def macro(self, d: MacroDef) -> Macro:
+        return self._result(d).macro
+
+    def _result(self, d: MacroDef) -> _Result:
+        hit = self._done.get(d)
+        if hit is not None:
+            return hit
         if d.params is not None:
-            return Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment)
+            res = _Result(
+                Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment),
+                None,
+                False,
+                frozenset(),
+                False,
+            )
+            self._done[d] = res
+            return res
         body = d.body
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self._literal(body[0].text)
             if v is not None:
-                return Macro(d.name, "integer", v, d.text, d.file, d.line, d.comment)
+                m = Macro(d.name, "integer", v.value, d.text, d.file, d.line, d.comment)
+                res = _Result(m, v, True, frozenset(), False)
+                self._done[d] = res
+                return res
         cached = self.r._value_cache.get(d)
         if cached is not None:
-            deps, result = cached
+            deps, res = cached
             macros = self.macros
             if all(macros.get(n) is dep for n, dep in deps):
-                return result
-        looked_up: set[str] = set()
-        value, reason, used_decls = self._evaluate(d, looked_up)
-        kind = "integer" if value is not None else "other"
-        result = Macro(d.name, kind, value, d.text, d.file, d.line, d.comment, reason)
-        if not used_decls:
-            deps = tuple((n, self.macros.get(n)) for n in looked_up)
-            self.r._value_cache[d] = (deps, result)
-        return result
+                self._done[d] = res
+                return res
+        names: set[str] = set()
+        used = [False]
+        self._active.add(d.name)
+        try:
+            value, reason, primary = self._evaluate(d, names, used)
+        finally:
+            self._active.discard(d.name)
+        kind: Kind = "integer" if value is not None else "other"
+        m = Macro(
+            d.name,
+            kind,
+            None if value is None else value.value,
+            d.text,
+            d.file,
+            d.line,
+            d.comment,
+            reason,
+        )
+        res = _Result(m, value, primary, frozenset(names), used[0])
+        self._done[d] = res
+        if not used[0]:
+            deps = tuple((n, self.macros.get(n)) for n in names)
+            self.r._value_cache[d] = (deps, res)
+        return res
 
-    def _literal(self, text: str) -> int | None:
+    def _literal(self, text: str) -> Value | None:
         cache = self.r._literal_cache
         v = cache.get(text)
         if v is None:
             try:
-                v = self.r._literal_folder._int_literal(text).value
+                v = self.r._literal_folder._int_literal(text)
             except NotConstant:
                 return None
             cache[text] = v
         return v
 
-    def _evaluate(self, d: MacroDef, looked_up: set[str]) -> tuple[int | None, str, bool]:
-        """(value, reason, whether declarations were consulted) for an object-like macro."""
+    def _evaluate(
+        self, d: MacroDef, names: set[str], used: list[bool]
+    ) -> tuple[Value | None, str, bool]:
+        """(value, reason, primary) for an object-like macro; fills the names it rested on."""
         if not d.body:
             return None, "empty", False
+
+        def substitute(m: MacroDef) -> Tok | None:
+            if m.name in self._active:
+                return None
+            res = self._result(m)
+            names.update(res.names)
+            if res.used_decls:
+                used[0] = True
+            if res.value is None or not res.primary:
+                return None
+            return _value_token(res.value)
+
+        expander = Expander(self.macros, names.add, substitute, self.budget)
         try:
-            toks = Expander(self.macros, looked_up.add).expand([Tok("id", d.name)])
+            toks = expander.expand([Tok("id", d.name)])
         except ExpansionError as exc:
             return None, str(exc), False
+        finally:
+            self.budget = max(expander.budget, 0)
         if not toks:
             return None, "empty", False
+        primary = _is_primary(toks)
         blocked = [t for t in toks if t.blocked]
         if blocked:
-            chain = " -> ".join(sorted(blocked[0].hide))
+            chain = ", ".join(sorted(blocked[0].hide))
             return None, f"recursive ({blocked[0].text} expands to itself through {chain})", False
         if toks[0].kind == "str":
             return None, "string literal", False
@@ -423,20 +599,25 @@ class _Evaluation:
             return None, "not an expression (statement or initializer)", False
         needs_decls = any(t.kind == "id" and t.text not in _C_KEYWORDS for t in toks)
         if needs_decls:
+            used[0] = True
             self.decls()
+        if len(toks) == 1 and toks[0].kind == "num":
+            v = self._literal(toks[0].text)
+            if v is not None:
+                return v, "", True
         text = spell(toks)
         node = self._ast(text, toks if needs_decls else None)
         if isinstance(node, str):
             if self._is_type_name(toks):
-                return None, "type name", needs_decls
-            return None, node, needs_decls
+                return None, "type name", primary
+            return None, node, primary
         folder = Folder(self.r.model, self._ident, self._typedef)
         try:
-            return folder.fold(node).value, "", needs_decls
+            return folder.fold(node), "", primary
         except NotConstant as exc:
-            return None, str(exc), needs_decls
+            return None, str(exc), primary
         except RecursionError:
-            return None, "expression nested too deeply", needs_decls
+            return None, "expression nested too deeply", primary
 
     def _ast(self, text: str, toks: list[Tok] | None) -> c_ast.Node | str:
         """The parsed expression, cached by its text and the typedef names in it."""
@@ -460,14 +641,15 @@ class _Evaluation:
         typedefs = self.decls().typedefs if self._decls is not None else {}
         for t in toks:
             if t.kind == "id":
-                if t.text not in _TYPE_WORDS and t.text not in typedefs and (
-                    t.text not in STANDARD_TYPEDEFS
+                if (
+                    t.text not in _TYPE_WORDS
+                    and t.text not in typedefs
+                    and (t.text not in STANDARD_TYPEDEFS)
                 ):
                     # struct tags follow struct/union/enum
                     continue
-            elif t.text not in ("*", "(", ")", "[", "]"):
-                if t.kind != "num":
-                    return False
+            elif t.text not in ("*", "(", ")", "[", "]") and t.kind != "num":
+                return False
         first = toks[0].text
         return first in _TYPE_WORDS or first in typedefs or first in STANDARD_TYPEDEFS
 

@@ -1,0 +1,372 @@
+"""The reader: scanning, preprocessing, evaluation and bad input."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from abicheck.model import AbicheckError, Macro
+from abicheck.parse import Reader
+from abicheck.resources import embedded_header
+
+FIX = Path(__file__).parent / "fixtures" / "parse"
+SEED = Path(__file__).resolve().parents[1] / "headers" / "arm" / "mman.h"
+
+
+def table(path: Path | str, **kw: object) -> dict[str, Macro]:
+    return {m.name: m for m in Reader(**kw).read(str(path))}  # type: ignore[arg-type]
+
+
+def values(path: Path | str, **kw: object) -> dict[str, int | None]:
+    return {n: m.value for n, m in table(path, **kw).items() if not m.file.startswith("<")}
+
+
+# -- the embedded header ------------------------------------------------------
+
+SEED_VALUES = {
+    "PROT_READ": (0x1, 3, "page can be read"),
+    "PROT_WRITE": (0x2, 4, "page can be written"),
+    "PROT_EXEC": (0x4, 5, "page can be executed"),
+    "PROT_SEM": (0x8, 6, "page may be used for atomic ops"),
+    "PROT_NONE": (0x0, 7, "page can not be accessed"),
+    "PROT_GROWSDOWN": (
+        0x01000000,
+        8,
+        "mprotect flag: extend change to start of growsdown vma",
+    ),
+    "PROT_GROWSUP": (0x02000000, 9, "mprotect flag: extend change to end of growsup vma"),
+    "MAP_SHARED": (0x01, 10, "Share changes"),
+    "MAP_PRIVATE": (0x02, 11, "Changes are private"),
+    "MAP_TYPE": (0x0F, 12, "Mask for type of mapping"),
+    "MAP_FIXED": (0x10, 13, "Interpret addr exactly"),
+    "MAP_ANONYMOUS": (0x20, 14, "don't use a file"),
+    "MAP_GROWSDOWN": (0x0100, 15, "stack-like segment"),
+    "MAP_DENYWRITE": (0x0800, 16, "ETXTBSY"),
+    "MAP_EXECUTABLE": (0x1000, 17, "mark it as an executable"),
+    "MAP_LOCKED": (0x2000, 18, "pages are locked"),
+    "MAP_NORESERVE": (0x4000, 19, "don't check for reservations"),
+    "MAP_POPULATE": (0x8000, 20, "populate (prefault) page tables"),
+    "MAP_NONBLOCK": (0x10000, 21, "do not block on IO"),
+    "MS_ASYNC": (1, 22, "sync memory asynchronously"),
+    "MS_INVALIDATE": (2, 23, "invalidate the caches"),
+    "MS_SYNC": (4, 24, "synchronous memory sync"),
+    "MCL_CURRENT": (1, 25, "lock all current mappings"),
+    "MCL_FUTURE": (2, 26, "lock all future mappings"),
+    "MADV_NORMAL": (0x0, 27, "default page-in behavior"),
+    "MADV_RANDOM": (0x1, 28, "page-in minimum required"),
+    "MADV_SEQUENTIAL": (0x2, 29, "read-ahead aggressively"),
+    "MADV_WILLNEED": (0x3, 30, "pre-fault pages"),
+    "MADV_DONTNEED": (0x4, 31, "discard these pages"),
+    "MADV_REMOVE": (0x5, 32, "remove these pages & resources"),
+    "MAP_ANON": (0x20, 34, ""),
+    "MAP_FILE": (0, 35, ""),
+}
+
+
+def test_embedded_header_is_the_seed_byte_for_byte() -> None:
+    assert embedded_header().read_bytes() == SEED.read_bytes()
+    seed = Path(__file__).resolve().parents[2] / "shared" / "seed" / "arm-mman.h"
+    if seed.exists():  # the seed sits beside the checkout on the project's machines
+        assert SEED.read_bytes() == seed.read_bytes()
+
+
+def test_seed_header_gives_all_32_constants() -> None:
+    t = table(embedded_header())
+    ints = {n: m for n, m in t.items() if m.kind == "integer" and not m.file.startswith("<built")}
+    assert sorted(ints) == sorted(SEED_VALUES)
+    for name, (value, line, comment) in SEED_VALUES.items():
+        m = ints[name]
+        assert (m.value, m.line, m.comment) == (value, line, comment), name
+        assert m.file == "<abicheck>/headers/arm/mman.h"
+    assert t["MADV_REMOVE"].value == 5
+    assert t["MAP_ANON"].expr == "MAP_ANONYMOUS"
+    assert t["MAP_ANON"].value == t["MAP_ANONYMOUS"].value == 0x20
+    guard = t["__ARM_MMAN_H__"]
+    assert (guard.kind, guard.reason, guard.line) == ("other", "empty", 2)
+
+
+# -- values -------------------------------------------------------------------
+
+# Each value worked out from the C standard's rules (and checked against gcc
+# by tests/test_oracle.py, which compiles the same fixture).
+EXPECTED_VALUES = {
+    "DEC": 42,
+    "HEX": 42,
+    "OCT": 42,
+    "BIN": 42,
+    "U_MAX": 0xFFFFFFFF,
+    "U_WRAP": 0,
+    "INT_WRAP": -(2**31),
+    "NEG_U": 2**32 - 1,
+    "NEG_UL": 2**64 - 1,
+    "NEG_ULL": 2**64 - 1,
+    "BIG_HEX": 2**64 - 1,
+    "TRUNC_CHAR": 44,
+    "SCHAR": -56,
+    "CHR": 97,
+    "CHR_NL": 10,
+    "CHR_OCT": -1,
+    "CHR_HEX": 65,
+    "MULTI": 0x6162,
+    "SZ_LONG": 8,
+    "SZ_PTR": 8,
+    "SZ_SIZE_T": 8,
+    "SZ_U32": 4,
+    "DIV": -3,
+    "MOD": -1,
+    "TERN": 2,
+    "TERN_CONV": 2**32 - 1,
+    "SHL31": -(2**31),
+    "USHL31": 2**31,
+    "NOT0": -1,
+    "UNOT0": 2**32 - 1,
+    "LNOT": 1,
+    "CMP_MIXED": 0,
+    "CMP_LONG": 1,
+    "LOGIC": 0,
+    "COMMA": 2,
+    "CAST_BOOL": 1,
+    "REF": 84,
+    "CATV": 16,
+    "STR_SIZE": 4,
+    "NESTED": 10,
+    "LL_SUFFIX": 10,
+    "UL_SHIFT": 2**40,
+    "SIGNED_SHR": -4,
+}
+
+
+def test_values_follow_c_semantics() -> None:
+    got = values(FIX / "values.h")
+    for name, want in EXPECTED_VALUES.items():
+        assert got[name] == want, name
+
+
+def test_ilp32_data_model() -> None:
+    got = values(FIX / "values.h", data_model="ilp32")
+    assert got["SZ_LONG"] == 4
+    assert got["SZ_PTR"] == 4
+    assert got["SZ_SIZE_T"] == 4
+    assert got["NEG_UL"] == 2**32 - 1
+    assert got["CMP_LONG"] == 0  # long no longer holds every unsigned int
+    assert got["UL_SHIFT"] is None
+
+
+def test_function_like_macros_are_kind_function() -> None:
+    t = table(FIX / "values.h")
+    assert (t["ADD"].kind, t["ADD"].expr) == ("function", "(x, y) ((x) + (y))")
+    assert t["CAT"].expr == "(a, b) a##b"
+
+
+def test_enum_constants_and_typedefs() -> None:
+    t = table(FIX / "decls.h")
+    assert t["A_MAX"].value == 16
+    assert t["FROM_ENUM"].value == 32
+    assert t["CAST_TYPEDEF"].value == 2**32 - 1
+    assert t["CAST_CHAIN"].value == 2**32 - 2
+    assert t["SIZE_TYPEDEF"].value == 4
+    assert t["SIZE_ARRAY"].value == 32
+    assert t["COLOUR_BLUE"].value == 17
+    assert t["SIZE_STRUCT"].kind == "other"
+    assert t["SIZE_STRUCT"].reason.startswith("needs sizeof of struct")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("EMPTY", "empty"),
+        ("STRING", "string literal"),
+        ("TYPE", "type name"),
+        ("RA", "recursive (RA expands to itself through RA, RB)"),
+        ("RB", "recursive (RB expands to itself through RA, RB)"),
+        ("SELF", "recursive (SELF expands to itself through SELF)"),
+        ("DIVZERO", "division by zero"),
+        ("MODZERO", "division by zero"),
+        ("BIGSHIFT", "shift count 40 out of range for int (32 bits)"),
+        ("NEGSHIFT", "shift count -1 out of range for int (32 bits)"),
+        ("FLOAT", "floating-point constant"),
+        ("UNKNOWN", "undefined identifier NOT_DEFINED_ANYWHERE"),
+        ("STRUCT_SIZE", "needs sizeof of struct never_declared"),
+        ("CALL", "function call foo()"),
+    ],
+)
+def test_macros_without_value_say_why(name: str, reason: str) -> None:
+    m = table(FIX / "others.h")[name]
+    assert (m.kind, m.value, m.reason) == ("other", None, reason)
+
+
+# -- scanning -----------------------------------------------------------------
+
+
+def test_comments_and_continuations() -> None:
+    t = table(FIX / "comments.h")
+    got = {n: (m.value, m.line) for n, m in t.items() if not m.file.startswith("<")}
+    assert got == {
+        "AFTER_BLOCK": (1, 5),
+        "SPACED": (2, 6),
+        "INSIDE": (3, 7),
+        "ACROSS": (4, 8),
+        "CONTINUED": (6, 10),
+        "JOINED": (6, 13),
+        "LINE_COMMENT": (6, 15),
+        "STRING_WITH_COMMENT": (None, 18),
+        "AFTER_ALL": (7, 19),
+    }
+    assert t["AFTER_BLOCK"].comment == "trailing comment"
+    assert t["SPACED"].comment == "spaced out"
+    assert t["ACROSS"].comment == "starts here and ends here"
+    assert t["LINE_COMMENT"].comment == "the line comment"
+    assert t["STRING_WITH_COMMENT"].expr == '"/* not a comment */"'
+
+
+def test_conditionals_and_command_line_defines() -> None:
+    got = values(FIX / "conditionals.h", defines={"FROM_CMDLINE": "3"})
+    assert sorted(got) == [
+        "CMDLINE_SMALL",
+        "ELIF_TAKEN",
+        "IFNDEF_TAKEN",
+        "IF_INTMAX",
+        "IF_TAKEN",
+        "ONE",
+    ]
+    got = values(FIX / "conditionals.h", defines={"FROM_CMDLINE": "9"})
+    assert "CMDLINE_BIG" in got and "CMDLINE_SMALL" not in got
+    t = table(FIX / "conditionals.h", defines={"FROM_CMDLINE": "9"})
+    assert (t["FROM_CMDLINE"].file, t["FROM_CMDLINE"].value) == ("<command-line>", 9)
+
+
+def test_includes_quotes_angles_guards_and_pragma_once() -> None:
+    t = table(FIX / "includes.h", include_dirs=[str(FIX / "sys")])
+    assert t["INCLUDES_DONE"].value == 1110
+    assert t["SIBLING"].file == str(FIX / "inc" / "sibling.h")
+    assert t["ANGLED"].line == 1
+
+
+def test_files_are_read_once_per_run() -> None:
+    reader = Reader([str(FIX / "sys")])
+    reader.read(str(FIX / "includes.h"))
+    scanned = dict(reader.files._files)
+    reader.read(str(FIX / "includes.h"))
+    assert reader.files._files == scanned
+    assert all(reader.files._files[k] is v for k, v in scanned.items())
+
+
+# -- bad input ------------------------------------------------------------------
+
+
+def error_of(path: Path | str, **kw: object) -> str:
+    with pytest.raises(AbicheckError) as info:
+        Reader(**kw).read(str(path))  # type: ignore[arg-type]
+    return str(info.value)
+
+
+def test_missing_file() -> None:
+    assert error_of(FIX / "nope.h") == f"{FIX / 'nope.h'}: error: no such file"
+
+
+def test_include_not_found_names_the_chain() -> None:
+    msg = error_of(FIX / "missing.h")
+    inner = FIX / "inc" / "includes_missing.h"
+    assert msg.startswith(f"{inner}:3: error: include file <no/such/header.h> not found")
+    assert f"included from {inner}:3 <- {FIX / 'missing.h'}:1" in msg
+
+
+def test_include_cycle() -> None:
+    a, b = FIX / "cycle" / "a.h", FIX / "cycle" / "b.h"
+    assert error_of(a) == f"{b}:2: error: include cycle: {a} -> {b} -> {a}"
+
+
+def test_error_directive_in_active_branch() -> None:
+    assert error_of(FIX / "error.h") == (
+        f"{FIX / 'error.h'}:3: error: #error this configuration is not supported"
+    )
+
+
+def test_unterminated_comment() -> None:
+    path = FIX / "unterminated_comment.h"
+    assert error_of(path) == f"{path}:2: error: unterminated comment"
+
+
+def test_unterminated_if() -> None:
+    path = FIX / "unterminated_if.h"
+    assert error_of(path) == f"{path}:2: error: unterminated #ifdef"
+
+
+def test_non_utf8_file() -> None:
+    path = FIX / "latin1.h"
+    assert error_of(path) == f"{path}:2: error: not UTF-8 text (byte 0xff): binary file?"
+
+
+def test_nul_bytes() -> None:
+    path = FIX / "nul.h"
+    assert error_of(path) == f"{path}:2: error: NUL byte: binary file, not a C header"
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "blob.h"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert error_of(path) == f"{path}:1: error: NUL byte: binary file, not a C header"
+
+
+def test_directory_instead_of_file() -> None:
+    assert error_of(FIX) == f"{FIX}: error: is a directory, not a header"
+
+
+def test_division_by_zero_in_if() -> None:
+    path = FIX / "if_divzero.h"
+    assert error_of(path) == f"{path}:2: error: in #if: division by zero"
+
+
+def test_exponential_macro_expansion_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.h"
+    # Unparenthesized, so no value can stand in for an expansion: 2**i tokens each.
+    lines = ["#define B0 1"] + [f"#define B{i} B{i - 1} + B{i - 1}" for i in range(1, 60)]
+    path.write_text("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    t = table(path)
+    assert time.perf_counter() - start < 60
+    assert t["B10"].value == 1024
+    assert t["B59"].kind == "other"
+    assert "too large" in t["B59"].reason
+    # Parenthesized, each value stands in for its expansion: no blow-up at all.
+    lines = ["#define P0 1"] + [f"#define P{i} (P{i - 1} + P{i - 1})" for i in range(1, 60)]
+    path.write_text("\n".join(lines) + "\n")
+    t = table(path)
+    assert (t["P30"].value, t["P31"].value, t["P59"].value) == (2**30, -(2**31), 0)
+
+
+def test_ten_megabyte_header(tmp_path: Path) -> None:
+    path = tmp_path / "big.h"
+    line = "#define BIG_{0} (0x{0:x} + BIG_BASE) /* comment {0} */\n"
+    with path.open("w") as f:
+        f.write("#define BIG_BASE 1\n")
+        n = 0
+        while f.tell() < 10 * 1024 * 1024:
+            f.write(line.format(n))
+            n += 1
+    start = time.perf_counter()
+    t = table(path)
+    elapsed = time.perf_counter() - start
+    assert t[f"BIG_{n - 1}"].value == n
+    assert t["BIG_7"].comment == "comment 7"
+    assert elapsed < 120, elapsed
+
+
+# -- properties -----------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=2**64 - 1), st.sampled_from(["", "U", "ULL"]))
+def test_hex_literals_round_trip(value: int, suffix: str) -> None:
+    from abicheck.evaluate import DATA_MODELS, Folder, NotConstant
+
+    def no_ident(name: str) -> object:
+        raise NotConstant(name)
+
+    v = Folder(DATA_MODELS["lp64"], no_ident, lambda n: None)._int_literal(f"0x{value:x}{suffix}")  # type: ignore[arg-type]
+    assert v.value == value
+    assert not v.type.signed or value < 2**63
