@@ -1,0 +1,377 @@
+"""Audits: a baseline snapshot against today's tables, suppressions, exit bits, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from abicheck.audit import (
+    EXIT_COMPATIBLE,
+    EXIT_INCOMPATIBLE,
+    AuditResult,
+    Suppression,
+    audit,
+    load_suppressions,
+    parse_suppressions,
+)
+from abicheck.model import AbicheckError, Macro, Table
+from abicheck.parse import Reader
+from abicheck.progress import Progress, progress_enabled
+from abicheck.resources import EMBEDDED_LABEL, embedded_header
+from abicheck.snapshot import dump_snapshot, load_snapshot
+
+SYSTEM_MMAN = Path("/usr/include/linux/mman.h")
+needs_system = pytest.mark.skipif(not SYSTEM_MMAN.exists(), reason="linux-libc-dev not installed")
+
+
+def arm_table() -> Table:
+    return Table(EMBEDDED_LABEL, "header", Reader().read(str(embedded_header())))
+
+
+def system_table() -> Table:
+    reader = Reader(["/usr/include/x86_64-linux-gnu", "/usr/include"])
+    return Table("system", "system", reader.read(str(SYSTEM_MMAN)))
+
+
+def baseline_file(tmp_path: Path) -> Path:
+    path = tmp_path / "abi.lock.json"
+    path.write_text(dump_snapshot([arm_table()]), encoding="utf-8")
+    return path
+
+
+def table(label: str, **values: int) -> Table:
+    macros = tuple(
+        Macro(name, "integer", v, str(v), f"{label}.h", i + 1)
+        for i, (name, v) in enumerate(sorted(values.items()))
+    )
+    return Table(label, "file", macros)
+
+
+def write(tmp_path: Path, text: str, name: str = "supp.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def arm_vs_system(tmp_path: Path, supp: list[Suppression] | None = None) -> AuditResult:
+    baseline = load_snapshot(baseline_file(tmp_path))
+    return audit(baseline, [system_table()], supp or [])
+
+
+# -- the ARM baseline against the system headers -----------------------------------
+
+
+@needs_system
+def test_arm_baseline_against_system(tmp_path: Path) -> None:
+    result = arm_vs_system(tmp_path)
+    by_name = {c.name: c for c in result.changes}
+
+    remove = by_name["MADV_REMOVE"]
+    assert (remove.kind, remove.severity, remove.old, remove.new) == (
+        "value_changed",
+        "incompatible",
+        5,
+        9,
+    )
+    assert (remove.baseline_label, remove.label, remove.family) == (
+        EMBEDDED_LABEL,
+        "system",
+        "MADV",
+    )
+    assert remove.old_at == "<abicheck>/headers/arm/mman.h:32"
+    assert remove.new_at.startswith("/usr/include/asm-generic/mman-common.h:")
+
+    for name, value in [("MADV_FREE", 8), ("MAP_FIXED_NOREPLACE", 0x100000), ("MCL_ONFAULT", 4)]:
+        c = by_name[name]
+        assert (c.kind, c.severity, c.old, c.new) == ("name_added", "compatible", None, value)
+    # the ARM header's compatibility alias is not in the uapi headers any more
+    anon = by_name["MAP_ANON"]
+    assert (anon.kind, anon.severity, anon.old, anon.new) == (
+        "name_removed",
+        "incompatible",
+        32,
+        None,
+    )
+
+    # unchanged names, the include guard and compiler built-ins are not changes
+    assert "MADV_DONTNEED" not in by_name and "PROT_READ" not in by_name
+    assert not any(n.startswith("__") for n in by_name)
+    incompatible = sorted(c.name for c in result.changes if c.severity == "incompatible")
+    assert incompatible == ["MADV_REMOVE", "MAP_ANON"]
+
+    assert result.found == EXIT_INCOMPATIBLE | EXIT_COMPATIBLE == 12
+    assert result.exit_code("incompatible") == 12
+    assert result.exit_code("any") == 12
+    # sorted by label, family, name
+    keys = [(c.label, c.family, c.name) for c in result.changes]
+    assert keys == sorted(keys)
+
+
+@needs_system
+def test_suppressions_silence_exactly_what_they_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+# accepted differences
+[[suppress]]
+name = "MADV_REMOVE"
+reason = "ARM's 2.6.16 header predates the generic numbering"
+
+[[suppress]]
+name = "MAP_ANON"
+arch = "system"
+kind = "name_removed"
+reason = "glibc defines MAP_ANON itself"
+
+[[suppress]]
+name = "MAP_HUGE_*"
+arch = "mips"
+reason = "never matches: no mips source here"
+""",
+    )
+    supp = load_suppressions(path)
+    assert [(s.name, s.line) for s in supp] == [
+        ("MADV_REMOVE", 2),
+        ("MAP_ANON", 6),
+        ("MAP_HUGE_*", 12),
+    ]
+    result = arm_vs_system(tmp_path, supp)
+
+    assert sorted(c.name for c in result.suppressed) == ["MADV_REMOVE", "MAP_ANON"]
+    assert result.counts()["incompatible"] == 0
+    assert result.counts()["suppressed"] == 2
+    assert result.found == EXIT_COMPATIBLE
+    assert result.exit_code("incompatible") == 0
+    assert result.exit_code("any") == 4
+    # the additions are untouched
+    assert all(not c.suppressed for c in result.changes if c.kind == "name_added")
+
+    matched = {u.suppression.name: [c.name for c in u.matches] for u in result.matched}
+    assert matched == {"MADV_REMOVE": ["MADV_REMOVE"], "MAP_ANON": ["MAP_ANON"]}
+    assert [s.name for s in result.stale] == ["MAP_HUGE_*"]
+    assert "1 stale suppression" in result.summary()
+
+    data = result.to_json()
+    assert [s["stale"] for s in data["suppressions"]] == [False, False, True]
+    assert data["suppressions"][0]["matches"] == [
+        {"label": "system", "name": "MADV_REMOVE", "kind": "value_changed"}
+    ]
+    json.dumps(data)  # JSON-ready
+
+
+def test_suppression_patterns_arch_and_kind() -> None:
+    base = [table("arch:hppa", MADV_A=1, MADV_B=2), table("arch:mips", MADV_A=1, MADV_B=2)]
+    now = [table("arch:hppa", MADV_A=70, MADV_C=3), table("arch:mips", MADV_A=7, MADV_B=2)]
+    supp = parse_suppressions(
+        '[[suppress]]\nname = "MADV_*"\narch = "hppa"\nkind = "value_changed"\nreason = "r"\n'
+    )
+    result = audit(base, now, supp)
+    got = {(c.label, c.name, c.kind): c.suppressed for c in result.changes}
+    assert got == {
+        ("arch:hppa", "MADV_A", "value_changed"): True,
+        ("arch:hppa", "MADV_B", "name_removed"): False,  # other kind
+        ("arch:hppa", "MADV_C", "name_added"): False,
+        ("arch:mips", "MADV_A", "value_changed"): False,  # other arch
+    }
+    assert result.found == 12
+
+
+def test_first_matching_suppression_wins_and_both_are_matched() -> None:
+    supp = parse_suppressions(
+        '[[suppress]]\nname = "MAP_*"\nreason = "a"\n[[suppress]]\nname = "MAP_X"\nreason = "b"\n'
+    )
+    result = audit([table("t", MAP_X=1)], [table("t", MAP_X=2)], supp)
+    (change,) = result.changes
+    assert change.suppressed_by is not None and change.suppressed_by.reason == "a"
+    assert [len(u.matches) for u in result.suppressions] == [1, 1]
+    assert result.stale == ()
+
+
+# -- pairing -------------------------------------------------------------------------
+
+
+def test_pairing_by_label_and_missing_sources() -> None:
+    base = [table("arch:alpha", MAP_A=1), table("arch:mips", MAP_A=1)]
+    now = [table("arch:mips", MAP_A=1), table("arch:sparc64", MAP_A=1)]
+    result = audit(base, now)
+    assert [(c.kind, c.label, c.severity) for c in result.changes] == [
+        ("source_removed", "arch:alpha", "incompatible"),
+        ("source_added", "arch:sparc64", "compatible"),
+    ]
+    assert result.found == 12
+    # a source that disappeared can be accepted like any change
+    supp = [Suppression("*", "alpha support dropped", arch="alpha")]
+    assert audit(base, now, supp).exit_code("incompatible") == 0
+
+
+def test_single_tables_pair_whatever_their_labels() -> None:
+    base, now = [table("old", MAP_A=1)], [table("new", MAP_A=2)]
+    (change,) = audit(base, now).changes
+    assert (change.baseline_label, change.label, change.kind) == ("old", "new", "value_changed")
+    strict = audit(base, now, pair="label").changes
+    assert [(c.kind, c.label) for c in strict] == [
+        ("source_added", "new"),
+        ("source_removed", "old"),
+    ]
+
+
+def test_no_change_is_exit_zero() -> None:
+    result = audit([table("t", MAP_A=1)], [table("t", MAP_A=1)])
+    assert result.changes == () and result.found == 0
+    assert result.exit_code("any") == 0 and result.exit_code("incompatible") == 0
+
+
+def test_compatible_only_fails_only_with_any() -> None:
+    result = audit([table("t", MAP_A=1)], [table("t", MAP_A=1, MAP_B=2)])
+    assert result.exit_code("incompatible") == 0
+    assert result.exit_code("any") == 4
+
+
+def test_bad_audit_inputs() -> None:
+    with pytest.raises(AbicheckError, match="labelled 't'"):
+        audit([table("t"), table("t")], [table("t")])
+    with pytest.raises(AbicheckError, match="no tables"):
+        audit([], [table("t")])
+    with pytest.raises(AbicheckError, match="fail-on"):
+        audit([table("t")], [table("t")]).exit_code("never")  # type: ignore[arg-type]
+
+
+# -- suppression files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('[[suppress]]\nname = "A"\nreason = \n', 3, "invalid TOML"),
+        ('[[suppress]]\nname = "A"\n', 1, "needs a 'reason'"),
+        ('[[suppress]]\nreason = "r"\n', 1, "non-empty 'name'"),
+        (
+            '[[suppress]]\nname = "A"\nreason = "r"\n\n[[suppress]]\nname = 3\nreason = "r"\n',
+            6,
+            "'name' must be a string",
+        ),
+        ('[[suppress]]\nname = "A"\nreason = "r"\nkind = "changed"\n', 4, "'kind' must be one of"),
+        ('[[suppress]]\nname = "A"\nreason = "r"\narhc = "mips"\n', 4, "unknown key 'arhc'"),
+        ('[[suppress]]\nname = "A"\narch = ""\nreason = "r"\n', 3, "'arch' must not be empty"),
+        ("# top\nsupress = 1\n", 2, "unknown key 'supress'"),
+        ("suppress = 1\n", 1, "array of tables"),
+    ],
+)
+def test_bad_suppression_files(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(AbicheckError) as info:
+        load_suppressions(path)
+    err = info.value
+    assert (err.file, err.line) == (str(path), line)
+    assert message in err.message
+    assert str(err).startswith(f"{path}:{line}: error: ")
+
+
+def test_suppression_file_unreadable(tmp_path: Path) -> None:
+    with pytest.raises(AbicheckError, match="no such file"):
+        load_suppressions(tmp_path / "missing.toml")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(b'[[suppress]]\nname = "\xe9"\n')
+    with pytest.raises(AbicheckError, match="cannot read"):
+        load_suppressions(bad)
+
+
+def test_empty_suppression_file(tmp_path: Path) -> None:
+    assert load_suppressions(write(tmp_path, "# nothing accepted yet\n")) == []
+
+
+# -- snapshots -----------------------------------------------------------------------
+
+
+@needs_system
+def test_snapshot_is_byte_identical_and_sorted(tmp_path: Path) -> None:
+    first = dump_snapshot([system_table(), arm_table()])
+    second = dump_snapshot([arm_table(), system_table()])
+    assert first == second
+    assert first.endswith("\n") and "\r" not in first
+    data = json.loads(first)
+    labels = [s["label"] for s in data["sources"]]
+    assert labels == sorted(labels) == [EMBEDDED_LABEL, "system"]
+    for src in data["sources"]:
+        names = [m["name"] for m in src["macros"]]
+        assert names == sorted(names)
+        assert all(m["file"] not in ("<built-in>", "<command-line>") for m in src["macros"])
+    # a fresh interpreter (other hash seed) writes the same bytes
+    code = (
+        "import sys; from abicheck.model import Table; from abicheck.parse import Reader;"
+        "from abicheck.snapshot import dump_snapshot;"
+        "from abicheck.resources import embedded_header, EMBEDDED_LABEL;"
+        "r = Reader(['/usr/include/x86_64-linux-gnu', '/usr/include']);"
+        "s = Table('system', 'system', r.read('/usr/include/linux/mman.h'));"
+        "a = Table(EMBEDDED_LABEL, 'header', Reader().read(str(embedded_header())));"
+        "sys.stdout.write(dump_snapshot([a, s]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out == first
+    # and a snapshot read back and written again is unchanged
+    path = tmp_path / "abi.lock.json"
+    path.write_text(first, encoding="utf-8")
+    assert dump_snapshot(load_snapshot(path)) == first
+
+
+@needs_system
+def test_audit_of_a_baseline_against_itself_is_clean(tmp_path: Path) -> None:
+    path = tmp_path / "abi.lock.json"
+    path.write_text(dump_snapshot([arm_table(), system_table()]), encoding="utf-8")
+    result = audit(load_snapshot(path), [arm_table(), system_table()])
+    assert result.changes == ()
+    assert result.exit_code("any") == 0
+
+
+# -- progress ------------------------------------------------------------------------
+
+
+def read_all(fd: int) -> str:
+    chunks = []
+    while select.select([fd], [], [], 0.2)[0]:
+        chunks.append(os.read(fd, 4096))
+    return b"".join(chunks).decode()
+
+
+def test_progress_on_a_real_terminal() -> None:
+    master, slave = os.openpty()
+    try:
+        with open(slave, "w", encoding="utf-8", closefd=False) as tty:
+            env = {k: v for k, v in os.environ.items() if k != "CI"}
+            progress = Progress(tty, environ=env)
+            assert progress.enabled
+            for i, label in enumerate(["arch:alpha", "arch:mips", "arch:sparc64"]):
+                progress(i, 3, label)
+            progress(3, 3, "")
+        written = read_all(master)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert "[0/3] arch:alpha" in written and "[2/3] arch:sparc64" in written
+    assert written.endswith("\r\x1b[K")  # the line is cleared at the end
+
+
+def test_progress_is_quiet_in_pipes_and_ci() -> None:
+    buf = io.StringIO()
+    p = Progress(buf, environ={})
+    p(1, 3, "arch:mips")
+    p.close()
+    assert buf.getvalue() == "" and not p.enabled
+    master, slave = os.openpty()
+    try:
+        with open(slave, "w", encoding="utf-8", closefd=False) as tty:
+            assert progress_enabled(tty, {})
+            assert not progress_enabled(tty, {"CI": "true"})
+    finally:
+        os.close(master)
+        os.close(slave)
