@@ -1,0 +1,338 @@
+"""Put constant tables side by side and say where they disagree.
+
+:func:`compare` takes tables (from :mod:`abicheck.sources`) and gives one :class:`Row`
+per macro name with each source's value and a status:
+
+* ``same``: every source has it, with one value;
+* ``differs``: two sources give it different values (an ABI break);
+* ``partial``: some sources lack it (added or removed over time), the others agree.
+
+Which names are compared: integer macros (those with a value) whose name is in one of
+the mman families :data:`FAMILIES` (``PROT_``, ``MAP_``, ``MADV_``, ...), so compiler
+builtins (file ``<built-in>``/``<command-line>``), include guards (``_ASM_..._H``),
+helpers such as ``HUGETLB_FLAG_ENCODE_*`` and anything else a header drags in stay out.
+``only`` replaces the families by name prefixes (``MADV`` or ``MADV_``: names starting
+with it; a bare word matches as a family, ``MADV`` being ``MADV_``), still skipping
+builtins and ``_``-prefixed names unless the prefix starts with ``_``.
+
+A name defined as another compared name of the same source (``MAP_ANON`` as
+``MAP_ANONYMOUS``) is an alias: its value is the target's, and ``Row.aliases`` records
+the target per source.
+
+:class:`Finding` texts say in words what differs, which names sources lack, and for
+many-source comparisons (architecture matrices) which sources deviate from the majority.
+Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .model import AbicheckError, Macro, Table
+
+#: The mman families compared by default, in display order.
+FAMILIES: tuple[str, ...] = (
+    "PROT",
+    "MAP",
+    "MADV",
+    "POSIX_MADV",
+    "MS",
+    "MCL",
+    "MREMAP",
+    "MLOCK",
+    "MFD",
+    "PKEY",
+    "OVERCOMMIT",
+)
+#: Families whose values are enumerations (shown in decimal); others are flag bits.
+ENUM_FAMILIES = frozenset({"MADV", "POSIX_MADV", "OVERCOMMIT"})
+STATUSES = ("same", "differs", "partial")
+FAIL_ON = ("differs", "partial", "never")
+_BUILTIN_FILES = ("<built-in>", "<command-line>")
+_IDENT = re.compile(r"\(*\s*([A-Za-z_]\w*)\s*\)*")
+#: At most this many sources: findings name every source; more: majority summaries.
+SMALL = 6
+
+Status = Literal["same", "differs", "partial"]
+
+
+def family_of(name: str) -> str:
+    """The mman family of ``name`` (longest matching prefix), or its first word."""
+    best = ""
+    for fam in FAMILIES:
+        if name.startswith(fam + "_") and len(fam) > len(best):
+            best = fam
+    if best:
+        return best
+    head = name.lstrip("_").split("_", 1)[0]
+    return head or name
+
+
+def is_family_name(name: str) -> bool:
+    """Whether ``name`` belongs to one of the default mman :data:`FAMILIES`."""
+    return any(name.startswith(fam + "_") for fam in FAMILIES)
+
+
+def _selector(only: Sequence[str] | None) -> Callable[[str], bool]:
+    if not only:
+        return is_family_name
+    prefixes = []
+    for p in only:
+        p = p.strip()
+        if not p:
+            raise AbicheckError("--only needs a non-empty name prefix")
+        # A bare word is a family: MS means MS_ (not MSG_...).
+        prefixes.append(p if "_" in p.strip("_") or p.endswith("_") else p + "_")
+
+    def select(name: str) -> bool:
+        return any(
+            name.startswith(p) and (p.startswith("_") or not name.startswith("_")) for p in prefixes
+        )
+
+    return select
+
+
+def _family_rank(family: str) -> tuple[int, str]:
+    try:
+        return (FAMILIES.index(family), "")
+    except ValueError:
+        return (len(FAMILIES), family)
+
+
+def format_value(value: int | None, family: str = "") -> str:
+    """A value as people write it: decimal for enumerations, small and negative values;
+    hex for flag bits; ``-`` when absent."""
+    if value is None:
+        return "-"
+    if family in ENUM_FAMILIES or 0 <= value < 10 or value < 0:
+        return str(value)
+    return hex(value)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One name across the sources: ``values`` label -> value (None: absent there),
+    ``aliases`` label -> the name it is defined as in that source."""
+
+    name: str
+    family: str
+    values: dict[str, int | None]
+    status: Status
+    aliases: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "values": dict(self.values)}
+        data["status"] = self.status
+        if self.aliases:
+            data["aliases"] = dict(self.aliases)
+        return data
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding in words. ``kind``: ``differs`` (a value disagrees; ``name`` the
+    macro), ``lacks`` (a source lacks names others have; ``name`` the source label),
+    ``partial`` (in a many-source matrix, which sources have a name; ``name`` the macro)."""
+
+    kind: Literal["differs", "lacks", "partial"]
+    name: str
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A compared table's column: label, kind, provenance."""
+
+    label: str
+    kind: str
+    origin: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "kind": self.kind, "origin": dict(self.origin)}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The compared sources (in input order), rows (by family, then name) and findings."""
+
+    sources: tuple[Source, ...]
+    rows: tuple[Row, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def labels(self) -> list[str]:
+        return [s.label for s in self.sources]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"sources": [...], "rows": [...], "findings": [...]}`` (see the issue)."""
+        return {
+            "sources": [s.to_json() for s in self.sources],
+            "rows": [r.to_json() for r in self.rows],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+    def exit_code(self, fail_on: str = "differs") -> int:
+        """1 when a row fails ``fail_on`` (``differs``: some row differs; ``partial``:
+        some row differs or is partial; ``never``), else 0."""
+        if fail_on not in FAIL_ON:
+            raise AbicheckError(f"unknown --fail-on {fail_on!r}; available: {', '.join(FAIL_ON)}")
+        if fail_on == "never":
+            return 0
+        failing = {"differs"} if fail_on == "differs" else {"differs", "partial"}
+        return 1 if any(r.status in failing for r in self.rows) else 0
+
+
+def _alias_target(m: Macro, names: Mapping[str, Macro]) -> str | None:
+    match = _IDENT.fullmatch(m.expr.strip())
+    if match is None:
+        return None
+    target = match.group(1)
+    return target if target != m.name and target in names else None
+
+
+def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Comparison:
+    """Compare ``tables`` name by name (see the module docstring).
+
+    Raises :class:`AbicheckError` for no tables or two tables with the same label.
+    """
+    if not tables:
+        raise AbicheckError("nothing to compare: no sources")
+    labels = [t.label for t in tables]
+    dupes = sorted(label for label, n in Counter(labels).items() if n > 1)
+    if dupes:
+        raise AbicheckError(f"source label given twice: {', '.join(dupes)}")
+    select = _selector(only)
+    per_source: list[dict[str, Macro]] = []
+    for t in tables:
+        chosen = {
+            m.name: m
+            for m in t.macros
+            if m.value is not None and m.file not in _BUILTIN_FILES and select(m.name)
+        }
+        per_source.append(chosen)
+    names = sorted(
+        {n for chosen in per_source for n in chosen},
+        key=lambda n: (_family_rank(family_of(n)), n),
+    )
+    rows = []
+    for name in names:
+        values: dict[str, int | None] = {}
+        aliases: dict[str, str] = {}
+        for t, chosen in zip(tables, per_source, strict=True):
+            m = chosen.get(name)
+            values[t.label] = m.value if m else None
+            if m is not None and (target := _alias_target(m, chosen)):
+                aliases[t.label] = target
+        present = {v for v in values.values() if v is not None}
+        status: Status
+        if len(present) > 1:
+            status = "differs"
+        elif None in values.values():
+            status = "partial"
+        else:
+            status = "same"
+        rows.append(Row(name, family_of(name), values, status, aliases))
+    sources = tuple(Source(t.label, t.kind, dict(t.origin)) for t in tables)
+    return Comparison(sources, tuple(rows), tuple(_findings(tables, rows)))
+
+
+# -- findings in words ---------------------------------------------------------------
+
+
+def _join(items: Sequence[str]) -> str:
+    return ", ".join(items)
+
+
+def _short(label: str, arch_matrix: bool) -> str:
+    return label[5:] if arch_matrix and label.startswith("arch:") else label
+
+
+def _differs_text(row: Row, labels: Sequence[str], arch_matrix: bool) -> str:
+    groups: dict[int, list[str]] = {}
+    for label in labels:
+        v = row.values[label]
+        if v is not None:
+            groups.setdefault(v, []).append(_short(label, arch_matrix))
+    fv = [(value, members) for value, members in groups.items()]
+    if len(labels) <= SMALL:
+        parts = [
+            f"{_join(members)} {'says' if len(members) == 1 else 'say'} "
+            f"{format_value(value, row.family)}"
+            for value, members in fv
+        ]
+        return f"{row.name}: {', '.join(parts)}"
+    fv.sort(key=lambda vm: (-len(vm[1]), vm[0]))
+    noun = "architectures" if arch_matrix else "sources"
+    parts = []
+    for i, (value, members) in enumerate(fv):
+        if i == 0 and len(members) > SMALL:
+            parts.append(f"{format_value(value, row.family)} on {len(members)} {noun}")
+        else:
+            parts.append(f"{format_value(value, row.family)} on {_join(members)}")
+    missing = [_short(lb, arch_matrix) for lb in labels if row.values[lb] is None]
+    text = f"{row.name}: {'; '.join(parts)}"
+    if missing:
+        text += f"; absent on {_join(missing)}"
+    return text
+
+
+def _partial_text(row: Row, labels: Sequence[str], arch_matrix: bool) -> str:
+    have = [_short(lb, arch_matrix) for lb in labels if row.values[lb] is not None]
+    lack = [_short(lb, arch_matrix) for lb in labels if row.values[lb] is None]
+    if len(have) <= len(lack):
+        return f"{row.name}: only on {_join(have)}"
+    return f"{row.name}: absent on {_join(lack)}"
+
+
+def _lacks(rows: Iterable[Row], labels: Sequence[str]) -> list[Finding]:
+    out = []
+    for label in labels:
+        by_holders: dict[tuple[str, ...], list[str]] = {}
+        for row in rows:
+            if row.values[label] is None:
+                holders = tuple(lb for lb in labels if row.values[lb] is not None)
+                by_holders.setdefault(holders, []).append(row.name)
+        for holders, names in sorted(by_holders.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+            others = [lb for lb in labels if lb != label]
+            who = (
+                "the others have"
+                if list(holders) == others
+                else f"{_join(holders)} " + ("has" if len(holders) == 1 else "have")
+            )
+            noun = "name" if len(names) == 1 else "names"
+            out.append(
+                Finding(
+                    "lacks", label, f"{label} lacks {len(names)} {noun} that {who}: {_join(names)}"
+                )
+            )
+    return out
+
+
+def _findings(tables: Sequence[Table], rows: Sequence[Row]) -> list[Finding]:
+    labels = [t.label for t in tables]
+    arch_matrix = len(tables) > SMALL or sum(t.kind == "arch" for t in tables) > 1
+    arch_matrix = arch_matrix and any(t.kind == "arch" for t in tables)
+    findings = [
+        Finding("differs", r.name, _differs_text(r, labels, arch_matrix))
+        for r in rows
+        if r.status == "differs"
+    ]
+    if len(labels) <= SMALL:
+        findings += _lacks([r for r in rows if r.status != "same"], labels)
+    else:
+        findings += [
+            Finding("partial", r.name, _partial_text(r, labels, arch_matrix))
+            for r in rows
+            if r.status == "partial"
+        ]
+    return findings
