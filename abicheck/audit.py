@@ -2,7 +2,7 @@
 
 ``audit(baseline, current, suppressions)`` pairs the baseline's tables with today's
 and classifies every difference of their integer macros (compiler built-ins and
-include guards are ignored):
+include guards are ignored; families are :func:`abicheck.compare.family_of`):
 
 =================  ============  ==========================================
 kind               severity      meaning
@@ -68,6 +68,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal, NoReturn, get_args
 
+from .compare import family_of
+from .compare import format_value as _format_value
 from .model import AbicheckError, Macro, Table
 
 ChangeKind = Literal[
@@ -96,12 +98,6 @@ EXIT_INCOMPATIBLE = 8
 
 _SKIP_FILES = frozenset({"<built-in>", "<command-line>"})
 _INCLUDE_GUARD = re.compile(r"_H_*\Z")
-
-
-def family_of(name: str) -> str:
-    """The family of a macro name: its prefix before the first ``_`` (``MADV_FREE`` -> MADV)."""
-    head = name.lstrip("_").split("_", 1)[0]
-    return head or name
 
 
 def audited_macros(table: Table) -> dict[str, Macro]:
@@ -311,10 +307,11 @@ class Change:
         if self.kind == "source_added":
             return f"source {self.label} is new since the baseline"
         if self.kind == "value_changed":
-            return f"{self.name}: {format_value(self.old)} -> {format_value(self.new)}"
+            old, new = format_value(self.old, self.family), format_value(self.new, self.family)
+            return f"{self.name}: {old} -> {new}"
         if self.kind == "name_removed":
-            return f"{self.name} ({format_value(self.old)}) removed"
-        return f"{self.name} ({format_value(self.new)}) added"
+            return f"{self.name} ({format_value(self.old, self.family)}) removed"
+        return f"{self.name} ({format_value(self.new, self.family)}) added"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -332,11 +329,10 @@ class Change:
         }
 
 
-def format_value(v: int | None) -> str:
-    """Values as the reports show them: hex, negative ones in decimal, "" when absent."""
-    if v is None:
-        return ""
-    return hex(v) if v >= 0 else str(v)
+def format_value(v: int | None, family: str = "") -> str:
+    """Values as the reports show them (as :func:`abicheck.compare.format_value`: decimal
+    for enumerations and small values, hex for flags), "" when absent."""
+    return "" if v is None else _format_value(v, family)
 
 
 @dataclass(frozen=True)
