@@ -306,7 +306,7 @@ def _lacks(rows: Iterable[Row], labels: Sequence[str]) -> list[Finding]:
             others = [lb for lb in labels if lb != label]
             who = (
                 "the others have"
-                if list(holders) == others
+                if len(others) > 1 and list(holders) == others
                 else f"{_join(holders)} " + ("has" if len(holders) == 1 else "have")
             )
             noun = "name" if len(names) == 1 else "names"

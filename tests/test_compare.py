@@ -1,0 +1,222 @@
+"""The comparison and its renderings, on the real sources and on small built tables."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from abicheck.compare import Comparison, compare, family_of, format_value
+from abicheck.model import AbicheckError, Macro, Table
+from abicheck.report import COMPARISON_FORMATS, render_comparison
+from abicheck.resources import EMBEDDED_LABEL
+from abicheck.sources import SourceOptions, default_sources, load_sources
+
+
+def table(label: str, values: dict[str, int | str], kind: str = "header") -> Table:
+    """A table of integer macros (a str value: defined as that other name)."""
+    resolved = {n: (values[v] if isinstance(v, str) else v) for n, v in values.items()}
+    macros = tuple(
+        Macro(n, "integer", int(resolved[n]), str(v), f"{label}.h", i + 1)
+        for i, (n, v) in enumerate(sorted(values.items()))
+    )
+    return Table(label, kind, macros)
+
+
+@pytest.fixture(scope="module")
+def default() -> Comparison:
+    return compare(default_sources())
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Comparison:
+    return compare(load_sources(["arch:all"]))
+
+
+# -- the main job -------------------------------------------------------------------------
+
+
+def test_default_madv_remove_differs(default: Comparison) -> None:
+    row = next(r for r in default.rows if r.name == "MADV_REMOVE")
+    assert row.status == "differs"
+    assert row.values == {EMBEDDED_LABEL: 5, "system": 9, "libc": 9, "python": 9}
+    assert default.exit_code() == 1
+    assert default.findings[0].kind == "differs"
+    assert default.findings[0].text == (
+        "MADV_REMOVE: arm-2.6.16 says 5, system, libc, python say 9"
+    )
+    assert [r.name for r in default.rows if r.status == "differs"] == ["MADV_REMOVE"]
+
+
+def test_default_lacks_findings(default: Comparison) -> None:
+    lacks = [f for f in default.findings if f.kind == "lacks" and f.name == EMBEDDED_LABEL]
+    assert lacks
+    text = " ".join(f.text for f in lacks)
+    for name in ("MADV_FREE", "MADV_HUGEPAGE", "MAP_STACK", "MADV_COLD"):
+        assert name in text
+    assert lacks[0].text.startswith("arm-2.6.16 lacks 11 names that the others have: ")
+
+
+def test_default_alias_marked(default: Comparison) -> None:
+    row = next(r for r in default.rows if r.name == "MAP_ANON")
+    assert row.values[EMBEDDED_LABEL] == 0x20
+    assert row.aliases == {EMBEDDED_LABEL: "MAP_ANONYMOUS", "libc": "MAP_ANONYMOUS"}
+    assert "MAP_ANON (alias of MAP_ANONYMOUS)" in render_comparison(default)
+
+
+def test_default_only_mman_families(default: Comparison) -> None:
+    families = {r.family for r in default.rows}
+    assert families <= {
+        "PROT", "MAP", "MADV", "POSIX_MADV", "MS", "MCL", "MREMAP", "MLOCK", "PKEY",
+        "OVERCOMMIT",
+    }  # fmt: skip
+    names = {r.name for r in default.rows}
+    assert "__ARM_MMAN_H__" not in names and "__x86_64__" not in names
+    assert not any(n.startswith("HUGETLB_") for n in names)
+    fams = [r.family for r in default.rows]
+    assert fams.index("PROT") < fams.index("MAP") < fams.index("MADV")
+
+
+def test_arch_matrix_findings(matrix: Comparison) -> None:
+    texts = {f.name: f.text for f in matrix.findings if f.kind == "differs"}
+    assert texts["MAP_ANONYMOUS"] == (
+        "MAP_ANONYMOUS: 0x20 on 15 architectures; 0x800 on mips, mips64, mips64el, mipsel; "
+        "0x10 on alpha, hppa"
+    )
+    assert texts["MADV_DONTNEED"] == "MADV_DONTNEED: 4 on 20 architectures; 6 on alpha"
+    partial = {f.name: f.text for f in matrix.findings if f.kind == "partial"}
+    assert partial["MAP_32BIT"] == "MAP_32BIT: only on amd64, i386, x32"
+    assert matrix.exit_code() == 1
+    row = next(r for r in matrix.rows if r.name == "MADV_REMOVE")
+    assert row.status == "same" and set(row.values.values()) == {9}
+
+
+def test_arch_matrix_snapshot_equals_installed(matrix: Comparison) -> None:
+    snap = compare(load_sources(["arch:all"], SourceOptions(arch_from="snapshot")))
+    assert [r.values for r in snap.rows] == [r.values for r in matrix.rows]
+    assert {s.origin["from"] for s in snap.sources} == {"snapshot"}
+
+
+def test_only_filter(default: Comparison) -> None:
+    cmp = compare(default_sources(), only=["MS"])
+    assert [r.name for r in cmp.rows] == ["MS_ASYNC", "MS_INVALIDATE", "MS_SYNC"]
+    cmp = compare(default_sources(), only=["MADV_D", "PROT_"])
+    assert {r.family for r in cmp.rows} == {"MADV", "PROT"}
+    assert all(r.name.startswith(("MADV_D", "PROT_")) for r in cmp.rows)
+    assert cmp.exit_code() == 0
+    with pytest.raises(AbicheckError, match="non-empty"):
+        compare(default_sources(), only=[" "])
+
+
+# -- statuses, exit codes, order ----------------------------------------------------------
+
+
+def test_statuses_and_exit_codes() -> None:
+    a = table("a", {"MAP_X": 1, "MAP_Y": 2, "MAP_Z": 4})
+    b = table("b", {"MAP_X": 1, "MAP_Y": 3})
+    cmp = compare([a, b])
+    assert {r.name: r.status for r in cmp.rows} == {
+        "MAP_X": "same",
+        "MAP_Y": "differs",
+        "MAP_Z": "partial",
+    }
+    assert cmp.exit_code() == 1 and cmp.exit_code("partial") == 1 and cmp.exit_code("never") == 0
+    only_partial = compare([a, table("c", {"MAP_X": 1, "MAP_Y": 2})])
+    assert only_partial.exit_code() == 0 and only_partial.exit_code("partial") == 1
+    with pytest.raises(AbicheckError, match="unknown --fail-on 'sometimes'"):
+        cmp.exit_code("sometimes")
+    assert [f.text for f in cmp.findings] == [
+        "MAP_Y: a says 2, b says 3",
+        "b lacks 1 name that a has: MAP_Z",
+    ]
+
+
+def test_builtins_guards_and_non_integers_skipped() -> None:
+    macros = (
+        Macro("__x86_64__", "integer", 1, "1", "<built-in>", 0),
+        Macro("MAP_CMD", "integer", 1, "1", "<command-line>", 0),
+        Macro("_ASM_MMAN_H", "integer", 1, "1", "a.h", 1),
+        Macro("MAP_FAILED", "other", None, "((void *) -1)", "a.h", 2, reason="pointer"),
+        Macro("OTHER_THING", "integer", 3, "3", "a.h", 3),
+        Macro("MAP_SHARED", "integer", 1, "1", "a.h", 4),
+    )
+    cmp = compare([Table("a", "header", macros)])
+    assert [r.name for r in cmp.rows] == ["MAP_SHARED"]
+    assert cmp.findings == ()
+
+
+def test_deterministic_regardless_of_input_order() -> None:
+    base = load_sources(["embedded", "system"])
+    texts = set()
+    rng = random.Random(5)
+    for _ in range(3):
+        shuffled = []
+        for t in base:
+            macros = list(t.macros)
+            rng.shuffle(macros)
+            shuffled.append(Table(t.label, t.kind, tuple(macros), t.origin))
+        texts.add(render_comparison(compare(shuffled), "json"))
+    assert len(texts) == 1
+
+
+def test_errors() -> None:
+    with pytest.raises(AbicheckError, match="no sources"):
+        compare([])
+    a = table("a", {"MAP_X": 1})
+    with pytest.raises(AbicheckError, match="source label given twice: a"):
+        compare([a, a])
+
+
+def test_family_and_format() -> None:
+    assert family_of("POSIX_MADV_NORMAL") == "POSIX_MADV"
+    assert family_of("MAP_HUGE_2MB") == "MAP"
+    assert family_of("HUGETLB_FLAG_ENCODE_2MB") == "HUGETLB"
+    assert format_value(0x800, "MAP") == "0x800"
+    assert format_value(100, "MADV") == "100"
+    assert format_value(None) == "-"
+    assert format_value(-1, "MAP") == "-1"
+
+
+# -- renderings ---------------------------------------------------------------------------
+
+
+def test_json_shape(default: Comparison) -> None:
+    data = json.loads(render_comparison(default, "json"))
+    assert set(data) == {"sources", "rows", "findings"}
+    assert [s["label"] for s in data["sources"]] == [EMBEDDED_LABEL, "system", "libc", "python"]
+    assert all(set(s) == {"label", "kind", "origin"} for s in data["sources"])
+    for row in data["rows"]:
+        assert {"name", "values", "status"} <= set(row) <= {"name", "values", "status", "aliases"}
+        assert row["status"] in ("same", "differs", "partial")
+        assert all(v is None or isinstance(v, int) for v in row["values"].values())
+    remove = next(r for r in data["rows"] if r["name"] == "MADV_REMOVE")
+    assert remove["values"] == {EMBEDDED_LABEL: 5, "system": 9, "libc": 9, "python": 9}
+    assert data["findings"][0] == {
+        "kind": "differs",
+        "name": "MADV_REMOVE",
+        "text": "MADV_REMOVE: arm-2.6.16 says 5, system, libc, python say 9",
+    }
+    assert data == default.to_json()
+
+
+def test_table_and_markdown(default: Comparison, matrix: Comparison) -> None:
+    text = render_comparison(default, "table")
+    assert text.index("PROT_\n") < text.index("MAP_\n") < text.index("MADV_\n")
+    assert "Findings:\n  - MADV_REMOVE: arm-2.6.16 says 5, system, libc, python say 9" in text
+    assert "system (system): /usr/include/linux/mman.h; linux-libc-dev " in text
+    md = render_comparison(default, "markdown")
+    assert "## MADV_" in md and "| MADV_REMOVE " in md and "## Findings" in md
+    wide = render_comparison(matrix, "table")
+    assert "arch:mips (arch): installed headers; /usr/mips-linux-gnu/include/linux/mman.h" in wide
+    assert " mips64el " in wide.splitlines()[1]  # columns named by arch alone
+    assert COMPARISON_FORMATS == ("table", "markdown", "json")
+    with pytest.raises(AbicheckError, match="unknown format 'xml'; available: table"):
+        render_comparison(default, "xml")
+
+
+def test_snapshot_source_says_so() -> None:
+    cmp = compare(load_sources(["arch:alpha"], SourceOptions(arch_from="snapshot")))
+    text = render_comparison(cmp)
+    assert "arch:alpha (arch): snapshot <abicheck>/headers/arches.json" in text
+    assert "linux-libc-dev-alpha-cross 6." in text

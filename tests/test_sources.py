@@ -1,0 +1,368 @@
+"""Sources for ``abicheck compare``, against the real gcc, Debian's cross headers,
+the C library and the running interpreter (nothing mocked)."""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from abicheck.arches import Arch, all_arches, host_arch, include_dirs, lookup
+from abicheck.cc import compiler_macros
+from abicheck.compare import is_family_name
+from abicheck.model import AbicheckError, Table
+from abicheck.resources import EMBEDDED_LABEL, data_dir, embedded_header
+from abicheck.snapshot import dump_snapshot, load_snapshot
+from abicheck.sources import (
+    MAKE_SNAPSHOT_COMMAND,
+    SourceOptions,
+    default_sources,
+    load_sources,
+    make_arch_snapshot,
+    package_versions,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN_PY = REPO / "tests" / "golden" / "arm_mman.py"
+SNAPSHOT = data_dir("headers") / "arches.json"
+UNDER_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
+INSTALLED = SourceOptions(arch_from="installed")
+
+
+def family_values(table: Table) -> dict[str, int]:
+    """The mman-family integer macros of a table, builtins left out."""
+    return {
+        m.name: m.value
+        for m in table.macros
+        if m.value is not None
+        and is_family_name(m.name)
+        and m.file not in ("<built-in>", "<command-line>")
+    }
+
+
+@pytest.fixture(scope="session")
+def cross_packages() -> None:
+    """Install the missing cross header packages once, where we are root with apt."""
+    missing = [a.cross_package for a in all_arches() if include_dirs(a) is None]
+    if missing and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+            env=env,
+            check=False,
+        )
+
+
+def need_headers(arch: Arch) -> tuple[Path, ...]:
+    dirs = include_dirs(arch)
+    if dirs is None:
+        message = f"{arch.cross_package} not installed: apt-get install {arch.cross_package}"
+        if UNDER_CI or os.geteuid() == 0:
+            pytest.fail(message)
+        pytest.skip(message)
+    return dirs
+
+
+# -- architectures: the reader against the compiler oracle ------------------------
+
+
+@pytest.mark.parametrize("arch", all_arches(), ids=lambda a: a.name)
+def test_arch_matches_compiler(arch: Arch, cross_packages: None) -> None:
+    dirs = need_headers(arch)
+    (table,) = load_sources([f"arch:{arch.name}"], INSTALLED)
+    assert table.label == f"arch:{arch.name}"
+    assert table.origin["from"] == "installed"
+    header = table.origin["header"]
+    assert header.endswith("linux/mman.h")
+    oracle = compiler_macros(header, include_dirs=dirs, arch=arch)
+    expected = {n: v for n, v in oracle.values.items() if is_family_name(n)}
+    assert family_values(table) == expected
+    # the oracle's names with no value are not given one by the reader either
+    assert expected["MAP_ANONYMOUS"] in (0x20, 0x10, 0x800)
+
+
+def test_arch_origin_records_package_and_version(cross_packages: None) -> None:
+    mips = lookup("mips")
+    need_headers(mips)
+    (table,) = load_sources(["arch:mips"])
+    assert table.origin["package"] == "linux-libc-dev-mips-cross"
+    assert table.origin["version"] == package_versions()["linux-libc-dev-mips-cross"]
+    assert table.origin["data_model"] == "ilp32"
+    assert table.origin["from"] == "installed"
+    assert table.values()["MAP_ANONYMOUS"] == 0x800
+
+
+def test_host_arch_uses_host_include() -> None:
+    host = host_arch()
+    (table,) = load_sources([f"arch:{host.name}"], INSTALLED)
+    assert table.origin["include_dirs"].split(":")[-1] == "/usr/include"
+    assert table.origin["package"] == "linux-libc-dev"
+
+
+def test_kernel_arch_names_accepted(cross_packages: None) -> None:
+    need_headers(lookup("hppa"))
+    (parisc,) = load_sources(["arch:parisc"])
+    assert parisc.label == "arch:hppa"
+    assert parisc.values()["MAP_ANONYMOUS"] == 0x10
+
+
+def test_arch_all_one_table_per_arch() -> None:
+    tables = load_sources(["arch:all"])
+    assert [t.label for t in tables] == [f"arch:{a.name}" for a in all_arches()]
+    for t in tables:
+        assert t.origin["from"] in ("installed", "snapshot")
+
+
+def test_unknown_arch_lists_available() -> None:
+    with pytest.raises(AbicheckError, match="unknown architecture 'vax'; available: alpha, "):
+        load_sources(["arch:vax"])
+    with pytest.raises(AbicheckError, match="available: all, alpha"):
+        load_sources(["arch:"])
+
+
+# -- the shipped snapshot -------------------------------------------------------------
+
+
+def test_snapshot_covers_every_arch() -> None:
+    tables = {t.label: t for t in load_snapshot(SNAPSHOT)}
+    assert sorted(tables) == [f"arch:{a.name}" for a in all_arches()]
+    for arch in all_arches():
+        origin = tables[f"arch:{arch.name}"].origin
+        assert origin["package"] == arch.cross_package
+        assert origin["version"]
+        assert origin["made_with"] == MAKE_SNAPSHOT_COMMAND
+
+
+def test_snapshot_agrees_with_live_headers(cross_packages: None) -> None:
+    """Remaking the snapshot from the installed packages gives the shipped bytes."""
+    for arch in all_arches():
+        need_headers(arch)
+    shipped = {t.label: t for t in load_snapshot(SNAPSHOT)}
+    versions = package_versions()
+    stale = [
+        a.name
+        for a in all_arches()
+        if shipped[f"arch:{a.name}"].origin["version"] != versions.get(a.cross_package)
+    ]
+    if stale:
+        pytest.skip(f"installed cross packages are not those of the snapshot: {stale}")
+    assert make_arch_snapshot() == SNAPSHOT.read_text(encoding="utf-8")
+
+
+def test_snapshot_used_when_forced_and_says_so() -> None:
+    (snap,) = load_sources(["arch:mips64el"], SourceOptions(arch_from="snapshot"))
+    assert snap.origin["from"] == "snapshot"
+    assert snap.origin["snapshot"].endswith("arches.json")
+    assert snap.values()["MAP_ANONYMOUS"] == 0x800
+    (live,) = load_sources(["arch:mips64el"], INSTALLED)
+    assert family_values(live) == snap.values()
+
+
+def test_snapshot_fallback_only_for_default_header() -> None:
+    with pytest.raises(AbicheckError, match="only covers linux/mman.h"):
+        load_sources(["arch:alpha"], SourceOptions(arch_from="snapshot", header="asm/mman.h"))
+
+
+def test_snapshot_override_missing_arch(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(dump_snapshot(load_sources(["arch:sh4"], INSTALLED)))
+    opts = SourceOptions(arch_from="snapshot", snapshot=str(path))
+    assert load_sources(["arch:sh4"], opts)[0].origin["from"] == "snapshot"
+    with pytest.raises(AbicheckError, match="install linux-libc-dev-alpha-cross.*has none"):
+        load_sources(["arch:alpha"], opts)
+
+
+def test_arch_header_option(cross_packages: None) -> None:
+    need_headers(lookup("alpha"))
+    (table,) = load_sources(["arch:alpha"], SourceOptions(header="asm/mman.h"))
+    assert table.origin["header"] == "/usr/alpha-linux-gnu/include/asm/mman.h"
+    assert table.values()["MADV_DONTNEED"] == 6
+    with pytest.raises(AbicheckError, match="no linux/nope.h for alpha"):
+        load_sources(["arch:alpha"], SourceOptions(header="linux/nope.h"))
+
+
+def test_snapshot_command_writes_file(tmp_path: Path) -> None:
+    out = tmp_path / "arches.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "abicheck.sources", "--make-arch-snapshot", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(load_snapshot(out)) == len(all_arches())
+    bad = subprocess.run(
+        [sys.executable, "-m", "abicheck.sources"], capture_output=True, text=True, cwd=REPO
+    )
+    assert bad.returncode == 2 and "usage:" in bad.stderr
+
+
+# -- system, libc, python ---------------------------------------------------------------
+
+
+def test_system_matches_compiler() -> None:
+    (table,) = load_sources(["system"])
+    assert table.label == table.kind == "system"
+    assert table.origin["path"] == "/usr/include/linux/mman.h"
+    assert table.origin["package"] == "linux-libc-dev"
+    oracle = compiler_macros("/usr/include/linux/mman.h")
+    assert family_values(table) == {n: v for n, v in oracle.values.items() if is_family_name(n)}
+    assert table.values()["MADV_REMOVE"] == 9
+
+
+def test_libc_matches_compiled_program(tmp_path: Path) -> None:
+    """The libc source equals what a compiled C program prints for each name."""
+    (table,) = load_sources(["libc"])
+    names = sorted(family_values(table))
+    assert "MAP_ANONYMOUS" in names and "POSIX_MADV_DONTNEED" in names
+    lines = ["#include <stdio.h>", "#include <sys/mman.h>", "int main(void) {"]
+    for n in names:
+        lines.append(f'  printf("%s %d %llu\\n", "{n}", ({n}) < 0, (unsigned long long)({n}));')
+    lines += ["  return 0;", "}"]
+    src = tmp_path / "probe.c"
+    src.write_text("\n".join(lines) + "\n")
+    exe = tmp_path / "probe"
+    subprocess.run(["gcc", "-o", str(exe), str(src)], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+    printed = {}
+    for line in out.splitlines():
+        name, neg, value = line.split()
+        printed[name] = int(value) - (1 << 64) if neg == "1" else int(value)
+    assert family_values(table) == printed
+    assert table.origin["compiler"].startswith("gcc")
+    assert table.origin["header"].endswith("sys/mman.h")
+    assert table.origin["package"] == "libc6-dev"
+    assert table.get("MAP_ANON") is not None and table.get("MAP_ANON").expr == "MAP_ANONYMOUS"  # type: ignore[union-attr]
+
+
+def test_python_matches_import_mmap() -> None:
+    (table,) = load_sources(["python"])
+    probe = (
+        "import json, mmap; print(json.dumps({n: getattr(mmap, n) for n in dir(mmap) "
+        "if n.isupper() and isinstance(getattr(mmap, n), int)}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert table.values() == json.loads(out)
+    assert table.values()["MADV_REMOVE"] == mmap.MADV_REMOVE
+    assert table.origin["interpreter"] == sys.version.replace("\n", " ")
+
+
+def test_default_sources() -> None:
+    tables = default_sources()
+    assert [t.label for t in tables] == [EMBEDDED_LABEL, "system", "libc", "python"]
+    arm = tables[0]
+    assert arm.values()["MADV_REMOVE"] == 5
+    assert arm.origin["path"] == "<abicheck>/headers/arm/mman.h"
+
+
+def test_kernel_source() -> None:
+    (table,) = load_sources(["kernel"])
+    assert table.label == table.kind == "kernel"
+    assert table.values()["MADV_DONTNEED"] == 4
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def test_header_path_and_label() -> None:
+    path = str(embedded_header())
+    (plain,) = load_sources([path])
+    assert plain.label == path and plain.kind == "header"
+    (named,) = load_sources([f"old={path}"])
+    assert named.label == "old"
+    assert named.values()["MADV_REMOVE"] == 5
+
+
+def test_header_options(tmp_path: Path) -> None:
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "base.h").write_text("#define MAP_BASE 0x40\n")
+    header = tmp_path / "h.h"
+    header.write_text(
+        '#include "base.h"\n#define MAP_X (MAP_BASE << 1)\n#define MAP_L (sizeof(long))\n'
+        "#ifdef EXTRA\n#define MAP_EXTRA 1\n#endif\n"
+    )
+    opts = SourceOptions(include_dirs=(str(inc),), defines={"EXTRA": "1"}, data_model="ilp32")
+    (t,) = load_sources([str(header)], opts)
+    assert family_values(t) == {"MAP_BASE": 0x40, "MAP_X": 0x80, "MAP_L": 4, "MAP_EXTRA": 1}
+    assert t.origin["data_model"] == "ilp32"
+
+
+def test_python_constants_module_read_not_run(tmp_path: Path) -> None:
+    (golden,) = load_sources([f"py={GOLDEN_PY}"])
+    (arm,) = load_sources(["embedded"])
+    assert golden.values() == family_values(arm)
+    assert golden.get("MAP_ANON").expr == "MAP_ANONYMOUS"  # type: ignore[union-attr]
+    module = tmp_path / "consts.py"
+    module.write_text(
+        "import os\nos.system('touch SHOULD_NOT_EXIST')\n"
+        "A = 1\nB: int = A << 4\nC = D = -(B | 3)\nS = 'text'\nF = 1.5\nT = True\n"
+        "E = A ** 1000\nG = os.getpid()\nH = B // 0\nclass K:\n    INNER = 5\n"
+        "A2 = A\nA = 'rebound'\n"
+    )
+    (table,) = load_sources([str(module)])
+    assert table.values() == {"B": 16, "C": -19, "D": -19, "A2": 1}
+    assert not (tmp_path / "SHOULD_NOT_EXIST").exists()
+    assert table.get("B").line == 4  # type: ignore[union-attr]
+
+
+def test_python_module_syntax_error(tmp_path: Path) -> None:
+    module = tmp_path / "bad.py"
+    module.write_text("A = 1\nB = (\n")
+    with pytest.raises(AbicheckError) as info:
+        load_sources([str(module)])
+    assert info.value.file == str(module)
+    assert info.value.line is not None and info.value.line >= 2
+
+
+def test_snapshot_file_source(tmp_path: Path) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(dump_snapshot(default_sources()))
+    tables = load_sources([str(path)])
+    assert [t.label for t in tables] == sorted(["arm-2.6.16", "system", "libc", "python"])
+    with pytest.raises(AbicheckError, match="LABEL= needs a source of one table"):
+        load_sources([f"x={path}"])
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": 1,\n')
+    with pytest.raises(AbicheckError) as info:
+        load_sources([str(bad)])
+    assert info.value.file == str(bad) and info.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nope.h", "no such file, and not a source keyword; sources are: HEADER.h"),
+        ("=x.h", "LABEL=SPEC needs both parts"),
+        ("", "empty source spec"),
+        ("arch:all=x", "unknown architecture 'all=x'"),
+        ("x=arch:all", "LABEL= needs a source of one table; 'arch:all' gives 21"),
+    ],
+)
+def test_bad_specs(spec: str, message: str) -> None:
+    with pytest.raises(AbicheckError, match=message.replace(".", r"\.")):
+        load_sources([spec])
+
+
+def test_folder_and_duplicates(tmp_path: Path) -> None:
+    with pytest.raises(AbicheckError, match="is a folder"):
+        load_sources([str(tmp_path)])
+    with pytest.raises(AbicheckError, match="'system' given twice"):
+        load_sources(["system", "system"])
+
+
+def test_broken_header_located(tmp_path: Path) -> None:
+    header = tmp_path / "broken.h"
+    header.write_text("#define MAP_A 1\n#if\n#endif\n")
+    with pytest.raises(AbicheckError) as info:
+        load_sources([str(header)])
+    assert info.value.file == str(header) and info.value.line == 2
