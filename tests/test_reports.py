@@ -1,0 +1,433 @@
+"""Audit and comparison reports: text, JSON, JUnit (junitparser) and HTML in real Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from junitparser import Failure, JUnitXml, Skipped
+
+from abicheck.audit import AuditResult, audit, parse_suppressions
+from abicheck.compare import Comparison, compare
+from abicheck.model import AbicheckError, Macro, Table
+from abicheck.parse import Reader
+from abicheck.reports import (
+    AUDIT_FORMATS,
+    deviating,
+    majority,
+    render_audit,
+    render_comparison_html,
+    render_comparison_junit,
+    render_comparison_report,
+)
+from abicheck.resources import EMBEDDED_LABEL, embedded_header
+from abicheck.snapshot import dump_snapshot, load_snapshot
+from abicheck.sources import load_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_MMAN = Path("/usr/include/linux/mman.h")
+needs_system = pytest.mark.skipif(not SYSTEM_MMAN.exists(), reason="linux-libc-dev not installed")
+#: The architectures of the documentation screenshot (a readable width).
+DOC_ARCHES = ("alpha", "amd64", "arm64", "hppa", "mips", "powerpc", "sparc64")
+
+SUPPRESSIONS = """\
+[[suppress]]
+name = "MAP_ANON"
+reason = "glibc defines MAP_ANON itself <script>alert(1)</script>"
+
+[[suppress]]
+name = "MAP_HUGE_*"
+arch = "mips"
+reason = "stale on purpose"
+"""
+
+
+def arm_table() -> Table:
+    return Table(
+        EMBEDDED_LABEL, "header", Reader().read(str(embedded_header())), {"path": "arm/mman.h"}
+    )
+
+
+def system_table() -> Table:
+    reader = Reader(["/usr/include/x86_64-linux-gnu", "/usr/include"])
+    return Table("system", "system", reader.read(str(SYSTEM_MMAN)), {"path": str(SYSTEM_MMAN)})
+
+
+def arm_audit(tmp_path: Path) -> AuditResult:
+    lock = tmp_path / "abi.lock.json"
+    lock.write_text(dump_snapshot([arm_table()]), encoding="utf-8")
+    supp = parse_suppressions(SUPPRESSIONS, "abicheck-suppressions.toml")
+    return audit(load_snapshot(lock), [system_table()], supp)
+
+
+def arch_comparison(arches: tuple[str, ...] | None = None) -> Comparison:
+    specs = ["arch:all"] if arches is None else [f"arch:{a}" for a in arches]
+    return compare(load_sources(specs))
+
+
+# -- text and JSON -----------------------------------------------------------------
+
+
+@needs_system
+def test_audit_text_formats(tmp_path: Path) -> None:
+    result = arm_audit(tmp_path)
+    table = render_audit(result, "table")
+    remove = next(ln for ln in table.splitlines() if "MADV_REMOVE" in ln)
+    assert remove.split() == [
+        "system",
+        "MADV",
+        "MADV_REMOVE",
+        "value_changed",
+        "incompatible",
+        "5",
+        "9",
+    ]
+    assert "stale" in table and "abicheck-suppressions.toml:5" in table
+    assert table.rstrip().endswith("exit bits 12 (8 incompatible + 4 compatible)")
+
+    md = render_audit(result, "markdown")
+    assert "### Incompatible changes (1)" in md
+    remove_md = next(ln for ln in md.splitlines() if "MADV_REMOVE" in ln)
+    assert [c.strip() for c in remove_md.strip("|").split("|")] == [
+        "system",
+        "MADV",
+        "MADV_REMOVE",
+        "value_changed",
+        "incompatible",
+        "5",
+        "9",
+    ]
+    assert "### Suppressed changes (1)" in md and "MAP_ANON" in md
+    assert "### Suppressions" in md
+
+    data = json.loads(render_audit(result, "json"))
+    assert data == json.loads(json.dumps(result.to_json()))
+    assert data["found"] == 12
+    for fmt in AUDIT_FORMATS:  # deterministic
+        assert render_audit(result, fmt) == render_audit(arm_audit(tmp_path), fmt)
+
+
+def test_unknown_format_is_an_error() -> None:
+    result = audit([Table("t", "file", ())], [Table("t", "file", ())])
+    with pytest.raises(AbicheckError, match="unknown report format 'xml'"):
+        render_audit(result, "xml")
+    with pytest.raises(AbicheckError, match="unknown report format"):
+        render_comparison_report(compare([Table("t", "file", ())]), "pdf")
+
+
+def test_majority() -> None:
+    assert majority([1, 1, 2, None]) == 1
+    assert majority([1, 2]) is None
+    assert majority([None, None]) is None
+
+
+# -- JUnit -----------------------------------------------------------------------------
+
+
+def check_junit_structure(text: str) -> ET.Element:
+    """The structure the JUnit schema requires, and counts that add up."""
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.fromstring(text)
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert suites and all(child.tag == "testsuite" for child in root)
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for suite in suites:
+        assert suite.get("name")
+        cases = suite.findall("testcase")
+        allowed = {"properties", "testcase", "system-out", "system-err"}
+        assert {c.tag for c in suite} <= allowed
+        counted = {
+            "tests": len(cases),
+            "failures": sum(c.find("failure") is not None for c in cases),
+            "errors": sum(c.find("error") is not None for c in cases),
+            "skipped": sum(c.find("skipped") is not None for c in cases),
+        }
+        for key, n in counted.items():
+            assert suite.get(key) == str(n), key
+            totals[key] += n
+        for case in cases:
+            assert case.get("name") and case.get("classname")
+            assert {c.tag for c in case} <= {"failure", "error", "skipped", "system-out"}
+            for f in case.findall("failure"):
+                assert f.get("message") and f.get("type") and f.text
+        keys = [(c.get("classname"), c.get("name")) for c in cases]
+        assert len(keys) == len(set(keys)), "one test case per source and family"
+    for key, n in totals.items():
+        assert root.get(key) == str(n)
+    return root
+
+
+@needs_system
+def test_audit_junit(tmp_path: Path) -> None:
+    result = arm_audit(tmp_path)
+    text = render_audit(result, "junit")
+    check_junit_structure(text)
+
+    xml = JUnitXml.fromstring(text)
+    (suite,) = list(xml)
+    cases = {(c.classname, c.name): c for c in suite}
+    column = f"{EMBEDDED_LABEL} -> system"
+    madv = cases[(column, "MADV")]
+    (failure,) = madv.result
+    assert isinstance(failure, Failure)
+    assert failure.type == "incompatible" and failure.message == "1 incompatible change(s)"
+    assert "MADV_REMOVE: 5 -> 9" in (failure.text or "")
+    assert "MADV_FREE (8) added" in (madv.system_out or "")
+    # MAP_ANON's removal is suppressed: no failure, listed with the reason
+    mapc = cases[(column, "MAP")]
+    assert mapc.is_passed and "suppressed by" in (mapc.system_out or "")
+    assert cases[(column, "PROT")].is_passed
+    failing = sorted(
+        name for (cls, name), c in cases.items() if not c.is_passed and not c.is_skipped
+    )
+    assert failing == ["MADV"]
+    # the stale suppression is a skipped test case; the matched one passes
+    supp = {c.name: c for c in suite if c.classname == "suppressions"}
+    stale = supp["abicheck-suppressions.toml:5 name=MAP_HUGE_* arch=mips"]
+    assert stale.is_skipped and isinstance(stale.result[0], Skipped)
+    assert supp["abicheck-suppressions.toml:1 name=MAP_ANON"].is_passed
+    assert suite.tests == len(cases) and suite.failures == 1 and suite.skipped == 1
+
+
+def test_comparison_junit_arch_matrix() -> None:
+    cmp = arch_comparison()
+    text = render_comparison_junit(cmp)
+    check_junit_structure(text)
+    (suite,) = list(JUnitXml.fromstring(text))
+    cases = {(c.classname, c.name): c for c in suite}
+    # PROT_SEM is 0x10 on the mips family and 8 elsewhere
+    for arch in ("mips", "mips64", "mips64el", "mipsel"):
+        (failure,) = cases[(f"arch:{arch}", "PROT")].result
+        assert "PROT_SEM: 0x10 here, 8 on 17 of 21" in (failure.text or "")
+    assert cases[("arch:amd64", "PROT")].is_passed
+    labels = {c.classname for c in suite}
+    assert len(labels) == 21
+    assert render_comparison_report(cmp, "junit") == text
+
+
+# -- HTML --------------------------------------------------------------------------------
+
+
+def test_html_is_self_contained_and_escaped() -> None:
+    hostile = Macro("MAP_X", "integer", 1, "1", '<img src="http://x/">.h', 1, "</td><script>")
+    base = Table("t", "file", (hostile,), {"path": "<script>alert(1)</script>"})
+    now = Table("t", "file", (Macro("MAP_X", "integer", 2, "2", "x.h", 1),))
+    html = render_audit(audit([base], [now]), "html")
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "http://" not in html and "https://" not in html
+    cmp_html = render_comparison_html(compare([base, Table("u", "file", now.macros)]))
+    assert "<script" not in cmp_html and "http" not in cmp_html
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "chromium is not installed: apt-get install -y chromium (.ci/apt-packages.txt)"
+            )
+        pytest.skip("chromium not installed")
+    return path
+
+
+def run_chromium(chromium: str, tmp: Path, page: Path, *args: str) -> str:
+    profile = tmp / "chromium-profile"
+    proc = subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+class Dom(HTMLParser):
+    """The parts of the browser's DOM the tests look at: matrix rows and cells, tags."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.rows: dict[str, list[tuple[set[str], str]]] = {}
+        self.columns: list[str] = []
+        self.text: list[str] = []
+        self._row: str | None = None
+        self._cell: tuple[set[str], list[str]] | None = None
+        self._col: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.tags.add(tag)
+        if tag == "tr" and "data-name" in a:
+            self._row = a["data-name"]
+            self.rows[self._row] = []
+        elif tag == "td" and self._row is not None:
+            self._cell = (set(a.get("class", "").split()), [])
+        elif tag == "th" and "col" in a.get("class", "").split():
+            self._col = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None and self._row is not None:
+            self.rows[self._row].append((self._cell[0], "".join(self._cell[1]).strip()))
+            self._cell = None
+        elif tag == "tr":
+            self._row = None
+        elif tag == "th" and self._col is not None:
+            self.columns.append("".join(self._col).strip())
+            self._col = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell[1].append(data)
+        if self._col is not None:
+            self._col.append(data)
+
+
+def dom_of(chromium: str, tmp: Path, html: str) -> Dom:
+    page = tmp / "report.html"
+    page.write_text(html, encoding="utf-8")
+    dom = Dom()
+    dom.feed(run_chromium(chromium, tmp, page, "--dump-dom"))
+    return dom
+
+
+def png_pixels(data: bytes) -> tuple[int, int, Iterator[tuple[int, int, int]]]:
+    """Width, height and RGB pixels of an 8-bit RGB/RGBA PNG (what Chromium writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, ctype = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    bpp = 4 if ctype == 6 else 3
+    raw, stride = zlib.decompress(idat), width * bpp
+    rows: list[bytearray] = []
+    prev = bytearray(stride)
+    for y in range(height):
+        f, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for i in range(stride):
+            left = line[i - bpp] if i >= bpp else 0
+            up, ul = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + left) & 255
+            elif f == 2:
+                line[i] = (line[i] + up) & 255
+            elif f == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif f == 4:
+                p = left + up - ul
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - ul)
+                pred = left if pa <= pb and pa <= pc else up if pb <= pc else ul
+                line[i] = (line[i] + pred) & 255
+        rows.append(line)
+        prev = line
+
+    def pixels() -> Iterator[tuple[int, int, int]]:
+        for line in rows:
+            for x in range(0, stride, bpp):
+                yield line[x], line[x + 1], line[x + 2]
+
+    return width, height, pixels()
+
+
+def screenshot(chromium: str, tmp: Path, html: str, size: str = "1280,900") -> bytes:
+    page = tmp / "shot.html"
+    page.write_text(html, encoding="utf-8")
+    out = tmp / "shot.png"
+    run_chromium(chromium, tmp, page, f"--screenshot={out}", f"--window-size={size}")
+    return out.read_bytes()
+
+
+@needs_system
+def test_audit_html_in_chromium(chromium: str, tmp_path: Path) -> None:
+    dom = dom_of(chromium, tmp_path, render_audit(arm_audit(tmp_path), "html"))
+    assert "script" not in dom.tags and "img" not in dom.tags
+    assert dom.columns == [f"{EMBEDDED_LABEL} -> system"]
+    (remove,) = dom.rows["MADV_REMOVE"]
+    assert {"differs", "incompatible"} <= remove[0] and remove[1] == "5 → 9"
+    (free,) = dom.rows["MADV_FREE"]
+    assert {"differs", "compatible"} <= free[0] and free[1] == "+ 8"
+    (anon,) = dom.rows["MAP_ANON"]
+    assert {"differs", "suppressed"} <= anon[0] and anon[1] == "− 0x20"
+    (same,) = dom.rows["PROT_READ"]
+    assert "differs" not in same[0] and same[1] == "1"
+    differing = sorted(name for name, cells in dom.rows.items() if "differs" in cells[0][0])
+    assert len(differing) == len(arm_audit(tmp_path).changes)
+    text = " ".join(dom.text)
+    # the hostile reason is text on the page, not markup
+    assert "<script>alert(1)</script>" in text
+    assert "stale" in text and "abicheck-suppressions.toml:5" in text
+    assert "arm/mman.h" in text and str(SYSTEM_MMAN) in text  # provenance
+
+    width, height, pixels = png_pixels(
+        screenshot(chromium, tmp_path, render_audit(arm_audit(tmp_path), "html"))
+    )
+    assert (width, height) == (1280, 900)
+    colours = set(pixels)
+    assert (0xFF, 0xD7, 0xD5) in colours  # the incompatible colour is painted
+    assert (0xD2, 0xF4, 0xD3) in colours  # and the compatible one
+
+
+def test_comparison_html_in_chromium(chromium: str, tmp_path: Path) -> None:
+    cmp = arch_comparison()
+    dom = dom_of(chromium, tmp_path, render_comparison_html(cmp))
+    assert len(dom.columns) == 21 and dom.columns[0] == "alpha"
+    sem = dom.rows["PROT_SEM"]
+    off = {dom.columns[i]: text for i, (cls, text) in enumerate(sem) if "differs" in cls}
+    assert off == {"mips": "0x10", "mips64": "0x10", "mips64el": "0x10", "mipsel": "0x10"}
+    assert all(text == "8" for cls, text in sem if "differs" not in cls)
+    # a name every architecture agrees on has no coloured cell
+    assert not any("differs" in cls for cls, _ in dom.rows["PROT_READ"])
+    # names some architectures lack: empty 'absent' cells
+    assert {cls_text[1] for cls_text in dom.rows["MAP_32BIT"] if "absent" in cls_text[0]} == {""}
+    # every row the comparison says differs has coloured cells, and only those
+    for row in cmp.rows:
+        cells = dom.rows[row.name]
+        coloured = {cmp.labels[i] for i, (cls, _) in enumerate(cells) if "differs" in cls}
+        assert coloured == deviating(row), row.name
+    assert render_comparison_report(cmp, "html") == render_comparison_html(cmp)
+
+
+def test_comparison_screenshot(chromium: str, tmp_path: Path) -> None:
+    html = render_comparison_html(arch_comparison(DOC_ARCHES))
+    data = screenshot(chromium, tmp_path, html)
+    width, height, pixels = png_pixels(data)
+    assert (width, height) == (1280, 900)
+    assert (0xFF, 0xF1, 0xC2) in set(pixels)  # the 'differs' colour is painted
+    if os.environ.get("ABICHECK_UPDATE_DOCS"):
+        (ROOT / "docs" / "report.png").write_bytes(data)
+    assert (ROOT / "docs" / "report.png").stat().st_size > 10_000
