@@ -35,6 +35,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -474,10 +475,7 @@ class _Loader:
     def arch(self, arch: Arch, strict: bool) -> Table:
         o = self.options
         if o.kernel_tree is not None:
-            dirs = kernel_tree_include_dirs(Path(o.kernel_tree), arch)
-            return self.arch_installed(
-                arch, dirs, {"from": "kernel-tree", "kernel_tree": o.kernel_tree}
-            )
+            return self.arch_kernel_tree(arch, Path(o.kernel_tree))
         found = include_dirs(arch) if o.arch_from != "snapshot" else None
         if found is not None:
             return self.arch_installed(arch, found, {"from": "installed"})
@@ -508,6 +506,35 @@ class _Loader:
         else:
             origin["headers"] = "kernel source tree"
         return Table(f"arch:{arch.name}", "arch", reader.read(str(path)), origin)
+
+    def arch_kernel_tree(self, arch: Arch, tree: Path) -> Table:
+        """``arch`` from a kernel source tree; its ``asm/`` headers that the kernel would
+        generate (``generic-y``: ``#include <asm-generic/X.h>``) are stood in for when
+        the tree has no ``generated/uapi`` (no ``make headers`` run)."""
+        dirs = list(kernel_tree_include_dirs(tree, arch))
+        how = {"from": "kernel-tree", "kernel_tree": str(tree)}
+        generated = tree / "arch" / arch.kernel / "include" / "generated" / "uapi"
+        own = tree / "arch" / arch.kernel / "include" / "uapi" / "asm"
+        generic = tree / "include" / "uapi" / "asm-generic"
+        kbuild = generic / "Kbuild"
+        if kbuild.is_file():  # a real tree lists what every arch must have
+            text = kbuild.read_text(encoding="utf-8", errors="replace")
+            names = set(re.findall(r"^mandatory-y\s*\+=\s*(\S+\.h)", text, re.M))
+        else:
+            names = {p.name for p in generic.glob("*.h")}
+        wanted = sorted(n for n in names if not (own / n).is_file())
+        if generated.is_dir() or not wanted:
+            return self.arch_installed(arch, dirs, how)
+        with tempfile.TemporaryDirectory(prefix="abicheck-generic-y-") as tmp:
+            asm = Path(tmp) / "asm"
+            asm.mkdir()
+            for name in wanted:
+                (asm / name).write_text(f"#include <asm-generic/{name}>\n", encoding="utf-8")
+            table = self.arch_installed(arch, [*dirs, Path(tmp)], how)
+        origin = dict(table.origin)
+        origin["include_dirs"] = ":".join(map(str, dirs))
+        origin["generic_y"] = "asm/ headers missing from the tree read from asm-generic/"
+        return replace(table, origin=origin)
 
     def snapshot_path(self) -> Path:
         if self.options.snapshot:

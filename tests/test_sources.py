@@ -366,3 +366,35 @@ def test_broken_header_located(tmp_path: Path) -> None:
     with pytest.raises(AbicheckError) as info:
         load_sources([str(header)])
     assert info.value.file == str(header) and info.value.line == 2
+
+
+def kernel_tree(root: Path, arch: Arch, drop: tuple[str, ...] = ()) -> Path:
+    """A kernel-source-shaped tree (``arch/<karch>/include/uapi``, ``include/uapi``)
+    laid out from the arch's real Debian cross headers, less the ``asm/`` files in ``drop``."""
+    src = Path("/usr") / arch.triplet / "include"
+    uapi = root / "arch" / arch.kernel / "include" / "uapi"
+    shutil.copytree(src / "asm", uapi / "asm")
+    for name in drop:
+        (uapi / "asm" / name).unlink()
+    for sub in ("linux", "asm-generic"):
+        shutil.copytree(src / sub, root / "include" / "uapi" / sub)
+    return root
+
+
+@pytest.mark.parametrize(("name", "drop"), [("mips", ()), ("riscv64", ("mman.h",))])
+def test_kernel_tree(
+    tmp_path: Path, name: str, drop: tuple[str, ...], cross_packages: None
+) -> None:
+    """A tree read like the installed headers; generic-y asm headers stood in for."""
+    arch = lookup(name)
+    need_headers(arch)
+    tree = kernel_tree(tmp_path, arch, drop)
+    (table,) = load_sources([f"arch:{name}"], SourceOptions(kernel_tree=str(tree)))
+    assert table.origin["from"] == "kernel-tree"
+    assert table.origin["header"] == str(tree / "include" / "uapi" / "linux" / "mman.h")
+    if drop:
+        assert "generic_y" in table.origin
+    (live,) = load_sources([f"arch:{name}"], INSTALLED)
+    assert family_values(table) == family_values(live)
+    with pytest.raises(AbicheckError, match="not a kernel source tree"):
+        load_sources(["arch:alpha"], SourceOptions(kernel_tree=str(tree)))
