@@ -710,7 +710,9 @@ class Preprocessor:
             raise AbicheckError(f'#include expects "FILE" or <FILE>, got {spec!r}', sf.path, e.line)
         name = spec[1:-1]
         here = chain + [(sf.path, e.line)]
-        found, idx = self._resolve(name, spec[0] == '"', sf.path, dir_index if next_ else None)
+        found, idx = self._resolve(
+            name, spec[0] == '"', sf.path, dir_index if next_ else None, dir_index
+        )
         if found is None:
             trail = " <- ".join(f"{p}:{ln}" for p, ln in reversed(here))
             raise AbicheckError(
@@ -734,14 +736,24 @@ class Preprocessor:
         self._file(walk, found, here, idx)
 
     def _resolve(
-        self, name: str, quoted: bool, current: str, next_after: int | None
+        self,
+        name: str,
+        quoted: bool,
+        current: str,
+        next_after: int | None,
+        current_index: int = -1,
     ) -> tuple[str | None, int]:
+        """The path ``name`` resolves to and the index of the -I folder it was found in.
+
+        A quoted include found beside the including file inherits that file's
+        folder index, as in gcc, so an ``#include_next`` in it searches on from there.
+        """
         if os.path.isabs(name):
             return (name, -1) if self.files.isfile(name) else (None, -1)
         if quoted and next_after is None:
             cand = os.path.normpath(os.path.join(os.path.dirname(current), name))
             if self.files.isfile(cand):
-                return cand, -1
+                return cand, current_index
         start = 0 if next_after is None else next_after + 1
         for k in range(start, len(self.include_dirs)):
             cand = os.path.join(self.include_dirs[k], name)

@@ -429,6 +429,20 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
 
     def visit_FuncCall(self, node: c_ast.FuncCall) -> Value:
         name = node.name.name if isinstance(node.name, c_ast.ID) else "?"
+        args = node.args.exprs if node.args is not None else []
+        if name == "__builtin_constant_p" and len(args) == 1:
+            try:
+                self.fold(args[0])
+            except NotConstant:
+                return self._make(0, self.INT)
+            return self._make(1, self.INT)
+        if name in _BSWAP and len(args) == 1:
+            bits = _BSWAP[name]
+            t = self.types["unsigned short" if bits == 16 else "unsigned int"]
+            if bits == 64:
+                t = self.types["unsigned long long"]
+            v = self.fold(args[0]).value & ((1 << bits) - 1)
+            return self._make(int.from_bytes(v.to_bytes(bits // 8, "little"), "big"), t)
         raise NotConstant(f"function call {name}()")
 
     # -- types -------------------------------------------------------------
@@ -513,6 +527,8 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             raise NotConstant(f"needs sizeof of {kind} {decl.name or '(anonymous)'}")
         raise NotConstant(f"sizeof of {type(decl).__name__}")
 
+
+_BSWAP = {"__builtin_bswap16": 16, "__builtin_bswap32": 32, "__builtin_bswap64": 64}
 
 _KEYWORD_TYPES = frozenset(
     {"char", "short", "int", "long", "unsigned", "signed", "float", "double", "void", "_Bool"}

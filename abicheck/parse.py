@@ -591,6 +591,9 @@ class _Evaluation:
         primary = _is_primary(toks)
         blocked = [t for t in toks if t.blocked]
         if blocked:
+            used[0] = True
+            blocked = [t for t in blocked if not self._is_enum_constant(t.text)]
+        if blocked:
             chain = ", ".join(sorted(blocked[0].hide))
             return None, f"recursive ({blocked[0].text} expands to itself through {chain})", False
         if toks[0].kind == "str":
@@ -652,6 +655,11 @@ class _Evaluation:
                 return False
         first = toks[0].text
         return first in _TYPE_WORDS or first in typedefs or first in STANDARD_TYPEDEFS
+
+    def _is_enum_constant(self, name: str) -> bool:
+        """``#define X X`` naming an enum constant X is no recursion: X is the constant."""
+        decls = self.decls()
+        return name in decls.enums or name in self._pending_enums
 
     def _ident(self, name: str) -> Value:
         decls = self.decls()
