@@ -48,7 +48,7 @@ from .cc import compiler_macros
 from .compare import is_family_name
 from .model import AbicheckError, Macro, Table, sorted_macros
 from .parse import BUILTIN_FILE, COMMAND_LINE_FILE, Reader
-from .resources import EMBEDDED_LABEL, data_dir, display_name, embedded_header
+from .resources import EMBEDDED_HEADER, EMBEDDED_LABEL, data_dir, display_name
 from .snapshot import dump_snapshot, load_snapshot
 
 DEFAULT_HEADER = "linux/mman.h"
@@ -153,6 +153,16 @@ class _Readers:
         if reader is None:
             reader = self._pool[key] = Reader(key[0], defines, data_model, predefines)
         return reader
+
+
+def _shipped(rel: str) -> Path:
+    """A file shipped in ``headers/``: where :func:`data_dir` says, else next to this module
+    (an installed wheel, where ``abicheck.headers`` may be a namespace package)."""
+    path = data_dir("headers") / rel
+    if path.is_file():
+        return path
+    beside = Path(__file__).resolve().parent / "headers" / rel
+    return beside if beside.is_file() else path
 
 
 def _find(header: str, dirs: Sequence[Path]) -> Path | None:
@@ -431,7 +441,7 @@ class _Loader:
     def embedded(self) -> Table:
         arm = lookup("armel")
         reader = self.readers.get((), None, arm.data_model, arm.predefined())
-        path = embedded_header()
+        path = _shipped(EMBEDDED_HEADER)
         origin = {
             "path": display_name(path),
             "reader": f"abicheck {__version__}",
@@ -539,7 +549,7 @@ class _Loader:
     def snapshot_path(self) -> Path:
         if self.options.snapshot:
             return Path(self.options.snapshot)
-        return data_dir("headers") / ARCH_SNAPSHOT
+        return _shipped(ARCH_SNAPSHOT)
 
     def arch_snapshot(self, arch: Arch) -> Table:
         path = self.snapshot_path()
