@@ -54,8 +54,8 @@ The bits always say what was found (:attr:`AuditResult.found`); ``fail_on``
 says whether that fails the build: ``exit_code("any")`` returns the bits
 whenever any bit is set; ``exit_code("incompatible")`` returns the bits
 (4 may be set alongside 8) only if bit 8 is set, and 0 otherwise, so that
-compatible changes alone pass. Suppressed changes and stale suppressions never
-set bits.
+compatible changes alone pass; ``exit_code("never")`` is always 0 (reports only).
+Suppressed changes and stale suppressions never set bits.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ ChangeKind = Literal[
     "value_changed", "name_removed", "name_added", "source_removed", "source_added"
 ]
 Severity = Literal["incompatible", "compatible"]
-FailOn = Literal["incompatible", "any"]
+FailOn = Literal["incompatible", "any", "never"]
 PairMode = Literal["label", "auto"]
 
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
@@ -426,6 +426,8 @@ class AuditResult:
         if fail_on not in FAIL_ON:
             raise AbicheckError(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
         bits = self.found
+        if fail_on == "never":
+            return EXIT_NONE
         if fail_on == "any":
             return bits
         return bits if bits & EXIT_INCOMPATIBLE else EXIT_NONE

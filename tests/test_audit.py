@@ -109,6 +109,7 @@ def test_arm_baseline_against_system(tmp_path: Path) -> None:
     assert result.found == EXIT_INCOMPATIBLE | EXIT_COMPATIBLE == 12
     assert result.exit_code("incompatible") == 12
     assert result.exit_code("any") == 12
+    assert result.exit_code("never") == 0
     # sorted by label, family, name
     keys = [(c.label, c.family, c.name) for c in result.changes]
     assert keys == sorted(keys)
@@ -240,7 +241,7 @@ def test_bad_audit_inputs() -> None:
     with pytest.raises(AbicheckError, match="no tables"):
         audit([], [table("t")])
     with pytest.raises(AbicheckError, match="fail-on"):
-        audit([table("t")], [table("t")]).exit_code("never")  # type: ignore[arg-type]
+        audit([table("t")], [table("t")]).exit_code("sometimes")  # type: ignore[arg-type]
 
 
 # -- suppression files ---------------------------------------------------------------
@@ -375,3 +376,30 @@ def test_progress_is_quiet_in_pipes_and_ci() -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+# -- documentation and hooks -----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_documented_suppressions_parse() -> None:
+    text = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    supp = parse_suppressions(block, "docs/audit.md")
+    assert [(s.name, s.arch, s.kind) for s in supp] == [
+        ("MADV_*", "hppa", "value_changed"),
+        ("MAP_ANON", None, "name_removed"),
+    ]
+
+
+def test_pre_commit_hooks() -> None:
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    by_id = {h["id"]: h for h in hooks}
+    assert set(by_id) == {"abicheck-emit-check", "abicheck-audit"}
+    assert by_id["abicheck-emit-check"]["entry"] == "abicheck emit --check"
+    assert by_id["abicheck-audit"]["entry"] == "abicheck audit"
+    for h in hooks:
+        assert h["language"] == "python" and h["pass_filenames"] is False
+        assert {"id", "name", "entry", "language"} <= set(h)
