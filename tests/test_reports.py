@@ -431,3 +431,37 @@ def test_comparison_screenshot(chromium: str, tmp_path: Path) -> None:
     if os.environ.get("ABICHECK_UPDATE_DOCS"):
         (ROOT / "docs" / "report.png").write_bytes(data)
     assert (ROOT / "docs" / "report.png").stat().st_size > 10_000
+
+
+def test_audit_junit_per_architecture() -> None:
+    def t(label: str, **values: int) -> Table:
+        macros = tuple(
+            Macro(n, "integer", v, str(v), "m.h", i + 1) for i, (n, v) in enumerate(values.items())
+        )
+        return Table(label, "arch", macros)
+
+    base = [
+        t("arch:alpha", MADV_A=1, MAP_B=2),
+        t("arch:hppa", MADV_A=1, MAP_B=2),
+        t("arch:mips", MADV_A=1),
+    ]
+    now = [t("arch:alpha", MADV_A=1, MAP_B=2, MAP_C=4), t("arch:hppa", MADV_A=70, MAP_B=2)]
+    text = render_audit(audit(base, now), "junit")
+    check_junit_structure(text)
+    (suite,) = list(JUnitXml.fromstring(text))
+    cases = {(c.classname, c.name): c for c in suite}
+    assert sorted(cases) == [
+        ("arch:alpha", "MADV"),
+        ("arch:alpha", "MAP"),
+        ("arch:hppa", "MADV"),
+        ("arch:hppa", "MAP"),
+        ("arch:mips", "(source)"),
+        ("arch:mips", "MADV"),
+    ]
+    assert cases[("arch:alpha", "MAP")].is_passed
+    assert "MAP_C (4) added" in (cases[("arch:alpha", "MAP")].system_out or "")
+    (fail,) = cases[("arch:hppa", "MADV")].result
+    assert "MADV_A: 1 -> 70" in (fail.text or "")
+    (gone,) = cases[("arch:mips", "(source)")].result
+    assert "arch:mips is in the baseline but was not audited" in (gone.text or "")
+    assert suite.failures == 2
