@@ -8,18 +8,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from tabulate import tabulate
 
 from . import __version__
-from .model import AbicheckError, Macro
+from .audit import FAIL_ON as AUDIT_FAIL_ON
+from .audit import audit, load_suppressions
+from .compare import FAIL_ON as COMPARE_FAIL_ON
+from .compare import compare
+from .emit import TEMPLATES, check, emit
+from .model import AbicheckError, Macro, Table
 from .parse import BUILTIN_FILE, Reader, parse_cli_define
-from .resources import embedded_header
+from .progress import Progress
+from .report import AUDIT_FORMATS, render_audit, render_comparison_report
+from .resources import display_name, embedded_header
+from .snapshot import dump_snapshot, load_snapshot
+from .sources import KEYWORDS, SPEC_FORMS, SourceOptions, default_sources, load_sources
+from .verify import render_table as render_verify_table
+from .verify import verify
 
 EXIT_OK = 0
+# Bad input or usage: a file:line error on stderr, for every command.
 EXIT_ERROR = 2
 
 
@@ -71,6 +85,8 @@ def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> 
             hidden += 1
             continue
         note = m.comment if m.kind != "other" else f"({m.reason})"
+        if not note and m.kind == "integer" and m.expr.isidentifier():
+            note = f"= {m.expr}"
         if m.kind == "function":
             note = f"function-like {m.expr}" + (f"; {m.comment}" if m.comment else "")
         rows.append([m.name, m.kind, _value_text(m), m.location, note])
@@ -83,14 +99,15 @@ def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> 
 
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    headers = args.headers or [str(embedded_header())]
+    headers = args.headers or [display_name(embedded_header())]
     reader = _reader(args)
     status = EXIT_OK
     results: list[dict[str, Any]] = []
     tables: list[str] = []
     for h in headers:
+        path = str(embedded_header()) if h == display_name(embedded_header()) else h
         try:
-            macros = reader.read(h)
+            macros = reader.read(path)
         except AbicheckError as exc:
             err.write(f"{exc}\n")
             status = EXIT_ERROR
@@ -103,6 +120,148 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write("\n".join(tables))
     return status
+
+
+# -- sources ------------------------------------------------------------------
+
+
+def _add_source_options(p: argparse.ArgumentParser) -> None:
+    _add_reader_options(p)
+    p.add_argument(
+        "--header",
+        default="linux/mman.h",
+        metavar="HEADER",
+        help="the header arch: sources read (default linux/mman.h)",
+    )
+    p.add_argument(
+        "--kernel-tree", metavar="DIR", help="read arch: sources from a kernel source tree"
+    )
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help=f"one of: {SPEC_FORMS}")
+
+
+def _source_options(args: argparse.Namespace) -> SourceOptions:
+    return SourceOptions(
+        include_dirs=tuple(args.include),
+        defines=dict(parse_cli_define(d) for d in args.define),
+        data_model=args.data_model,
+        header=args.header,
+        kernel_tree=args.kernel_tree,
+    )
+
+
+def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
+    """The tables of ``specs``, one spec at a time, with progress on a terminal."""
+    progress = Progress(err)
+    tables: list[Table] = []
+    try:
+        for i, spec in enumerate(specs):
+            progress(i, len(specs), spec)
+            tables += load_sources([spec], options)
+        progress(len(specs), len(specs), "")
+    finally:
+        progress.close()
+    labels = [t.label for t in tables]
+    dup = sorted({lb for lb in labels if labels.count(lb) > 1})
+    if dup:
+        raise AbicheckError(f"source {dup[0]!r} given twice; use LABEL=SPEC to tell sources apart")
+    return tables
+
+
+def _write(text: str, output: str | None, out: TextIO) -> None:
+    """``text`` to stdout, or to ``output`` whole (written beside it, then renamed)."""
+    if output is None or output == "-":
+        out.write(text)
+        return
+    target = Path(output)
+    tmp = target.with_name(f".{target.name}.abicheck-tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
+
+
+# -- compare ------------------------------------------------------------------
+
+
+def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    options = _source_options(args)
+    tables = _load(args.sources, options, err) if args.sources else default_sources(options)
+    result = compare(tables, args.only or None)
+    _write(render_comparison_report(result, args.format), args.output, out)
+    return result.exit_code(args.fail_on)
+
+
+# -- emit ---------------------------------------------------------------------
+
+
+def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    options = _source_options(args)
+    specs = args.sources or ["embedded"]
+    tables = _load(specs, options, err)
+    template_dir = Path(args.template_dir) if args.template_dir else None
+    rendered = emit(tables, args.lang, template_dir, args.family or None)
+    if args.check:
+        diff = check(Path(args.check), rendered)
+        if diff is None:
+            return EXIT_OK
+        err.write(f"{args.check}: generated file out of date; regenerate it with abicheck emit\n")
+        out.write(diff)
+        return 1
+    _write(rendered, args.output, out)
+    return EXIT_OK
+
+
+# -- verify -------------------------------------------------------------------
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    options = _source_options(args)
+    specs = args.sources or ["embedded", "system"]
+    tables = _load(specs, options, err)
+    report = verify(tables, args.only, args.allow_dangerous)
+    if args.format == "json":
+        _json_dump(report.to_json(), out)
+    else:
+        out.write(render_verify_table(report))
+    return report.exit_code()
+
+
+# -- snapshot and audit ---------------------------------------------------------
+
+
+def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    options = _source_options(args)
+    tables = _load(args.sources, options, err) if args.sources else default_sources(options)
+    _write(dump_snapshot(tables), args.output, out)
+    return EXIT_OK
+
+
+def _baseline_specs(baseline: list[Table]) -> list[str]:
+    """The sources to audit when none are given: the baseline's own, read again today."""
+    specs = []
+    for t in baseline:
+        if t.label in KEYWORDS or t.label.startswith("arch:"):
+            specs.append(t.label)
+        elif "path" in t.origin or "header" in t.origin:
+            specs.append(f"{t.label}={t.origin.get('path') or t.origin['header']}")
+        else:
+            raise AbicheckError(
+                f"baseline source {t.label!r} cannot be read again: name the sources to audit"
+            )
+    return specs
+
+
+def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    baseline = load_snapshot(args.baseline)
+    options = _source_options(args)
+    specs = args.sources or _baseline_specs(baseline)
+    current = _load(specs, options, err)
+    suppressions = load_suppressions(args.suppressions) if args.suppressions else []
+    result = audit(baseline, current, suppressions)
+    _write(render_audit(result, args.format), args.output, out)
+    return result.exit_code(args.fail_on)
 
 
 # -- main ---------------------------------------------------------------------
@@ -129,6 +288,88 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("headers", nargs="*", metavar="HEADER")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser(
+        "compare",
+        help="put constant tables side by side and say where they disagree",
+        description="Compare the mman constants of several sources (default: the embedded "
+        "ARM header, system, libc and python). Exit 0 when no row differs, 1 when "
+        "some does (see --fail-on), 2 on errors.",
+    )
+    _add_source_options(p)
+    p.add_argument(
+        "--only", action="append", default=[], metavar="PREFIX", help="only names with PREFIX"
+    )
+    p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
+    p.add_argument("--fail-on", choices=COMPARE_FAIL_ON, default="differs")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "emit",
+        help="generate a Python or C constants module",
+        description="Render the mman constants of the sources (default: the embedded "
+        "ARM header) as a Python module or a C header.",
+    )
+    _add_source_options(p)
+    p.add_argument("--lang", choices=sorted(TEMPLATES), required=True)
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--template-dir", metavar="DIR", help="use your own templates")
+    p.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        metavar="NAME[:flag|enum]",
+        help="macro family to emit (repeatable; default PROT, MAP, MADV, MS, MCL, ...)",
+    )
+    p.add_argument(
+        "--check",
+        metavar="FILE",
+        help="exit 1 with a diff when FILE differs from what would be generated",
+    )
+    p.set_defaults(func=cmd_emit)
+
+    p = sub.add_parser(
+        "verify",
+        help="ask the live kernel what each constant does",
+        description="Call madvise, mmap, mprotect, msync and mlockall with each value on "
+        "real mappings, in forked children (default sources: the embedded ARM header "
+        "and system). Exit 1 when a named constant is rejected or mismatches.",
+    )
+    _add_source_options(p)
+    p.add_argument("--only", metavar="PREFIX", help="only names with PREFIX")
+    p.add_argument(
+        "--allow-dangerous",
+        action="store_true",
+        help="also call MADV_HWPOISON and MADV_SOFT_OFFLINE (root only; poisons memory)",
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser(
+        "snapshot",
+        help="record tables as a sorted JSON baseline",
+        description="Write the integer macros of the sources with their provenance as "
+        "sorted JSON (default sources as for compare).",
+    )
+    _add_source_options(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser(
+        "audit",
+        help="classify changes since a baseline snapshot",
+        description="Compare today's tables with a baseline. Exit status is a bit mask: "
+        "0 no change, 1 error, 2 usage or input error, 4 compatible change, "
+        "8 incompatible change (see --fail-on).",
+    )
+    _add_source_options(p)
+    p.add_argument("--baseline", required=True, metavar="FILE", help="abicheck snapshot")
+    p.add_argument("--suppressions", metavar="FILE", help="TOML file of accepted changes")
+    p.add_argument("--fail-on", choices=AUDIT_FAIL_ON, default="incompatible")
+    p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -1,27 +1,26 @@
 """Where the files shipped with abicheck are: the embedded headers and the templates.
 
-In a wheel they are the packages ``abicheck.headers`` and ``abicheck.templates``;
-in a source tree they are the top-level ``headers/`` and ``templates/`` folders.
+In a wheel they are the folders ``abicheck/headers`` and ``abicheck/templates``
+beside this module; in a source tree they are the top-level ``headers/`` and
+``templates/`` folders.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 EMBEDDED_HEADER = "arm/mman.h"
 EMBEDDED_LABEL = "arm-2.6.16"
 
+_HERE = Path(__file__).resolve().parent
+
 
 def data_dir(name: str) -> Path:
     """The folder of shipped data ``name`` ("headers" or "templates")."""
-    try:
-        path = Path(str(resources.files(f"abicheck.{name}")))
-        if path.is_dir():
-            return path
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / name
+    installed = _HERE / name
+    if installed.is_dir():
+        return installed
+    return _HERE.parent / name
 
 
 def embedded_header() -> Path:

@@ -20,7 +20,7 @@ from abicheck.audit import AuditResult, audit, parse_suppressions
 from abicheck.compare import Comparison, compare
 from abicheck.model import AbicheckError, Macro, Table
 from abicheck.parse import Reader
-from abicheck.reports import (
+from abicheck.report import (
     AUDIT_FORMATS,
     deviating,
     majority,

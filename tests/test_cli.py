@@ -1,0 +1,196 @@
+"""The command line, run in-process through main(argv) (and once as python -m abicheck)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from abicheck.cli import main
+
+FIX = Path(__file__).parent / "fixtures" / "parse"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+# -- parse ----------------------------------------------------------------------
+
+
+def test_parse_default_is_the_embedded_header() -> None:
+    code, out, err = run("parse")
+    assert (code, err) == (0, "")
+    assert out.startswith("<abicheck>/headers/arm/mman.h\n")
+    line = next(ln for ln in out.splitlines() if ln.startswith("MADV_REMOVE "))
+    assert line.split()[:3] == ["MADV_REMOVE", "integer", "0x5"]
+    assert "<abicheck>/headers/arm/mman.h:32" in line
+    assert "remove these pages & resources" in line
+    anon = next(ln for ln in out.splitlines() if ln.startswith("MAP_ANON "))
+    assert "= MAP_ANONYMOUS" in anon
+
+
+def test_parse_json_keeps_going_after_a_failing_header() -> None:
+    good = str(FIX / "values.h")
+    bad = str(FIX / "error.h")
+    code, out, err = run("parse", "--format", "json", bad, good)
+    assert code == 2
+    assert err == f"{bad}:3: error: #error this configuration is not supported\n"
+    data = json.loads(out)
+    assert [d["header"] for d in data] == [bad, good]
+    assert data[0]["defines"] == []
+    dec = next(d for d in data[1]["defines"] if d["name"] == "DEC")
+    assert dec == {
+        "name": "DEC",
+        "kind": "integer",
+        "value": 42,
+        "expr": "42",
+        "file": good,
+        "line": 4,
+        "comment": "",
+        "reason": "",
+    }
+
+
+def test_parse_options_reach_the_reader() -> None:
+    header = str(FIX / "conditionals.h")
+    code, out, _ = run("parse", "--format", "json", "-DFROM_CMDLINE=9", header)
+    assert code == 0
+    names = {d["name"] for d in json.loads(out)[0]["defines"]}
+    assert "CMDLINE_BIG" in names
+    code, out, _ = run("parse", "--format", "json", "--data-model", "ilp32", str(FIX / "values.h"))
+    sz = {d["name"]: d["value"] for d in json.loads(out)[0]["defines"]}
+    assert sz["SZ_LONG"] == 4
+    code, out, _ = run("parse", "-I", str(FIX / "sys"), str(FIX / "includes.h"))
+    assert code == 0 and "INCLUDES_DONE" in out
+
+
+def test_bad_input_is_one_line_and_exit_2() -> None:
+    for argv, message in [
+        (["parse", "/nonexistent.h"], "/nonexistent.h: error: no such file\n"),
+        (
+            ["parse", str(FIX / "nul.h")],
+            f"{FIX / 'nul.h'}:2: error: NUL byte: binary file, not a C header\n",
+        ),
+        (["parse", "-D", "1BAD", str(FIX / "values.h")], None),
+    ]:
+        code, _, err = run(*argv)
+        assert code == 2, argv
+        assert "Traceback" not in err
+        assert len(err.splitlines()) == 1, err
+        if message:
+            assert err == message
+
+
+def test_usage_errors_exit_2() -> None:
+    code, _, _ = run("frobnicate")
+    assert code == 2
+    code, _, _ = run("parse", "--format", "yaml")
+    assert code == 2
+
+
+def test_python_dash_m() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "abicheck", "parse", "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0
+    values = {d["name"]: d["value"] for d in json.loads(proc.stdout)[0]["defines"]}
+    assert values["MADV_REMOVE"] == 5
+
+
+# -- compare, emit, verify, snapshot, audit ------------------------------------------
+
+
+def test_compare_default_finds_madv_remove() -> None:
+    code, out, err = run("compare")
+    assert code == 1, err
+    row = next(ln for ln in out.splitlines() if ln.startswith("MADV_REMOVE "))
+    assert row.split() == ["MADV_REMOVE", "5", "9", "9", "9", "differs"]
+    assert "MADV_REMOVE: arm-2.6.16 says 5, system, libc, python say 9" in out
+
+
+def test_compare_json_and_fail_on() -> None:
+    code, out, _ = run("compare", "--format", "json", "--only", "MADV_REMOVE")
+    assert code == 1
+    data = json.loads(out)
+    assert [s["label"] for s in data["sources"]] == ["arm-2.6.16", "system", "libc", "python"]
+    assert data["rows"] == [
+        {
+            "name": "MADV_REMOVE",
+            "values": {"arm-2.6.16": 5, "system": 9, "libc": 9, "python": 9},
+            "status": "differs",
+        }
+    ]
+    code, _, _ = run("compare", "--only", "MADV_REMOVE", "--fail-on", "never")
+    assert code == 0
+
+
+def test_compare_unknown_architecture() -> None:
+    code, out, err = run("compare", "arch:vax")
+    assert code == 2 and out == ""
+    assert err.startswith("abicheck: error: unknown architecture 'vax'; available: alpha, ")
+    assert len(err.splitlines()) == 1
+
+
+def test_emit_writes_and_checks(tmp_path: Path) -> None:
+    target = tmp_path / "mman_consts.py"
+    code, out, err = run("emit", "--lang", "python", "-o", str(target))
+    assert (code, out, err) == (0, "", "")
+    text = target.read_text()
+    assert "MADV_REMOVE: Final = 0x5" in text
+    assert run("emit", "--lang", "python", "--check", str(target))[0] == 0
+    target.write_text(text.replace("MADV_REMOVE: Final = 0x5", "MADV_REMOVE: Final = 0x9"))
+    code, out, err = run("emit", "--lang", "python", "--check", str(target))
+    assert code == 1
+    assert "generated file out of date" in err
+    assert "-MADV_REMOVE: Final = 0x9" in out and "+MADV_REMOVE: Final = 0x5" in out
+
+
+def test_output_errors_leave_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "out.h"
+    code, _, err = run("emit", "--lang", "c", "-o", str(target))
+    assert code == 2
+    assert err.startswith(f"{target}: error: cannot write")
+    assert not target.parent.exists()
+
+
+def test_verify_only_madv_remove_json() -> None:
+    code, out, err = run("verify", "--only", "MADV_REMOVE", "--format", "json")
+    assert code == 1, err
+    data = json.loads(out)
+    got = {(r["source"], r["value"]): r for r in data["results"] if r["name"] == "MADV_REMOVE"}
+    assert got[("arm-2.6.16", 5)]["status"] == "rejected"
+    assert got[("arm-2.6.16", 5)]["errno"] == 22
+    assert "kernel knows MADV_REMOVE as 9" in got[("arm-2.6.16", 5)]["evidence"]
+    assert got[("system", 9)]["status"] == "verified"
+    assert "st_blocks" in got[("system", 9)]["evidence"]
+
+
+def test_snapshot_then_audit(tmp_path: Path) -> None:
+    lock = tmp_path / "abi.lock.json"
+    assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
+    first = lock.read_bytes()
+    assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
+    assert lock.read_bytes() == first
+    # the baseline's own source, read again: no change
+    code, out, _ = run("audit", "--baseline", str(lock))
+    assert code == 0, out
+    code, out, _ = run("audit", "--baseline", str(lock), "system", "--fail-on", "any")
+    assert code == 12
+    assert "MADV_REMOVE" in out and "value_changed" in out
+    code, out, _ = run("audit", "--baseline", str(lock), "system", "--format", "junit")
+    assert code == 12 and out.startswith("<?xml")
+
+
+def test_audit_bad_baseline(tmp_path: Path) -> None:
+    lock = tmp_path / "abi.lock.json"
+    lock.write_text('{\n  "format": \n')
+    code, out, err = run("audit", "--baseline", str(lock), "system")
+    assert code == 2 and out == ""
+    assert err == f"{lock}:3: error: invalid JSON: Expecting value\n"
