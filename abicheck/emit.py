@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import importlib.resources
 import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +27,7 @@ import jinja2
 
 from . import __version__
 from .model import AbicheckError, Macro, Table
+from .resources import data_dir, display_name
 
 #: Output language -> template file name.
 TEMPLATES: Mapping[str, str] = {"python": "python.py.j2", "c": "c.h.j2"}
@@ -237,35 +236,10 @@ def label_key(label: str) -> str:
 # -- where the embedded headers live --------------------------------------
 
 
-def _package_dir(name: str, fallback: str) -> Traversable:
-    """The traversable of package data ``abicheck.<name>``, or the source tree's folder."""
-    try:
-        root = importlib.resources.files(f"abicheck.{name}")
-        if root.is_dir():
-            return root
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / fallback
-
-
-def _header_roots() -> list[Path]:
-    """The embedded headers' folder: inside the installed package, or the source tree's."""
-    here = Path(__file__).resolve().parent
-    return [p for p in (here / "headers", here.parent / "headers") if p.is_dir()]
-
-
 def display_path(path: str | Path) -> str:
     """How a source path appears in generated files: ``<abicheck>/headers/arm/mman.h``
     for an embedded header wherever the package is installed, the path as given otherwise."""
-    p = Path(path)
-    try:
-        resolved = p.resolve()
-    except (OSError, ValueError):
-        return str(path)
-    for root in _header_roots():
-        if resolved.is_relative_to(root):
-            return "<abicheck>/headers/" + resolved.relative_to(root).as_posix()
-    return str(path)
+    return display_name(path)
 
 
 def _source_path(table: Table) -> str | None:
@@ -512,9 +486,9 @@ def prepare(tables: Sequence[Table], families: Sequence[str] | None = None) -> l
 # -- rendering ------------------------------------------------------------
 
 
-def bundled_templates() -> Traversable:
-    """The bundled templates: package data ``abicheck.templates`` or the source tree's."""
-    return _package_dir("templates", "templates")
+def bundled_templates() -> Path:
+    """The bundled templates' folder (in the package, or the source tree's)."""
+    return data_dir("templates")
 
 
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
