@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import abicheck
 from abicheck import emit as em
 from abicheck.model import AbicheckError, Macro, Table
 from abicheck.parse import Reader
@@ -27,6 +28,7 @@ TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 # the installed package's copy (byte for byte the repository's: tests/test_parse.py)
 ARM_HEADER = embedded_header()
+PACKAGE_ROOT = Path(abicheck.__file__).resolve().parent.parent
 FIXTURES = TESTS / "fixtures" / "emit"
 GOLDEN = TESTS / "golden"
 ARM_LABEL = "arm-2.6.16"  # the label the CLI gives the embedded header
@@ -299,11 +301,12 @@ def test_deterministic_across_processes(tmp_path: Path) -> None:
     )
     outs = set()
     for seed in ("0", "1", "12345"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
+        # the same abicheck as this process imported (installed, or the source tree)
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(PACKAGE_ROOT))
         proc = subprocess.run(
             [sys.executable, "-c", code, str(ARM_HEADER)],
             capture_output=True,
-            cwd=REPO,
+            cwd=tmp_path,
             env=env,
             check=True,
         )
