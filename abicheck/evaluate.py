@@ -10,7 +10,7 @@ model. What is not an integer constant raises ``NotConstant`` with the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -555,3 +555,211 @@ class ExprParser(c_parser.CParser):  # type: ignore[misc]
         """Parse one C expression; raises pycparser's ParseError."""
         ast = self.parse(f"int __abicheck_v = ({text}\n);", "<expr>")
         return ast.ext[0].init
+
+
+# -- the fast path -------------------------------------------------------------------
+
+_FAST_INT_RE = re.compile(
+    r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)(?:[uU](?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU]?)?\Z"
+)
+_BINARY_PRECEDENCE = {
+    "||": 1,
+    "&&": 2,
+    "|": 3,
+    "^": 4,
+    "&": 5,
+    "==": 6,
+    "!=": 6,
+    "<": 7,
+    ">": 7,
+    "<=": 7,
+    ">=": 7,
+    "<<": 8,
+    ">>": 8,
+    "+": 9,
+    "-": 9,
+    "*": 10,
+    "/": 10,
+    "%": 10,
+}
+_UNARY = frozenset({"+", "-", "~", "!"})
+_NOT_IDENTIFIERS = frozenset(
+    {
+        "sizeof",
+        "_Alignof",
+        "__alignof__",
+        "struct",
+        "union",
+        "enum",
+        "const",
+        "volatile",
+        "float",
+        "double",
+        "void",
+        "__int128",
+        "typedef",
+        "__typeof__",
+        "typeof",
+        "_Generic",
+    }
+)
+_TYPE_KEYWORDS = frozenset({"char", "short", "int", "long", "unsigned", "signed", "_Bool"})
+
+
+class _NotFast(Exception):
+    pass
+
+
+class FastParser:
+    """A parser for the common, simple expressions of headers, building pycparser's AST.
+
+    It takes integer and character literals, identifiers, parentheses, the unary,
+    binary and conditional operators, ``sizeof`` of a type and casts to a type,
+    where a type is keyword words, a struct/union tag or a typedef name: what most
+    ``#define`` values are made of once expanded. ``is_type`` says which names are
+    typedef names, exactly as it does for pycparser (:class:`ExprParser`), so both
+    read ``(T)-1`` alike. The nodes are pycparser's own (``c_ast``) and go to the
+    same :class:`Folder`; anything else (strings, floats, calls, the comma
+    operator) is left to pycparser, which parses the text.
+    """
+
+    def __init__(self, toks: Sequence[tuple[str, str]], is_type: Callable[[str], bool]) -> None:
+        self.toks = toks
+        self.i = 0
+        self.is_type = is_type
+
+    @classmethod
+    def parse(
+        cls, toks: Sequence[tuple[str, str]], is_type: Callable[[str], bool]
+    ) -> c_ast.Node | None:
+        """The AST of ``toks`` (pairs of kind and text), or None to leave it to pycparser.
+
+        Raises NotConstant when the tokens stop short of a complete expression.
+        """
+        p = cls(toks, is_type)
+        try:
+            node = p._expression()
+        except IndexError:
+            # The tokens end where C needs more: no parser reads an expression here.
+            raise NotConstant("not a C expression") from None
+        except (_NotFast, RecursionError):
+            return None
+        return node if p.i == len(toks) else None
+
+    def _peek(self) -> str:
+        return self.toks[self.i][1] if self.i < len(self.toks) else ""
+
+    def _take(self, text: str) -> None:
+        if self._peek() != text:
+            raise _NotFast
+        self.i += 1
+
+    def _expression(self) -> c_ast.Node:
+        """``a, b, c``: the comma operator, an ExprList as pycparser makes it."""
+        first = self._ternary()
+        if self._peek() != ",":
+            return first
+        exprs = [first]
+        while self._peek() == ",":
+            self.i += 1
+            exprs.append(self._ternary())
+        return c_ast.ExprList(exprs)
+
+    def _ternary(self) -> c_ast.Node:
+        cond = self._binary(1)
+        if self._peek() != "?":
+            return cond
+        self.i += 1
+        iftrue = self._expression()
+        self._take(":")
+        return c_ast.TernaryOp(cond, iftrue, self._ternary())
+
+    def _binary(self, min_prec: int) -> c_ast.Node:
+        left = self._unary()
+        while True:
+            op = self._peek()
+            prec = _BINARY_PRECEDENCE.get(op, 0)
+            if prec < min_prec or self.toks[self.i][0] != "punct":
+                return left
+            self.i += 1
+            left = c_ast.BinaryOp(op, left, self._binary(prec + 1))
+
+    def _type_name(self) -> c_ast.Typename | None:
+        """A type name up to the next ``)``: keyword words, a struct/union tag or a
+        typedef name, then ``*``s, then ``[N]``s; None (nothing consumed) otherwise."""
+        toks = self.toks
+        j = self.i
+        words: list[str] = []
+        while j < len(toks) and toks[j][0] == "id":
+            if toks[j][1] not in ("const", "volatile"):
+                words.append(toks[j][1])
+            j += 1
+        if not words:
+            return None
+        inner: c_ast.Node
+        if all(w in _TYPE_KEYWORDS for w in words):
+            inner = c_ast.IdentifierType(words)
+        elif len(words) == 2 and words[0] in ("struct", "union"):
+            inner = (c_ast.Struct if words[0] == "struct" else c_ast.Union)(words[1], None)
+        elif len(words) == 1 and self.is_type(words[0]):
+            inner = c_ast.IdentifierType(words)
+        else:
+            return None
+        decl: c_ast.Node = c_ast.TypeDecl(None, [], None, inner)
+        while j < len(toks) and toks[j][1] == "*":
+            decl = c_ast.PtrDecl([], decl)
+            j += 1
+        dims: list[c_ast.Node] = []
+        while j + 2 < len(toks) and toks[j][1] == "[" and toks[j + 2][1] == "]":
+            if toks[j + 1][0] != "num" or not _FAST_INT_RE.match(toks[j + 1][1]):
+                return None
+            dims.append(c_ast.Constant("int", toks[j + 1][1]))
+            j += 3
+        for dim in reversed(dims):
+            decl = c_ast.ArrayDecl(decl, dim, [])
+        if j >= len(toks) or toks[j][1] != ")":
+            return None
+        self.i = j
+        return c_ast.Typename(None, [], None, decl)
+
+    def _unary(self) -> c_ast.Node:
+        kind, text = self.toks[self.i]
+        if kind == "punct" and text in _UNARY:
+            self.i += 1
+            return c_ast.UnaryOp(text, self._unary())
+        if kind == "id" and text == "sizeof":
+            self.i += 1
+            self._take("(")
+            typename = self._type_name()
+            if typename is None:
+                raise _NotFast
+            self._take(")")
+            return c_ast.UnaryOp("sizeof", typename)
+        if text == "(" and kind == "punct":
+            self.i += 1
+            typename = self._type_name()
+            if typename is not None:
+                self._take(")")
+                return c_ast.Cast(typename, self._unary())
+            node = self._expression()
+            self._take(")")
+            return node
+        if kind == "num" and _FAST_INT_RE.match(text):
+            self.i += 1
+            return c_ast.Constant("int", text)
+        if kind == "chr":
+            self.i += 1
+            return c_ast.Constant("char", text)
+        if kind == "id" and text not in _NOT_IDENTIFIERS and not self.is_type(text):
+            self.i += 1
+            if self._peek() != "(":
+                return c_ast.ID(text)
+            self.i += 1
+            args: list[c_ast.Node] = []
+            while self._peek() != ")":
+                if args:
+                    self._take(",")
+                args.append(self._ternary())
+            self.i += 1
+            return c_ast.FuncCall(c_ast.ID(text), c_ast.ExprList(args) if args else None)
+        raise _NotFast

@@ -35,6 +35,7 @@ from .evaluate import (
     STANDARD_TYPEDEFS,
     DataModel,
     ExprParser,
+    FastParser,
     Folder,
     NotConstant,
     Value,
@@ -375,6 +376,35 @@ class Reader:
         return ast
 
 
+def _fast_tokens(toks: list[Tok]) -> list[tuple[str, str]]:
+    """(kind, text) pairs for the fast parser; values that stood in for macros
+    (``(-8)``, ``((unsigned char)44)``) are split back into their tokens."""
+    out: list[tuple[str, str]] = []
+    for t in toks:
+        if t.kind == "num" and t.text[0] == "(":
+            out += [(x.kind, x.text) for x in tokenize(t.text)]
+        else:
+            out.append((t.kind, t.text))
+    return out
+
+
+def _needs_decls(toks: list[Tok]) -> bool:
+    """Whether an expansion names anything the header's declarations may define:
+    an identifier that is no keyword and no struct, union or enum tag."""
+    prev = ""
+    for t in toks:
+        if t.kind == "id" and t.text not in _C_KEYWORDS and prev not in _TAG_WORDS:
+            return True
+        prev = t.text
+    return False
+
+
+_TAG_WORDS = frozenset({"struct", "union", "enum"})
+_TYPE_KEYWORDS_ALL = frozenset(
+    {"char", "short", "int", "long", "unsigned", "signed", "_Bool", "float", "double", "void"}
+)
+
+
 def _strip_gnu(toks: list[Tok]) -> list[Tok]:
     """Drop GNU extensions pycparser does not know: __attribute__((...)), asm labels, ..."""
     out: list[Tok] = []
@@ -600,7 +630,7 @@ class _Evaluation:
             return None, "string literal", False
         if any(t.text in ("{", ";", "}") for t in toks):
             return None, "not an expression (statement or initializer)", False
-        needs_decls = any(t.kind == "id" and t.text not in _C_KEYWORDS for t in toks)
+        needs_decls = _needs_decls(toks)
         if needs_decls:
             used[0] = True
             self.decls()
@@ -608,8 +638,12 @@ class _Evaluation:
             v = self._literal(toks[0].text)
             if v is not None:
                 return v, "", True
-        text = spell(toks)
-        node = self._ast(text, toks if needs_decls else None)
+        try:
+            node = FastParser.parse(_fast_tokens(toks), self._is_type)
+        except NotConstant as exc:
+            return None, str(exc), primary
+        if node is None:
+            node = self._ast(spell(toks), toks if needs_decls else None)
         if isinstance(node, str):
             if self._is_type_name(toks):
                 return None, "type name", primary
@@ -655,6 +689,14 @@ class _Evaluation:
                 return False
         first = toks[0].text
         return first in _TYPE_WORDS or first in typedefs or first in STANDARD_TYPEDEFS
+
+    def _is_type(self, name: str) -> bool:
+        """Whether ``name`` is a typedef name here, as pycparser is told (ExprParser)."""
+        return (
+            name in self.r._typedef_scope
+            or name in STANDARD_TYPEDEFS
+            or (name in _TYPE_KEYWORDS_ALL)
+        )
 
     def _is_enum_constant(self, name: str) -> bool:
         """``#define X X`` naming an enum constant X is no recursion: X is the constant."""
