@@ -66,6 +66,13 @@ class DataModel:
         return self.types()[name]
 
     def types(self) -> dict[str, CType]:
+        """Name -> integer type under this model (made once per model)."""
+        hit = _TYPES.get(self)
+        if hit is None:
+            hit = _TYPES[self] = self._make_types()
+        return hit
+
+    def _make_types(self) -> dict[str, CType]:
         lb = self.long_bytes * 8
         return {
             "_Bool": CType("_Bool", 8, False, 0),
@@ -84,6 +91,8 @@ class DataModel:
             "unsigned __int128": CType("unsigned __int128", 128, False, 6),
         }
 
+
+_TYPES: dict[DataModel, dict[str, CType]] = {}
 
 DATA_MODELS = {
     "lp64": DataModel("lp64", 8, 8, 16),

@@ -9,6 +9,7 @@ kind ``integer`` with a value, ``function`` for function-like macros, or
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import platform
 import re
@@ -215,6 +216,8 @@ class Reader:
         ] = {}
         self._stmt_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[str]]] = {}
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
+        self._stmt_tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
+        self._stmt_spelled: dict[str, str] = {}
         self._pp_folder = Folder(self.model, self._if_ident, lambda _n: None, preprocessor=True)
         self._literal_folder = Folder(self.model, self._no_ident, lambda _n: None)
 
@@ -362,6 +365,22 @@ class Reader:
                 start = m.start()
         hit = (enums, typedefs)
         self._stmt_cache[key] = hit
+        return hit
+
+    def statement_tokens(self, stmt: str) -> tuple[list[Tok], frozenset[str]]:
+        """A declaration's tokens and the identifiers among them (tokenized once)."""
+        hit = self._stmt_tokens.get(stmt)
+        if hit is None:
+            toks = tokenize(stmt)
+            hit = (toks, frozenset(t.text for t in toks if t.kind == "id"))
+            self._stmt_tokens[stmt] = hit
+        return hit
+
+    def spelled_statement(self, stmt: str) -> str:
+        """A declaration with no macros in it, as pycparser will read it."""
+        hit = self._stmt_spelled.get(stmt)
+        if hit is None:
+            hit = self._stmt_spelled[stmt] = spell(_strip_gnu(self.statement_tokens(stmt)[0]))
         return hit
 
     def parse_declaration(self, text: str) -> c_ast.FileAST | None:
@@ -520,6 +539,7 @@ class _Evaluation:
         self._done: dict[MacroDef, _Result] = {}
         self._active: set[str] = set()
         self.budget = MAX_HEADER_EXPANSION_TOKENS
+        self.folder = Folder(reader.model, self._ident, self._typedef)
 
     # -- one macro ---------------------------------------------------------
 
@@ -648,9 +668,8 @@ class _Evaluation:
             if self._is_type_name(toks):
                 return None, "type name", primary
             return None, node, primary
-        folder = Folder(self.r.model, self._ident, self._typedef)
         try:
-            return folder.fold(node), "", primary
+            return self.folder.fold(node), "", primary
         except NotConstant as exc:
             return None, str(exc), primary
         except RecursionError:
@@ -748,10 +767,11 @@ class _Evaluation:
         return decls
 
     def _expand_decl(self, stmt: str, expander: Expander) -> str:
-        try:
-            toks = expander.expand(tokenize(stmt))
-        except ExpansionError:
-            toks = tokenize(stmt)
+        toks, names = self.r.statement_tokens(stmt)
+        if not any(n in self.macros for n in names):
+            return self.r.spelled_statement(stmt)
+        with contextlib.suppress(ExpansionError):
+            toks = expander.expand(toks)
         return spell(_strip_gnu(toks))
 
     def _typedef_stmt(self, stmt: str, expander: Expander, decls: _Decls) -> None:
