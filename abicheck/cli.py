@@ -35,6 +35,8 @@ from .verify import verify
 EXIT_OK = 0
 # Bad input or usage: a file:line error on stderr, for every command.
 EXIT_ERROR = 2
+# Something failed that the input did not cause.
+EXIT_INTERNAL = 1
 
 
 def _add_reader_options(p: argparse.ArgumentParser) -> None:
@@ -415,3 +417,11 @@ def main(
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug, not bad input: one line, bit 1 of the audit mask
+        if os.environ.get("ABICHECK_DEBUG"):
+            raise
+        err.write(
+            f"abicheck: internal error: {type(exc).__name__}: {exc} "
+            "(set ABICHECK_DEBUG=1 for a traceback)\n"
+        )
+        return EXIT_INTERNAL

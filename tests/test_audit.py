@@ -21,6 +21,7 @@ from abicheck.audit import (
     load_suppressions,
     parse_suppressions,
 )
+from abicheck.cli import build_parser
 from abicheck.model import AbicheckError, Macro, Table
 from abicheck.parse import Reader
 from abicheck.progress import Progress, progress_enabled
@@ -384,9 +385,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_documented_suppressions_parse() -> None:
-    text = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text.split("```toml\n", 1)[1].split("```", 1)[0]
-    supp = parse_suppressions(block, "docs/audit.md")
+    supp = parse_suppressions(block, "README.md")
     assert [(s.name, s.arch, s.kind) for s in supp] == [
         ("MADV_*", "hppa", "value_changed"),
         ("MAP_ANON", None, "name_removed"),
@@ -394,12 +395,19 @@ def test_documented_suppressions_parse() -> None:
 
 
 def test_pre_commit_hooks() -> None:
-    yaml = pytest.importorskip("yaml")
+    import yaml
+
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     by_id = {h["id"]: h for h in hooks}
     assert set(by_id) == {"abicheck-emit-check", "abicheck-audit"}
-    assert by_id["abicheck-emit-check"]["entry"] == "abicheck emit --check"
+    assert by_id["abicheck-emit-check"]["entry"] == "abicheck emit"
     assert by_id["abicheck-audit"]["entry"] == "abicheck audit"
+    # the documented hook arguments are a valid command line for the real parser
+    parser = build_parser()
+    emit_args = parser.parse_args(["emit", "--lang", "python", "--check", "x.py"])
+    assert (emit_args.lang, emit_args.check) == ("python", "x.py")
+    audit_argv = ["audit", *by_id["abicheck-audit"]["args"], "arch:all"]
+    assert parser.parse_args(audit_argv).baseline == "abi.lock.json"
     for h in hooks:
         assert h["language"] == "python" and h["pass_filenames"] is False
         assert {"id", "name", "entry", "language"} <= set(h)
