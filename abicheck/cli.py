@@ -155,6 +155,13 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--kernel-tree", metavar="DIR", help="read arch: sources from a kernel source tree"
     )
+    p.add_argument(
+        "--arch-from",
+        choices=("auto", "installed", "snapshot"),
+        default="auto",
+        help="arch: sources from installed cross headers, the shipped snapshot, or "
+        "installed where present (auto, the default)",
+    )
     p.add_argument("sources", nargs="*", metavar="SOURCE", help=f"one of: {SPEC_FORMS}")
 
 
@@ -165,25 +172,17 @@ def _source_options(args: argparse.Namespace) -> SourceOptions:
         data_model=args.data_model,
         header=args.header,
         kernel_tree=args.kernel_tree,
+        arch_from=args.arch_from,
     )
 
 
 def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
-    """The tables of ``specs``, one spec at a time, with progress on a terminal."""
+    """The tables of ``specs``, with progress on stderr when it is a terminal."""
     progress = Progress(err)
-    tables: list[Table] = []
     try:
-        for i, spec in enumerate(specs):
-            progress(i, len(specs), spec)
-            tables += load_sources([spec], options)
-        progress(len(specs), len(specs), "")
+        return load_sources(specs, options, progress)
     finally:
         progress.close()
-    labels = [t.label for t in tables]
-    dup = sorted({lb for lb in labels if labels.count(lb) > 1})
-    if dup:
-        raise AbicheckError(f"source {dup[0]!r} given twice; use LABEL=SPEC to tell sources apart")
-    return tables
 
 
 def _write(text: str, output: str | None, out: TextIO) -> None:

@@ -61,6 +61,7 @@ class DataModel:
     long_bytes: int
     pointer_bytes: int
     long_double_bytes: int
+    char_signed: bool = True
 
     def int_type(self, name: str) -> CType:
         return self.types()[name]
@@ -76,7 +77,7 @@ class DataModel:
         lb = self.long_bytes * 8
         return {
             "_Bool": CType("_Bool", 8, False, 0),
-            "char": CType("char", 8, True, 1),
+            "char": CType("char", 8, self.char_signed, 1),
             "signed char": CType("signed char", 8, True, 1),
             "unsigned char": CType("unsigned char", 8, False, 1),
             "short": CType("short", 16, True, 2),

@@ -185,7 +185,8 @@ class Reader:
 
     ``include_dirs`` are the ``-I`` folders, ``defines`` the ``-D`` macros,
     ``data_model`` ``lp64`` or ``ilp32``; ``predefines`` replaces the generic
-    compiler-predefined macros (an architecture's, say).
+    compiler-predefined macros (an architecture's, say); ``unsigned_char`` is for
+    targets whose plain ``char`` is unsigned (arm, powerpc, s390, ...).
     """
 
     def __init__(
@@ -194,12 +195,15 @@ class Reader:
         defines: Mapping[str, str] | None = None,
         data_model: str = "lp64",
         predefines: Mapping[str, str] | None = None,
+        unsigned_char: bool = False,
     ) -> None:
         if data_model not in DATA_MODELS:
             raise AbicheckError(
                 f"unknown data model {data_model!r}; available: {', '.join(DATA_MODELS)}"
             )
-        self.model: DataModel = DATA_MODELS[data_model]
+        self.model: DataModel = dataclasses.replace(
+            DATA_MODELS[data_model], char_signed=not unsigned_char
+        )
         self.files = FileCache()
         base = predefined_macros(data_model) if predefines is None else dict(predefines)
         self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}

@@ -142,27 +142,25 @@ class _Readers:
         defines: Mapping[str, str] | None,
         data_model: str,
         predefines: Mapping[str, str] | None,
+        unsigned_char: bool = False,
     ) -> Reader:
         key = (
             tuple(str(d) for d in dirs),
             tuple(sorted((defines or {}).items())),
             data_model,
             None if predefines is None else tuple(sorted(predefines.items())),
+            unsigned_char,
         )
         reader = self._pool.get(key)
         if reader is None:
-            reader = self._pool[key] = Reader(key[0], defines, data_model, predefines)
+            reader = Reader(key[0], defines, data_model, predefines, unsigned_char)
+            self._pool[key] = reader
         return reader
 
 
 def _shipped(rel: str) -> Path:
-    """A file shipped in ``headers/``: where :func:`data_dir` says, else next to this module
-    (an installed wheel, where ``abicheck.headers`` may be a namespace package)."""
-    path = data_dir("headers") / rel
-    if path.is_file():
-        return path
-    beside = Path(__file__).resolve().parent / "headers" / rel
-    return beside if beside.is_file() else path
+    """A file shipped in ``headers/``."""
+    return data_dir("headers") / rel
 
 
 def _find(header: str, dirs: Sequence[Path]) -> Path | None:
@@ -440,7 +438,7 @@ class _Loader:
 
     def embedded(self) -> Table:
         arm = lookup("armel")
-        reader = self.readers.get((), None, arm.data_model, arm.predefined())
+        reader = self.readers.get((), None, arm.data_model, arm.predefined(), arm.unsigned_char)
         path = _shipped(EMBEDDED_HEADER)
         origin = {
             "path": display_name(path),
@@ -462,7 +460,13 @@ class _Loader:
                 f"no uapi headers on this system: install {HOST_UAPI_PACKAGE}", str(path)
             )
         data_model = host.data_model if host else "lp64"
-        reader = self.readers.get(dirs, None, data_model, host.predefined() if host else None)
+        reader = self.readers.get(
+            dirs,
+            None,
+            data_model,
+            host.predefined() if host else None,
+            host.unsigned_char if host else False,
+        )
         origin = {
             "path": str(path),
             "include_dirs": ":".join(map(str, dirs)),
@@ -498,7 +502,9 @@ class _Loader:
         path = _find(o.header, dirs)
         if path is None:
             raise AbicheckError(f"no {o.header} for {arch.name} in {', '.join(map(str, dirs))}")
-        reader = self.readers.get(dirs, None, arch.data_model, arch.predefined())
+        reader = self.readers.get(
+            dirs, None, arch.data_model, arch.predefined(), arch.unsigned_char
+        )
         origin = {
             "arch": arch.name,
             "kernel_arch": arch.kernel,
@@ -576,24 +582,43 @@ class _Loader:
         return replace(table, kind="arch", origin=origin)
 
 
-def load_sources(specs: Sequence[str], options: SourceOptions | None = None) -> list[Table]:
+def load_sources(
+    specs: Sequence[str],
+    options: SourceOptions | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> list[Table]:
     """One or more tables per spec, in order (``arch:all``: one per architecture, by name).
 
-    Raises :class:`AbicheckError` for a bad spec, a missing file or header, an unknown
-    architecture (listing those available) or a duplicate label.
+    ``on_progress(done, total, label)`` is told before each step (each architecture
+    of ``arch:all`` is a step) and once at the end. Raises :class:`AbicheckError`
+    for a bad spec, a missing file or header, an unknown architecture (listing
+    those available) or a duplicate label.
     """
     loader = _Loader(options or SourceOptions())
+    steps: list[tuple[str, Callable[[], list[Table]]]] = []
+    for spec in specs:
+        if spec.strip().lower() == "arch:all":
+            steps += [
+                (f"arch:{a.name}", lambda a=a: [loader.arch(a, strict=False)])  # type: ignore[misc]
+                for a in all_arches()
+            ]
+        else:
+            steps.append((spec, lambda spec=spec: loader.load(spec)))  # type: ignore[misc]
     tables: list[Table] = []
     seen: set[str] = set()
-    for spec in specs:
-        for table in loader.load(spec):
+    for i, (what, step) in enumerate(steps):
+        if on_progress is not None:
+            on_progress(i, len(steps), what)
+        for table in step():
             if table.label in seen:
                 raise AbicheckError(
-                    f"source {table.label!r} given twice (from {spec!r}); "
+                    f"source {table.label!r} given twice (from {what!r}); "
                     "use LABEL=SPEC to tell sources apart"
                 )
             seen.add(table.label)
             tables.append(table)
+    if on_progress is not None:
+        on_progress(len(steps), len(steps), "")
     return tables
 
 
