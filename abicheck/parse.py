@@ -214,6 +214,10 @@ class Reader:
         self.parser = ExprParser(lambda: self._typedef_scope)
         self._ast_cache: dict[str | tuple[str, ...], c_ast.Node | str] = {}
         self._if_cache: dict[str, c_ast.Node | str] = {}
+        # id(tokens of an #if line) -> (those tokens, [(macros consulted, truth)])
+        self._if_results: dict[
+            int, tuple[list[Tok], list[tuple[tuple[tuple[str, MacroDef | None], ...], bool]]]
+        ] = {}
         self._literal_cache: dict[str, Value] = {}
         self._value_cache: dict[
             MacroDef, tuple[tuple[tuple[str, MacroDef | None], ...], _Result]
@@ -254,9 +258,35 @@ class Reader:
     def _eval_if(
         self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int
     ) -> bool:
+        """An ``#if``'s truth; the same line with the same macros it consulted is
+        decided once (headers include the same files over and over)."""
+        hit = self._if_results.get(id(toks))
+        if hit is not None and hit[0] is toks:
+            for deps, result in hit[1]:
+                if all(macros.get(n) is d for n, d in deps):
+                    return result
+        names: set[str] = set()
+        result = self._decide_if(toks, macros, path, line, names)
+        deps = tuple((n, macros.get(n)) for n in names)
+        if hit is None:
+            self._if_results[id(toks)] = (toks, [(deps, result)])
+        elif len(hit[1]) < 8:
+            hit[1].append((deps, result))
+        return result
+
+    def _decide_if(
+        self,
+        toks: list[Tok],
+        macros: Mapping[str, MacroDef],
+        path: str,
+        line: int,
+        names: set[str],
+    ) -> bool:
         try:
-            expanded = Expander(macros).expand(self._defined(toks, macros, path, line))
-            expanded = self._defined(expanded, macros, path, line)
+            expanded = Expander(macros, names.add).expand(
+                self._defined(toks, macros, path, line, names)
+            )
+            expanded = self._defined(expanded, macros, path, line, names)
         except ExpansionError as exc:
             raise AbicheckError(f"in #if: {exc}", path, line) from None
         parts = []
@@ -283,7 +313,12 @@ class Reader:
             raise AbicheckError(f"in #if: {exc}", path, line) from None
 
     def _defined(
-        self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int
+        self,
+        toks: list[Tok],
+        macros: Mapping[str, MacroDef],
+        path: str,
+        line: int,
+        names: set[str],
     ) -> list[Tok]:
         """Replace ``defined X``, ``defined(X)`` and ``__has_include(...)`` by 0 or 1."""
         out: list[Tok] = []
@@ -304,6 +339,7 @@ class Reader:
                     if j >= n or toks[j].text != ")":
                         raise AbicheckError("missing ')' after 'defined'", path, line)
                     j += 1
+                names.add(name)
                 out.append(Tok("num", "1" if name in macros else "0", t.space))
                 i = j
             elif t.kind == "id" and t.text in ("__has_include", "__has_include_next"):
