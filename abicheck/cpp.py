@@ -336,6 +336,13 @@ def scan_file(path: str) -> ScannedFile:
     if stack:
         opener_entry = entries[stack[-1][0]]
         raise AbicheckError(f"unterminated #{opener_entry.directive}", path, opener_entry.line)
+    # a text line's ``end``: the index just past its run of text lines
+    run_end = len(entries)
+    for k in range(len(entries) - 1, -1, -1):
+        if entries[k].directive:
+            run_end = k
+        else:
+            entries[k].end = run_end
     return ScannedFile(path, entries, _find_guard(entries), has_text, decl_hint)
 
 
@@ -599,7 +606,8 @@ class Walk:
     """The state of one preprocessing run: the macro table and what was seen."""
 
     macros: dict[str, MacroDef]
-    text_chunks: list[tuple[ScannedFile, int]] = field(default_factory=list)
+    # runs of active text lines: (file, first index, index past the last)
+    text_chunks: list[tuple[ScannedFile, int, int]] = field(default_factory=list)
     once: set[str] = field(default_factory=set)
     decl_hint: bool = False
 
@@ -630,16 +638,15 @@ class Preprocessor:
         sf = self.files.get(path)
         entries = sf.entries
         macros = walk.macros
-        if sf.has_text and sf.decl_hint:
-            walk.decl_hint = True
         n = len(entries)
         i = 0
         while i < n:
             e = entries[i]
             d = e.directive
             if not d:
-                walk.text_chunks.append((sf, i))
-                i += 1
+                if sf.decl_hint:
+                    walk.text_chunks.append((sf, i, e.end))
+                i = e.end
                 continue
             if d == "define":
                 assert e.macro is not None

@@ -789,13 +789,11 @@ class _Evaluation:
         decls = self._decls = _Decls()
         self.r._typedef_scope = decls.typedefs
         runs: list[tuple[ScannedFile, list[int]]] = []
-        for sf, i in self.walk.text_chunks:
-            if not sf.decl_hint:
-                continue
+        for sf, start, end in self.walk.text_chunks:
             if runs and runs[-1][0] is sf:
-                runs[-1][1].append(i)
+                runs[-1][1].extend(range(start, end))
             else:
-                runs.append((sf, [i]))
+                runs.append((sf, list(range(start, end))))
         expander = Expander(self.macros)
         for sf, indices in runs:
             enums, typedefs = self.r.statements(sf, tuple(indices))
