@@ -37,7 +37,9 @@ class Macro:
 
     ``value`` is set only for kind ``integer``; ``reason`` says why a kind
     ``other`` macro has no value; ``expr`` is the replacement text as written
-    (for function-like macros, prefixed by the parameter list).
+    (for function-like macros, prefixed by the parameter list); ``ctype`` is the
+    C type of an integer's value where the source knows it (``int``,
+    ``unsigned long``, ...; empty otherwise).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Macro:
     line: int
     comment: str = ""
     reason: str = ""
+    ctype: str = ""
 
     @property
     def location(self) -> str:

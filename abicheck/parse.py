@@ -604,7 +604,9 @@ class _Evaluation:
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self._literal(body[0].text)
             if v is not None:
-                m = Macro(d.name, "integer", v.value, d.text, d.file, d.line, d.comment)
+                m = Macro(
+                    d.name, "integer", v.value, d.text, d.file, d.line, d.comment, "", v.type.name
+                )
                 res = _Result(m, v, True, frozenset(), False)
                 self._done[d] = res
                 return res
@@ -632,6 +634,7 @@ class _Evaluation:
             d.line,
             d.comment,
             reason,
+            "" if value is None else value.type.name,
         )
         res = _Result(m, value, primary, frozenset(names), used[0])
         self._done[d] = res
