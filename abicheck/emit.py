@@ -20,7 +20,7 @@ import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import jinja2
@@ -178,22 +178,32 @@ def py_literal(value: object, hex: bool = False) -> str:
     return str(v)
 
 
-def c_literal(value: object, data_model: str = "lp64", hex: bool = False) -> str:
-    """A C integer constant with ``value`` and the smallest type holding it.
+#: C type name -> the literal suffix that gives a constant that type.
+_SUFFIXES: Mapping[str, str] = {
+    "int": "",
+    "unsigned int": "U",
+    "long": "L",
+    "unsigned long": "UL",
+    "long long": "LL",
+    "unsigned long long": "ULL",
+}
+#: Types narrower than int (no literal has them): written as a cast.
+_CAST_TYPES = frozenset(
+    {
+        "_Bool",
+        "char",
+        "signed char",
+        "unsigned char",
+        "short",
+        "unsigned short",
+        "__int128",
+        "unsigned __int128",
+    }
+)
 
-    No suffix for ``int``, ``U`` for ``unsigned int``, ``L``/``UL`` (lp64) or
-    ``LL``/``ULL`` (ilp32) beyond 32 bits; negative values are parenthesized,
-    the most negative value of a type written as ``(-MAX - 1)``.
-    """
-    v = _check_int(value)
-    if data_model not in LONG_BITS:
-        raise AbicheckError(f"unknown data model {data_model!r}")
-    long_bits = LONG_BITS[data_model]
+
+def _smallest_literal(v: int, long_bits: int, digits: Callable[[int], str]) -> str:
     wide = "L" if long_bits == 64 else "LL"
-
-    def digits(n: int) -> str:
-        return f"{n:#x}" if hex else str(n)
-
     if v >= 0:
         if v < 2**31:
             return digits(v)
@@ -211,6 +221,64 @@ def c_literal(value: object, data_model: str = "lp64", hex: bool = False) -> str
     if v == -(2**63):
         return f"(-{digits(2**63 - 1)}{wide} - 1)"
     raise AbicheckError(f"value {v} does not fit 64 bits")
+
+
+def _fits(v: int, ctype: str, long_bits: int) -> bool:
+    bits = {
+        "_Bool": 1,
+        "char": 8,
+        "short": 16,
+        "int": 32,
+        "long": long_bits,
+        "long long": 64,
+        "__int128": 128,
+    }
+    base = ctype.removeprefix("unsigned ").removeprefix("signed ")
+    width = bits[base]
+    if ctype.startswith("unsigned ") or ctype == "_Bool":
+        return 0 <= v < 1 << width
+    # plain char: signed or not depending on the target, so either range
+    low = -(1 << (width - 1))
+    high = (1 << width) if ctype == "char" else (1 << (width - 1))
+    return low <= v < high
+
+
+def c_literal(value: object, data_model: str = "lp64", hex: bool = False, ctype: str = "") -> str:
+    """A C integer constant with ``value`` and the C type ``ctype``.
+
+    The suffix gives the type: none for ``int``, ``U``, ``L``, ``UL``, ``LL``,
+    ``ULL``; types narrower than ``int`` are written as a cast,
+    ``((unsigned char)44)``. Without ``ctype`` the constant gets the smallest
+    type holding it: ``int``, ``unsigned int``, then ``long``/``unsigned long``
+    (lp64) or ``long long``/``unsigned long long`` (ilp32). Negative values
+    are parenthesized, the most negative value of a type written as
+    ``(-MAX - 1)``.
+    """
+    v = _check_int(value)
+    if data_model not in LONG_BITS:
+        raise AbicheckError(f"unknown data model {data_model!r}")
+    long_bits = LONG_BITS[data_model]
+
+    def digits(n: int) -> str:
+        return f"{n:#x}" if hex else str(n)
+
+    if not ctype:
+        return _smallest_literal(v, long_bits, digits)
+    if not isinstance(ctype, str) or (ctype not in _SUFFIXES and ctype not in _CAST_TYPES):
+        raise AbicheckError(f"cannot write a constant of C type {ctype!r}")
+    if not _fits(v, ctype, long_bits):
+        raise AbicheckError(f"value {v} does not fit C type {ctype}")
+    if ctype in _CAST_TYPES:
+        return f"(({ctype}){_smallest_literal(v, long_bits, digits)})"
+    suffix = _SUFFIXES[ctype]
+    if v >= 0:
+        # the value fits the type, so the suffix's first candidate type is the type
+        return digits(v) + suffix
+    bits = 32 if ctype == "int" else (long_bits if ctype == "long" else 64)
+    if v == -(1 << (bits - 1)):
+        return f"(-{digits((1 << (bits - 1)) - 1)}{suffix} - 1)"
+    # small negative values in decimal, as without a type
+    return f"(-{-v if -v < 2**31 else digits(-v)}{suffix})"
 
 
 def c_ident(name: object) -> str:
@@ -258,7 +326,9 @@ class Constant:
     """One emitted macro: ``name`` validated, ``comment`` sanitized.
 
     ``alias_of`` names another emitted constant this one is defined as;
-    ``hex`` says the header wrote it in hexadecimal.
+    ``hex`` says the header wrote it in hexadecimal; ``ctype`` is the C type
+    of its value (one :func:`c_literal` knows), empty where the source did
+    not say.
     """
 
     name: str
@@ -267,6 +337,7 @@ class Constant:
     comment: str
     hex: bool
     family: str | None
+    ctype: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,6 +424,13 @@ def _selected(table: Table, families: Mapping[str, FamilyKind]) -> list[Macro]:
                 m.line,
             )
         _check_int(m.value)
+        if m.ctype:
+            try:
+                c_literal(m.value, table.origin.get("data_model", "lp64"), ctype=m.ctype)
+            except AbicheckError as exc:
+                raise AbicheckError(
+                    f"macro {m.name} cannot be emitted: {exc.message}", m.file, m.line
+                ) from None
         out.append(m)
     return out
 
@@ -472,6 +550,7 @@ def prepare(tables: Sequence[Table], families: Sequence[str] | None = None) -> l
                     comment=comment,
                     hex=bool(_HEX_EXPR.search(written.expr)) or abs(m.value) > 0xFFFF,
                     family=_family_of(m.name, fams),
+                    ctype=m.ctype,
                 )
             )
         consts.sort(key=lambda c: (c.alias_of is not None, c.name))
@@ -491,19 +570,56 @@ def bundled_templates() -> Path:
     return data_dir("templates")
 
 
+class _TemplateLoader(jinja2.BaseLoader):
+    """Templates from one folder, named in errors as ``<shown>/<name>``.
+
+    A template that is not UTF-8 text is an :class:`AbicheckError` at its
+    line; ``names`` collects the file names of the templates loaded, so that
+    a render error can be traced to the template line that raised it.
+    """
+
+    def __init__(self, root: Path, shown: str) -> None:
+        self.root = root
+        self.shown = shown
+        self.names: set[str] = set()
+
+    def shown_name(self, template: str) -> str:
+        """How errors name the template ``template``."""
+        pieces = jinja2.loaders.split_template_path(template)
+        return str(PurePosixPath(self.shown, *pieces))
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        path = self.root.joinpath(*pieces)
+        shown = self.shown_name(template)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise jinja2.TemplateNotFound(template) from None
+        except OSError as exc:
+            raise AbicheckError(f"cannot read template: {exc.strerror}", shown) from None
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise AbicheckError(
+                f"template is not UTF-8 text (byte {data[exc.start]:#04x})", shown, line
+            ) from None
+        if "\0" in source:
+            line = source.count("\n", 0, source.index("\0")) + 1
+            raise AbicheckError("NUL byte: binary file, not a template", shown, line)
+        self.names.add(shown)
+        return source, shown, lambda: True
+
+
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
     """The jinja2 environment: StrictUndefined, no autoescape, and the formatting filters."""
-    loader: jinja2.BaseLoader
     if template_dir is not None:
-        loader = jinja2.FileSystemLoader(str(template_dir))
+        loader = _TemplateLoader(Path(template_dir), str(Path(template_dir)))
     else:
-        root = bundled_templates()
-
-        def load(name: str) -> str | None:
-            f = root.joinpath(name)
-            return f.read_text(encoding="utf-8") if f.is_file() else None
-
-        loader = jinja2.FunctionLoader(load)
+        loader = _TemplateLoader(bundled_templates(), "templates")
     env = jinja2.Environment(
         loader=loader,
         undefined=jinja2.StrictUndefined,
@@ -522,6 +638,18 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     }
     env.filters.update(filters)
     return env
+
+
+def _template_line(exc: BaseException, names: set[str]) -> tuple[str | None, int | None]:
+    """The innermost template frame of ``exc``'s traceback: (template file, line)."""
+    where: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in names:
+            where = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
 
 
 def _header_line(views: Sequence[TableView]) -> str:
@@ -554,13 +682,25 @@ def emit(
         raise AbicheckError(f"unknown language {lang!r}; available: {', '.join(TEMPLATES)}")
     views = prepare(tables, families)
     env = environment(template_dir)
+    loader = env.loader
+    assert isinstance(loader, _TemplateLoader)
     name = TEMPLATES[lang]
-    origin = str(Path(template_dir) / name) if template_dir is not None else f"templates/{name}"
+    origin = loader.shown_name(name)
     try:
         template = env.get_template(name)
-        exports = sorted(
-            [c.name for c in views[0].constants] + [c.name for c in views[0].classes]
-        ) + ["TABLES", "for_arch"]
+    except jinja2.TemplateNotFound as exc:
+        if exc.name == name:
+            raise AbicheckError(f"no template {name} for language {lang}", origin) from None
+        raise AbicheckError(f"included template {exc.name} not found", origin) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise AbicheckError(
+            f"template syntax: {exc.message}", exc.filename or origin, exc.lineno
+        ) from None
+    exports = sorted([c.name for c in views[0].constants] + [c.name for c in views[0].classes]) + [
+        "TABLES",
+        "for_arch",
+    ]
+    try:
         text = template.render(
             version=__version__,
             source=_header_line(views),
@@ -570,14 +710,28 @@ def emit(
             guard=_guard(views),
             exports=exports,
         )
-    except jinja2.TemplateNotFound:
-        raise AbicheckError(f"no template {name} for language {lang}", origin) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise AbicheckError(f"template syntax: {exc.message}", origin, exc.lineno) from None
-    except jinja2.UndefinedError as exc:
-        raise AbicheckError(f"template: {exc.message}", origin) from None
+    except jinja2.TemplateSyntaxError as exc:  # in an included template
+        raise AbicheckError(
+            f"template syntax: {exc.message}", exc.filename or origin, exc.lineno
+        ) from None
+    except AbicheckError as exc:
+        if exc.file is not None:  # a template that cannot be read
+            raise
+        file, line = _template_line(exc, loader.names)
+        raise AbicheckError(exc.message, file or origin, line) from None
+    except jinja2.TemplateNotFound as exc:  # {% include %}, {% extends %}, {% import %}
+        file, line = _template_line(exc, loader.names)
+        raise AbicheckError(
+            f"included template {exc.name} not found", file or origin, line
+        ) from None
     except jinja2.TemplateError as exc:
-        raise AbicheckError(f"template: {exc}", origin) from None
+        file, line = _template_line(exc, loader.names)
+        raise AbicheckError(f"template: {exc.message or exc}", file or origin, line) from None
+    except Exception as exc:  # an operation in the template failed: the template's fault
+        file, line = _template_line(exc, loader.names)
+        raise AbicheckError(
+            f"template: {type(exc).__name__}: {exc}", file or origin, line
+        ) from None
     text = text.replace("\r\n", "\n")
     return text.rstrip("\n") + "\n"
 

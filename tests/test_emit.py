@@ -757,3 +757,160 @@ def test_bundled_templates_are_found() -> None:
     root = em.bundled_templates()
     for name in em.TEMPLATES.values():
         assert root.joinpath(name).is_file()
+
+
+# -- C types kept (issue 4: "a suffix that keeps its value and type") -----------
+
+#: tests/fixtures/emit/types.h: name -> (lp64 literal, C type) and the same for ilp32.
+TYPED = {
+    "MAP_ULONG": (("1UL", "unsigned long"), ("1UL", "unsigned long")),
+    "MAP_LONG_DEC": (("0x80000000L", "long"), ("0x80000000LL", "long long")),
+    "MAP_SHIFTED": (("0x78000000U", "unsigned int"), ("0x78000000U", "unsigned int")),
+    "MAP_MINUS_L": (("(-1L)", "long"), ("(-1L)", "long")),
+    "MAP_ALL_ONES": (
+        ("0xffffffffffffffffUL", "unsigned long"),
+        ("0xffffffffffffffffULL", "unsigned long long"),
+    ),
+    "MAP_UCHAR": (
+        ("((unsigned char)44)", "unsigned char"),
+        ("((unsigned char)44)", "unsigned char"),
+    ),
+    "MAP_SHORT": (("((short)(-3))", "short"), ("((short)(-3))", "short")),
+    "MAP_LL": (("5LL", "long long"), ("5LL", "long long")),
+    "MAP_ULL": (("0x10ULL", "unsigned long long"), ("0x10ULL", "unsigned long long")),
+    "MAP_PLAIN": (("7", "int"), ("7", "int")),
+    "MAP_MIN_LONG": (
+        ("(-0x7fffffffffffffffL - 1)", "long"),
+        ("(-0x7fffffffffffffffLL - 1)", "long long"),
+    ),
+    "MAP_ALIAS": (("MAP_ULONG", "unsigned long"), ("MAP_ULONG", "unsigned long")),
+}
+
+
+@pytest.mark.parametrize("model", ["lp64", "ilp32"])
+def test_c_keeps_each_constants_type(model: str) -> None:
+    path = FIXTURES / "types.h"
+    table = Table("types", "file", Reader([], {}, model).read(str(path)), {"data_model": model})
+    header = em.emit([table], "c")
+    defines = dict(re.findall(r"^#define (MAP_\w+) (.*?)(?: /\*.*)?$", header, re.M))
+    assert set(defines) == set(TYPED)
+    for name, per_model in TYPED.items():
+        assert defines[name] == per_model[model == "ilp32"][0], name
+
+
+@needs_gcc
+@pytest.mark.parametrize("model", ["lp64", "ilp32"])
+def test_c_types_agree_with_the_original_macros_in_gcc(tmp_path: Path, model: str) -> None:
+    """The fixture, its macros renamed ORIG_*, and the emitted header in one translation
+    unit: gcc agrees each emitted constant has the original's value and type."""
+    assert GCC is not None
+    path = FIXTURES / "types.h"
+    table = Table("types", "file", Reader([], {}, model).read(str(path)), {"data_model": model})
+    (tmp_path / "generated.h").write_text(em.emit([table], "c"), encoding="utf-8")
+    renamed = re.sub(r"\bMAP_", "ORIG_MAP_", path.read_text(encoding="utf-8"))
+    (tmp_path / "orig.h").write_text(renamed, encoding="utf-8")
+    lines = ['#include "orig.h"', '#include "generated.h"']
+    for name, per_model in TYPED.items():
+        ctype = per_model[model == "ilp32"][1]
+        for n in (name, f"ORIG_{name}"):
+            lines.append(f'_Static_assert(_Generic({n}, {ctype}: 1, default: 0), "{n} type");')
+        lines.append(
+            f"_Static_assert(__builtin_types_compatible_p(__typeof__({name}), "
+            f'__typeof__(ORIG_{name})), "{name} same type");'
+        )
+        lines.append(f'_Static_assert({name} == ORIG_{name}, "{name} value");')
+    (tmp_path / "t.c").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    flags = ["-std=gnu11", *CFLAGS[1:], "-Wno-sign-compare"]
+    arch = ["-m32"] if model == "ilp32" else []
+    proc = subprocess.run(
+        [GCC, *arch, *flags, str(tmp_path / "t.c")], capture_output=True, text=True, check=False
+    )
+    if model == "ilp32" and "unrecognized" in proc.stderr:
+        pytest.skip("gcc cannot target -m32")
+    assert proc.returncode == 0, proc.stderr
+    # the emitted header alone still checks a header that already has the names
+    proc = subprocess.run(
+        [GCC, *arch, *CFLAGS, "-include", str(path), str(tmp_path / "generated.h")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "ctype", "model", "text"),
+    [
+        (1, "unsigned long", "lp64", "0x1UL"),
+        (1, "long long", "ilp32", "0x1LL"),
+        (2**31, "long", "lp64", "0x80000000L"),
+        (2**31, "long long", "ilp32", "0x80000000LL"),
+        (44, "unsigned char", "lp64", "((unsigned char)0x2c)"),
+        (-3, "short", "lp64", "((short)(-3))"),
+        (-1, "long", "lp64", "(-1L)"),
+        (-(2**31), "long", "ilp32", "(-0x7fffffffL - 1)"),
+        (-(2**63), "long", "lp64", "(-0x7fffffffffffffffL - 1)"),
+        (-(2**31), "int", "lp64", "(-0x7fffffff - 1)"),
+        (2**31, "", "lp64", "0x80000000U"),  # type unknown: the smallest that holds it
+    ],
+)
+def test_c_literal_with_type(value: int, ctype: str, model: str, text: str) -> None:
+    assert em.c_literal(value, model, hex=True, ctype=ctype) == text
+
+
+def test_c_literal_refuses_types_it_cannot_write() -> None:
+    with pytest.raises(AbicheckError, match="does not fit"):
+        em.c_literal(2**31, "ilp32", ctype="long")
+    with pytest.raises(AbicheckError, match="does not fit"):
+        em.c_literal(-1, "lp64", ctype="unsigned int")
+    with pytest.raises(AbicheckError, match="C type"):
+        em.c_literal(1, "lp64", ctype="int); system(1")
+    bad = Macro("MAP_X", "integer", 300, "300", "made.h", 4, ctype="unsigned char")
+    with pytest.raises(AbicheckError, match="MAP_X") as exc:
+        em.emit([Table("t", "file", (bad,))], "c")
+    assert exc.value.location == "made.h:4"
+
+
+# -- template errors: where in which template ----------------------------------
+
+
+def _template_error(tmp_path: Path, text: bytes, **others: bytes) -> AbicheckError:
+    (tmp_path / "c.h.j2").write_bytes(text)
+    for name, body in others.items():
+        (tmp_path / name.replace("_", ".")).write_bytes(body)
+    with pytest.raises(AbicheckError) as exc:
+        em.emit([arm_table()], "c", template_dir=tmp_path)
+    return exc.value
+
+
+def test_template_not_utf8(tmp_path: Path) -> None:
+    err = _template_error(tmp_path, b"ok\n\xff\xfe binary\n")
+    assert str(err) == f"{tmp_path / 'c.h.j2'}:2: error: template is not UTF-8 text (byte 0xff)"
+    err = _template_error(tmp_path, b"ok\nx\x00y\n")
+    assert str(err) == f"{tmp_path / 'c.h.j2'}:2: error: NUL byte: binary file, not a template"
+
+
+def test_template_undefined_names_the_line(tmp_path: Path) -> None:
+    err = _template_error(tmp_path, b"one\ntwo\n{{ no_such_variable }}\n")
+    assert str(err) == f"{tmp_path / 'c.h.j2'}:3: error: template: 'no_such_variable' is undefined"
+    err = _template_error(
+        tmp_path, b"one\n{% for c in first.values %}\n{{ c.nope }}\n{% endfor %}\n"
+    )
+    assert (err.file, err.line) == (str(tmp_path / "c.h.j2"), 3)
+    assert "nope" in err.message
+    # in an included template: that template's line
+    err = _template_error(tmp_path, b"a\n{% include 'part.j2' %}\n", part_j2=b"p\n{{ zzz }}\n")
+    assert str(err) == f"{tmp_path / 'part.j2'}:2: error: template: 'zzz' is undefined"
+    # a filter refusing a value, and a failing operation
+    err = _template_error(tmp_path, b"a\n\n{{ 'x y' | c_ident }}\n")
+    assert str(err) == f"{tmp_path / 'c.h.j2'}:3: error: not a C identifier: 'x y'"
+    err = _template_error(tmp_path, b"a\n{{ 1 // 0 }}\n")
+    assert (err.file, err.line) == (str(tmp_path / "c.h.j2"), 2)
+
+
+def test_template_missing_include(tmp_path: Path) -> None:
+    err = _template_error(tmp_path, b"a\n{% include 'missing.j2' %}\n")
+    assert str(err) == f"{tmp_path / 'c.h.j2'}:2: error: included template missing.j2 not found"
+    err = _template_error(tmp_path, b"a\n{% include 'bad.j2' %}\n", bad_j2=b"p\n{% for %}\n")
+    assert (err.file, err.line) == (str(tmp_path / "bad.j2"), 2)
+    assert err.message.startswith("template syntax:")
