@@ -1,7 +1,9 @@
 """The ``abicheck`` command: a thin argparse layer over the library.
 
 Each subcommand makes one library call and renders its result. Errors in
-the input print ``path:line: error: ...`` on stderr and exit 2.
+the input print ``path:line: error: ...`` on stderr and exit 2; an internal
+error (a bug) exits 3, except in ``audit``, whose status is a bit mask with
+1 for an internal error.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,14 +32,28 @@ from .report import AUDIT_FORMATS, render_audit, render_comparison_report
 from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
 from .sources import KEYWORDS, SPEC_FORMS, SourceOptions, default_sources, load_sources
+from .verify import VerifyReport, verify
 from .verify import render_table as render_verify_table
-from .verify import verify
 
 EXIT_OK = 0
 # Bad input or usage: a file:line error on stderr, for every command.
 EXIT_ERROR = 2
-# Something failed that the input did not cause.
-EXIT_INTERNAL = 1
+# Something failed that the input did not cause (a bug). Not 1: compare,
+# emit --check and verify exit 1 for a finding.
+EXIT_INTERNAL = 3
+# audit's status is a bit mask: 1 error, 2 usage or input error, 4 compatible
+# change, 8 incompatible change.
+EXIT_AUDIT_INTERNAL = 1
+
+EXIT_STATUS_HELP = """\
+exit status:
+  0  success, nothing found
+  1  a finding: compare: some row differs (see --fail-on); emit --check: the
+     file is out of date; verify: a constant rejected or mismatched
+  2  bad input or usage (one line on stderr: path:line: error: ...)
+  3  internal error, a bug in abicheck (ABICHECK_DEBUG=1 shows a traceback)
+  audit's status is a bit mask instead: 1 internal error, 2 usage or input
+  error, 4 compatible change, 8 incompatible change."""
 
 
 def _add_reader_options(p: argparse.ArgumentParser) -> None:
@@ -186,14 +203,45 @@ def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
 
 
 def _write(text: str, output: str | None, out: TextIO) -> None:
-    """``text`` to stdout, or to ``output`` whole (written beside it, then renamed)."""
+    """``text`` to stdout (``output`` None or ``-``), or to the file ``output``.
+
+    A regular file (or a new one) is written whole: to a temporary file
+    beside it, then renamed over it, keeping its mode; a symbolic link is
+    followed, so the file it points to is replaced and the link kept. A FIFO,
+    a device (``/dev/stdout``) or any other non-regular file is written
+    straight through.
+    """
     if output is None or output == "-":
         out.write(text)
         return
-    target = Path(output)
+    if not output:
+        raise AbicheckError("-o: empty file name")
+    data = text.encode("utf-8")
+    try:
+        st: os.stat_result | None = os.stat(output)
+    except FileNotFoundError:
+        st = None  # a new file (or a dangling symbolic link: created where it points)
+    except OSError as exc:
+        raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        try:
+            with open(output, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
+        return
+    target = Path(os.path.realpath(output))
     tmp = target.with_name(f".{target.name}.abicheck-tmp")
     try:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                if st is not None:
+                    os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -215,6 +263,8 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.check and args.output is not None:
+        raise AbicheckError("--check and -o cannot be used together: --check writes nothing")
     options = _source_options(args)
     specs = args.sources or ["embedded"]
     tables = _load(specs, options, err)
@@ -234,11 +284,28 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- verify -------------------------------------------------------------------
 
 
+def _verify(tables: list[Table], only: list[str], allow_dangerous: bool) -> VerifyReport:
+    """verify() for names with any of the prefixes ``only`` (all names when empty)."""
+    # a prefix another one covers adds nothing
+    prefixes = sorted({p for p in only if not any(p != q and p.startswith(q) for q in only)})
+    if len(prefixes) <= 1:
+        return verify(tables, prefixes[0] if prefixes else None, allow_dangerous)
+    reports = [verify(tables, p, allow_dangerous) for p in prefixes]
+    merged = {
+        (r.name, -1 if r.value is None else r.value, r.source): r
+        for x in reports
+        for r in x.results
+    }
+    return VerifyReport(
+        reports[0].kernel, reports[0].machine, tuple(merged[k] for k in sorted(merged))
+    )
+
+
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     specs = args.sources or ["embedded", "system"]
     tables = _load(specs, options, err)
-    report = verify(tables, args.only, args.allow_dangerous)
+    report = _verify(tables, args.only, args.allow_dangerous)
     if args.format == "json":
         _json_dump(report.to_json(), out)
     else:
@@ -289,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="abicheck",
         description="Read C headers' #define tables and cross-check ABI constants.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"abicheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -355,7 +424,13 @@ def build_parser() -> argparse.ArgumentParser:
         "and system). Exit 1 when a named constant is rejected or mismatches.",
     )
     _add_source_options(p)
-    p.add_argument("--only", metavar="PREFIX", help="only names with PREFIX")
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="only names with PREFIX (repeatable)",
+    )
     p.add_argument(
         "--allow-dangerous",
         action="store_true",
@@ -378,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
         "audit",
         help="classify changes since a baseline snapshot",
         description="Compare today's tables with a baseline. Exit status is a bit mask: "
-        "0 no change, 1 error, 2 usage or input error, 4 compatible change, "
+        "0 no change, 1 internal error, 2 usage or input error, 4 compatible change, "
         "8 incompatible change (see --fail-on).",
     )
     _add_source_options(p)
@@ -416,11 +491,13 @@ def main(
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # a bug, not bad input: one line, bit 1 of the audit mask
+    except Exception as exc:  # a bug, not bad input: one line
         if os.environ.get("ABICHECK_DEBUG"):
             raise
+        message = " ".join(str(exc).split())
         err.write(
-            f"abicheck: internal error: {type(exc).__name__}: {exc} "
+            f"abicheck: internal error: {type(exc).__name__}: {message} "
             "(set ABICHECK_DEBUG=1 for a traceback)\n"
         )
-        return EXIT_INTERNAL
+        # audit: bit 1 of its mask; elsewhere 1 means a finding
+        return EXIT_AUDIT_INTERNAL if args.command == "audit" else EXIT_INTERNAL

@@ -395,7 +395,10 @@ def _parse_families(families: Sequence[str] | None) -> dict[str, FamilyKind]:
             kind = "enum" if name in ENUM_FAMILIES else "flag"
         if kind not in ("flag", "enum"):
             raise AbicheckError(f"family {spec!r}: kind must be 'flag' or 'enum'")
-        out[name] = "enum" if kind == "enum" else "flag"
+        resolved: FamilyKind = "enum" if kind == "enum" else "flag"
+        if out.get(name, resolved) != resolved:
+            raise AbicheckError(f"family {name} given as both {out[name]} and {resolved}")
+        out[name] = resolved
     if not out:
         raise AbicheckError("no macro families to emit")
     return out
