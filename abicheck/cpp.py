@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ from pathlib import Path
 from .model import AbicheckError
 
 MAX_INCLUDE_DEPTH = 200
-MAX_EXPANSION_TOKENS = 200_000
+MAX_FILE_BYTES = 256 * 2**20
+MAX_EXPANSION_TOKENS = 100_000
 
 
 # --------------------------------------------------------------------------
@@ -50,7 +52,7 @@ class Tok:
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\f\v\r\n]+)
-   |(?P<chr>(?:L|u8|u|U)?'(?:\\.|[^'\\\n])*')
+   |(?P<chr>(?:L|u|U)?'(?:\\.|[^'\\\n])*')
    |(?P<str>(?:L|u8|u|U)?"(?:\\.|[^"\\\n])*")
    |(?P<id>[A-Za-z_$][A-Za-z0-9_$]*)
    |(?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)
@@ -157,9 +159,18 @@ _DECL_HINT_RE = re.compile(r"\b(?:enum|typedef)\b")
 def read_source(path: str) -> str:
     """A file's text: UTF-8, no NUL bytes; anything else is an AbicheckError at its line."""
     try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise AbicheckError("is a directory, not a header", path)
+        if not stat.S_ISREG(st.st_mode):
+            raise AbicheckError("not a regular file (a device, FIFO or socket?)", path)
+        if st.st_size > MAX_FILE_BYTES:
+            raise AbicheckError(
+                f"file too large: {st.st_size} bytes (headers are read up to "
+                f"{MAX_FILE_BYTES // 2**20} MiB)",
+                path,
+            )
         data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise AbicheckError("is a directory, not a header", path) from None
     except FileNotFoundError:
         raise AbicheckError("no such file", path) from None
     except OSError as exc:
@@ -470,10 +481,14 @@ class Expander:
             self._push(stack, repl)
         return out
 
-    def _push(self, stack: list[Tok], repl: list[Tok]) -> None:
-        self.budget -= len(repl)
+    def _charge(self, n: int) -> None:
+        """Count ``n`` more tokens against the budget; ExpansionError past it."""
+        self.budget -= n
         if self.budget < 0:
             raise ExpansionError("macro expansion too large (exponential expansion?)")
+
+    def _push(self, stack: list[Tok], repl: list[Tok]) -> None:
+        self._charge(len(repl))
         stack.extend(reversed(repl))
 
     def _collect_args(self, stack: list[Tok], m: MacroDef) -> tuple[list[list[Tok]], Tok]:
@@ -546,6 +561,7 @@ class Expander:
                     out.extend(rtoks[1:])
                 else:
                     out.extend(rtoks)
+                self._charge(len(rtoks))
                 i += 2
                 continue
             if t.kind == "id" and t.text in index:
@@ -555,7 +571,9 @@ class Expander:
                     arg = [x.copy() for x in args[k]]
                 else:
                     if k not in expanded:
-                        expanded[k] = self.expand([x.copy() for x in args[k]])
+                        expanded[k] = self.expand(args[k])
+                    # charged before the copy is made: nested calls multiply
+                    self._charge(len(expanded[k]))
                     arg = [x.copy() for x in expanded[k]]
                 if arg:
                     arg[0].space = t.space

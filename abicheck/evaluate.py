@@ -100,6 +100,20 @@ DATA_MODELS = {
     "ilp32": DataModel("ilp32", 4, 4, 12),
 }
 
+# C's keywords as the reader meets them in expanded macros.
+INTEGER_TYPE_WORDS = frozenset(
+    {"char", "short", "int", "long", "unsigned", "signed", "_Bool", "__int128"}
+)
+BASIC_TYPE_WORDS = INTEGER_TYPE_WORDS | {"float", "double", "void"}
+QUALIFIERS = frozenset({"const", "volatile"})
+TAG_WORDS = frozenset({"struct", "union", "enum"})
+C_KEYWORDS = (
+    BASIC_TYPE_WORDS
+    | QUALIFIERS
+    | TAG_WORDS
+    | {"sizeof", "_Alignof", "__alignof__", "typedef", "static", "extern", "register"}
+)
+
 # Standard typedefs every C environment has, used when the headers read do
 # not declare them: name -> the basic type they stand for.
 STANDARD_TYPEDEFS = {
@@ -142,6 +156,8 @@ STANDARD_TYPEDEFS = {
 }
 
 _BASIC_SIZES = {"float": 4, "double": 8, "void": 1}
+# pycparser's types of floating constants -> their sizes (0: the model's long double)
+_FLOAT_SIZES = {"float": 4, "double": 8, "long double": 0}
 
 _INT_SUFFIX_RE = re.compile(r"([0-9a-fA-FxXbB]+?)([uU]?(?:ll|LL|l|L)?[uU]?)$")
 _ESCAPES = {
@@ -188,6 +204,20 @@ def _char_values(body: str, wide: bool = False) -> list[int]:
                 raise NotConstant("\\x used with no hex digits")
             out.append(int(body[i + 1 : j], 16))
             i = j
+        elif c in "uU":
+            n = 4 if c == "u" else 8
+            digits = body[i + 1 : i + 1 + n]
+            if len(digits) != n or any(x not in "0123456789abcdefABCDEF" for x in digits):
+                raise NotConstant(f"\\{c} needs {n} hex digits")
+            code = int(digits, 16)
+            if wide:
+                out.append(code)
+            else:
+                try:
+                    out.extend(chr(code).encode("utf-8"))
+                except (ValueError, UnicodeEncodeError):
+                    raise NotConstant(f"\\{c}{digits} is not a character") from None
+            i += 1 + n
         elif c in _ESCAPES:
             out.append(_ESCAPES[c])
             i += 1
@@ -474,7 +504,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     def _basic(self, names: list[str]) -> CType:
         words = [n for n in names if n not in ("const", "volatile", "signed")]
         signed = "signed" in names
-        if len(words) == 1 and words[0] not in _KEYWORD_TYPES:
+        if len(words) == 1 and words[0] not in BASIC_TYPE_WORDS:
             td = self.typedef(words[0])
             if td is None:
                 std = STANDARD_TYPEDEFS.get(words[0])
@@ -508,6 +538,9 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return self._size_of_type(node.type)
         if isinstance(node, c_ast.Constant) and node.type == "string":
             return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
+        if isinstance(node, c_ast.Constant) and node.type in _FLOAT_SIZES:
+            size = _FLOAT_SIZES[node.type]
+            return size if size else self.model.long_double_bytes
         return self.fold(node).type.bits // 8
 
     def _size_of_type(self, decl: c_ast.Node) -> int:
@@ -521,7 +554,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return self._size_of_type(decl.type)
         if isinstance(decl, c_ast.IdentifierType):
             words = [n for n in decl.names if n not in ("const", "volatile")]
-            if len(words) == 1 and words[0] not in _KEYWORD_TYPES:
+            if len(words) == 1 and words[0] not in BASIC_TYPE_WORDS:
                 td = self.typedef(words[0])
                 if td is not None:
                     return self._size_of_type(td)
@@ -539,10 +572,6 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
 
 
 _BSWAP = {"__builtin_bswap16": 16, "__builtin_bswap32": 32, "__builtin_bswap64": 64}
-
-_KEYWORD_TYPES = frozenset(
-    {"char", "short", "int", "long", "unsigned", "signed", "float", "double", "void", "_Bool"}
-)
 
 
 class ExprParser(c_parser.CParser):  # type: ignore[misc]
@@ -593,27 +622,7 @@ _BINARY_PRECEDENCE = {
     "%": 10,
 }
 _UNARY = frozenset({"+", "-", "~", "!"})
-_NOT_IDENTIFIERS = frozenset(
-    {
-        "sizeof",
-        "_Alignof",
-        "__alignof__",
-        "struct",
-        "union",
-        "enum",
-        "const",
-        "volatile",
-        "float",
-        "double",
-        "void",
-        "__int128",
-        "typedef",
-        "__typeof__",
-        "typeof",
-        "_Generic",
-    }
-)
-_TYPE_KEYWORDS = frozenset({"char", "short", "int", "long", "unsigned", "signed", "_Bool"})
+_NOT_IDENTIFIERS = C_KEYWORDS | {"__typeof__", "typeof", "_Generic"}
 
 
 class _NotFast(Exception):
@@ -707,7 +716,7 @@ class FastParser:
         if not words:
             return None
         inner: c_ast.Node
-        if all(w in _TYPE_KEYWORDS for w in words):
+        if all(w in INTEGER_TYPE_WORDS for w in words):
             inner = c_ast.IdentifierType(words)
         elif len(words) == 2 and words[0] in ("struct", "union"):
             inner = (c_ast.Struct if words[0] == "struct" else c_ast.Union)(words[1], None)

@@ -32,8 +32,12 @@ from .cpp import (
     tokenize,
 )
 from .evaluate import (
+    BASIC_TYPE_WORDS,
+    C_KEYWORDS,
     DATA_MODELS,
+    QUALIFIERS,
     STANDARD_TYPEDEFS,
+    TAG_WORDS,
     DataModel,
     ExprParser,
     FastParser,
@@ -48,59 +52,11 @@ _SHIPPED = str(data_dir("headers"))
 
 BUILTIN_FILE = "<built-in>"
 # All expansions of one header together: a bound on exponential macro bombs.
-MAX_HEADER_EXPANSION_TOKENS = 2_000_000
+MAX_HEADER_EXPANSION_TOKENS = 1_000_000
 COMMAND_LINE_FILE = "<command-line>"
 
-_C_KEYWORDS = frozenset(
-    [
-        "sizeof",
-        "_Alignof",
-        "__alignof__",
-        "unsigned",
-        "signed",
-        "int",
-        "long",
-        "short",
-        "char",
-        "_Bool",
-        "float",
-        "double",
-        "void",
-        "struct",
-        "union",
-        "enum",
-        "const",
-        "volatile",
-        "__int128",
-        "typedef",
-        "static",
-        "extern",
-        "register",
-    ]
-)
-_TYPE_WORDS = frozenset(
-    [
-        "unsigned",
-        "signed",
-        "int",
-        "long",
-        "short",
-        "char",
-        "_Bool",
-        "float",
-        "double",
-        "void",
-        "struct",
-        "union",
-        "enum",
-        "const",
-        "volatile",
-        "__int128",
-        "__signed__",
-        "__const",
-        "restrict",
-        "__restrict",
-    ]
+_TYPE_WORDS = (
+    BASIC_TYPE_WORDS | QUALIFIERS | TAG_WORDS | {"__signed__", "__const", "restrict", "__restrict"}
 )
 _NUM_RE = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)[uUlL]{0,3}\Z")
 _GNU_SPELLINGS = {
@@ -219,9 +175,7 @@ class Reader:
             int, tuple[list[Tok], list[tuple[tuple[tuple[str, MacroDef | None], ...], bool]]]
         ] = {}
         self._literal_cache: dict[str, Value] = {}
-        self._value_cache: dict[
-            MacroDef, tuple[tuple[tuple[str, MacroDef | None], ...], _Result]
-        ] = {}
+        self._value_cache: dict[MacroDef, tuple[_Deps, _Subs, _Result]] = {}
         self._stmt_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[str]]] = {}
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
         self._stmt_tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
@@ -240,7 +194,10 @@ class Reader:
         walk = self.pp.run(header, self.predefined)
         self._typedef_scope = {}
         ev = _Evaluation(self, walk)
-        macros = [ev.macro(walk.macros[n]) for n in sorted(walk.macros)]
+        # in definition order, so a macro's dependencies are mostly done before it
+        # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
+        done = {n: ev.macro(d) for n, d in walk.macros.items()}
+        macros = [done[n] for n in sorted(done)]
         return tuple(
             dataclasses.replace(m, file=display_name(m.file)) if m.file.startswith(_SHIPPED) else m
             for m in macros
@@ -304,6 +261,8 @@ class Reader:
                 node = self.parser.parse_expression(text)
             except ParseError:
                 node = f"cannot parse #if expression: {spell(toks)}"
+            except RecursionError:
+                node = "#if expression nested too deeply"
             self._if_cache[text] = node
         if isinstance(node, str):
             raise AbicheckError(node, path, line)
@@ -311,6 +270,8 @@ class Reader:
             return self._pp_folder.fold(node).value != 0
         except NotConstant as exc:
             raise AbicheckError(f"in #if: {exc}", path, line) from None
+        except RecursionError:
+            raise AbicheckError("#if expression nested too deeply", path, line) from None
 
     def _defined(
         self,
@@ -452,16 +413,10 @@ def _needs_decls(toks: list[Tok]) -> bool:
     an identifier that is no keyword and no struct, union or enum tag."""
     prev = ""
     for t in toks:
-        if t.kind == "id" and t.text not in _C_KEYWORDS and prev not in _TAG_WORDS:
+        if t.kind == "id" and t.text not in C_KEYWORDS and prev not in TAG_WORDS:
             return True
         prev = t.text
     return False
-
-
-_TAG_WORDS = frozenset({"struct", "union", "enum"})
-_TYPE_KEYWORDS_ALL = frozenset(
-    {"char", "short", "int", "long", "unsigned", "signed", "_Bool", "float", "double", "void"}
-)
 
 
 def _strip_gnu(toks: list[Tok]) -> list[Tok]:
@@ -514,9 +469,15 @@ class _Result:
     macro: Macro
     value: Value | None
     primary: bool
-    names: frozenset[str]
     used_decls: bool
 
+
+_TOO_DEEP = "macros nested too deeply"
+
+# What a cached result rested on: the definitions looked up, and the results of
+# the macros whose values stood in for their expansions.
+_Deps = tuple[tuple[str, MacroDef | None], ...]
+_Subs = tuple[tuple[MacroDef, _Result], ...]
 
 _LITERAL_SUFFIX = {
     "int": "",
@@ -587,19 +548,33 @@ class _Evaluation:
         return self._result(d).macro
 
     def _result(self, d: MacroDef) -> _Result:
+        """The evaluation of ``d`` here: reused from an earlier header when the
+        definitions it looked up, and the results of the macros whose values
+        stood in for their expansions, are the same objects as then."""
         hit = self._done.get(d)
         if hit is not None:
             return hit
+        cached = self.r._value_cache.get(d)
+        if cached is not None:
+            deps, subs, res = cached
+            macros = self.macros
+            if all(macros.get(n) is dep for n, dep in deps) and all(
+                self._result(s) is sres for s, sres in subs
+            ):
+                self._done[d] = res
+                return res
+        res, deps, subs = self._compute(d)
+        if res.macro.reason == _TOO_DEEP:
+            return res  # not kept: asked again from less deep, it may get a value
+        self._done[d] = res
+        if not res.used_decls:
+            self.r._value_cache[d] = (deps, subs, res)
+        return res
+
+    def _compute(self, d: MacroDef) -> tuple[_Result, _Deps, _Subs]:
         if d.params is not None:
-            res = _Result(
-                Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment),
-                None,
-                False,
-                frozenset(),
-                False,
-            )
-            self._done[d] = res
-            return res
+            m = Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment)
+            return _Result(m, None, False, False), (), ()
         body = d.body
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self._literal(body[0].text)
@@ -607,21 +582,18 @@ class _Evaluation:
                 m = Macro(
                     d.name, "integer", v.value, d.text, d.file, d.line, d.comment, "", v.type.name
                 )
-                res = _Result(m, v, True, frozenset(), False)
-                self._done[d] = res
-                return res
-        cached = self.r._value_cache.get(d)
-        if cached is not None:
-            deps, res = cached
-            macros = self.macros
-            if all(macros.get(n) is dep for n, dep in deps):
-                self._done[d] = res
-                return res
+                return _Result(m, v, True, False), (), ()
         names: set[str] = set()
+        subs: list[tuple[MacroDef, _Result]] = []
         used = [False]
         self._active.add(d.name)
         try:
-            value, reason, primary = self._evaluate(d, names, used)
+            value, reason, primary = self._evaluate(d, names, subs, used)
+        except RecursionError:
+            # a chain of macros deeper than Python's stack: this link gives up,
+            # the ones above it expand it as text instead
+            value, reason, primary = None, _TOO_DEEP, False
+            used[0] = True  # not cached: another route may get a value
         finally:
             self._active.discard(d.name)
         kind: Kind = "integer" if value is not None else "other"
@@ -636,12 +608,8 @@ class _Evaluation:
             reason,
             "" if value is None else value.type.name,
         )
-        res = _Result(m, value, primary, frozenset(names), used[0])
-        self._done[d] = res
-        if not used[0]:
-            deps = tuple((n, self.macros.get(n)) for n in names)
-            self.r._value_cache[d] = (deps, res)
-        return res
+        deps = tuple((n, self.macros.get(n)) for n in names)
+        return _Result(m, value, primary, used[0]), deps, tuple(subs)
 
     def _literal(self, text: str) -> Value | None:
         cache = self.r._literal_cache
@@ -655,9 +623,14 @@ class _Evaluation:
         return v
 
     def _evaluate(
-        self, d: MacroDef, names: set[str], used: list[bool]
+        self,
+        d: MacroDef,
+        names: set[str],
+        subs: list[tuple[MacroDef, _Result]],
+        used: list[bool],
     ) -> tuple[Value | None, str, bool]:
-        """(value, reason, primary) for an object-like macro; fills the names it rested on."""
+        """(value, reason, primary) for an object-like macro; fills in the names it
+        looked up and the macros whose values stood in for their expansions."""
         if not d.body:
             return None, "empty", False
 
@@ -665,7 +638,7 @@ class _Evaluation:
             if m.name in self._active:
                 return None
             res = self._result(m)
-            names.update(res.names)
+            subs.append((m, res))
             if res.used_decls:
                 used[0] = True
             if res.value is None or not res.primary:
@@ -755,9 +728,7 @@ class _Evaluation:
     def _is_type(self, name: str) -> bool:
         """Whether ``name`` is a typedef name here, as pycparser is told (ExprParser)."""
         return (
-            name in self.r._typedef_scope
-            or name in STANDARD_TYPEDEFS
-            or (name in _TYPE_KEYWORDS_ALL)
+            name in self.r._typedef_scope or name in STANDARD_TYPEDEFS or (name in BASIC_TYPE_WORDS)
         )
 
     def _is_enum_constant(self, name: str) -> bool:
@@ -844,6 +815,8 @@ class _Evaluation:
                     nxt = folder.fold(e.value)
                 except NotConstant as exc:
                     nxt = f"enum constant {e.name}: {exc}"
+                except RecursionError:
+                    nxt = f"enum constant {e.name}: nested too deeply"
             if isinstance(nxt, Value):
                 t = folder.INT if folder.INT.fits(nxt.value) else nxt.type
                 decls.enums[e.name] = Value(nxt.value, t)

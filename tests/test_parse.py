@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -137,6 +138,12 @@ EXPECTED_VALUES = {
     "LL_SUFFIX": 10,
     "UL_SHIFT": 2**40,
     "SIGNED_SHR": -4,
+    "UCN_CHAR": 0xC3A9,  # the UTF-8 bytes of U+00E9, as a multi-character constant
+    "UCN_WIDE": 0x1F600,
+    "UCN_L": 0xE9,
+    "SZ_INT128": 16,
+    "SZ_FLOAT_CONST": 4,
+    "SZ_DOUBLE_CONST": 8,
 }
 
 
@@ -337,6 +344,51 @@ def test_exponential_macro_expansion_is_refused(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     t = table(path)
     assert (t["P30"].value, t["P31"].value, t["P59"].value) == (2**30, -(2**31), 0)
+
+
+def test_nested_function_like_expansion_is_bounded(tmp_path: Path) -> None:
+    # each level multiplies the tokens by ten: 10**8 at eight levels
+    path = tmp_path / "nested.h"
+    path.write_text(
+        "#define F(x) x x x x x x x x x x\n"
+        "#define SMALL F(F(1))\n"
+        "#define HUGE F(F(F(F(F(F(F(F(1))))))))\n"
+        "#define AFTER 7\n"
+    )
+    start = time.perf_counter()
+    t = table(path)
+    assert time.perf_counter() - start < 30
+    assert t["HUGE"].kind == "other" and "too large" in t["HUGE"].reason
+    assert t["SMALL"].reason == "not a C expression"  # 100 ones side by side
+    assert t["AFTER"].value == 7
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_long_macro_chains(tmp_path: Path, reverse: bool) -> None:
+    n = 6000
+    lines = ["#define A0 1"] + [f"#define A{i} A{i - 1}" for i in range(1, n)]
+    path = tmp_path / "chain.h"
+    path.write_text("\n".join(reversed(lines) if reverse else lines) + "\n")
+    t = table(path)
+    assert t[f"A{n - 1}"].value == 1
+    assert t["A1"].value == 1
+
+
+def test_deeply_nested_expressions(tmp_path: Path) -> None:
+    path = tmp_path / "deep.h"
+    path.write_text("#define D " + "(" * 5000 + "1" + ")" * 5000 + "\n")
+    assert table(path)["D"].reason == "expression nested too deeply"
+    path.write_text("#define OK 1\n#if " + "(" * 5000 + "1" + ")" * 5000 + "\n#endif\n")
+    assert error_of(path) == f"{path}:2: error: #if expression nested too deeply"
+
+
+def test_devices_and_fifos_are_refused(tmp_path: Path) -> None:
+    assert (
+        error_of("/dev/zero") == "/dev/zero: error: not a regular file (a device, FIFO or socket?)"
+    )
+    fifo = tmp_path / "pipe.h"
+    os.mkfifo(fifo)
+    assert error_of(fifo) == f"{fifo}: error: not a regular file (a device, FIFO or socket?)"
 
 
 def test_ten_megabyte_header(tmp_path: Path) -> None:
