@@ -28,7 +28,7 @@ from .emit import TEMPLATES, check, emit
 from .model import AbicheckError, Macro, Table
 from .parse import BUILTIN_FILE, Reader, parse_cli_define
 from .progress import Progress
-from .report import AUDIT_FORMATS, render_audit, render_comparison_report
+from .report import AUDIT_FORMATS, render_audit, render_comparison_report, visible_text
 from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
 from .sources import KEYWORDS, SPEC_FORMS, SourceOptions, default_sources, load_sources
@@ -108,8 +108,8 @@ def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> 
             note = f"= {m.expr}"
         if m.kind == "function":
             note = f"function-like {m.expr}" + (f"; {m.comment}" if m.comment else "")
-        rows.append([m.name, m.kind, _value_text(m), m.location, note])
-    text = f"{header}\n" + tabulate(
+        rows.append([visible_text(c) for c in (m.name, m.kind, _value_text(m), m.location, note)])
+    text = f"{visible_text(header)}\n" + tabulate(
         rows, headers=["name", "kind", "value", "defined at", "comment / reason"]
     )
     if hidden:

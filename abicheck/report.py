@@ -48,6 +48,24 @@ COMPARISON_EXTRA_FORMATS: tuple[str, ...] = ("junit", "html")
 HTML_TEMPLATE = "report.html.j2"
 
 _XML_BAD = re.compile("[^\t\n\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
+#: characters but newline (ESC starts terminal sequences), DEL, and the
+#: bidirectional-text controls that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_text(text: str) -> str:
+    """``text`` with control characters but newline shown as escapes (ESC -> ``\\x1b``)."""
+
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _CONTROL.sub(esc, text)
+
+
+def _visible_rows(rows: Iterable[Sequence[str]]) -> list[list[str]]:
+    return [[visible_text(c) for c in r] for r in rows]
 
 
 COMPARISON_FORMATS = ("table", "markdown", "json")
@@ -124,12 +142,12 @@ def _cmp_summary(cmp: Comparison) -> str:
 def render_comparison_table(cmp: Comparison) -> str:
     """Plain text: one tabulate table per family, then sources, findings and a summary."""
     headers = ["name", *(_cmp_column(s.label, cmp.sources) for s in cmp.sources), "status"]
+    headers = [visible_text(h) for h in headers]
     out: list[str] = []
     for family, rows in _cmp_families(cmp):
         out.append(f"{family}_")
-        out.append(
-            tabulate([_cmp_cells(cmp, r) for r in rows], headers=headers, disable_numparse=True)
-        )
+        cells = _visible_rows(_cmp_cells(cmp, r) for r in rows)
+        out.append(tabulate(cells, headers=headers, disable_numparse=True))
         out.append("")
     if not cmp.rows:
         out.append("(no names to compare)\n")
@@ -143,16 +161,17 @@ def render_comparison_table(cmp: Comparison) -> str:
         out.append("Findings: none, every source agrees on every name.")
     out.append("")
     out.append(_cmp_summary(cmp))
-    return "\n".join(out) + "\n"
+    return visible_text("\n".join(out) + "\n")
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    return visible_text(text).replace("|", "\\|")
 
 
 def render_comparison_markdown(cmp: Comparison) -> str:
     """GitHub markdown: a section per family, the sources and the findings as lists."""
     headers = ["name", *(_cmp_column(s.label, cmp.sources) for s in cmp.sources), "status"]
+    headers = [_md_escape(h) for h in headers]
     out = ["# abicheck compare", "", _cmp_summary(cmp), ""]
     for family, rows in _cmp_families(cmp):
         out += [f"## {family}_", ""]
@@ -164,7 +183,7 @@ def render_comparison_markdown(cmp: Comparison) -> str:
     ]
     out += ["", "## Findings", ""]
     out += [f"- {_md_escape(f.text)}" for f in cmp.findings] or ["- none"]
-    return "\n".join(out) + "\n"
+    return visible_text("\n".join(out) + "\n")
 
 
 def render_comparison_json(cmp: Comparison) -> str:
@@ -333,7 +352,7 @@ def _bits_meaning(bits: int) -> str:
 def _render_audit_table(result: AuditResult) -> str:
     out = [f"abicheck audit: {_pairs_line(result)}", ""]
     if result.changes:
-        out.append(tabulate(_change_rows(result.changes), headers=_CHANGE_HEADERS))
+        out.append(tabulate(_visible_rows(_change_rows(result.changes)), headers=_CHANGE_HEADERS))
     else:
         out.append("no changes since the baseline")
     if result.suppressions:
@@ -346,13 +365,14 @@ def _render_audit_table(result: AuditResult) -> str:
             ]
             for u in result.suppressions
         ]
-        out += ["", "suppressions:", tabulate(rows, headers=["status", "at", "rule", "reason"])]
+        table = tabulate(_visible_rows(rows), headers=["status", "at", "rule", "reason"])
+        out += ["", "suppressions:", table]
     out += ["", f"{result.summary()}; {_found_text(result)}"]
-    return "\n".join(out) + "\n"
+    return visible_text("\n".join(out) + "\n")
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return visible_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _md_table(rows: list[list[str]], headers: list[str]) -> str:
@@ -397,7 +417,7 @@ def _render_audit_markdown(result: AuditResult) -> str:
             prov.append([side, s.label, s.kind, origin])
     if prov:
         out += ["", "### Sources", "", _md_table(prov, ["side", "label", "kind", "origin"])]
-    return "\n".join(out) + "\n"
+    return visible_text("\n".join(out) + "\n")
 
 
 # -- audits: JUnit -------------------------------------------------------------------
@@ -419,6 +439,7 @@ def _testsuites(name: str, cases: list[ET.Element], out_text: str = "") -> str:
         "errors": str(errors),
         "skipped": str(skipped),
     }
+    name = _xml_text(name)
     root = ET.Element("testsuites", {"name": name, **counts})
     suite = ET.SubElement(root, "testsuite", {"name": name, **counts})
     props = ET.SubElement(suite, "properties")
@@ -438,10 +459,10 @@ def _case(
     skipped: str = "",
     what: tuple[str, str] = ("incompatible change(s)", "incompatible"),
 ) -> ET.Element:
-    case = ET.Element("testcase", {"classname": classname, "name": name})
+    case = ET.Element("testcase", {"classname": _xml_text(classname), "name": _xml_text(name)})
     if failures:
-        msg = f"{len(failures)} {what[0]}"
-        fail = ET.SubElement(case, "failure", {"message": msg, "type": what[1]})
+        msg = _xml_text(f"{len(failures)} {what[0]}")
+        fail = ET.SubElement(case, "failure", {"message": msg, "type": _xml_text(what[1])})
         fail.text = _xml_text("\n".join(failures))
     if skipped:
         ET.SubElement(case, "skipped", {"message": _xml_text(skipped)})

@@ -340,3 +340,12 @@ def test_verify_only_several_prefixes() -> None:
     assert keys == sorted(keys) and len(keys) == len(set(keys))
     rejected = next(r for r in results if (r["name"], r["value"]) == ("MADV_REMOVE", 5))
     assert "kernel knows MADV_REMOVE as 9" in rejected["evidence"]
+
+
+def test_parse_table_escapes_control_characters(tmp_path: Path) -> None:
+    header = tmp_path / "evil.h"
+    header.write_bytes(b"#define MAP_X 1 /* red \x1b[31m text \x07 */\n")
+    code, out, err = run("parse", str(header))
+    assert (code, err) == (0, "")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "red \\x1b[31m text \\x07" in out

@@ -465,3 +465,69 @@ def test_audit_junit_per_architecture() -> None:
     (gone,) = cases[("arch:mips", "(source)")].result
     assert "arch:mips is in the baseline but was not audited" in (gone.text or "")
     assert suite.failures == 2
+
+
+# -- labels and comments with control characters ----------------------------------------
+
+
+def hostile_tables() -> tuple[Table, Table]:
+    vt = Table(
+        "m\x0b.h",
+        "file",
+        (
+            Macro("MAP_X", "integer", 1, "1", "m.h", 1),
+            Macro("MAP_Y", "integer", 2, "2", "m.h", 2),
+        ),
+        {"path": "m\x0b.h"},
+    )
+    esc = Table(
+        "sys\x1b[31mred",
+        "file",
+        (Macro("MAP_X", "integer", 2, "2", "s.h", 1),),
+        {"path": "s\x9b.h"},
+    )
+    return vt, esc
+
+
+def hostile_audit() -> AuditResult:
+    vt, _ = hostile_tables()
+    supp = parse_suppressions(
+        '[[suppress]]\nname = "MAP_Y"\nreason = "evil \\u001b[2J \\u202e here"\n', "s.toml"
+    )
+    today = Table(vt.label, "file", (Macro("MAP_X", "integer", 3, "3", "m.h", 1),), {})
+    return audit([vt], [today], supp)
+
+
+def test_junit_with_control_characters_is_valid_xml() -> None:
+    cmp_xml = render_comparison_junit(compare(list(hostile_tables())))
+    audit_xml = render_audit(hostile_audit(), "junit")
+    for text in (cmp_xml, audit_xml):
+        root = ET.fromstring(text)  # invalid XML 1.0 raises here
+        classnames = {c.get("classname") for c in root.iter("testcase")}
+        assert "m?.h" in classnames
+        junit = JUnitXml.fromstring(text)
+        assert junit.tests == len(list(root.iter("testcase")))
+    assert 'classname="sys?[31mred"' in cmp_xml
+
+
+def test_text_reports_show_control_characters_as_escapes() -> None:
+    cmp = compare(list(hostile_tables()))
+    outputs = {
+        "compare table": render_comparison_report(cmp, "table"),
+        "compare markdown": render_comparison_report(cmp, "markdown"),
+        "audit table": render_audit(hostile_audit(), "table"),
+        "audit markdown": render_audit(hostile_audit(), "markdown"),
+    }
+    for what, text in outputs.items():
+        bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+        assert bad == [], what
+        assert "\u202e" not in text, what
+        assert "m\\x0b.h" in text.replace("\\\\", "\\"), what
+    assert "sys\\x1b[31mred" in outputs["compare table"]
+    assert "s\\x9b.h" in outputs["compare table"]
+    assert "evil \\x1b[2J \\u202e here" in outputs["audit table"]
+    # markdown doubles the backslash so that it renders as one
+    assert "evil \\\\x1b[2J \\\\u202e here" in outputs["audit markdown"]
+    # the columns still line up (escaped before tabulate measured them)
+    header, _, first = outputs["compare table"].splitlines()[1:4]
+    assert header.index("status") == first.index("differs")
