@@ -15,6 +15,7 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .model import AbicheckError
 
@@ -416,7 +417,7 @@ class Expander:
     def __init__(
         self,
         macros: Mapping[str, MacroDef],
-        on_lookup: Callable[[str], None] | None = None,
+        on_lookup: Callable[[str], object] | None = None,
         substitute: Callable[[MacroDef], Tok | None] | None = None,
         budget: int = MAX_EXPANSION_TOKENS,
     ) -> None:
@@ -616,7 +617,15 @@ class FileCache:
         return hit
 
 
-IfEvaluator = Callable[[list[Tok], Mapping[str, MacroDef], str, int], bool]
+# (tokens, macros, path, line) -> (truth, the macro names it consulted)
+IfEvaluator = Callable[[list[Tok], Mapping[str, MacroDef], str, int], tuple[bool, Iterable[str]]]
+
+# What a walk did, in order, so that a file's walk can be replayed:
+# ("r", name, definition read), ("w", name, definition written or None),
+# ("q", path, whether #pragma once had marked it), ("o", path) marked,
+# ("c", (file, start, end)) a run of active text.
+Event = tuple[Any, ...]
+MAX_MEMO_VARIANTS = 4
 
 
 @dataclass
@@ -627,7 +636,19 @@ class Walk:
     # runs of active text lines: (file, first index, index past the last)
     text_chunks: list[tuple[ScannedFile, int, int]] = field(default_factory=list)
     once: set[str] = field(default_factory=set)
-    decl_hint: bool = False
+    log: list[Event] = field(default_factory=list)
+
+    def read(self, name: str) -> MacroDef | None:
+        d = self.macros.get(name)
+        self.log.append(("r", name, d))
+        return d
+
+    def write(self, name: str, d: MacroDef | None) -> None:
+        if d is None:
+            self.macros.pop(name, None)
+        else:
+            self.macros[name] = d
+        self.log.append(("w", name, d))
 
 
 class Preprocessor:
@@ -646,6 +667,8 @@ class Preprocessor:
         self.files = files
         self.include_dirs = [os.path.normpath(d) for d in include_dirs]
         self.eval_if = eval_if
+        # (path, -I index) -> walks of it: (state read, effects)
+        self._memo: dict[tuple[str, int], list[tuple[tuple[Event, ...], tuple[Event, ...]]]] = {}
 
     def run(self, path: str, predefined: Mapping[str, MacroDef]) -> Walk:
         walk = Walk(dict(predefined))
@@ -653,9 +676,59 @@ class Preprocessor:
         return walk
 
     def _file(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
+        """Walk one file, or replay an earlier walk of it that read the same state.
+
+        A walk's effect (the macros it defines and undefines, the files it marks
+        ``#pragma once``, its active text) depends only on the state it reads: the
+        definitions of the macros it tests or expands before writing them, and
+        the once-marks it checks. Headers include the same files again and
+        again from the same state; those walks are replayed from the log.
+        """
+        key = (path, dir_index)
+        variants = self._memo.get(key)
+        if variants:
+            for deps, effects in variants:
+                if self._holds(walk, deps):
+                    self._replay(walk, deps, effects)
+                    return
+        start = len(walk.log)
+        self._walk(walk, path, chain, dir_index)
+        variants = self._memo.setdefault(key, [])
+        if len(variants) < MAX_MEMO_VARIANTS:
+            variants.append(_summarize(walk.log, start))
+
+    @staticmethod
+    def _holds(walk: Walk, deps: tuple[Event, ...]) -> bool:
+        macros = walk.macros
+        once = walk.once
+        for ev in deps:
+            if ev[0] == "r":
+                if macros.get(ev[1]) is not ev[2]:
+                    return False
+            elif (ev[1] in once) != ev[2]:
+                return False
+        return True
+
+    @staticmethod
+    def _replay(walk: Walk, deps: tuple[Event, ...], effects: tuple[Event, ...]) -> None:
+        log = walk.log
+        log.extend(deps)
+        for ev in effects:
+            kind = ev[0]
+            if kind == "w":
+                if ev[2] is None:
+                    walk.macros.pop(ev[1], None)
+                else:
+                    walk.macros[ev[1]] = ev[2]
+            elif kind == "o":
+                walk.once.add(ev[1])
+            else:
+                walk.text_chunks.append(ev[1])
+        log.extend(effects)
+
+    def _walk(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
         sf = self.files.get(path)
         entries = sf.entries
-        macros = walk.macros
         n = len(entries)
         i = 0
         while i < n:
@@ -663,12 +736,14 @@ class Preprocessor:
             d = e.directive
             if not d:
                 if sf.decl_hint:
-                    walk.text_chunks.append((sf, i, e.end))
+                    chunk = (sf, i, e.end)
+                    walk.text_chunks.append(chunk)
+                    walk.log.append(("c", chunk))
                 i = e.end
                 continue
             if d == "define":
                 assert e.macro is not None
-                macros[e.macro.name] = e.macro
+                walk.write(e.macro.name, e.macro)
                 i += 1
             elif d in ("if", "ifdef", "ifndef"):
                 j = i
@@ -688,7 +763,7 @@ class Preprocessor:
             elif d == "endif":
                 i += 1
             elif d == "undef":
-                macros.pop(e.rest.strip(), None)
+                walk.write(e.rest.strip(), None)
                 i += 1
             elif d in ("include", "include_next"):
                 self._include(walk, sf, e, chain, dir_index, next_=d == "include_next")
@@ -698,6 +773,7 @@ class Preprocessor:
             elif d == "pragma":
                 if e.rest.split() == ["once"]:
                     walk.once.add(path)
+                    walk.log.append(("o", path))
                 i += 1
             else:  # warning, line, ident, null and unknown directives
                 i += 1
@@ -708,11 +784,14 @@ class Preprocessor:
             name = e.rest.strip()
             if not _IDENT_RE.match(name):
                 raise AbicheckError(f"#{d} needs a macro name", sf.path, e.line)
-            return (name in walk.macros) == (d in ("ifdef", "elifdef"))
+            return (walk.read(name) is not None) == (d in ("ifdef", "elifdef"))
         assert e.toks is not None
         if not e.toks:
             raise AbicheckError(f"#{d} with no expression", sf.path, e.line)
-        return self.eval_if(e.toks, walk.macros, sf.path, e.line)
+        truth, names = self.eval_if(e.toks, walk.macros, sf.path, e.line)
+        for n in names:
+            walk.read(n)
+        return truth
 
     def _include(
         self,
@@ -725,7 +804,7 @@ class Preprocessor:
     ) -> None:
         spec = e.rest.strip()
         if not spec or spec[0] not in '<"':
-            toks = Expander(walk.macros).expand(tokenize(spec))
+            toks = Expander(walk.macros, walk.read).expand(tokenize(spec))
             spec = spell(toks).strip()
             if spec.startswith("<"):
                 spec = spec.replace(" ", "")
@@ -746,10 +825,12 @@ class Preprocessor:
                 sf.path,
                 e.line,
             )
-        if found in walk.once:
+        once = found in walk.once
+        walk.log.append(("q", found, once))
+        if once:
             return
         target = self.files.get(found)
-        if target.guard is not None and target.guard in walk.macros:
+        if target.guard is not None and walk.read(target.guard) is not None:
             return
         if any(p == found for p, _ in here):
             cycle = " -> ".join([p for p, _ in here[[p for p, _ in here].index(found) :]] + [found])
@@ -785,3 +866,34 @@ class Preprocessor:
             if self.files.isfile(cand):
                 return os.path.normpath(cand), k
         return None, -1
+
+
+def _summarize(log: list[Event], start: int) -> tuple[tuple[Event, ...], tuple[Event, ...]]:
+    """From the events of one file's walk: the state it read before writing it
+    (its dependencies), and what it wrote (its effects), each in order."""
+    deps: list[Event] = []
+    effects: list[Event] = []
+    written: set[str] = set()
+    seen: set[str] = set()
+    marked: set[str] = set()
+    checked: set[str] = set()
+    for i in range(start, len(log)):
+        ev = log[i]
+        kind = ev[0]
+        if kind == "r":
+            name = ev[1]
+            if name not in written and name not in seen:
+                seen.add(name)
+                deps.append(ev)
+        elif kind == "w":
+            written.add(ev[1])
+            effects.append(ev)
+        elif kind == "q":
+            if ev[1] not in marked and ev[1] not in checked:
+                checked.add(ev[1])
+                deps.append(ev)
+        else:
+            if kind == "o":
+                marked.add(ev[1])
+            effects.append(ev)
+    return tuple(deps), tuple(effects)

@@ -214,14 +214,14 @@ class Reader:
 
     def _eval_if(
         self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int
-    ) -> bool:
-        """An ``#if``'s truth; the same line with the same macros it consulted is
-        decided once (headers include the same files over and over)."""
+    ) -> tuple[bool, Iterable[str]]:
+        """An ``#if``'s truth and the macro names it consulted; the same line with
+        the same macros is decided once (headers include the same files over and over)."""
         hit = self._if_results.get(id(toks))
         if hit is not None and hit[0] is toks:
             for deps, result in hit[1]:
                 if all(macros.get(n) is d for n, d in deps):
-                    return result
+                    return result, [n for n, _ in deps]
         names: set[str] = set()
         result = self._decide_if(toks, macros, path, line, names)
         deps = tuple((n, macros.get(n)) for n in names)
@@ -229,7 +229,7 @@ class Reader:
             self._if_results[id(toks)] = (toks, [(deps, result)])
         elif len(hit[1]) < 8:
             hit[1].append((deps, result))
-        return result
+        return result, names
 
     def _decide_if(
         self,
