@@ -68,9 +68,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal, NoReturn, get_args
 
-from .compare import family_of
+from .compare import Source, family_of
 from .compare import format_value as _format_value
-from .model import AbicheckError, Macro, Table
+from .model import AbicheckError, Macro, Table, read_text
 
 ChangeKind = Literal[
     "value_changed", "name_removed", "name_added", "source_removed", "source_added"
@@ -251,13 +251,7 @@ def parse_suppressions(text: str, path: str = "<suppressions>") -> list[Suppress
 def load_suppressions(path: str | Path) -> list[Suppression]:
     """Suppressions from a TOML file (see the module docstring for the format)."""
     p = str(path)
-    try:
-        text = Path(p).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AbicheckError("no such file", p) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AbicheckError(f"cannot read: {exc}", p) from None
-    return parse_suppressions(text, p)
+    return parse_suppressions(read_text(p), p)
 
 
 # -- changes ---------------------------------------------------------------------
@@ -335,20 +329,8 @@ def format_value(v: int | None, family: str = "") -> str:
     return "" if v is None else _format_value(v, family)
 
 
-@dataclass(frozen=True)
-class SourceInfo:
-    """Provenance of one audited table."""
-
-    label: str
-    kind: str
-    origin: Mapping[str, str]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "kind": self.kind,
-            "origin": {k: str(self.origin[k]) for k in sorted(self.origin)},
-        }
+#: Provenance of one audited table: the same record a comparison keeps per column.
+SourceInfo = Source
 
 
 @dataclass(frozen=True)
@@ -392,8 +374,8 @@ class AuditResult:
     changes: tuple[Change, ...]
     pairs: tuple[Pair, ...]
     suppressions: tuple[SuppressionUse, ...]
-    baseline: tuple[SourceInfo, ...]
-    current: tuple[SourceInfo, ...]
+    baseline: tuple[Source, ...]
+    current: tuple[Source, ...]
     pair_mode: PairMode = "auto"
 
     @property
@@ -476,22 +458,27 @@ class AuditResult:
 # -- the audit -------------------------------------------------------------------
 
 
-def _unique_labels(tables: Sequence[Table], side: str) -> dict[str, Table]:
+def _unique_labels(tables: Sequence[Table], side: str, file: str | None) -> dict[str, Table]:
     out: dict[str, Table] = {}
     for t in tables:
         if t.label in out:
-            raise AbicheckError(f"two {side} sources are labelled {t.label!r}")
+            raise AbicheckError(
+                f"two {side} sources are labelled {t.label!r}", file or t.origin.get("file")
+            )
         out[t.label] = t
     return out
 
 
 def _pair_tables(
-    baseline: Sequence[Table], current: Sequence[Table], pair: PairMode
+    baseline: Sequence[Table],
+    current: Sequence[Table],
+    pair: PairMode,
+    baseline_file: str | None = None,
 ) -> list[tuple[Table | None, Table | None]]:
     if pair not in ("label", "auto"):
         raise AbicheckError(f"pairing must be 'label' or 'auto', not {pair!r}")
-    old = _unique_labels(baseline, "baseline")
-    new = _unique_labels(current, "current")
+    old = _unique_labels(baseline, "baseline", baseline_file)
+    new = _unique_labels(current, "current", None)
     if pair == "auto" and len(old) == 1 and len(new) == 1:
         return [(baseline[0], current[0])]
     return [(old.get(label), new.get(label)) for label in sorted(set(old) | set(new))]
@@ -536,13 +523,19 @@ def audit(
     current: Sequence[Table],
     suppressions: Sequence[Suppression] = (),
     pair: PairMode = "auto",
+    baseline_file: str | None = None,
 ) -> AuditResult:
-    """Compare today's tables with the baseline's; see the module docstring."""
+    """Compare today's tables with the baseline's; see the module docstring.
+
+    ``baseline_file`` (the snapshot the baseline was read from) locates errors about
+    the baseline; :func:`abicheck.snapshot.load_snapshot` itself rejects a file with
+    two tables of one label.
+    """
     if not baseline:
-        raise AbicheckError("the baseline holds no tables")
+        raise AbicheckError("the baseline holds no tables", baseline_file)
     changes: list[Change] = []
     pairs: list[Pair] = []
-    for old_t, new_t in _pair_tables(baseline, current, pair):
+    for old_t, new_t in _pair_tables(baseline, current, pair, baseline_file):
         pairs.append(
             Pair(
                 "" if old_t is None else old_t.label,
@@ -590,7 +583,5 @@ def _with(c: Change, s: Suppression | None) -> Change:
     return replace(c, suppressed_by=s)
 
 
-def _infos(tables: Sequence[Table]) -> tuple[SourceInfo, ...]:
-    return tuple(
-        SourceInfo(t.label, t.kind, dict(t.origin)) for t in sorted(tables, key=lambda t: t.label)
-    )
+def _infos(tables: Sequence[Table]) -> tuple[Source, ...]:
+    return tuple(Source.of(t) for t in sorted(tables, key=lambda t: t.label))

@@ -148,14 +148,23 @@ class Finding:
 
 @dataclass(frozen=True)
 class Source:
-    """A compared table's column: label, kind, provenance."""
+    """A table's label, kind and provenance: a comparison's column, an audited table."""
 
     label: str
     kind: str
-    origin: dict[str, str]
+    origin: Mapping[str, str]
+
+    @classmethod
+    def of(cls, table: Table) -> Source:
+        return cls(table.label, table.kind, {k: str(v) for k, v in table.origin.items()})
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "kind": self.kind, "origin": dict(self.origin)}
+        """Label, kind and origin (keys sorted, so the JSON is the same on every run)."""
+        return {
+            "label": self.label,
+            "kind": self.kind,
+            "origin": {k: str(self.origin[k]) for k in sorted(self.origin)},
+        }
 
 
 @dataclass(frozen=True)
@@ -242,7 +251,7 @@ def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Compa
         else:
             status = "same"
         rows.append(Row(name, family_of(name), values, status, aliases))
-    sources = tuple(Source(t.label, t.kind, dict(t.origin)) for t in tables)
+    sources = tuple(Source.of(t) for t in tables)
     return Comparison(sources, tuple(rows), tuple(_findings(tables, rows)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 Kind = Literal["integer", "function", "other"]
@@ -96,3 +97,25 @@ class Table:
 
 def sorted_macros(macros: Iterable[Macro]) -> tuple[Macro, ...]:
     return tuple(sorted(macros, key=lambda m: m.name))
+
+
+def read_text(path: str) -> str:
+    """The UTF-8 text of the file ``path``.
+
+    Raises :class:`AbicheckError` at ``path`` ("no such file", "cannot read: ...", or
+    "not UTF-8 text" at the line of the first bad byte).
+    """
+    p = Path(path)
+    try:
+        if not p.is_file() and p.exists():  # a folder, a FIFO (would block), a device
+            raise AbicheckError("cannot read: not a regular file", path)
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise AbicheckError("no such file", path) from None
+    except OSError as exc:
+        raise AbicheckError(f"cannot read: {exc.strerror or exc}", path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise AbicheckError("not UTF-8 text", path, line) from None

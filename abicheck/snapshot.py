@@ -3,20 +3,42 @@
 The same format serves ``abicheck snapshot`` (release baselines, ``abi.lock.json``),
 the architecture snapshot shipped in ``headers/`` and table-file sources. Dumping the
 same tables twice gives the same bytes: sorted, no timestamps, ``\\n`` newlines.
+
+Each macro entry holds ``name``, ``value``, ``expr``, ``file``, ``line``, ``comment``
+and ``type`` (the C type of the value where the source knows it, else ``""``; older
+snapshots without it read back as ``""``). Loading checks every entry: names are C
+identifiers, unique within their source; values are integers (not booleans) in
+``[-2**63, 2**64)``; origins map to strings; labels are unique. Errors are located at
+the file's line where the offending label or name is found in the text.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import AbicheckError, Macro, Table
+from .model import AbicheckError, Macro, Table, read_text
 
 FORMAT = "abicheck-snapshot/1"
 _SKIP_FILES = ("<built-in>", "<command-line>")
+#: Values a snapshot (and a constants module) may hold: what a C integer type can.
+VALUE_MIN = -(1 << 63)
+VALUE_END = 1 << 64
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def is_c_identifier(name: str) -> bool:
+    """Whether ``name`` is an (ASCII) C identifier, as a macro name must be."""
+    return _C_IDENTIFIER.match(name) is not None
+
+
+def in_value_range(value: int) -> bool:
+    """Whether ``value`` fits a 64-bit C integer, signed or unsigned."""
+    return VALUE_MIN <= value < VALUE_END
 
 
 def snapshot_data(tables: Sequence[Table]) -> dict[str, Any]:
@@ -40,6 +62,7 @@ def snapshot_data(tables: Sequence[Table]) -> dict[str, Any]:
                         "file": m.file,
                         "line": m.line,
                         "comment": m.comment,
+                        "type": m.ctype,
                     }
                     for m in macros
                 ],
@@ -53,65 +76,166 @@ def dump_snapshot(tables: Sequence[Table]) -> str:
     return json.dumps(snapshot_data(tables), indent=2, ensure_ascii=False) + "\n"
 
 
-def _bad(path: str, message: str, line: int | None = None) -> AbicheckError:
-    return AbicheckError(f"not an abicheck snapshot: {message}", path, line)
-
-
 def load_snapshot(path: str | Path) -> list[Table]:
-    """Tables from a snapshot file; AbicheckError (with the line for bad JSON) otherwise."""
+    """Tables from a snapshot file; AbicheckError at ``path:line`` for bad input."""
     p = str(path)
-    try:
-        text = Path(p).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AbicheckError("no such file", p) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AbicheckError(f"cannot read: {exc}", p) from None
+    text = read_text(p)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AbicheckError(f"invalid JSON: {exc.msg}", p, exc.lineno) from None
-    return tables_from_data(data, p)
+    except ValueError as exc:  # an integer of more digits than int() takes
+        raise AbicheckError(f"invalid JSON: {exc}", p) from None
+    except RecursionError:
+        raise AbicheckError("invalid snapshot: JSON nested too deeply", p) from None
+    return tables_from_data(data, p, text)
 
 
-def tables_from_data(data: Any, path: str) -> list[Table]:
-    """Tables from already-decoded snapshot JSON (``path`` names it in errors)."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise _bad(path, f'expected "format": "{FORMAT}"')
-    sources = data.get("sources")
-    if not isinstance(sources, list):
-        raise _bad(path, '"sources" must be a list')
-    tables = []
-    for i, src in enumerate(sources):
-        if not isinstance(src, dict) or not isinstance(src.get("label"), str):
-            raise _bad(path, f"source {i} has no label")
-        macros = []
-        for m in src.get("macros", []):
-            try:
-                name, value = m["name"], m["value"]
-                if not isinstance(name, str) or not isinstance(value, int):
-                    raise TypeError
-                macros.append(
-                    Macro(
-                        name,
-                        "integer",
-                        value,
-                        str(m.get("expr", "")),
-                        str(m.get("file", path)),
-                        int(m.get("line", 0)),
-                        str(m.get("comment", "")),
-                    )
+_KEYED = re.compile(r'"(label|name)"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+class _Locator:
+    """Finds the lines of ``"label": ...`` and ``"name": ...`` pairs in the snapshot text.
+
+    The pairs are listed once, in file order; lookups go forward from the last pair
+    found (the checker visits entries in file order), else search from the start.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pairs: list[tuple[str, str, int]] | None = None
+        self.cursor = 0
+
+    def _pairs(self) -> list[tuple[str, str, int]]:
+        if self.pairs is None:
+            self.pairs = []
+            line, pos = 1, 0
+            for match in _KEYED.finditer(self.text):
+                line += self.text.count("\n", pos, match.start())
+                pos = match.start()
+                try:
+                    value = json.loads(match.group(2))
+                except json.JSONDecodeError:
+                    continue
+                self.pairs.append((match.group(1), value, line))
+        return self.pairs
+
+    def find(self, key: str, value: str) -> int | None:
+        """The line of ``"key": value`` after the last one found (else anywhere)."""
+        pairs = self._pairs()
+        for start, stop in ((self.cursor, len(pairs)), (0, self.cursor)):
+            for i in range(start, stop):
+                if pairs[i][0] == key and pairs[i][1] == value:
+                    self.cursor = i + 1
+                    return pairs[i][2]
+        return None
+
+    def key(self, key: str) -> int | None:
+        """The line of the first ``"key":`` in the text."""
+        match = re.search(rf'"{key}"\s*:', self.text)
+        return None if match is None else self.text.count("\n", 0, match.start()) + 1
+
+
+def tables_from_data(data: Any, path: str, text: str = "") -> list[Table]:
+    """Tables from already-decoded snapshot JSON.
+
+    ``path`` names it in errors; ``text``, the JSON as read, lets errors carry the line
+    of the offending source label or macro name.
+    """
+    return _Checker(path, text).tables(data)
+
+
+class _Checker:
+    """Turns decoded snapshot JSON into tables, checking every entry."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.where = _Locator(text)
+
+    def bad(self, message: str, line: int | None = None) -> AbicheckError:
+        return AbicheckError(f"bad snapshot: {message}", self.path, line)
+
+    def tables(self, data: Any) -> list[Table]:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise self.bad(f'expected "format": "{FORMAT}"', self.where.key("format"))
+        sources = data.get("sources")
+        if not isinstance(sources, list):
+            raise self.bad('"sources" must be a list', self.where.key("sources"))
+        tables: list[Table] = []
+        labels: set[str] = set()
+        for i, src in enumerate(sources):
+            label = src.get("label") if isinstance(src, dict) else None
+            if not isinstance(src, dict) or not isinstance(label, str) or not label:
+                raise self.bad(
+                    f"source {i + 1} has no label (a non-empty string)", self.where.key("sources")
                 )
-            except (KeyError, TypeError, ValueError):
-                raise _bad(path, f"bad macro entry in source {src['label']!r}") from None
+            at = self.where.find("label", label)
+            if label in labels:
+                raise self.bad(f"source {label!r} given twice", at)
+            labels.add(label)
+            tables.append(self.table(src, label, at))
+        return tables
+
+    def table(self, src: dict[str, Any], label: str, at: int | None) -> Table:
+        kind = src.get("kind", "file")
+        if not isinstance(kind, str):
+            raise self.bad(f'"kind" of source {label!r} must be a string', at)
         origin = src.get("origin", {})
         if not isinstance(origin, dict):
-            raise _bad(path, f"origin of {src['label']!r} must be an object")
-        tables.append(
-            Table(
-                src["label"],
-                str(src.get("kind", "file")),
-                tuple(macros),
-                {str(k): str(v) for k, v in origin.items()},
-            )
+            raise self.bad(f'"origin" of source {label!r} must be an object', at)
+        for key, value in origin.items():
+            if not isinstance(value, str):
+                raise self.bad(
+                    f'"origin" of source {label!r}: {key!r} must be a string, not {_show(value)}',
+                    at,
+                )
+        entries = src.get("macros", [])
+        if not isinstance(entries, list):
+            raise self.bad(f'"macros" of source {label!r} must be a list', at)
+        macros: dict[str, Macro] = {}
+        for j, entry in enumerate(entries):
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if not isinstance(entry, dict) or not isinstance(name, str):
+                raise self.bad(f"macro {j + 1} of source {label!r} has no name (a string)", at)
+            line = self.where.find("name", name) or at
+            if name in macros:
+                raise self.bad(f"{name} given twice in source {label!r}", line)
+            macros[name] = self.macro(entry, name, label, line)
+        return Table(label, kind, tuple(macros.values()), dict(origin))
+
+    def macro(self, entry: dict[str, Any], name: str, label: str, at: int | None) -> Macro:
+        what = f"{name} in source {label!r}"
+        if not is_c_identifier(name):
+            raise self.bad(f"{name!r} in source {label!r} is not a C identifier", at)
+        value = entry.get("value")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.bad(f"value of {what} must be an integer, not {_show(value)}", at)
+        if not in_value_range(value):
+            raise self.bad(f"value of {what} is outside [-2**63, 2**64): {value}", at)
+        strings = {}
+        for key in ("expr", "file", "comment", "type"):
+            got = entry.get(key, self.path if key == "file" else "")
+            if not isinstance(got, str):
+                raise self.bad(f'"{key}" of {what} must be a string, not {_show(got)}', at)
+            strings[key] = got
+        line = entry.get("line", 0)
+        if not isinstance(line, int) or isinstance(line, bool) or line < 0:
+            raise self.bad(f'"line" of {what} must be a line number, not {_show(line)}', at)
+        return Macro(
+            name,
+            "integer",
+            value,
+            strings["expr"],
+            strings["file"],
+            line,
+            strings["comment"],
+            ctype=strings["type"],
         )
-    return tables
+
+
+def _show(value: Any) -> str:
+    """A JSON value, cut short, for error messages."""
+    if isinstance(value, dict | list):
+        return "an object" if isinstance(value, dict) else "a list"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -7,10 +7,11 @@ A source spec is one of:
 * ``LABEL=SPEC``: any spec giving one table, under the column label ``LABEL``;
 * ``arch:NAME`` / ``arch:all``: an architecture's ``<linux/mman.h>`` (or
   :attr:`SourceOptions.header`) with its includes, from the installed sysroot
-  (Debian's ``linux-libc-dev-<arch>-cross`` under ``/usr/<triplet>/include``, the
-  host's ``/usr/include`` for the host architecture), a kernel source tree
-  (:attr:`SourceOptions.kernel_tree`), or else the snapshot shipped with abicheck
-  (``headers/arches.json``); ``origin["from"]`` says which;
+  (Debian's ``linux-libc-dev-<arch>-cross`` under ``/usr/<triplet>/include``, also for
+  the host; the host's ``/usr/include`` for the host architecture without it), a kernel
+  source tree (:attr:`SourceOptions.kernel_tree`), or else the snapshot shipped with
+  abicheck (``headers/arches.json``); ``origin["from"]`` says which. Whichever way,
+  the table holds the mman-family integer macros only (:func:`arch_macros`);
 * ``system``: the host's uapi ``/usr/include/linux/mman.h``, read by the reader;
 * ``libc``: the C library's ``<sys/mman.h>`` as the system C compiler evaluates it;
 * ``python``: the running interpreter's :mod:`mmap` constants;
@@ -22,9 +23,10 @@ Header sources use :attr:`SourceOptions.include_dirs`, ``defines`` and ``data_mo
 architecture sources use the architecture's own include dirs, predefined macros and
 data model (one :class:`Reader` per configuration, shared by every source needing it).
 
-The shipped architecture snapshot is made from Debian's cross header packages with::
+The shipped architecture snapshot is made from Debian's cross header packages (all
+of them installed) with the ordinary command :data:`MAKE_SNAPSHOT_COMMAND`::
 
-    python -m abicheck.sources --make-arch-snapshot headers/arches.json
+    abicheck snapshot arch:all --arch-from installed -o headers/arches.json
 """
 
 from __future__ import annotations
@@ -46,16 +48,16 @@ from . import __version__
 from .arches import Arch, all_arches, host_arch, include_dirs, kernel_tree_include_dirs, lookup
 from .cc import compiler_macros
 from .compare import is_family_name
-from .model import AbicheckError, Macro, Table, sorted_macros
+from .model import AbicheckError, Macro, Table, read_text, sorted_macros
 from .parse import BUILTIN_FILE, COMMAND_LINE_FILE, Reader
 from .resources import EMBEDDED_HEADER, EMBEDDED_LABEL, data_dir, display_name
-from .snapshot import dump_snapshot, load_snapshot
+from .snapshot import VALUE_END, in_value_range, is_c_identifier, load_snapshot
 
 DEFAULT_HEADER = "linux/mman.h"
 #: The shipped snapshot of every architecture's mman constants, in ``headers/``.
 ARCH_SNAPSHOT = "arches.json"
-#: The command that makes it (recorded in each of its tables' origin).
-MAKE_SNAPSHOT_COMMAND = "python -m abicheck.sources --make-arch-snapshot headers/arches.json"
+#: The command that makes it, from the source tree with every cross package installed.
+MAKE_SNAPSHOT_COMMAND = "abicheck snapshot arch:all --arch-from installed -o headers/arches.json"
 HOST_UAPI_PACKAGE = "linux-libc-dev"
 LIBC_DEV_PACKAGE = "libc6-dev"
 KEYWORDS = ("system", "libc", "python", "kernel", "embedded", EMBEDDED_LABEL)
@@ -163,6 +165,31 @@ def _shipped(rel: str) -> Path:
     return data_dir("headers") / rel
 
 
+def installed_dirs(arch: Arch) -> tuple[Path, ...] | None:
+    """The installed include dirs ``arch:`` sources read, or None when there are none.
+
+    The architecture's cross package (``/usr/<triplet>/include``) where installed, also
+    for the host, so that a table is the same on every machine with the packages;
+    else, for the host, its own ``/usr/include`` (:func:`arches.include_dirs`).
+    """
+    cross = Path("/usr") / arch.triplet / "include"
+    if (cross / "asm" / "mman.h").is_file():
+        return (cross,)
+    return include_dirs(arch)
+
+
+def arch_macros(macros: Iterable[Macro]) -> tuple[Macro, ...]:
+    """The macros an ``arch:`` table keeps: mman-family integers (no compiler builtins).
+
+    Installed headers, kernel trees and snapshots are cut down alike, so that a table
+    has the same names whichever way it was read (a baseline made from installed
+    headers audits cleanly against the shipped snapshot).
+    """
+    return tuple(
+        m for m in macros if m.value is not None and not _is_builtin(m) and is_family_name(m.name)
+    )
+
+
 def _find(header: str, dirs: Sequence[Path]) -> Path | None:
     for d in dirs:
         p = d / header
@@ -260,7 +287,14 @@ def libc_table(cc: str = "gcc") -> Table:
 
 
 class _Int:
-    """Evaluates the constant expressions a Python constants module may assign."""
+    """Evaluates the constant expressions a Python constants module may assign.
+
+    Every literal, name and intermediate result must lie in ``[-2**63, 2**64)`` (what a
+    C integer can hold): anything else raises AbicheckError at the expression's line,
+    before a big power, shift or product is ever computed. Expressions that are not
+    integer arithmetic (calls, strings, floats, division by zero, negative shifts or
+    exponents) evaluate to None and are skipped.
+    """
 
     _BINOPS: dict[type[ast.operator], Callable[[int, int], int]] = {
         ast.Add: lambda a, b: a + b,
@@ -276,13 +310,28 @@ class _Int:
         ast.Pow: lambda a, b: a**b,
     }
 
-    def __init__(self, names: Mapping[str, int]) -> None:
+    def __init__(self, names: Mapping[str, int], path: str) -> None:
         self.names = names
+        self.path = path
+
+    def checked(self, value: int, node: ast.expr) -> int:
+        if not in_value_range(value):
+            text = _expr_text(node)
+            if len(text) > 60:
+                text = text[:57] + "..."
+            raise AbicheckError(
+                f"{text} is outside the range of a C integer [-2**63, 2**64)",
+                self.path,
+                node.lineno,
+            )
+        return value
 
     def eval(self, node: ast.expr) -> int | None:
         if isinstance(node, ast.Constant):
             v = node.value
-            return v if isinstance(v, int) and not isinstance(v, bool) else None
+            if isinstance(v, int) and not isinstance(v, bool):
+                return self.checked(v, node)
+            return None
         if isinstance(node, ast.Name):
             return self.names.get(node.id)
         if isinstance(node, ast.UnaryOp):
@@ -290,24 +339,27 @@ class _Int:
             if operand is None:
                 return None
             if isinstance(node.op, ast.USub):
-                return -operand
+                return self.checked(-operand, node)
             if isinstance(node.op, ast.UAdd):
                 return operand
             if isinstance(node.op, ast.Invert):
-                return ~operand
+                return self.checked(~operand, node)
             return None
         if isinstance(node, ast.BinOp):
             fn = self._BINOPS.get(type(node.op))
             left, right = self.eval(node.left), self.eval(node.right)
             if fn is None or left is None or right is None:
                 return None
-            if isinstance(node.op, ast.LShift | ast.RShift | ast.Pow) and not 0 <= right <= 128:
+            if isinstance(node.op, ast.LShift | ast.RShift | ast.Pow) and right < 0:
                 return None
             if isinstance(node.op, ast.FloorDiv | ast.Mod) and right == 0:
                 return None
-            if isinstance(node.op, ast.Pow) and abs(left) > 1 << 64:
-                return None
-            return fn(left, right)
+            huge = (isinstance(node.op, ast.LShift) and left != 0 and right >= 128) or (
+                isinstance(node.op, ast.Pow) and abs(left) > 1 and right >= 128
+            )
+            if huge:  # certainly out of range: say so without computing it
+                return self.checked(VALUE_END, node)
+            return self.checked(fn(left, right), node)
         return None
 
 
@@ -317,21 +369,20 @@ def constants_module_table(path: str | Path, label: str | None = None) -> Table:
     ``NAME = expr`` and ``NAME: T = expr`` where ``expr`` is an integer literal or a
     constant expression of literals and earlier such names (``+ - * // % ** << >> | &
     ^ ~``); other assignments are ignored. The module is never imported or run.
+    Values (and every intermediate result) outside ``[-2**63, 2**64)`` and names that
+    are not C identifiers are errors at the module's ``file:line``.
     """
     p = str(path)
-    try:
-        text = Path(p).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AbicheckError("no such file", p) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AbicheckError(f"cannot read: {exc}", p) from None
+    text = read_text(p)
     try:
         tree = ast.parse(text, filename=p)
     except SyntaxError as exc:
         raise AbicheckError(f"not a Python module: {exc.msg}", p, exc.lineno) from None
+    except (RecursionError, MemoryError):
+        raise AbicheckError("not a Python module abicheck can read: nested too deeply", p) from None
     values: dict[str, int] = {}
     macros: dict[str, Macro] = {}
-    ev = _Int(values)
+    ev = _Int(values, p)
     for stmt in tree.body:
         targets: list[ast.expr]
         if isinstance(stmt, ast.Assign):
@@ -340,7 +391,10 @@ def constants_module_table(path: str | Path, label: str | None = None) -> Table:
             targets, value = [stmt.target], stmt.value
         else:
             continue
-        result = ev.eval(value)
+        try:
+            result = ev.eval(value)
+        except RecursionError:
+            raise AbicheckError("expression nested too deeply", p, stmt.lineno) from None
         for target in targets:
             if not isinstance(target, ast.Name):
                 continue
@@ -348,12 +402,25 @@ def constants_module_table(path: str | Path, label: str | None = None) -> Table:
                 values.pop(target.id, None)
                 macros.pop(target.id, None)
                 continue
+            if not is_c_identifier(target.id):
+                raise AbicheckError(
+                    f"{target.id!r} is not a C identifier: it cannot name a constant",
+                    p,
+                    target.lineno,
+                )
             values[target.id] = result
             macros[target.id] = Macro(
-                target.id, "integer", result, ast.unparse(value), p, stmt.lineno
+                target.id, "integer", result, _expr_text(value), p, stmt.lineno
             )
-    origin = {"path": str(Path(p).resolve()), "read": "Python constants module (ast, not run)"}
+    origin = {"path": display_name(p), "read": "Python constants module (ast, not run)"}
     return Table(label or p, "file", sorted_macros(macros.values()), origin)
+
+
+def _expr_text(node: ast.expr) -> str:
+    try:
+        return ast.unparse(node)
+    except RecursionError:
+        return "(expression nested too deeply to show)"
 
 
 # -- the loader -------------------------------------------------------------------
@@ -412,8 +479,8 @@ class _Loader:
         suffix = path.suffix.lower()
         if suffix == ".json":
             return [
-                replace(t, origin={**t.origin, "file": str(path.resolve())})
-                for t in load_snapshot(path)
+                replace(t, origin={**t.origin, "file": display_name(spec)})
+                for t in load_snapshot(spec)
             ]
         if suffix == ".py":
             return [constants_module_table(path, spec)]
@@ -426,7 +493,7 @@ class _Loader:
         reader = self.readers.get(o.include_dirs, o.defines, o.data_model, None)
         macros = reader.read(spec)
         origin = {
-            "path": str(Path(spec).resolve()),
+            "path": display_name(spec),
             "reader": f"abicheck {__version__}",
             "data_model": o.data_model,
         }
@@ -490,7 +557,7 @@ class _Loader:
         o = self.options
         if o.kernel_tree is not None:
             return self.arch_kernel_tree(arch, Path(o.kernel_tree))
-        found = include_dirs(arch) if o.arch_from != "snapshot" else None
+        found = installed_dirs(arch) if o.arch_from != "snapshot" else None
         if found is not None:
             return self.arch_installed(arch, found, {"from": "installed"})
         if o.arch_from == "installed":
@@ -521,7 +588,7 @@ class _Loader:
             origin.update(_package_origin(package))
         else:
             origin["headers"] = "kernel source tree"
-        return Table(f"arch:{arch.name}", "arch", reader.read(str(path)), origin)
+        return Table(f"arch:{arch.name}", "arch", arch_macros(reader.read(str(path))), origin)
 
     def arch_kernel_tree(self, arch: Arch, tree: Path) -> Table:
         """``arch`` from a kernel source tree; its ``asm/`` headers that the kernel would
@@ -579,7 +646,7 @@ class _Loader:
             "headers": "snapshot",
             "snapshot": display_name(path),
         }
-        return replace(table, kind="arch", origin=origin)
+        return replace(table, kind="arch", macros=arch_macros(table.macros), origin=origin)
 
 
 def load_sources(
@@ -625,69 +692,3 @@ def load_sources(
 def default_sources(options: SourceOptions | None = None) -> list[Table]:
     """The default comparison: the embedded ARM header, ``system``, ``libc``, ``python``."""
     return load_sources(["embedded", "system", "libc", "python"], options)
-
-
-# -- the shipped snapshot --------------------------------------------------------------
-
-
-def snapshot_tables(tables: Iterable[Table]) -> list[Table]:
-    """``tables`` cut down to their mman-family integer macros (no builtins), for snapshots."""
-    return [
-        replace(
-            t,
-            macros=tuple(
-                m
-                for m in t.macros
-                if m.value is not None and not _is_builtin(m) and is_family_name(m.name)
-            ),
-        )
-        for t in tables
-    ]
-
-
-def make_arch_snapshot() -> str:
-    """The snapshot of every architecture's mman families, from Debian's cross packages.
-
-    Each architecture is read from ``/usr/<triplet>/include`` (its cross package, also for
-    the host); the origin records package name and version and the command used.
-    Raises AbicheckError naming the packages to install when some are missing.
-    """
-    readers = _Loader(SourceOptions(arch_from="installed"))
-    missing = [
-        a.cross_package
-        for a in all_arches()
-        if not (Path("/usr") / a.triplet / "include" / "asm" / "mman.h").is_file()
-    ]
-    if missing:
-        raise AbicheckError(f"cannot make the snapshot: apt-get install {' '.join(missing)}")
-    tables = []
-    for arch in all_arches():
-        table = readers.arch_installed(
-            arch, (Path("/usr") / arch.triplet / "include",), {"from": "installed"}
-        )
-        origin = {k: v for k, v in table.origin.items() if k not in ("from", "headers")}
-        origin["made_with"] = MAKE_SNAPSHOT_COMMAND
-        tables.append(replace(table, origin=origin))
-    return dump_snapshot(snapshot_tables(tables))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m abicheck.sources --make-arch-snapshot PATH``: write the arch snapshot."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 2 or args[0] != "--make-arch-snapshot":
-        sys.stderr.write("usage: python -m abicheck.sources --make-arch-snapshot PATH\n")
-        return 2
-    try:
-        text = make_arch_snapshot()
-        Path(args[1]).write_text(text, encoding="utf-8")
-    except AbicheckError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return 2
-    except OSError as exc:
-        sys.stderr.write(f"{args[1]}: error: cannot write: {exc.strerror}\n")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -281,8 +281,12 @@ def test_suppression_file_unreadable(tmp_path: Path) -> None:
         load_suppressions(tmp_path / "missing.toml")
     bad = tmp_path / "latin1.toml"
     bad.write_bytes(b'[[suppress]]\nname = "\xe9"\n')
-    with pytest.raises(AbicheckError, match="cannot read"):
+    with pytest.raises(AbicheckError) as info:
         load_suppressions(bad)
+    assert str(info.value) == f"{bad}:2: error: not UTF-8 text"
+    with pytest.raises(AbicheckError) as info:
+        load_suppressions(tmp_path)
+    assert str(info.value) == f"{tmp_path}: error: cannot read: not a regular file"
 
 
 def test_empty_suppression_file(tmp_path: Path) -> None:
@@ -333,6 +337,134 @@ def test_audit_of_a_baseline_against_itself_is_clean(tmp_path: Path) -> None:
     result = audit(load_snapshot(path), [arm_table(), system_table()])
     assert result.changes == ()
     assert result.exit_code("any") == 0
+
+
+def one_macro_snapshot(**entry: object) -> str:
+    """A snapshot of one source with one macro entry (``entry`` over a good one)."""
+    macro = {"name": "MAP_A", "value": 1, "expr": "1", "file": "a.h", "line": 1, "comment": ""}
+    source = {"label": "a", "kind": "header", "origin": {"path": "a.h"}, "macros": [macro]}
+    for key, value in entry.items():
+        if key.startswith("origin_"):
+            source["origin"] = {"path": value}
+        else:
+            macro[key] = value
+    data = {"format": "abicheck-snapshot/1", "abicheck": "0", "sources": [source]}
+    return json.dumps(data, indent=2)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"value": True}, "value of MAP_A in source 'a' must be an integer, not true"),
+        ({"value": "1"}, 'must be an integer, not "1"'),
+        ({"value": 1.0}, "must be an integer, not 1.0"),
+        ({"value": 1 << 64}, "outside [-2**63, 2**64): 18446744073709551616"),
+        ({"value": -(1 << 63) - 1}, "outside [-2**63, 2**64)"),
+        ({"name": "MAP A"}, "'MAP A' in source 'a' is not a C identifier"),
+        ({"name": "1MAP"}, "is not a C identifier"),
+        ({"name": "MAPÉ"}, "is not a C identifier"),
+        ({"line": "3"}, "\"line\" of MAP_A in source 'a' must be a line number"),
+        ({"line": True}, "must be a line number"),
+        ({"expr": 1}, "\"expr\" of MAP_A in source 'a' must be a string, not 1"),
+        ({"type": None}, "\"type\" of MAP_A in source 'a' must be a string"),
+    ],
+)
+def test_snapshot_bad_macro_entry(tmp_path: Path, entry: dict[str, object], message: str) -> None:
+    path = tmp_path / "abi.lock.json"
+    text = one_macro_snapshot(**entry)
+    path.write_text(text, encoding="utf-8")
+    line = next(i + 1 for i, ln in enumerate(text.splitlines()) if '"name":' in ln)
+    with pytest.raises(AbicheckError) as info:
+        load_snapshot(path)
+    assert (info.value.file, info.value.line) == (str(path), line)
+    assert message in info.value.message
+    assert str(info.value).startswith(f"{path}:{line}: error: bad snapshot: ")
+
+
+def test_snapshot_bad_origin_and_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "abi.lock.json"
+    path.write_text(one_macro_snapshot(origin_path=3), encoding="utf-8")
+    with pytest.raises(AbicheckError) as info:
+        load_snapshot(path)
+    assert str(info.value) == (
+        f"{path}:6: error: bad snapshot: \"origin\" of source 'a': 'path' must be a string, not 3"
+    )
+    # a name twice in one source: located at the second
+    data = json.loads(dump_snapshot([table("a", MAP_A=1, MAP_B=2)]))
+    data["sources"][0]["macros"].append(dict(data["sources"][0]["macros"][0]))
+    text = json.dumps(data, indent=2)
+    path.write_text(text, encoding="utf-8")
+    second = [i + 1 for i, ln in enumerate(text.splitlines()) if '"name": "MAP_A"' in ln][1]
+    with pytest.raises(AbicheckError) as info:
+        load_snapshot(path)
+    assert (
+        str(info.value) == f"{path}:{second}: error: bad snapshot: MAP_A given twice in source 'a'"
+    )
+    # a label twice: located at the second, before any audit sees it
+    text = dump_snapshot([table("a", MAP_A=1)])
+    data = json.loads(text)
+    data["sources"].append(data["sources"][0])
+    text = json.dumps(data, indent=2)
+    path.write_text(text, encoding="utf-8")
+    second = [i + 1 for i, ln in enumerate(text.splitlines()) if '"label": "a"' in ln][1]
+    with pytest.raises(AbicheckError) as info:
+        load_snapshot(path)
+    assert str(info.value) == f"{path}:{second}: error: bad snapshot: source 'a' given twice"
+
+
+def test_audit_names_the_baseline_file_for_duplicate_labels() -> None:
+    twice = [table("a", MAP_A=1), table("a", MAP_A=2)]
+    with pytest.raises(AbicheckError) as info:
+        audit(twice, [table("a", MAP_A=1)], baseline_file="abi.lock.json")
+    assert str(info.value) == "abi.lock.json: error: two baseline sources are labelled 'a'"
+
+
+def test_snapshot_nested_too_deeply(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100000, encoding="utf-8")
+    with pytest.raises(AbicheckError) as info:
+        load_snapshot(path)
+    assert str(info.value) == f"{path}: error: invalid snapshot: JSON nested too deeply"
+
+
+def test_snapshot_integer_too_long_for_json(tmp_path: Path) -> None:
+    path = tmp_path / "long.json"
+    path.write_text(one_macro_snapshot().replace('"value": 1', '"value": ' + "9" * 5000))
+    with pytest.raises(AbicheckError) as info:
+        load_snapshot(path)
+    assert info.value.file == str(path) and "invalid JSON" in info.value.message
+
+
+def test_snapshot_records_and_reads_back_the_type(tmp_path: Path) -> None:
+    macros = (
+        Macro("MAP_A", "integer", 1, "1UL", "a.h", 1, ctype="unsigned long"),
+        Macro("MAP_B", "integer", 2, "2", "a.h", 2),
+    )
+    text = dump_snapshot([Table("a", "header", macros)])
+    assert [m["type"] for m in json.loads(text)["sources"][0]["macros"]] == ["unsigned long", ""]
+    path = tmp_path / "abi.lock.json"
+    path.write_text(text, encoding="utf-8")
+    (back,) = load_snapshot(path)
+    assert [m.ctype for m in back.macros] == ["unsigned long", ""]
+    assert dump_snapshot([back]) == text
+    # an older snapshot without types reads as unknown types
+    old = json.loads(text)
+    for m in old["sources"][0]["macros"]:
+        del m["type"]
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert [m.ctype for m in load_snapshot(path)[0].macros] == ["", ""]
+
+
+def test_audit_and_compare_share_the_source_record() -> None:
+    from abicheck.audit import SourceInfo
+    from abicheck.compare import Source, compare
+
+    t = Table("a", "header", (), {"path": "a.h", "data_model": "lp64"})
+    result = audit([t], [t])
+    assert result.baseline == (Source("a", "header", {"path": "a.h", "data_model": "lp64"}),)
+    assert SourceInfo is Source
+    assert result.to_json()["baseline"] == [s.to_json() for s in compare([t]).sources]
+    assert list(result.to_json()["baseline"][0]["origin"]) == ["data_model", "path"]
 
 
 # -- progress ------------------------------------------------------------------------
