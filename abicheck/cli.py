@@ -344,7 +344,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     specs = args.sources or _baseline_specs(baseline)
     current = _load(specs, options, err)
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
-    result = audit(baseline, current, suppressions)
+    result = audit(baseline, current, suppressions, baseline_file=args.baseline)
     _write(render_audit(result, args.format), args.output, out)
     return result.exit_code(args.fail_on)
 
