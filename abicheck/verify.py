@@ -49,6 +49,7 @@ __all__ = [
     "VerifyResult",
     "kernel_table",
     "render_table",
+    "scratch_prefix",
     "verify",
 ]
 
@@ -1295,12 +1296,20 @@ def _fstype(path: str) -> str:
     return fstype
 
 
+def scratch_prefix(pid: int | None = None) -> str:
+    """Name prefix of the scratch directories ``verify`` of process ``pid`` (default: this) makes.
+
+    The pid tells apart the directories of concurrent runs (other users, other test suites).
+    """
+    return f"abicheck-verify-{os.getpid() if pid is None else pid}-"
+
+
 def _scratch_dir() -> tuple[str, bool]:
     """A fresh scratch directory, preferring a filesystem with a page cache: (path, on_disk)."""
     for base in (tempfile.gettempdir(), "/var/tmp"):
         if os.path.isdir(base) and _fstype(base) not in ("tmpfs", "ramfs", ""):
-            return tempfile.mkdtemp(prefix="abicheck-verify-", dir=base), True
-    return tempfile.mkdtemp(prefix="abicheck-verify-"), False
+            return tempfile.mkdtemp(prefix=scratch_prefix(), dir=base), True
+    return tempfile.mkdtemp(prefix=scratch_prefix()), False
 
 
 def _drop_ids(run_as: int | str | None) -> tuple[int, int] | None:

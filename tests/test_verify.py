@@ -17,12 +17,15 @@ import pytest
 
 from abicheck import verify as verify_mod
 from abicheck.model import Macro, Table
+from abicheck.resources import EMBEDDED_LABEL
+from abicheck.sources import load_sources
 from abicheck.verify import (
     ProbeContext,
     VerifyReport,
     VerifyResult,
     kernel_table,
     render_table,
+    scratch_prefix,
     verify,
 )
 
@@ -32,9 +35,16 @@ NOBODY = 65534
 RELEASE = tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2])
 THP = os.path.isdir("/sys/kernel/mm/transparent_hugepage")
 KSM = os.path.isdir("/sys/kernel/mm/ksm")
+ARM = EMBEDDED_LABEL  # the embedded ARM header's source label, "arm-2.6.16"
+# verify() puts its scratch dir on a filesystem with a page cache if it can (ext4 /tmp here)
+DISK_SCRATCH = any(
+    os.path.isdir(d) and verify_mod._fstype(d) not in ("tmpfs", "ramfs", "")
+    for d in (tempfile.gettempdir(), "/var/tmp")
+)
 
 
 def _table(label: str, values: dict[str, int], file: str = "test.h") -> Table:
+    """A hand-made table: only for tests that need deliberately wrong or made-up values."""
     macros = tuple(
         Macro(n, "integer", v, str(v), file, i + 1) for i, (n, v) in enumerate(values.items())
     )
@@ -65,9 +75,13 @@ def system_table() -> Table:
 
 @pytest.fixture(scope="module")
 def arm_table() -> Table:
-    """The seed's ARM header claim: MADV_REMOVE 5."""
-    remove = Macro("MADV_REMOVE", "integer", 5, "0x5", "headers/arm/mman.h", 32)
-    return Table("arm", "header", (remove,), {"path": "headers/arm/mman.h"})
+    """The embedded ARM mman.h as users load it ("embedded"), read by the real reader."""
+    tables = load_sources(["embedded"])
+    assert [t.label for t in tables] == [ARM]
+    arm = tables[0]
+    assert arm.origin["path"] == "<abicheck>/headers/arm/mman.h"
+    assert arm.values()["MADV_REMOVE"] == 5  # the header's claim the kernel must reject
+    return arm
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +116,7 @@ def one(report: VerifyReport, name: str, source: str = "system") -> VerifyResult
 
 
 def test_arm_remove_rejected_with_hint_system_remove_verified(report: VerifyReport) -> None:
-    arm = one(report, "MADV_REMOVE", "arm")
+    arm = one(report, "MADV_REMOVE", ARM)
     assert (arm.value, arm.status, arm.errno, arm.errno_name) == (5, "rejected", 22, "EINVAL")
     assert arm.evidence.startswith("madvise(5) on a memfd mapping: EINVAL")
     assert arm.hint == "kernel knows MADV_REMOVE as 9"
@@ -114,9 +128,23 @@ def test_arm_remove_rejected_with_hint_system_remove_verified(report: VerifyRepo
 
 
 def test_dontneed_zero_fill(report: VerifyReport) -> None:
-    r = one(report, "MADV_DONTNEED")
-    assert (r.value, r.status) == (4, "verified")
-    assert r.evidence == "reads zeros (was 0x5a) on private anonymous memory"
+    for source in ("system", ARM):
+        r = one(report, "MADV_DONTNEED", source)
+        assert (r.value, r.status) == (4, "verified")
+        assert r.evidence == "reads zeros (was 0x5a) on private anonymous memory"
+
+
+def test_arm_header_rest_verified(report: VerifyReport) -> None:
+    # Everything in the embedded header but MADV_REMOVE has the generic value: it verifies
+    # where an effect is observable, is accepted where Linux ignores the flag.
+    arm = [r for r in report.results if r.source == ARM]
+    assert len(arm) >= 30
+    by_status: dict[str, set[str]] = {}
+    for r in arm:
+        by_status.setdefault(r.status, set()).add(r.name)
+    assert by_status["rejected"] == {"MADV_REMOVE"}
+    assert not {"mismatch", "crashed", "timeout"} & set(by_status)
+    assert {"MADV_WILLNEED", "MADV_RANDOM", "MAP_POPULATE", "MS_SYNC"} <= by_status["verified"]
 
 
 VMFLAG_ADVICE = {
@@ -148,18 +176,47 @@ def test_fork_semantics(report: VerifyReport) -> None:
     assert "fork: child sees the data" in one(report, "MADV_DOFORK").evidence
 
 
-def test_residency_checks(report: VerifyReport) -> None:
+def test_residency_checks(report: VerifyReport, request: pytest.FixtureRequest) -> None:
+    if not DISK_SCRATCH:  # no page cache to watch: only "returned 0" is checked
+        for name in ("MADV_WILLNEED", "MADV_COLD", "MADV_PAGEOUT"):
+            r = one(report, name)
+            assert r.status == "accepted" and "on private anonymous memory" in r.evidence, r
+    # WILLNEED, COLD and PAGEOUT work on a clean file in the scratch dir (ext4 here)
+    for source in ("system", ARM) if DISK_SCRATCH else ():
+        # file readahead: every evicted page back in the page cache
+        r = one(report, "MADV_WILLNEED", source)
+        assert (r.value, r.status) == (3, "verified"), r
+        assert r.evidence == "mincore 0 -> 16/16 pages (file readahead)", r
     r = one(report, "MADV_POPULATE_READ")
-    assert (r.status, r.evidence) == (
-        "verified",
-        "mincore 0 -> 16/16 pages, zero page mapped (Rss 0 kB)",
-    )
+    assert (r.value, r.status) == (22, "verified"), r
+    assert r.evidence == "mincore 0 -> 16/16 pages, zero page mapped (Rss 0 kB)"
     r = one(report, "MADV_POPULATE_WRITE")
-    assert (r.status, r.evidence) == ("verified", "mincore 0 -> 16/16 pages, written (Rss 64 kB)")
+    assert (r.value, r.status) == (23, "verified"), r
+    assert r.evidence == "mincore 0 -> 16/16 pages, written (Rss 64 kB)"
     r = one(report, "MAP_POPULATE")
     assert (r.status, r.evidence) == ("verified", "mincore 16/16 pages resident right after mmap")
-    assert one(report, "MADV_COLD").status == "accepted"
     assert one(report, "MADV_FREE").status in ("verified", "accepted")
+    if not DISK_SCRATCH:
+        return
+    # PAGEOUT reclaims the clean file pages: residency drops (to 0 here)
+    r = one(report, "MADV_PAGEOUT")
+    assert r.value == 21, r
+    m = re.fullmatch(r"mincore 16 -> (\d+)/16 pages \(file pages reclaimed\)", r.evidence)
+    if r.status == "verified" and m:
+        assert int(m[1]) < 16, r
+    else:
+        # Seen as uid 65534 in 2 of ~25 stress processes run beside other verify runs: all
+        # calls of that process returned 0 and reclaimed nothing (cause not found).  The
+        # probe reports that as accepted; as root the drop was always seen.
+        assert request.node.callspec.params["report"] == "nobody", r
+        assert (r.status, r.evidence) == (
+            "accepted",
+            "returned 0; mincore 16 -> 16/16 pages: kernel did not page out",
+        ), r
+    # COLD only deactivates: accepted, all pages still resident
+    r = one(report, "MADV_COLD")
+    assert (r.value, r.status) == (20, "accepted"), r
+    assert r.evidence == "returned 0; mincore 16 -> 16/16 pages (deactivated only)", r
 
 
 def test_prot_map_ms_checks(report: VerifyReport) -> None:
@@ -271,26 +328,57 @@ def test_crash_and_hang_are_results(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _snapshot() -> tuple[list[str], list[str], list[str], bool]:
+    """What a run of this process could leave: its fds, abicheck shm entries, its scratch dirs.
+
+    Scratch dirs carry this process's pid (``scratch_prefix()``), so another abicheck run on
+    the machine (another user, another test suite) with its own dirs does not count.
+    """
     fds = sorted(os.listdir("/proc/self/fd"))
-    shm = sorted(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else []
+    shm = sorted(e for e in os.listdir("/dev/shm") if "abicheck" in e)
+    mine = scratch_prefix()
     scratch = sorted(
-        glob.glob(os.path.join(tempfile.gettempdir(), "abicheck-verify-*"))
-        + glob.glob("/var/tmp/abicheck-verify-*")
+        glob.glob(os.path.join(tempfile.gettempdir(), f"{mine}*")) + glob.glob(f"/var/tmp/{mine}*")
     )
     with open("/proc/self/maps") as f:
         memfd = "abicheck-verify" in f.read()
     return fds, shm, scratch, memfd
 
 
-def test_nothing_left_behind(system_table: Table) -> None:
+def _scratch_probe(name: str, value: int, ctx: ProbeContext) -> tuple[str, int | None, str]:
+    # Leaves a file in the scratch dir, as the file probes do, and reports where it is.
+    fd, _path = tempfile.mkstemp(dir=ctx.tmpdir)
+    os.close(fd)
+    return "verified", None, ctx.tmpdir
+
+
+def test_nothing_left_behind(system_table: Table, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(verify_mod.PROBES, "MS_SCRATCH_TEST", _scratch_probe)
+    # a made-up name, so the registered probe reports the run's scratch dir
+    probe = Macro("MS_SCRATCH_TEST", "integer", 0, "0", "test.h", 1)
+    table = Table("system", "system", (*system_table.macros, probe))
     before = _snapshot()
-    rep = verify([system_table], max_advice=32)
-    assert rep.results
+    rep = verify([table], max_advice=32)
     after = _snapshot()
+    assert len(rep.results) > 30
+    scratch = one(rep, "MS_SCRATCH_TEST").evidence
+    assert os.path.basename(scratch).startswith(f"abicheck-verify-{os.getpid()}-"), scratch
+    assert not os.path.exists(scratch)  # removed with the file the probe left in it
     assert after == before
-    assert after[2] == [] and after[3] is False
+    assert after[1:] == ([], [], False)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_scratch_dirs_named_by_pid() -> None:
+    assert scratch_prefix() == f"abicheck-verify-{os.getpid()}-"
+    assert scratch_prefix(12345) == "abicheck-verify-12345-"
+    # a run's dir is not matched by another process's prefix (e.g. pid 1)
+    path, _disk = verify_mod._scratch_dir()
+    try:
+        assert os.path.basename(path).startswith(scratch_prefix())
+        assert not os.path.basename(path).startswith(scratch_prefix(1))
+    finally:
+        os.rmdir(path)
 
 
 def test_json_shape_and_exit_codes(root_report: VerifyReport, system_table: Table) -> None:
@@ -314,7 +402,7 @@ def test_render_table(root_report: VerifyReport) -> None:
     lines = text.splitlines()
     assert lines[0] == f"kernel {os.uname().release} ({os.uname().machine})"
     assert lines[1].split() == ["name", "value", "source", "status", "evidence"]
-    arm_row = next(line for line in lines if line.startswith("MADV_REMOVE") and " arm " in line)
+    arm_row = next(line for line in lines if line.startswith("MADV_REMOVE") and f" {ARM} " in line)
     assert "rejected" in arm_row and "kernel knows MADV_REMOVE as 9" in arm_row
     assert re.search(r"\d+ verified, .*1 rejected", lines[-1])
 
