@@ -38,6 +38,7 @@ from typing import Any
 from tabulate import tabulate
 
 from abicheck.model import AbicheckError, Macro, Table, sorted_macros
+from abicheck.report import visible_text
 
 __all__ = [
     "DANGEROUS_ADVICE",
@@ -1556,7 +1557,8 @@ def render_table(report: VerifyReport) -> str:
             value = f"{r.value:#x}"
         else:
             value = str(r.value)
-        rows.append([r.name, value, r.source, r.status, r.evidence])
+        # names and source labels come from headers and the command line
+        rows.append([visible_text(x) for x in (r.name, value, r.source, r.status, r.evidence)])
     body = tabulate(rows, headers=["name", "value", "source", "status", "evidence"])
     counts = {s: sum(r.status == s for r in report.results) for s in STATUSES}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
