@@ -26,6 +26,8 @@ from typing import Literal
 import jinja2
 
 from . import __version__
+from .compare import ENUM_FAMILIES, FAMILIES
+from .evaluate import LITERAL_SUFFIX
 from .model import AbicheckError, Macro, Table
 from .resources import data_dir, display_name
 
@@ -33,21 +35,11 @@ from .resources import data_dir, display_name
 TEMPLATES: Mapping[str, str] = {"python": "python.py.j2", "c": "c.h.j2"}
 
 #: The macro families emitted by default: name prefixes before ``_``.
-DEFAULT_FAMILIES: tuple[str, ...] = (
-    "PROT",
-    "MAP",
-    "MS",
-    "MCL",
-    "MREMAP",
-    "MLOCK",
-    "MFD",
-    "PKEY",
-    "MADV",
-    "OVERCOMMIT",
-)
+# compare's families, but for those whose prefix has an underscore: a family
+# here is the name's first word (POSIX_MADV_* is libc's, not the kernel's)
+DEFAULT_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if "_" not in f)
 
 #: Families whose values are distinct choices, not bits: emitted as ``IntEnum``.
-ENUM_FAMILIES = frozenset({"MADV", "OVERCOMMIT"})
 
 #: Data models (``Table.origin["data_model"]``) and the width of ``long`` in bits.
 LONG_BITS: Mapping[str, int] = {"lp64": 64, "ilp32": 32}
@@ -179,14 +171,7 @@ def py_literal(value: object, hex: bool = False) -> str:
 
 
 #: C type name -> the literal suffix that gives a constant that type.
-_SUFFIXES: Mapping[str, str] = {
-    "int": "",
-    "unsigned int": "U",
-    "long": "L",
-    "unsigned long": "UL",
-    "long long": "LL",
-    "unsigned long long": "ULL",
-}
+_SUFFIXES: Mapping[str, str] = LITERAL_SUFFIX
 #: Types narrower than int (no literal has them): written as a cast.
 _CAST_TYPES = frozenset(
     {

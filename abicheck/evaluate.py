@@ -95,6 +95,16 @@ class DataModel:
 
 _TYPES: dict[DataModel, dict[str, CType]] = {}
 
+#: C integer type -> the literal suffix that gives a constant that type.
+LITERAL_SUFFIX: Mapping[str, str] = {
+    "int": "",
+    "unsigned int": "U",
+    "long": "L",
+    "unsigned long": "UL",
+    "long long": "LL",
+    "unsigned long long": "ULL",
+}
+
 DATA_MODELS = {
     "lp64": DataModel("lp64", 8, 8, 16),
     "ilp32": DataModel("ilp32", 4, 4, 12),

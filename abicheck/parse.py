@@ -35,6 +35,7 @@ from .evaluate import (
     BASIC_TYPE_WORDS,
     C_KEYWORDS,
     DATA_MODELS,
+    LITERAL_SUFFIX,
     QUALIFIERS,
     STANDARD_TYPEDEFS,
     TAG_WORDS,
@@ -304,20 +305,8 @@ class Reader:
                 out.append(Tok("num", "1" if name in macros else "0", t.space))
                 i = j
             elif t.kind == "id" and t.text in ("__has_include", "__has_include_next"):
-                j = i + 1
-                depth = 0
-                spec: list[Tok] = []
-                while j < n:
-                    if toks[j].text == "(":
-                        depth += 1
-                    elif toks[j].text == ")":
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    if depth and not (depth == 1 and toks[j].text == "(" and not spec):
-                        spec.append(toks[j])
-                    j += 1
-                name = spell(spec).replace(" ", "")
+                j = _closing_paren(toks, i + 1)
+                name = spell(toks[i + 2 : j]).replace(" ", "")
                 found = False
                 if len(name) > 2:
                     found = self.pp._resolve(name[1:-1], name[0] == '"', path, None)[0] is not None
@@ -419,6 +408,20 @@ def _needs_decls(toks: list[Tok]) -> bool:
     return False
 
 
+def _closing_paren(toks: list[Tok], open_at: int) -> int:
+    """The index of the ``)`` closing the ``(`` at ``open_at`` (``len(toks)`` if none)."""
+    depth = 0
+    for j in range(open_at, len(toks)):
+        text = toks[j].text
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(toks)
+
+
 def _strip_gnu(toks: list[Tok]) -> list[Tok]:
     """Drop GNU extensions pycparser does not know: __attribute__((...)), asm labels, ..."""
     out: list[Tok] = []
@@ -436,15 +439,7 @@ def _strip_gnu(toks: list[Tok]) -> list[Tok]:
         ):
             j = i + 1
             if j < n and toks[j].text == "(":
-                depth = 0
-                while j < n:
-                    if toks[j].text == "(":
-                        depth += 1
-                    elif toks[j].text == ")":
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    j += 1
+                j = _closing_paren(toks, j)
             i = j + 1
             continue
         if t.kind == "id" and t.text in _GNU_SPELLINGS:
@@ -479,20 +474,11 @@ _TOO_DEEP = "macros nested too deeply"
 _Deps = tuple[tuple[str, MacroDef | None], ...]
 _Subs = tuple[tuple[MacroDef, _Result], ...]
 
-_LITERAL_SUFFIX = {
-    "int": "",
-    "unsigned int": "U",
-    "long": "L",
-    "unsigned long": "UL",
-    "long long": "LL",
-    "unsigned long long": "ULL",
-}
-
 
 def _value_token(v: Value) -> Tok | None:
     """One token whose C value and type are exactly ``v``'s."""
     t = v.type
-    suffix = _LITERAL_SUFFIX.get(t.name)
+    suffix = LITERAL_SUFFIX.get(t.name)
     if suffix is None:
         if t.rank >= 3:
             return None

@@ -235,6 +235,7 @@ def test_conditionals_and_command_line_defines() -> None:
     assert sorted(got) == [
         "CMDLINE_SMALL",
         "ELIF_TAKEN",
+        "HAS_INCLUDE_WORKS",
         "IFNDEF_TAKEN",
         "IF_INTMAX",
         "IF_TAKEN",
