@@ -198,17 +198,16 @@ def test_residency_checks(report: VerifyReport, request: pytest.FixtureRequest) 
     assert one(report, "MADV_FREE").status in ("verified", "accepted")
     if not DISK_SCRATCH:
         return
-    # PAGEOUT reclaims the clean file pages: residency drops (to 0 here)
+    # PAGEOUT is accepted; residency drops where the kernel pages out. It
+    # usually reclaims the clean file pages here (16 -> 0), but not always (seen
+    # as root and as nobody while other runs loaded the machine): then the probe
+    # says accepted, with the residency it saw, and never verified.
     r = one(report, "MADV_PAGEOUT")
     assert r.value == 21, r
     m = re.fullmatch(r"mincore 16 -> (\d+)/16 pages \(file pages reclaimed\)", r.evidence)
-    if r.status == "verified" and m:
-        assert int(m[1]) < 16, r
+    if r.status == "verified":
+        assert m is not None and int(m[1]) < 16, r
     else:
-        # Seen as uid 65534 in 2 of ~25 stress processes run beside other verify runs: all
-        # calls of that process returned 0 and reclaimed nothing (cause not found).  The
-        # probe reports that as accepted; as root the drop was always seen.
-        assert request.node.callspec.params["report"] == "nobody", r
         assert (r.status, r.evidence) == (
             "accepted",
             "returned 0; mincore 16 -> 16/16 pages: kernel did not page out",
