@@ -176,7 +176,7 @@ def test_fork_semantics(report: VerifyReport) -> None:
     assert "fork: child sees the data" in one(report, "MADV_DOFORK").evidence
 
 
-def test_residency_checks(report: VerifyReport, request: pytest.FixtureRequest) -> None:
+def test_residency_checks(report: VerifyReport) -> None:
     if not DISK_SCRATCH:  # no page cache to watch: only "returned 0" is checked
         for name in ("MADV_WILLNEED", "MADV_COLD", "MADV_PAGEOUT"):
             r = one(report, name)
