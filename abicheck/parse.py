@@ -15,6 +15,7 @@ import platform
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pycparser import c_ast
 from pycparser.c_parser import ParseError
@@ -176,7 +177,7 @@ class Reader:
             int, tuple[list[Tok], list[tuple[tuple[tuple[str, MacroDef | None], ...], bool]]]
         ] = {}
         self._literal_cache: dict[str, Value] = {}
-        self._value_cache: dict[MacroDef, tuple[_Deps, _Subs, _Result]] = {}
+        self._value_cache: dict[MacroDef, tuple[_Deps, _Subs, _Reads, _Result]] = {}
         self._stmt_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[str]]] = {}
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
         self._stmt_tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
@@ -464,15 +465,16 @@ class _Result:
     macro: Macro
     value: Value | None
     primary: bool
-    used_decls: bool
 
 
 _TOO_DEEP = "macros nested too deeply"
 
-# What a cached result rested on: the definitions looked up, and the results of
-# the macros whose values stood in for their expansions.
+# What a cached result rested on: the definitions looked up, the results of
+# the macros whose values stood in for their expansions, and what it read of
+# the header's declarations (enum constants, typedef names) with the answers.
 _Deps = tuple[tuple[str, MacroDef | None], ...]
 _Subs = tuple[tuple[MacroDef, _Result], ...]
+_Reads = tuple[tuple[str, Any, Any], ...]
 
 
 def _value_token(v: Value) -> Tok | None:
@@ -525,6 +527,7 @@ class _Evaluation:
         self._pending_enums: dict[str, str] = {}
         self._done: dict[MacroDef, _Result] = {}
         self._active: set[str] = set()
+        self._reads: list[list[tuple[str, Any, Any]]] = []
         self.budget = MAX_HEADER_EXPANSION_TOKENS
         self.folder = Folder(reader.model, self._ident, self._typedef)
 
@@ -535,32 +538,33 @@ class _Evaluation:
 
     def _result(self, d: MacroDef) -> _Result:
         """The evaluation of ``d`` here: reused from an earlier header when the
-        definitions it looked up, and the results of the macros whose values
-        stood in for their expansions, are the same objects as then."""
+        definitions it looked up, the results of the macros whose values stood in
+        for their expansions, and the declarations it read are the same as then."""
         hit = self._done.get(d)
         if hit is not None:
             return hit
         cached = self.r._value_cache.get(d)
         if cached is not None:
-            deps, subs, res = cached
+            deps, subs, reads, res = cached
             macros = self.macros
-            if all(macros.get(n) is dep for n, dep in deps) and all(
-                self._result(s) is sres for s, sres in subs
+            if (
+                all(macros.get(n) is dep for n, dep in deps)
+                and all(self._result(s) is sres for s, sres in subs)
+                and all(self._answer(kind, key) == answer for kind, key, answer in reads)
             ):
                 self._done[d] = res
                 return res
-        res, deps, subs = self._compute(d)
+        res, deps, subs, reads = self._compute(d)
         if res.macro.reason == _TOO_DEEP:
             return res  # not kept: asked again from less deep, it may get a value
         self._done[d] = res
-        if not res.used_decls:
-            self.r._value_cache[d] = (deps, subs, res)
+        self.r._value_cache[d] = (deps, subs, reads, res)
         return res
 
-    def _compute(self, d: MacroDef) -> tuple[_Result, _Deps, _Subs]:
+    def _compute(self, d: MacroDef) -> tuple[_Result, _Deps, _Subs, _Reads]:
         if d.params is not None:
             m = Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment)
-            return _Result(m, None, False, False), (), ()
+            return _Result(m, None, False), (), (), ()
         body = d.body
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self._literal(body[0].text)
@@ -568,20 +572,21 @@ class _Evaluation:
                 m = Macro(
                     d.name, "integer", v.value, d.text, d.file, d.line, d.comment, "", v.type.name
                 )
-                return _Result(m, v, True, False), (), ()
+                return _Result(m, v, True), (), (), ()
         names: set[str] = set()
         subs: list[tuple[MacroDef, _Result]] = []
-        used = [False]
+        reads: list[tuple[str, Any, Any]] = []
         self._active.add(d.name)
+        self._reads.append(reads)
         try:
-            value, reason, primary = self._evaluate(d, names, subs, used)
+            value, reason, primary = self._evaluate(d, names, subs)
         except RecursionError:
             # a chain of macros deeper than Python's stack: this link gives up,
             # the ones above it expand it as text instead
             value, reason, primary = None, _TOO_DEEP, False
-            used[0] = True  # not cached: another route may get a value
         finally:
             self._active.discard(d.name)
+            self._reads.pop()
         kind: Kind = "integer" if value is not None else "other"
         m = Macro(
             d.name,
@@ -595,7 +600,7 @@ class _Evaluation:
             "" if value is None else value.type.name,
         )
         deps = tuple((n, self.macros.get(n)) for n in names)
-        return _Result(m, value, primary, used[0]), deps, tuple(subs)
+        return _Result(m, value, primary), deps, tuple(subs), tuple(reads)
 
     def _literal(self, text: str) -> Value | None:
         cache = self.r._literal_cache
@@ -613,7 +618,6 @@ class _Evaluation:
         d: MacroDef,
         names: set[str],
         subs: list[tuple[MacroDef, _Result]],
-        used: list[bool],
     ) -> tuple[Value | None, str, bool]:
         """(value, reason, primary) for an object-like macro; fills in the names it
         looked up and the macros whose values stood in for their expansions."""
@@ -625,8 +629,6 @@ class _Evaluation:
                 return None
             res = self._result(m)
             subs.append((m, res))
-            if res.used_decls:
-                used[0] = True
             if res.value is None or not res.primary:
                 return None
             return _value_token(res.value)
@@ -643,7 +645,6 @@ class _Evaluation:
         primary = _is_primary(toks)
         blocked = [t for t in toks if t.blocked]
         if blocked:
-            used[0] = True
             blocked = [t for t in blocked if not self._is_enum_constant(t.text)]
         if blocked:
             chain = ", ".join(sorted(blocked[0].hide))
@@ -654,8 +655,10 @@ class _Evaluation:
             return None, "not an expression (statement or initializer)", False
         needs_decls = _needs_decls(toks)
         if needs_decls:
-            used[0] = True
-            self.decls()
+            # what pycparser and the fast path make of each name depends on it
+            for t in toks:
+                if t.kind == "id":
+                    self._is_type(t.text)
         if len(toks) == 1 and toks[0].kind == "num":
             v = self._literal(toks[0].text)
             if v is not None:
@@ -667,7 +670,7 @@ class _Evaluation:
         if node is None:
             node = self._ast(spell(toks), toks if needs_decls else None)
         if isinstance(node, str):
-            if self._is_type_name(toks):
+            if self._read("n", tuple((t.kind, t.text) for t in toks)):
                 return None, "type name", primary
             return None, node, primary
         try:
@@ -695,50 +698,68 @@ class _Evaluation:
             cache[key] = node
         return node
 
-    def _is_type_name(self, toks: list[Tok]) -> bool:
-        typedefs = self.decls().typedefs if self._decls is not None else {}
-        for t in toks:
-            if t.kind == "id":
-                if (
-                    t.text not in _TYPE_WORDS
-                    and t.text not in typedefs
-                    and (t.text not in STANDARD_TYPEDEFS)
-                ):
-                    # struct tags follow struct/union/enum
-                    continue
-            elif t.text not in ("*", "(", ")", "[", "]") and t.kind != "num":
+    # -- what evaluations read of the declarations, recorded for the cache ----
+
+    def _read(self, kind: str, key: Any) -> Any:
+        """The answer to one question about the header's declarations, noted for
+        the evaluation under way (a cached result holds where the answers do)."""
+        answer = self._answer(kind, key)
+        if self._reads:
+            self._reads[-1].append((kind, key, answer))
+        return answer
+
+    def _answer(self, kind: str, key: Any) -> Any:
+        if kind == "y":  # is a typedef name (as pycparser is told)
+            return (
+                key in BASIC_TYPE_WORDS or key in STANDARD_TYPEDEFS or key in self.decls().typedefs
+            )
+        if kind == "t":  # typedef name -> its type AST
+            return self.decls().typedefs.get(key)
+        if kind == "c":  # is an enum constant
+            decls = self.decls()
+            return key in decls.enums or key in self._pending_enums
+        if kind == "e":  # identifier -> its value, or why it has none
+            return self._ident_answer(key)
+        return self._is_type_name(key)  # "n": do these tokens spell a type name
+
+    def _is_type_name(self, toks: tuple[tuple[str, str], ...]) -> bool:
+        typedefs = self.decls().typedefs
+        for kind, text in toks:
+            if kind != "id" and kind != "num" and text not in ("*", "(", ")", "[", "]"):
                 return False
-        first = toks[0].text
+        first = toks[0][1]
         return first in _TYPE_WORDS or first in typedefs or first in STANDARD_TYPEDEFS
 
     def _is_type(self, name: str) -> bool:
         """Whether ``name`` is a typedef name here, as pycparser is told (ExprParser)."""
-        return (
-            name in self.r._typedef_scope or name in STANDARD_TYPEDEFS or (name in BASIC_TYPE_WORDS)
-        )
+        return bool(self._read("y", name))
 
     def _is_enum_constant(self, name: str) -> bool:
         """``#define X X`` naming an enum constant X is no recursion: X is the constant."""
-        decls = self.decls()
-        return name in decls.enums or name in self._pending_enums
+        return bool(self._read("c", name))
 
     def _ident(self, name: str) -> Value:
+        answer = self._read("e", name)
+        if isinstance(answer, Value):
+            return answer
+        raise NotConstant(answer)
+
+    def _ident_answer(self, name: str) -> Value | str:
         decls = self.decls()
         v = decls.enums.get(name)
         if v is None and name in self._pending_enums:
             self._eval_enum(self._pending_enums[name])
             v = decls.enums.get(name)
-        if isinstance(v, Value):
+        if v is not None:
             return v
-        if isinstance(v, str):
-            raise NotConstant(v)
         m = self.macros.get(name)
         if m is not None and m.params is not None:
-            raise NotConstant(f"function-like macro {name} used without arguments")
-        raise NotConstant(f"undefined identifier {name}")
+            return f"function-like macro {name} used without arguments"
+        return f"undefined identifier {name}"
 
     def _typedef(self, name: str) -> c_ast.Node | None:
-        return self.decls().typedefs.get(name)
+        node: c_ast.Node | None = self._read("t", name)
+        return node
 
     # -- declarations ------------------------------------------------------
 
