@@ -119,15 +119,23 @@ def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> 
 
 def _write_parse_json(results: list[dict[str, Any]], out: TextIO) -> None:
     """The parse JSON, one macro per line: the same data as indented JSON, but
-    written by the C encoder (a whole uapi tree is ~90,000 macros)."""
+    written by the C encoder, each macro encoded once however many headers show it
+    (a whole uapi tree is ~120,000 macro entries, most of them shared)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
+    encoded: dict[int, str] = {}  # id(Macro) -> its JSON; the macros live in results
     out.write("[\n")
     for i, res in enumerate(results):
         head = {k: v for k, v in res.items() if k != "defines"}
         out.write("  " + dumps(head)[:-1] + ', "defines": [')
-        defines = res["defines"]
-        for j, d in enumerate(defines):
-            out.write("\n    " + dumps(d) + ("," if j < len(defines) - 1 else "\n  "))
+        macros: Sequence[Macro] = res["defines"]
+        lines = []
+        for m in macros:
+            text = encoded.get(id(m))
+            if text is None:
+                text = encoded[id(m)] = dumps(m.to_json())
+            lines.append(text)
+        if lines:
+            out.write("\n    " + ",\n    ".join(lines) + "\n  ")
         out.write("]}" + ("," if i < len(results) - 1 else "") + "\n")
     out.write("]\n")
 
@@ -148,7 +156,7 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             results.append({"header": h, "error": str(exc), "defines": []})
             continue
         if args.format == "json":
-            results.append({"header": h, "defines": [m.to_json() for m in macros]})
+            results.append({"header": h, "defines": macros})
         else:
             tables.append(render_parse_table(h, macros, args.builtins))
     if args.format == "json":
