@@ -154,6 +154,7 @@ _DEFINE_RE = re.compile(r"([A-Za-z_$][\w$]*)(\()?(.*)", re.S)
 _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
 _IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*\Z")
 _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
+_PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
 _DECL_HINT_RE = re.compile(r"\b(?:enum|typedef)\b")
 
 
@@ -295,6 +296,8 @@ def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
         # C99 requires white space after the name; gcc warns and goes on.
         pass
     text = tail.strip()
+    if _PLAIN_NUMBER_RE.match(text):  # most bodies: one number, no tokenizer needed
+        return MacroDef(name, params, variadic, (Tok("num", text),), text, path, line, comment)
     body = tokenize(text)
     if body:
         body[0] = body[0].copy(space=False)
