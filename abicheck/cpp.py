@@ -614,9 +614,11 @@ class FileCache:
         return hit
 
     def isfile(self, path: str) -> bool:
+        """Whether an include may resolve to ``path``: it exists and is no folder
+        (a device or FIFO is found, and then refused by name when read)."""
         hit = self._exists.get(path)
         if hit is None:
-            hit = self._exists[path] = os.path.isfile(path)
+            hit = self._exists[path] = os.path.exists(path) and not os.path.isdir(path)
         return hit
 
 

@@ -165,6 +165,24 @@ STANDARD_TYPEDEFS = {
     "__kernel_ssize_t": "long",
 }
 
+# Standard typedefs that are int, not long, where long is 32 bits (i386, arm, mips32,
+# x32...: gcc's __SIZE_TYPE__ there is unsigned int).
+_ILP32_WORD_TYPES = {
+    "size_t": "unsigned int",
+    "ssize_t": "int",
+    "ptrdiff_t": "int",
+    "intptr_t": "int",
+    "uintptr_t": "unsigned int",
+}
+
+
+def _word_type(name: str, model: DataModel) -> str:
+    """The basic type a standard typedef names under ``model``."""
+    if model.long_bytes == 4 and name in _ILP32_WORD_TYPES:
+        return _ILP32_WORD_TYPES[name]
+    return STANDARD_TYPEDEFS[name]
+
+
 _BASIC_SIZES = {"float": 4, "double": 8, "void": 1}
 # pycparser's types of floating constants -> their sizes (0: the model's long double)
 _FLOAT_SIZES = {"float": 4, "double": 8, "long double": 0}
@@ -259,7 +277,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.typedef = typedef
         self.pp = preprocessor
         self.INT = self.types["int"]
-        self.size_t = self.types["unsigned long"]
+        self.size_t = self.types[_word_type("size_t", model)]
 
     # -- helpers -----------------------------------------------------------
 
@@ -324,7 +342,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(
             prefix, "int"
         )
-        return self._make(codes[-1], self.types[kind])
+        code = codes[-1]
+        if prefix == "u" and code > 0xFFFF:
+            code = 0xDC00 | ((code - 0x10000) & 0x3FF)  # gcc keeps the low surrogate
+        return self._make(code, self.types[kind])
 
     def _int_literal(self, text: str) -> Value:
         t = text.replace("'", "")
@@ -517,10 +538,9 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         if len(words) == 1 and words[0] not in BASIC_TYPE_WORDS:
             td = self.typedef(words[0])
             if td is None:
-                std = STANDARD_TYPEDEFS.get(words[0])
-                if std is None:
+                if words[0] not in STANDARD_TYPEDEFS:
                     raise NotConstant(f"unknown type {words[0]}")
-                return self._basic(std.split())
+                return self._basic(_word_type(words[0], self.model).split())
             return self._type_of(td)
         if "float" in words or "double" in words:
             raise NotConstant("floating-point type")

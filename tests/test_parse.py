@@ -141,6 +141,7 @@ EXPECTED_VALUES = {
     "UCN_CHAR": 0xC3A9,  # the UTF-8 bytes of U+00E9, as a multi-character constant
     "UCN_WIDE": 0x1F600,
     "UCN_L": 0xE9,
+    "UCN_U16": 0xDE00,  # char16_t keeps the low surrogate of U+1F600, as gcc does
     "SZ_INT128": 16,
     "SZ_FLOAT_CONST": 4,
     "SZ_DOUBLE_CONST": 8,
@@ -160,6 +161,8 @@ def test_ilp32_data_model() -> None:
     assert got["SZ_SIZE_T"] == 4
     assert got["NEG_UL"] == 2**32 - 1
     assert got["CMP_LONG"] == 0  # long no longer holds every unsigned int
+    types = {n: m.ctype for n, m in table(FIX / "values.h", data_model="ilp32").items()}
+    assert types["SZ_LONG"] == types["SZ_SIZE_T"] == "unsigned int"  # size_t is unsigned int
     assert got["UL_SHIFT"] is None
 
 
