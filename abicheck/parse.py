@@ -248,20 +248,22 @@ class Reader:
             expanded = self._defined(expanded, macros, path, line, names)
         except ExpansionError as exc:
             raise AbicheckError(f"in #if: {exc}", path, line) from None
-        parts = []
+        parts: list[tuple[str, str]] = []
         for t in expanded:
             if t.kind == "id":
-                parts.append("0" if t.text not in ("true", "false") else str(int(t.text == "true")))
+                parts.append(("num", str(int(t.text == "true"))))  # other names are 0
             elif t.kind in ("str", "other") or t.text in ("=", "{", "}", ";"):
                 raise AbicheckError(f"token {t.text!r} is not valid in #if", path, line)
             else:
-                parts.append(t.text)
-        text = " ".join(parts)
+                parts.append((t.kind, t.text))
+        text = " ".join(p[1] for p in parts)
         node = self._if_cache.get(text)
         if node is None:
             try:
-                node = self.parser.parse_expression(text)
-            except ParseError:
+                node = FastParser.parse(parts, lambda _n: False)
+                if node is None:
+                    node = self.parser.parse_expression(text)
+            except (ParseError, NotConstant):
                 node = f"cannot parse #if expression: {spell(toks)}"
             except RecursionError:
                 node = "#if expression nested too deeply"
