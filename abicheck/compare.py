@@ -11,6 +11,9 @@ Which names are compared: integer macros (those with a value) whose name is in o
 the mman families :data:`FAMILIES` (``PROT_``, ``MAP_``, ``MADV_``, ...), so compiler
 builtins (file ``<built-in>``/``<command-line>``), include guards (``_ASM_..._H``),
 helpers such as ``HUGETLB_FLAG_ENCODE_*`` and anything else a header drags in stay out.
+When no table has a name of those families (``arch:`` sources read with another
+``--header``, such as ``linux/fcntl.h``), every integer macro but the builtins is
+compared instead, so such a comparison is never empty for want of mman names.
 ``only`` replaces the families by name prefixes (``MADV`` or ``MADV_``: names starting
 with it; a bare word matches as a family, ``MADV`` being ``MADV_``), still skipping
 builtins and ``_``-prefixed names unless the prefix starts with ``_``.
@@ -75,6 +78,10 @@ def family_of(name: str) -> str:
 def is_family_name(name: str) -> bool:
     """Whether ``name`` belongs to one of the default mman :data:`FAMILIES`."""
     return any(name.startswith(fam + "_") for fam in FAMILIES)
+
+
+def _every_name(name: str) -> bool:
+    return True
 
 
 def _selector(only: Sequence[str] | None) -> Callable[[str], bool]:
@@ -212,6 +219,10 @@ def _alias_target(m: Macro, names: Mapping[str, Macro]) -> str | None:
 def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Comparison:
     """Compare ``tables`` name by name (see the module docstring).
 
+    Names compared: with ``only``, those with one of its prefixes; else those of the
+    mman :data:`FAMILIES` when any table has one, and every integer name when none
+    does (builtins always left out).
+
     Raises :class:`AbicheckError` for no tables or two tables with the same label.
     """
     if not tables:
@@ -221,14 +232,13 @@ def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Compa
     if dupes:
         raise AbicheckError(f"source label given twice: {', '.join(dupes)}")
     select = _selector(only)
-    per_source: list[dict[str, Macro]] = []
-    for t in tables:
-        chosen = {
-            m.name: m
-            for m in t.macros
-            if m.value is not None and m.file not in _BUILTIN_FILES and select(m.name)
-        }
-        per_source.append(chosen)
+    integers = [
+        [m for m in t.macros if m.value is not None and m.file not in _BUILTIN_FILES]
+        for t in tables
+    ]
+    if not only and not any(is_family_name(m.name) for ms in integers for m in ms):
+        select = _every_name  # no mman names anywhere: compare all integer names
+    per_source = [{m.name: m for m in ms if select(m.name)} for ms in integers]
     names = sorted(
         {n for chosen in per_source for n in chosen},
         key=lambda n: (_family_rank(family_of(n)), n),

@@ -25,12 +25,14 @@ autoescaping is on, so header text cannot inject markup.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import jinja2
 from tabulate import tabulate
@@ -46,6 +48,7 @@ AUDIT_FORMATS: tuple[str, ...] = ("table", "markdown", "json", "junit", "html")
 #: The formats this module adds to :data:`abicheck.report.COMPARISON_FORMATS`.
 COMPARISON_EXTRA_FORMATS: tuple[str, ...] = ("junit", "html")
 HTML_TEMPLATE = "report.html.j2"
+_V = TypeVar("_V")
 
 _XML_BAD = re.compile("[^\t\n\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
@@ -133,7 +136,8 @@ def _cmp_cells(cmp: Comparison, row: Row) -> list[str]:
 def _cmp_summary(cmp: Comparison) -> str:
     n = len(cmp.rows)
     return (
-        f"{n} name{'s' if n != 1 else ''} in {len(cmp.sources)} sources: "
+        f"{n} name{'s' if n != 1 else ''} in {len(cmp.sources)} "
+        f"source{'s' if len(cmp.sources) != 1 else ''}: "
         f"{cmp.count('same')} same, {cmp.count('differs')} differ, "
         f"{cmp.count('partial')} partial"
     )
@@ -293,9 +297,24 @@ class Page:
     matrix_note: str = ""
 
 
+def _visible(value: _V) -> _V:
+    """``value`` with :func:`visible_text` applied to every string in it (dataclasses,
+    tuples), so that no raw control character reaches the page."""
+    if isinstance(value, str):
+        return visible_text(value)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(_visible(v) for v in value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _visible(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
 def render_page(page: Page) -> str:
-    """The HTML of a :class:`Page`."""
-    return html_environment().get_template(HTML_TEMPLATE).render(page=page)
+    """The HTML of a :class:`Page`: control characters in any of its text (labels in the
+    title, column heads, subtitle, cells, provenance) shown as escapes, as the text
+    formats show them (:func:`visible_text`); autoescape then handles ``<>&"``."""
+    return html_environment().get_template(HTML_TEMPLATE).render(page=_visible(page))
 
 
 def _sources(infos: Iterable[SourceInfo]) -> tuple[Source, ...]:

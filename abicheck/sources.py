@@ -10,8 +10,11 @@ A source spec is one of:
   (Debian's ``linux-libc-dev-<arch>-cross`` under ``/usr/<triplet>/include``, also for
   the host; the host's ``/usr/include`` for the host architecture without it), a kernel
   source tree (:attr:`SourceOptions.kernel_tree`), or else the snapshot shipped with
-  abicheck (``headers/arches.json``); ``origin["from"]`` says which. Whichever way,
-  the table holds the mman-family integer macros only (:func:`arch_macros`);
+  abicheck (``headers/arches.json``, which has ``linux/mman.h`` only); ``origin["from"]``
+  says which. Whichever way, a table read from the default ``linux/mman.h`` holds the
+  mman-family integer macros only (:func:`arch_macros`), and one read from another
+  :attr:`SourceOptions.header` every integer macro of that header and its includes but
+  the compiler's builtins (:func:`integer_macros`);
 * ``system``: the host's uapi ``/usr/include/linux/mman.h``, read by the reader;
 * ``libc``: the C library's ``<sys/mman.h>`` as the system C compiler evaluates it;
 * ``python``: the running interpreter's :mod:`mmap` constants;
@@ -185,9 +188,13 @@ def arch_macros(macros: Iterable[Macro]) -> tuple[Macro, ...]:
     has the same names whichever way it was read (a baseline made from installed
     headers audits cleanly against the shipped snapshot).
     """
-    return tuple(
-        m for m in macros if m.value is not None and not _is_builtin(m) and is_family_name(m.name)
-    )
+    return tuple(m for m in integer_macros(macros) if is_family_name(m.name))
+
+
+def integer_macros(macros: Iterable[Macro]) -> tuple[Macro, ...]:
+    """The macros an ``arch:`` table of a header other than ``linux/mman.h`` keeps:
+    every integer macro (one with a value) but the compiler's builtins."""
+    return tuple(m for m in macros if m.value is not None and not _is_builtin(m))
 
 
 def _find(header: str, dirs: Sequence[Path]) -> Path | None:
@@ -216,7 +223,6 @@ def python_table() -> Table:
     ]
     origin = {
         "interpreter": sys.version.replace("\n", " "),
-        "executable": sys.executable,
         "module": getattr(mmap, "__file__", "built-in mmap module"),
     }
     return Table("python", "python", sorted_macros(macros), origin)
@@ -588,7 +594,9 @@ class _Loader:
             origin.update(_package_origin(package))
         else:
             origin["headers"] = "kernel source tree"
-        return Table(f"arch:{arch.name}", "arch", arch_macros(reader.read(str(path))), origin)
+        macros = reader.read(str(path))
+        kept = arch_macros(macros) if o.header == DEFAULT_HEADER else integer_macros(macros)
+        return Table(f"arch:{arch.name}", "arch", kept, origin)
 
     def arch_kernel_tree(self, arch: Arch, tree: Path) -> Table:
         """``arch`` from a kernel source tree; its ``asm/`` headers that the kernel would
@@ -628,8 +636,8 @@ class _Loader:
         path = self.snapshot_path()
         if self.options.header != DEFAULT_HEADER:
             raise AbicheckError(
-                f"no uapi headers for {arch.name} installed (install {arch.cross_package}); "
-                f"the shipped snapshot only covers {DEFAULT_HEADER}, not {self.options.header}"
+                f"the shipped snapshot has only {DEFAULT_HEADER}; "
+                f"install {arch.cross_package} for --header {self.options.header}"
             )
         if self._snapshot is None:
             self._snapshot = {t.label: t for t in load_snapshot(path)}
@@ -689,6 +697,40 @@ def load_sources(
     return tables
 
 
-def default_sources(options: SourceOptions | None = None) -> list[Table]:
-    """The default comparison: the embedded ARM header, ``system``, ``libc``, ``python``."""
-    return load_sources(["embedded", "system", "libc", "python"], options)
+#: The default comparison's sources, in column order.
+DEFAULT_SPECS = ("embedded", "system", "libc", "python")
+#: Default sources that a machine may lack (no uapi headers, no C compiler or C
+#: library headers): the default comparison leaves them out, with a note.
+OPTIONAL_DEFAULTS = ("system", "libc")
+
+
+class SourceList(list[Table]):
+    """Tables, with ``notes``: one line per default source left out, and why
+    (``LOCATION: note: ...``, for stderr)."""
+
+    def __init__(self, tables: Iterable[Table] = (), notes: Iterable[str] = ()) -> None:
+        super().__init__(tables)
+        self.notes: list[str] = list(notes)
+
+
+def default_sources(options: SourceOptions | None = None) -> SourceList:
+    """The default comparison: the embedded ARM header, ``system``, ``libc``, ``python``.
+
+    It works on any machine abicheck installs on: ``system`` (no
+    ``/usr/include/linux/mman.h``) and ``libc`` (no C compiler, or no ``<sys/mman.h>``)
+    are left out where they cannot be read, each with a line in the result's ``notes``
+    saying so. Named explicitly (:func:`load_sources`), they still raise.
+    """
+    loader = _Loader(options or SourceOptions())
+    result = SourceList()
+    for spec in DEFAULT_SPECS:
+        try:
+            result.extend(loader.load(spec))
+        except AbicheckError as exc:
+            if spec not in OPTIONAL_DEFAULTS:
+                raise
+            result.notes.append(
+                f"{exc.location}: note: source {spec!r} left out of the default "
+                f"comparison: {exc.message}"
+            )
+    return result

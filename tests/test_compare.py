@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 
 import pytest
 
+from abicheck.arches import lookup
+from abicheck.cli import main
 from abicheck.compare import Comparison, compare, family_of, format_value
 from abicheck.model import AbicheckError, Macro, Table
 from abicheck.report import COMPARISON_FORMATS, render_comparison
 from abicheck.resources import EMBEDDED_LABEL
-from abicheck.sources import SourceOptions, default_sources, load_sources
+from abicheck.sources import SourceOptions, default_sources, installed_dirs, load_sources
 
 
 def table(label: str, values: dict[str, int | str], kind: str = "header") -> Table:
@@ -144,6 +147,48 @@ def test_builtins_guards_and_non_integers_skipped() -> None:
     cmp = compare([Table("a", "header", macros)])
     assert [r.name for r in cmp.rows] == ["MAP_SHARED"]
     assert cmp.findings == ()
+
+
+def test_no_family_names_anywhere_compares_every_integer_name() -> None:
+    macros = (
+        Macro("__x86_64__", "integer", 1, "1", "<built-in>", 0),
+        Macro("O_CREAT", "integer", 0o100, "00000100", "a.h", 1),
+        Macro("F_GETFL", "integer", 3, "3", "a.h", 2),
+        Macro("__O_SYNC", "integer", 0o4000000, "04000000", "a.h", 3),
+        Macro("O_PATHNAME", "other", None, '"x"', "a.h", 4, reason="string"),
+    )
+    mips = table("mips", {"O_CREAT": 0x100, "F_GETFL": 3, "__O_SYNC": 0x4000})
+    cmp = compare([Table("a", "header", macros), mips])
+    assert {r.name: r.status for r in cmp.rows} == {
+        "F_GETFL": "same",
+        "O_CREAT": "differs",
+        "__O_SYNC": "differs",
+    }
+    # one mman name in any table: the families alone, as before
+    with_map = table("m", {"MAP_SHARED": 1, "O_CREAT": 0x40})
+    assert [r.name for r in compare([with_map, mips]).rows] == ["MAP_SHARED"]
+    # --only still wins
+    assert [r.name for r in compare([with_map, mips], only=["O"]).rows] == ["O_CREAT"]
+
+
+def test_arch_fcntl_header_through_the_command_line() -> None:
+    """``compare arch:mips arch:amd64 --header linux/fcntl.h``: every fcntl constant,
+    mips's own O_CREAT against the generic one, and a finding (exit 1)."""
+    for name in ("mips", "amd64"):
+        if installed_dirs(lookup(name)) is None:
+            pytest.skip(f"{lookup(name).cross_package} not installed")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["compare", "arch:mips", "arch:amd64", "--header", "linux/fcntl.h", "--format", "json"]
+    assert main(argv, out, err) == 1, err.getvalue()
+    data = json.loads(out.getvalue())
+    rows = {r["name"]: r for r in data["rows"]}
+    assert rows["O_CREAT"]["values"] == {"arch:mips": 0x100, "arch:amd64": 0o100}
+    assert rows["O_CREAT"]["status"] == "differs"
+    assert rows["F_GETFL"]["status"] == "same"
+    assert rows["AT_FDCWD"]["values"] == {"arch:mips": -100, "arch:amd64": -100}
+    assert len(rows) > 50
+    text = "O_CREAT: mips says 0x100, amd64 says 0x40"
+    assert {"kind": "differs", "name": "O_CREAT", "text": text} in data["findings"]
 
 
 def test_deterministic_regardless_of_input_order() -> None:

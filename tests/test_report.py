@@ -531,3 +531,34 @@ def test_text_reports_show_control_characters_as_escapes() -> None:
     # the columns still line up (escaped before tabulate measured them)
     header, _, first = outputs["compare table"].splitlines()[1:4]
     assert header.index("status") == first.index("differs")
+
+
+def test_html_shows_control_characters_as_escapes() -> None:
+    """Labels reach <title>, the column heads and the subtitle with their control
+    characters shown as escapes, as the text formats show them."""
+    cmp = compare(list(hostile_tables()))
+    pages = {
+        "compare html": render_comparison_report(cmp, "html"),
+        "audit html": render_audit(hostile_audit(), "html"),
+    }
+    for what, html in pages.items():
+        bad = [c for c in html if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+        assert bad == [], what
+        assert "\u202e" not in html, what
+    html = pages["compare html"]
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "m\\x0b.h, sys\\x1b[31mred" in title
+    assert '<p class="subtitle">m\\x0b.h, sys\\x1b[31mred</p>' in html
+    assert '<th scope="col" class="col">sys\\x1b[31mred</th>' in html
+    assert "s\\x9b.h" in html  # provenance
+    assert "evil \\x1b[2J \\u202e here" in pages["audit html"]
+
+
+def test_summary_says_source_for_one() -> None:
+    one = Table("only", "file", (Macro("MAP_X", "integer", 1, "1", "m.h", 1),))
+    text = render_comparison_report(compare([one]), "table")
+    assert text.endswith("1 name in 1 source: 1 same, 0 differ, 0 partial\n")
+    two = compare(list(hostile_tables()))
+    assert render_comparison_report(two, "table").endswith(
+        "2 names in 2 sources: 0 same, 1 differ, 1 partial\n"
+    )

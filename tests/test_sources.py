@@ -251,8 +251,19 @@ def test_snapshot_used_when_forced_and_says_so() -> None:
 
 
 def test_snapshot_fallback_only_for_default_header() -> None:
-    with pytest.raises(AbicheckError, match="only covers linux/mman.h"):
+    message = (
+        "the shipped snapshot has only linux/mman.h; "
+        "install linux-libc-dev-alpha-cross for --header asm/mman.h"
+    )
+    with pytest.raises(AbicheckError, match=message):
         load_sources(["arch:alpha"], SourceOptions(arch_from="snapshot", header="asm/mman.h"))
+    err = io.StringIO()
+    argv = ["compare", "arch:mips", "--header", "linux/fcntl.h", "--arch-from", "snapshot"]
+    assert main(argv, io.StringIO(), err) == 2
+    assert err.getvalue() == (
+        "abicheck: error: the shipped snapshot has only linux/mman.h; "
+        "install linux-libc-dev-mips-cross for --header linux/fcntl.h\n"
+    )
 
 
 def test_snapshot_override_missing_arch(tmp_path: Path) -> None:
@@ -262,6 +273,32 @@ def test_snapshot_override_missing_arch(tmp_path: Path) -> None:
     assert load_sources(["arch:sh4"], opts)[0].origin["from"] == "snapshot"
     with pytest.raises(AbicheckError, match="install linux-libc-dev-alpha-cross.*has none"):
         load_sources(["arch:alpha"], opts)
+
+
+#: O_CREAT in each architecture's asm/fcntl.h (the generic one is octal 0100).
+O_CREAT = {"amd64": 0o100, "alpha": 0o1000, "mips": 0x100, "sparc64": 0x200, "hppa": 0o400}
+
+
+@pytest.mark.parametrize("name", sorted(O_CREAT))
+def test_arch_other_header_keeps_every_integer_macro(
+    name: str, tmp_path: Path, cross_packages: None
+) -> None:
+    """With --header other than linux/mman.h, an arch: table is every integer macro of
+    that header and its includes (the compiler's builtins left out), as gcc says."""
+    arch = lookup(name)
+    need_headers(arch)
+    (table,) = load_sources([f"arch:{name}"], SourceOptions(header="linux/fcntl.h"))
+    assert table.origin["header"].endswith("/linux/fcntl.h")
+    dirs = table.origin["include_dirs"].split(":")
+    oracle = compiler_macros(table.origin["header"], include_dirs=dirs, arch=arch)
+    empty = tmp_path / "empty.h"
+    empty.write_text("")
+    builtins = compiler_macros(empty, include_dirs=dirs, arch=arch).names
+    expected = {n: v for n, v in oracle.values.items() if n not in builtins}
+    assert table.values() == expected
+    assert not any(m.file in ("<built-in>", "<command-line>") for m in table.macros)
+    assert expected["O_CREAT"] == O_CREAT[name]
+    assert "F_GETFL" in expected and "AT_FDCWD" in expected
 
 
 def test_arch_header_option(cross_packages: None) -> None:
@@ -323,6 +360,9 @@ def test_python_matches_import_mmap() -> None:
     assert table.values() == json.loads(out)
     assert table.values()["MADV_REMOVE"] == mmap.MADV_REMOVE
     assert table.origin["interpreter"] == sys.version.replace("\n", " ")
+    # the same on every interpreter of this version: no path of this one (its venv)
+    assert "executable" not in table.origin
+    assert sys.executable not in json.dumps(table.origin)
 
 
 def test_default_sources() -> None:
@@ -331,6 +371,48 @@ def test_default_sources() -> None:
     arm = tables[0]
     assert arm.values()["MADV_REMOVE"] == 5
     assert arm.origin["path"] == "<abicheck>/headers/arm/mman.h"
+
+
+def test_default_sources_without_a_compiler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a fresh machine with no gcc, the default comparison leaves libc out and says
+    so in ``notes``; named explicitly, libc is still an error (exit 2)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert shutil.which("gcc") is None
+    tables = default_sources()
+    labels = [t.label for t in tables]
+    assert "libc" not in labels
+    assert labels[0] == EMBEDDED_LABEL and labels[-1] == "python"
+    assert tables.notes == [
+        "abicheck: note: source 'libc' left out of the default comparison: "
+        "C compiler 'gcc' not found"
+    ]
+    with pytest.raises(AbicheckError, match="C compiler 'gcc' not found"):
+        load_sources(["libc"])
+    # through the command line, as a user right after pip install would run it
+    env = dict(os.environ, PATH=str(bin_dir), PYTHONPATH=str(REPO))
+    run = [sys.executable, "-m", "abicheck", "compare", "--format", "json"]
+    proc = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert proc.returncode in (0, 1), proc.stderr
+    sources = [s["label"] for s in json.loads(proc.stdout)["sources"]]
+    assert sources == labels
+    proc = subprocess.run([*run, "libc"], capture_output=True, text=True, env=env)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "abicheck: error: C compiler 'gcc' not found\n"
+
+
+def test_default_sources_with_a_missing_cc_option() -> None:
+    tables = default_sources(SourceOptions(cc="no-such-cc-abicheck"))
+    assert "libc" not in [t.label for t in tables]
+    (note,) = tables.notes
+    assert note.endswith(
+        "left out of the default comparison: C compiler 'no-such-cc-abicheck' not found"
+    )
+    assert default_sources().notes == []
 
 
 def test_kernel_source() -> None:
