@@ -52,7 +52,6 @@ _MEMBER = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
 _FAMILY = re.compile(r"[A-Z][A-Z0-9]*\Z")
 _ALIAS_EXPR = re.compile(r"\s*(\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*(?(1)\))\s*\Z")
 _HEX_EXPR = re.compile(r"0[xX][0-9a-fA-F]")
-_INCLUDE_GUARD = re.compile(r"_H_*\Z")
 #: Names the generated Python module defines itself.
 _PY_RESERVED = frozenset(
     {"TABLES", "for_arch", "enum", "Final", "Mapping", "MappingProxyType", "annotations"}
@@ -403,7 +402,9 @@ def _selected(table: Table, families: Mapping[str, FamilyKind]) -> list[Macro]:
     for m in table.macros:
         if m.kind != "integer" or m.value is None or m.file in _BUILTIN_FILES:
             continue
-        if _family_of(m.name, families) is None or _INCLUDE_GUARD.search(m.name):
+        # no name test for include guards: an empty guard is not an integer (kind
+        # "other"), and a real constant such as KEY_H (35) must not be dropped
+        if _family_of(m.name, families) is None:
             continue
         if not is_py_identifier(m.name) or m.name in _PY_RESERVED:
             raise AbicheckError(

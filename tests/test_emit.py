@@ -711,11 +711,13 @@ def test_families_override_and_selection() -> None:
     # builtins, include guards and non-integers never appear
     names = {c.name for c in em.prepare([table])[0].constants}
     assert "__ARM_MMAN_H__" not in names and "__linux__" not in names
-    guard = Macro("MAP_MMAN_H", "integer", 1, "1", "made.h", 1)
+    guard = Macro("MAP_MMAN_H", "other", None, "", "made.h", 1, reason="empty")
     builtin = Macro("MAP_BUILTIN", "integer", 1, "1", "<built-in>", 0)
     fine = Macro("MAP_X", "integer", 1, "1", "made.h", 2)
-    view = em.prepare([Table("t", "file", (guard, builtin, fine))])[0]
-    assert [c.name for c in view.constants] == ["MAP_X"]
+    # an integer named like a guard is a constant (KEY_H is 35): emitted
+    named_h = Macro("MAP_H", "integer", 4, "4", "made.h", 3)
+    view = em.prepare([Table("t", "file", (guard, builtin, fine, named_h))])[0]
+    assert [c.name for c in view.constants] == ["MAP_H", "MAP_X"]
 
 
 def test_display_path() -> None:
@@ -914,3 +916,30 @@ def test_template_missing_include(tmp_path: Path) -> None:
     err = _template_error(tmp_path, b"a\n{% include 'bad.j2' %}\n", bad_j2=b"p\n{% for %}\n")
     assert (err.file, err.line) == (str(tmp_path / "bad.j2"), 2)
     assert err.message.startswith("template syntax:")
+
+
+def test_constants_named_like_include_guards_are_emitted(tmp_path: Path) -> None:
+    """KEY_H is 35 in <linux/input-event-codes.h>, not an include guard: it is emitted;
+    the file's real guard (an empty define, not an integer) is not."""
+    table = fixture_table("key.h")
+    py = em.emit([table], "python", families=["KEY"])
+    module = tmp_path / "keys.py"
+    module.write_text(py)
+    values = import_module(module)["consts"]
+    assert values == {"KEY_G": 34, "KEY_H": 35, "KEY_J": 36}
+    assert "_KEY_CODES_H" not in py
+    c = em.emit([table], "c", families=["KEY"])
+    assert re.search(r"#define KEY_H\b", c) and "_KEY_CODES_H" not in c
+
+
+@pytest.mark.skipif(
+    not Path("/usr/include/linux/input-event-codes.h").is_file(),
+    reason="linux-libc-dev headers not installed",
+)
+def test_key_h_from_the_installed_input_event_codes(tmp_path: Path) -> None:
+    path = "/usr/include/linux/input-event-codes.h"
+    table = Table("input", "header", Reader().read(path), {"path": path})
+    module = tmp_path / "input.py"
+    module.write_text(em.emit([table], "python", families=["KEY"]))
+    consts = import_module(module)["consts"]
+    assert isinstance(consts, dict) and consts["KEY_H"] == 35
