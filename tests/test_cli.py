@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -202,6 +204,88 @@ def test_audit_bad_baseline(tmp_path: Path) -> None:
     assert err == f"{lock}:3: error: invalid JSON: Expecting value\n"
 
 
+CLI_FIX = Path(__file__).parent / "fixtures" / "cli"
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+needs_system = pytest.mark.skipif(
+    not Path("/usr/include/linux/mman.h").is_file(), reason="linux-libc-dev not installed"
+)
+
+
+def _snapshot_then_audit(tmp_path: Path, *snapshot_args: str) -> tuple[int, str, str]:
+    """Snapshot ``snapshot_args``, then audit that baseline with no sources named."""
+    lock = tmp_path / "abi.lock.json"
+    code, _, err = run("snapshot", *snapshot_args, "-o", str(lock))
+    assert code == 0, err
+    return run("audit", "--baseline", str(lock), "--fail-on", "any")
+
+
+def _no_changes(result: tuple[int, str, str]) -> None:
+    code, out, err = result
+    assert (code, err) == (0, ""), out + err
+    assert "no changes since the baseline" in out
+
+
+def test_audit_rereads_a_header_with_its_data_model_defines_and_include_dirs(
+    tmp_path: Path,
+) -> None:
+    header = str(CLI_FIX / "dm.h")
+    options = ("--data-model", "ilp32", "-D", "DM_FOO", "-D", "DM_BAR=a b")
+    include = ("-I", str(CLI_FIX / "include"))
+    lock = tmp_path / "abi.lock.json"
+    assert run("snapshot", *options, *include, header, "-o", str(lock))[0] == 0
+    table = json.loads(lock.read_text())["sources"][0]
+    assert table["origin"]["data_model"] == "ilp32"
+    assert {m["name"]: m["value"] for m in table["macros"]}["DM_LONG_BYTES"] == 4
+    # audited as recorded, whatever -I/-D/--data-model the audit itself is given
+    _no_changes(run("audit", "--baseline", str(lock), "--fail-on", "any"))
+    _no_changes(run("audit", "--baseline", str(lock), "--fail-on", "any", "-D", "DM_X"))
+    # the same header read today the default way does differ: the audit would see it
+    code, out, _ = run("audit", "--baseline", str(lock), "--fail-on", "any", f"dm={header}")
+    assert code != 0
+
+
+def test_audit_rereads_a_header_relabelled(tmp_path: Path) -> None:
+    spec = f"mine={CLI_FIX / 'dm.h'}"
+    _no_changes(_snapshot_then_audit(tmp_path, "-I", str(CLI_FIX / "include"), spec))
+
+
+@needs_system
+def test_audit_rereads_system_relabelled(tmp_path: Path) -> None:
+    _no_changes(_snapshot_then_audit(tmp_path, "sys=system"))
+
+
+def test_audit_rereads_embedded_relabelled(tmp_path: Path) -> None:
+    _no_changes(_snapshot_then_audit(tmp_path, "old=embedded", "embedded"))
+
+
+def test_audit_rereads_an_architecture_relabelled(tmp_path: Path) -> None:
+    _no_changes(_snapshot_then_audit(tmp_path, "--arch-from", "snapshot", "x=arch:mips"))
+
+
+@needs_gcc
+def test_audit_rereads_libc_and_python_relabelled(tmp_path: Path) -> None:
+    _no_changes(_snapshot_then_audit(tmp_path, "mylibc=libc", "py=python"))
+
+
+def test_audit_rereads_a_constants_module(tmp_path: Path) -> None:
+    _no_changes(_snapshot_then_audit(tmp_path, f"k={CLI_FIX / 'consts.py'}"))
+
+
+def test_audit_refuses_a_table_it_cannot_read_again(tmp_path: Path) -> None:
+    lock = tmp_path / "abi.lock.json"
+    assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
+    data = json.loads(lock.read_text())
+    data["sources"][0]["kind"] = "made-by-hand"
+    lock.write_text(json.dumps(data))
+    code, out, err = run("audit", "--baseline", str(lock))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{lock}: error: baseline source 'arm-2.6.16' cannot be read again (a "
+        "'made-by-hand' table with no source abicheck can read again): "
+        "name the sources to audit\n"
+    )
+
+
 # -- exit status of internal errors ------------------------------------------------
 
 
@@ -349,3 +433,35 @@ def test_parse_table_escapes_control_characters(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     assert "\x1b" not in out and "\x07" not in out
     assert "red \\x1b[31m text \\x07" in out
+
+
+# -- output errors -------------------------------------------------------------------
+
+
+class _FullDisk(io.StringIO):
+    """A real stream whose writes fail as on a full disk (``> /dev/full``)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_on_stdout_is_an_output_error_not_a_bug() -> None:
+    for argv in (["parse", "--format", "json"], ["parse"], ["emit", "--lang", "c"]):
+        err = io.StringIO()
+        assert main(argv, _FullDisk(), err) == 2
+        assert err.getvalue() == (
+            f"abicheck: error: cannot write output: {os.strerror(errno.ENOSPC)}\n"
+        )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_stdout_to_dev_full_exits_2() -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "abicheck", "parse", "--format", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr == "abicheck: error: cannot write output: No space left on device\n"
