@@ -1,8 +1,9 @@
 """Release audits: today's tables against a baseline snapshot, change by change.
 
 ``audit(baseline, current, suppressions)`` pairs the baseline's tables with today's
-and classifies every difference of their integer macros (compiler built-ins and
-include guards are ignored; families are :func:`abicheck.compare.family_of`):
+and classifies every difference of their integer macros (compiler built-ins are
+ignored, and include guards are no integers; families are
+:func:`abicheck.compare.family_of`):
 
 =================  ============  ==========================================
 kind               severity      meaning
@@ -97,16 +98,14 @@ EXIT_COMPATIBLE = 4
 EXIT_INCOMPATIBLE = 8
 
 _SKIP_FILES = frozenset({"<built-in>", "<command-line>"})
-_INCLUDE_GUARD = re.compile(r"_H_*\Z")
 
 
 def audited_macros(table: Table) -> dict[str, Macro]:
-    """Name -> macro for the macros an audit compares: integers, no built-ins or guards."""
+    """Name -> macro for the macros an audit compares: integers, no built-ins
+    (an include guard is empty, so no integer)."""
     out: dict[str, Macro] = {}
     for m in table.macros:
         if m.kind != "integer" or m.value is None or m.file in _SKIP_FILES:
-            continue
-        if _INCLUDE_GUARD.search(m.name):
             continue
         out[m.name] = m
     return out

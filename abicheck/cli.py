@@ -214,6 +214,14 @@ def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
         progress.close()
 
 
+def _defaults(options: SourceOptions, err: TextIO) -> list[Table]:
+    """The default sources; one this machine cannot give is left out, with a note."""
+    tables = default_sources(options)
+    for note in tables.notes:
+        err.write(note + "\n")
+    return tables
+
+
 def _write(text: str, output: str | None, out: TextIO) -> None:
     """``text`` to stdout (``output`` None or ``-``), or to the file ``output``.
 
@@ -265,7 +273,7 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
-    tables = _load(args.sources, options, err) if args.sources else default_sources(options)
+    tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
     result = compare(tables, args.only or None)
     _write(render_comparison_report(result, args.format), args.output, out)
     return result.exit_code(args.fail_on)
@@ -330,7 +338,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
-    tables = _load(args.sources, options, err) if args.sources else default_sources(options)
+    tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
     _write(dump_snapshot(tables), args.output, out)
     return EXIT_OK
 

@@ -465,3 +465,14 @@ def test_stdout_to_dev_full_exits_2() -> None:
         )
     assert proc.returncode == 2
     assert proc.stderr == "abicheck: error: cannot write output: No space left on device\n"
+
+
+def test_default_compare_without_a_c_compiler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a fresh machine may have no gcc: the default job still runs, without libc
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code, out, err = run("compare", "--only", "MADV_REMOVE")
+    assert code == 1
+    assert err.startswith("abicheck: note: source 'libc' left out of the default comparison")
+    assert "MADV_REMOVE: arm-2.6.16 says 5, system, python say 9" in out
