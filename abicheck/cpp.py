@@ -478,8 +478,12 @@ class Expander:
             args, rparen = self._collect_args(stack, m)
             hide = (t.hide & rparen.hide) | {name}
             repl = self._subst(m, args)
+            unions: dict[frozenset[str], frozenset[str]] = {}  # most tokens share a hide set
             for x in repl:
-                x.hide = x.hide | hide
+                u = unions.get(x.hide)
+                if u is None:
+                    u = unions[x.hide] = x.hide | hide
+                x.hide = u
             if repl:
                 repl[0].space = t.space
             self._push(stack, repl)

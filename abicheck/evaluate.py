@@ -278,6 +278,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.pp = preprocessor
         self.INT = self.types["int"]
         self.size_t = self.types[_word_type("size_t", model)]
+        self._literals: dict[str, Value] = {}
 
     # -- helpers -----------------------------------------------------------
 
@@ -325,7 +326,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             raise NotConstant("floating-point constant")
         if kind == "char" or text.endswith("'"):
             return self._char(text)
-        return self._int_literal(text)
+        v = self._literals.get(text)
+        if v is None:
+            v = self._literals[text] = self._int_literal(text)
+        return v
 
     def _char(self, text: str) -> Value:
         prefix, _, body = text.partition("'")
