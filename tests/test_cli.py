@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from abicheck import cli
+from abicheck.arches import host_arch, include_dirs
 from abicheck.cli import main
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
@@ -110,6 +111,40 @@ def test_python_dash_m() -> None:
     assert proc.returncode == 0
     values = {d["name"]: d["value"] for d in json.loads(proc.stdout)[0]["defines"]}
     assert values["MADV_REMOVE"] == 5
+
+
+def _uapi_argv() -> list[str]:
+    """parse --format json over 120 host uapi headers: MBs of JSON (and a few
+    headers refused: without gcc's own folders <stddef.h> is not found)."""
+    include = [f"-I{d}" for d in include_dirs(host_arch()) or ()]
+    headers = sorted(str(p) for p in Path("/usr/include/linux").glob("*.h"))[:120]
+    return ["parse", "--format", "json", *include, *headers]
+
+
+def test_installed_command_writes_all_of_a_large_output_through_a_pipe() -> None:
+    # the command ends with os._exit: whatever it buffered must be out first
+    exe = Path(sys.executable).with_name("abicheck")
+    argv = _uapi_argv()
+    proc = subprocess.run([str(exe), *argv], capture_output=True, text=True)
+    code, out, err = run(*argv)
+    assert (proc.returncode, proc.stderr) == (code, err)
+    assert len(out) > 1_000_000
+    assert proc.stdout == out
+
+
+def test_installed_command_stops_quietly_when_the_reader_goes() -> None:
+    exe = Path(sys.executable).with_name("abicheck")
+    proc = subprocess.Popen(
+        [str(exe), *_uapi_argv()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10) == b'[\n  {"head'
+    proc.stdout.close()
+    _, _, err = run(*_uapi_argv())
+    assert proc.stderr.read().decode() == err  # each refused header, no traceback
+    assert proc.wait(timeout=60) == 0  # the reader leaving early is no error of the input
 
 
 # -- compare, emit, verify, snapshot, audit ------------------------------------------
