@@ -77,6 +77,7 @@ _GNU_SPELLINGS = {
 }
 _ENUM_RE = re.compile(r"\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
 _TYPEDEF_SCAN_RE = re.compile(r"\btypedef\b|[{};]")
+_ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
 
 def predefined_macros(data_model: str) -> dict[str, str]:
@@ -129,6 +130,20 @@ def parse_cli_define(spec: str) -> tuple[str, str]:
     if not re.fullmatch(r"[A-Za-z_]\w*", name):
         raise AbicheckError(f"-D {spec}: macro names must be identifiers")
     return name, (value if eq else "1")
+
+
+@dataclass(slots=True)
+class _RunDecls:
+    """The declarations in one run of a file's text lines, found once per run.
+
+    ``names`` are the identifiers in the typedef statements; ``plain`` holds the
+    typedefs they declare when no macro is defined under any of those names.
+    """
+
+    enums: list[tuple[str, tuple[str, ...]]]  # statement, its enumerators
+    typedefs: list[str]
+    names: frozenset[str]
+    plain: dict[str, c_ast.Node] | None = None
 
 
 @dataclass
@@ -196,7 +211,9 @@ class Reader:
         ] = {}
         self._literal_cache: dict[str, Value] = {}
         self._value_cache: dict[MacroDef, tuple[_Deps, _Subs, _Reads, _Result]] = {}
-        self._stmt_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[str]]] = {}
+        # results that rest on nothing but the definition (literals, function-like)
+        self._fixed_results: dict[MacroDef, _Result] = {}
+        self._stmt_cache: dict[tuple[str, tuple[tuple[int, int], ...]], _RunDecls] = {}
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
         self._stmt_tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
         self._stmt_spelled: dict[str, str] = {}
@@ -344,14 +361,14 @@ class Reader:
 
     # -- declarations ------------------------------------------------------
 
-    def statements(self, sf: ScannedFile, indices: tuple[int, ...]) -> tuple[list[str], list[str]]:
-        """Enum bodies and typedef statements in the given text lines of one file."""
-        key = (sf.path, indices)
+    def declarations(self, sf: ScannedFile, spans: tuple[tuple[int, int], ...]) -> _RunDecls:
+        """The enum and typedef statements in the given runs of text lines of one file."""
+        key = (sf.path, spans)
         hit = self._stmt_cache.get(key)
         if hit is not None:
             return hit
-        text = "\n".join(sf.entries[i].text for i in indices)
-        enums: list[str] = []
+        text = "\n".join(sf.entries[i].text for start, end in spans for i in range(start, end))
+        enums: list[tuple[str, tuple[str, ...]]] = []
         for m in _ENUM_RE.finditer(text):
             depth = 0
             for k in range(m.end() - 1, len(text)):
@@ -361,7 +378,8 @@ class Reader:
                 elif c == "}":
                     depth -= 1
                     if depth == 0:
-                        enums.append("enum " + text[m.end() - 1 : k + 1] + ";")
+                        stmt = "enum " + text[m.end() - 1 : k + 1] + ";"
+                        enums.append((stmt, tuple(_ENUMERATOR_RE.findall(stmt))))
                         break
         typedefs: list[str] = []
         depth = 0
@@ -378,8 +396,8 @@ class Reader:
                     start = -1
             elif depth == 0 and start < 0:
                 start = m.start()
-        hit = (enums, typedefs)
-        self._stmt_cache[key] = hit
+        names = frozenset().union(*(self.statement_tokens(t)[1] for t in typedefs))
+        hit = self._stmt_cache[key] = _RunDecls(enums, typedefs, names)
         return hit
 
     def statement_tokens(self, stmt: str) -> tuple[list[Tok], frozenset[str]]:
@@ -496,8 +514,9 @@ _TOO_DEEP = "macros nested too deeply"
 # What a cached result rested on: the definitions looked up, the results of
 # the macros whose values stood in for their expansions, and what it read of
 # the header's declarations (enum constants, typedef names) with the answers.
-_Deps = tuple[tuple[str, MacroDef | None], ...]
+_Deps = tuple[tuple[str, ...], tuple[MacroDef | None, ...]]
 _Subs = tuple[tuple[MacroDef, _Result], ...]
+_NO_DEPS: _Deps = ((), ())
 _Reads = tuple[tuple[str, Any, Any], ...]
 
 
@@ -564,31 +583,36 @@ class _Evaluation:
         """The evaluation of ``d`` here: reused from an earlier header when the
         definitions it looked up, the results of the macros whose values stood in
         for their expansions, and the declarations it read are the same as then."""
-        hit = self._done.get(d)
+        hit = self._done.get(d) or self.r._fixed_results.get(d)
         if hit is not None:
             return hit
         cached = self.r._value_cache.get(d)
-        if cached is not None:
-            deps, subs, reads, res = cached
-            macros = self.macros
-            if (
-                all(macros.get(n) is dep for n, dep in deps)
-                and all(self._result(s) is sres for s, sres in subs)
-                and all(self._answer(kind, key) == answer for kind, key, answer in reads)
-            ):
-                self._done[d] = res
-                return res
+        if cached is not None and self._holds(cached[0], cached[1], cached[2]):
+            res = self._done[d] = cached[3]
+            return res
         res, deps, subs, reads = self._compute(d)
         if res.macro.reason == _TOO_DEEP:
             return res  # not kept: asked again from less deep, it may get a value
-        self._done[d] = res
-        self.r._value_cache[d] = (deps, subs, reads, res)
+        if deps[0] or subs or reads:
+            self._done[d] = res
+            self.r._value_cache[d] = (deps, subs, reads, res)
+        else:
+            self.r._fixed_results[d] = res
         return res
+
+    def _holds(self, deps: _Deps, subs: _Subs, reads: _Reads) -> bool:
+        """Whether what a cached result rested on is the same here."""
+        if tuple(map(self.macros.get, deps[0])) != deps[1]:  # MacroDefs compare by identity
+            return False
+        for s, sres in subs:
+            if self._result(s) is not sres:
+                return False
+        return all(self._answer(kind, key) == answer for kind, key, answer in reads)
 
     def _compute(self, d: MacroDef) -> tuple[_Result, _Deps, _Subs, _Reads]:
         if d.params is not None:
             m = Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment)
-            return _Result(m, None, False), (), (), ()
+            return _Result(m, None, False), _NO_DEPS, (), ()
         body = d.body
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self._literal(body[0].text)
@@ -596,7 +620,7 @@ class _Evaluation:
                 m = Macro(
                     d.name, "integer", v.value, d.text, d.file, d.line, d.comment, "", v.type.name
                 )
-                return _Result(m, v, True), (), (), ()
+                return _Result(m, v, True), _NO_DEPS, (), ()
         names: set[str] = set()
         subs: list[tuple[MacroDef, _Result]] = []
         reads: list[tuple[str, Any, Any]] = []
@@ -623,7 +647,8 @@ class _Evaluation:
             reason,
             "" if value is None else value.type.name,
         )
-        deps = tuple((n, self.macros.get(n)) for n in names)
+        looked_up = tuple(names)
+        deps = (looked_up, tuple(map(self.macros.get, looked_up)))
         return _Result(m, value, primary), deps, tuple(subs), tuple(reads)
 
     def _literal(self, text: str) -> Value | None:
@@ -793,19 +818,28 @@ class _Evaluation:
             return self._decls
         decls = self._decls = _Decls()
         self.r._typedef_scope = decls.typedefs
-        runs: list[tuple[ScannedFile, list[int]]] = []
+        runs: list[tuple[ScannedFile, list[tuple[int, int]]]] = []
         for sf, start, end in self.walk.text_chunks:
             if runs and runs[-1][0] is sf:
-                runs[-1][1].extend(range(start, end))
+                runs[-1][1].append((start, end))
             else:
-                runs.append((sf, list(range(start, end))))
+                runs.append((sf, [(start, end)]))
         expander = Expander(self.macros)
-        for sf, indices in runs:
-            enums, typedefs = self.r.statements(sf, tuple(indices))
-            for stmt in typedefs:
-                self._typedef_stmt(stmt, expander, decls)
-            for stmt in enums:
-                for name in re.findall(r"(?:[{,]\s*)([A-Za-z_]\w*)", stmt):
+        defined = self.macros.keys()
+        for sf, spans in runs:
+            rd = self.r.declarations(sf, tuple(spans))
+            if rd.typedefs and not defined.isdisjoint(rd.names):
+                for stmt in rd.typedefs:
+                    self._typedef_stmt(self._expand_decl(stmt, expander), decls.typedefs)
+            elif rd.typedefs:
+                if rd.plain is None:
+                    rd.plain = {}
+                    for stmt in rd.typedefs:
+                        self._typedef_stmt(self.r.spelled_statement(stmt), rd.plain)
+                        decls.typedefs.update(rd.plain)  # the scope the next one is read in
+                decls.typedefs.update(rd.plain)
+            for stmt, names in rd.enums:
+                for name in names:
                     self._pending_enums.setdefault(name, stmt)
         return decls
 
@@ -817,17 +851,18 @@ class _Evaluation:
             toks = expander.expand(toks)
         return spell(_strip_gnu(toks))
 
-    def _typedef_stmt(self, stmt: str, expander: Expander, decls: _Decls) -> None:
-        ast = self.r.parse_declaration(self._expand_decl(stmt, expander))
+    def _typedef_stmt(self, text: str, typedefs: dict[str, c_ast.Node]) -> None:
+        """Add the typedefs one expanded statement declares."""
+        ast = self.r.parse_declaration(text)
         if ast is None:
             return
         for ext in ast.ext:
             if isinstance(ext, c_ast.Typedef):
-                decls.typedefs[ext.name] = ext.type
+                typedefs[ext.name] = ext.type
 
     def _eval_enum(self, stmt: str) -> None:
         decls = self.decls()
-        names = re.findall(r"(?:[{,]\s*)([A-Za-z_]\w*)", stmt)
+        names = _ENUMERATOR_RE.findall(stmt)
         for n in names:
             self._pending_enums.pop(n, None)
         ast = self.r.parse_declaration(self._expand_decl(stmt, Expander(self.macros)))
