@@ -476,14 +476,7 @@ class Expander:
                 continue
             stack.pop()
             args, rparen = self._collect_args(stack, m)
-            hide = (t.hide & rparen.hide) | {name}
-            repl = self._subst(m, args)
-            unions: dict[frozenset[str], frozenset[str]] = {}  # most tokens share a hide set
-            for x in repl:
-                u = unions.get(x.hide)
-                if u is None:
-                    u = unions[x.hide] = x.hide | hide
-                x.hide = u
+            repl = self._subst(m, args, (t.hide & rparen.hide) | {name})
             if repl:
                 repl[0].space = t.space
             self._push(stack, repl)
@@ -527,10 +520,19 @@ class Expander:
             args[-1].append(t)
         raise ExpansionError(f"unterminated argument list invoking macro {m.name}")
 
-    def _subst(self, m: MacroDef, args: list[list[Tok]]) -> list[Tok]:
-        """The body of ``m`` with its parameters replaced by ``args``: fresh tokens."""
+    def _subst(self, m: MacroDef, args: list[list[Tok]], hide: frozenset[str]) -> list[Tok]:
+        """The body of ``m`` with its parameters replaced by ``args``: fresh tokens,
+        each with ``hide`` added to its hide set."""
         params = m.params or ()
         index = {p: i for i, p in enumerate(params)}
+        unions: dict[frozenset[str], frozenset[str]] = {}  # most tokens share a hide set
+
+        def fresh(x: Tok) -> Tok:
+            u = unions.get(x.hide)
+            if u is None:
+                u = unions[x.hide] = x.hide | hide
+            return Tok(x.kind, x.text, x.space, u, x.blocked)
+
         body = m.body
         out: list[Tok] = []
         expanded: dict[int, list[Tok]] = {}
@@ -538,57 +540,64 @@ class Expander:
         n = len(body)
         while i < n:
             t = body[i]
-            # '#' param: stringify
-            if t.text == "#" and t.kind == "punct" and m.params is not None and i + 1 < n:
-                nxt = body[i + 1]
-                if nxt.kind == "id" and nxt.text in index:
-                    s = _stringify(args[index[nxt.text]])
-                    s.space = t.space
-                    out.append(s)
-                    i += 2
+            kind = t.kind
+            if kind == "id":
+                k = index.get(t.text)
+                if k is None:
+                    out.append(Tok("id", t.text, t.space, hide))  # body tokens hide nothing
+                    i += 1
                     continue
-            # '##' paste
-            if t.text == "##" and t.kind == "punct" and i + 1 < n:
-                rhs = body[i + 1]
-                if rhs.kind == "id" and rhs.text in index:
-                    rtoks = [x.copy() for x in args[index[rhs.text]]]
-                    # GNU: , ## __VA_ARGS__ drops the comma when empty
-                    if (
-                        m.variadic
-                        and not rtoks
-                        and out
-                        and out[-1].text == ","
-                        and rhs.text == params[-1]
-                    ):
-                        out.pop()
+                if i + 1 < n and body[i + 1].text == "##":
+                    arg = [fresh(x) for x in args[k]]
                 else:
-                    rtoks = [rhs.copy()]
-                if out and rtoks:
-                    left = out.pop()
-                    out.extend(_paste(left, rtoks[0]))
-                    out.extend(rtoks[1:])
-                else:
-                    out.extend(rtoks)
-                self._charge(len(rtoks))
-                i += 2
-                continue
-            if t.kind == "id" and t.text in index:
-                k = index[t.text]
-                nxt_paste = i + 1 < n and body[i + 1].text == "##"
-                if nxt_paste:
-                    arg = [x.copy() for x in args[k]]
-                else:
-                    if k not in expanded:
-                        expanded[k] = self.expand(args[k])
+                    exp = expanded.get(k)
+                    if exp is None:
+                        exp = expanded[k] = self.expand(args[k])
                     # charged before the copy is made: nested calls multiply
-                    self._charge(len(expanded[k]))
-                    arg = [x.copy() for x in expanded[k]]
+                    self._charge(len(exp))
+                    arg = [fresh(x) for x in exp]
                 if arg:
                     arg[0].space = t.space
-                out.extend(arg)
+                out += arg
                 i += 1
                 continue
-            out.append(t.copy())
+            if kind == "punct" and i + 1 < n:
+                # '#' param: stringify
+                if t.text == "#" and m.params is not None:
+                    nxt = body[i + 1]
+                    if nxt.kind == "id" and nxt.text in index:
+                        s = _stringify(args[index[nxt.text]])
+                        s.space = t.space
+                        s.hide = hide
+                        out.append(s)
+                        i += 2
+                        continue
+                # '##' paste
+                elif t.text == "##":
+                    rhs = body[i + 1]
+                    if rhs.kind == "id" and rhs.text in index:
+                        rtoks = [fresh(x) for x in args[index[rhs.text]]]
+                        # GNU: , ## __VA_ARGS__ drops the comma when empty
+                        if (
+                            m.variadic
+                            and not rtoks
+                            and out
+                            and out[-1].text == ","
+                            and rhs.text == params[-1]
+                        ):
+                            out.pop()
+                    else:
+                        rtoks = [fresh(rhs)]
+                    if out and rtoks:
+                        left = out.pop()
+                        out += [fresh(x) for x in _paste(left, rtoks[0])]
+                        out += rtoks[1:]
+                    else:
+                        out += rtoks
+                    self._charge(len(rtoks))
+                    i += 2
+                    continue
+            out.append(Tok(kind, t.text, t.space, hide))
             i += 1
         return out
 
