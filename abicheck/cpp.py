@@ -410,6 +410,11 @@ def _paste(left: Tok, right: Tok) -> list[Tok]:
     return toks
 
 
+# (expander, function-like macro, its arguments, the invocation's hide set) ->
+# the invocation's full expansion, or None to expand it the usual way
+CallExpander = Callable[["Expander", MacroDef, list[list[Tok]], frozenset[str]], list[Tok] | None]
+
+
 class Expander:
     """Expands token lists against a macro table (C11 6.10.3 with hide sets).
 
@@ -423,17 +428,21 @@ class Expander:
         on_lookup: Callable[[str], object] | None = None,
         substitute: Callable[[MacroDef], Tok | None] | None = None,
         budget: int = MAX_EXPANSION_TOKENS,
+        call: CallExpander | None = None,
     ) -> None:
         self.macros = macros
         self.on_lookup = on_lookup
         self.substitute = substitute
         self.budget = budget
+        self.call = call
 
     def expand(self, toks: Iterable[Tok]) -> list[Tok]:
         """Fully macro-expand a token list.
 
         ``substitute`` may replace an object-like macro by one token standing
-        for its value, where that gives the same result as its expansion.
+        for its value, where that gives the same result as its expansion;
+        ``call`` may give the full expansion of a function-like macro's
+        invocation, where it has it ready and nothing after it can change it.
         """
         stack = list(reversed(list(toks)))
         out: list[Tok] = []
@@ -476,7 +485,15 @@ class Expander:
                 continue
             stack.pop()
             args, rparen = self._collect_args(stack, m)
-            repl = self._subst(m, args, (t.hide & rparen.hide) | {name})
+            hide = t.hide & rparen.hide
+            if self.call is not None:
+                done = self.call(self, m, args, hide)
+                if done is not None:
+                    if done:
+                        done[0] = done[0].copy(space=t.space)
+                    out += done
+                    continue
+            repl = self._subst(m, args, hide | {name})
             if repl:
                 repl[0].space = t.space
             self._push(stack, repl)

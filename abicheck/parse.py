@@ -146,7 +146,29 @@ class _RunDecls:
     plain: dict[str, c_ast.Node] | None = None
 
 
-@dataclass
+class _TypedefScope(Mapping[str, object]):
+    """The typedef names pycparser is told of: the header's, read only if it asks
+    for a name the header's typedef statements mention."""
+
+    def __init__(self, ev: _Evaluation) -> None:
+        self.ev = ev
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.ev.is_typedef(name)
+
+    def __getitem__(self, name: str) -> object:
+        if name not in self:
+            raise KeyError(name)
+        return self.ev.typedefs()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ev.typedefs())
+
+    def __len__(self) -> int:
+        return len(self.ev.typedefs())
+
+
+@dataclass(slots=True)
 class _Decls:
     """Enum constants and typedefs declared in a header's active text."""
 
@@ -213,6 +235,7 @@ class Reader:
         self._value_cache: dict[MacroDef, tuple[_Deps, _Subs, _Reads, _Result]] = {}
         # results that rest on nothing but the definition (literals, function-like)
         self._fixed_results: dict[MacroDef, _Result] = {}
+        self._templates: dict[MacroDef, _Template] = {}
         self._stmt_cache: dict[tuple[str, tuple[tuple[int, int], ...]], _RunDecls] = {}
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
         self._stmt_tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
@@ -517,6 +540,28 @@ _TOO_DEEP = "macros nested too deeply"
 _Deps = tuple[tuple[str, ...], tuple[MacroDef | None, ...]]
 _Subs = tuple[tuple[MacroDef, _Result], ...]
 _NO_DEPS: _Deps = ((), ())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Template:
+    """A function-like macro's full expansion with its parameters left as
+    placeholders, made once and reused for its invocations.
+
+    ``parts`` are the expansion's tokens and, where an argument goes, its
+    parameter's index and whether white space comes before it (None: the
+    expansion cannot be reused while ``deps`` hold); ``params`` are the
+    parameters the body uses, in the order their arguments are expanded;
+    ``expanded`` the macro names the expansion looked up; ``deps`` and
+    ``subs`` what it rested on.
+    """
+
+    parts: tuple[Tok | tuple[int, bool], ...] | None
+    params: tuple[int, ...]
+    expanded: frozenset[str]
+    deps: _Deps
+    subs: _Subs
+
+
 _Reads = tuple[tuple[str, Any, Any], ...]
 
 
@@ -567,8 +612,14 @@ class _Evaluation:
         self.walk = walk
         self.macros = walk.macros
         self._decls: _Decls | None = None
+        # typedef statements by run: (a run with no macros in them, or the expanded texts)
+        self._typedef_runs: list[tuple[_RunDecls | None, list[str]]] = []
+        self._mentions: list[frozenset[str]] = []  # the identifiers in them
+        self._typedefs_read = 0  # how many of those runs pycparser has read
         self._pending_enums: dict[str, str] = {}
         self._done: dict[MacroDef, _Result] = {}
+        self._templates: dict[MacroDef, _Template] = {}  # checked to hold in this header
+        self._making: set[MacroDef] = set()  # templates being made
         self._active: set[str] = set()
         self._reads: list[list[tuple[str, Any, Any]]] = []
         self.budget = MAX_HEADER_EXPANSION_TOKENS
@@ -682,7 +733,7 @@ class _Evaluation:
                 return None
             return _value_token(res.value)
 
-        expander = Expander(self.macros, names.add, substitute, self.budget)
+        expander = Expander(self.macros, names.add, substitute, self.budget, self._call)
         try:
             toks = expander.expand([Tok("id", d.name)])
         except ExpansionError as exc:
@@ -729,6 +780,139 @@ class _Evaluation:
         except RecursionError:
             return None, "expression nested too deeply", primary
 
+    # -- function-like macros: expansions made once, arguments put in ----------
+
+    def _call(
+        self, expander: Expander, m: MacroDef, args: list[list[Tok]], hide: frozenset[str]
+    ) -> list[Tok] | None:
+        """The full expansion of ``m(args)`` from its template, or None where the
+        template does not give exactly what expanding it would (see _make_template)."""
+        tpl = self._template(m, expander)
+        if tpl is None or tpl.parts is None or not hide.isdisjoint(tpl.expanded):
+            return None
+        active = self._active
+        if any(sub.name in active for sub, _ in tpl.subs):
+            return None  # expanding now would not put those values in
+        # what the expansion rested on, as if it had been made here
+        if expander.on_lookup is not None:
+            for n in tpl.deps[0]:
+                expander.on_lookup(n)
+        if expander.substitute is not None:
+            for sub, _ in tpl.subs:
+                expander.substitute(sub)
+        macros = self.macros
+        expanded: dict[int, list[Tok]] = {}
+        for k in tpl.params:
+            arg = args[k]
+            if any(t.kind == "id" for t in arg):
+                arg = expander.expand(arg)
+                # a macro name left in an argument may expand when the body is rescanned
+                if any(t.kind == "id" and t.text in macros for t in arg):
+                    return None
+            expanded[k] = arg
+        out: list[Tok] = []
+        for part in tpl.parts:
+            if isinstance(part, tuple):
+                arg = expanded[part[0]]
+                if arg:
+                    out.append(arg[0] if arg[0].space == part[1] else arg[0].copy(space=part[1]))
+                    out += arg[1:]
+            else:
+                out.append(part)
+        expander._charge(len(out))
+        return out
+
+    def _template(self, m: MacroDef, expander: Expander) -> _Template | None:
+        """``m``'s template for this header: the one made before if what it rested
+        on is the same here, else a new one (None if ``m`` cannot have one)."""
+        tpl = self._templates.get(m)
+        if tpl is not None:
+            return tpl
+        if m.variadic or any(t.kind == "punct" and t.text in ("#", "##") for t in m.body):
+            return None  # the arguments' spelling matters
+        tpl = self.r._templates.get(m)
+        if tpl is None or not self._holds(tpl.deps, tpl.subs, ()):
+            if m in self._making:
+                return None  # m's own expansion invokes m: it expands the usual way
+            self._making.add(m)
+            try:
+                tpl = self._make_template(m, expander)
+            finally:
+                self._making.discard(m)
+            if tpl is None:
+                return None
+            self.r._templates[m] = tpl
+        self._templates[m] = tpl
+        return tpl
+
+    def _make_template(self, m: MacroDef, expander: Expander) -> _Template | None:
+        """Expand ``m`` with placeholder arguments. The result, arguments put in
+        for the placeholders, is what expanding an invocation gives when: no
+        placeholder follows the name of a function-like macro or precedes a
+        ``(`` (the argument could then form an invocation with the body), the
+        last token names no function-like macro (it could take a ``(`` that
+        follows the invocation), no token is left unexpanded by recursion (its
+        hide set would differ), no placeholder was pasted or stringified by a
+        macro it was passed to, and (checked per invocation) the arguments leave
+        no macro names and the invocation's hide set holds none of the macros
+        expanded here."""
+        assert m.params is not None
+        index = {p: i for i, p in enumerate(m.params)}
+        # the parameters the body uses, in the order their arguments get expanded
+        params = tuple(dict.fromkeys(index[t.text] for t in m.body if t.text in index))
+        names: set[str] = set()
+        subs: list[tuple[MacroDef, _Result]] = []
+        refused = False
+
+        def substitute(sub: MacroDef) -> Tok | None:
+            nonlocal refused
+            if sub.name in self._active:
+                refused = True
+                return None
+            res = self._result(sub)
+            subs.append((sub, res))
+            if res.value is None or not res.primary:
+                return None
+            return _value_token(res.value)
+
+        inner = Expander(self.macros, names.add, substitute, expander.budget, self._call)
+        holders = [[Tok("id", f"\0{i}")] for i in range(len(m.params))]
+        try:
+            toks = inner.expand(inner._subst(m, holders, frozenset((m.name,))))
+        except ExpansionError:
+            return None
+        finally:
+            expander.budget = inner.budget
+        if refused:
+            return None  # made in this evaluation's context only
+        macros = self.macros
+        looked_up = tuple(n for n in names if n[0] != "\0")
+        defs = tuple(map(macros.get, looked_up))
+        expanded = frozenset(n for n, d in zip(looked_up, defs, strict=True) if d is not None)
+
+        def function_like(t: Tok) -> bool:
+            d = macros.get(t.text) if t.kind == "id" else None
+            return d is not None and d.params is not None
+
+        usable = bool(toks) and not function_like(toks[-1])
+        parts: list[Tok | tuple[int, bool]] = []
+        for i, t in enumerate(toks):
+            if t.blocked:
+                usable = False
+            if "\0" in t.text and (t.kind != "id" or t.text[0] != "\0"):
+                usable = False  # a placeholder pasted or stringified: the spelling counts
+            elif t.kind == "id" and t.text[0] == "\0":
+                if (i > 0 and function_like(toks[i - 1])) or (
+                    i + 1 < len(toks) and toks[i + 1].text == "("
+                ):
+                    usable = False
+                parts.append((int(t.text[1:]), t.space))
+            else:
+                parts.append(t)
+        return _Template(
+            tuple(parts) if usable else None, params, expanded, (looked_up, defs), tuple(subs)
+        )
+
     def _ast(self, text: str, toks: list[Tok] | None) -> c_ast.Node | str:
         """The parsed expression, cached by its text and the typedef names in it."""
         key: str | tuple[str, ...] = text
@@ -759,11 +943,9 @@ class _Evaluation:
 
     def _answer(self, kind: str, key: Any) -> Any:
         if kind == "y":  # is a typedef name (as pycparser is told)
-            return (
-                key in BASIC_TYPE_WORDS or key in STANDARD_TYPEDEFS or key in self.decls().typedefs
-            )
+            return key in BASIC_TYPE_WORDS or key in STANDARD_TYPEDEFS or self.is_typedef(key)
         if kind == "t":  # typedef name -> its type AST
-            return self.decls().typedefs.get(key)
+            return self.typedefs(key).get(key) if self.mentioned(key) else None
         if kind == "c":  # is an enum constant
             decls = self.decls()
             return key in decls.enums or key in self._pending_enums
@@ -772,12 +954,11 @@ class _Evaluation:
         return self._is_type_name(key)  # "n": do these tokens spell a type name
 
     def _is_type_name(self, toks: tuple[tuple[str, str], ...]) -> bool:
-        typedefs = self.decls().typedefs
         for kind, text in toks:
             if kind != "id" and kind != "num" and text not in ("*", "(", ")", "[", "]"):
                 return False
         first = toks[0][1]
-        return first in _TYPE_WORDS or first in typedefs or first in STANDARD_TYPEDEFS
+        return first in _TYPE_WORDS or first in STANDARD_TYPEDEFS or self.is_typedef(first)
 
     def _is_type(self, name: str) -> bool:
         """Whether ``name`` is a typedef name here, as pycparser is told (ExprParser)."""
@@ -813,11 +994,13 @@ class _Evaluation:
     # -- declarations ------------------------------------------------------
 
     def decls(self) -> _Decls:
-        """Enum constants and typedefs of the header's active text (read once, lazily)."""
+        """Enum constants and typedefs of the header's active text, found once and
+        read lazily: enum bodies when one of their constants is asked for, the
+        typedef statements when a name they mention is (see typedefs)."""
         if self._decls is not None:
             return self._decls
         decls = self._decls = _Decls()
-        self.r._typedef_scope = decls.typedefs
+        self.r._typedef_scope = _TypedefScope(self)
         runs: list[tuple[ScannedFile, list[tuple[int, int]]]] = []
         for sf, start, end in self.walk.text_chunks:
             if runs and runs[-1][0] is sf:
@@ -829,19 +1012,52 @@ class _Evaluation:
         for sf, spans in runs:
             rd = self.r.declarations(sf, tuple(spans))
             if rd.typedefs and not defined.isdisjoint(rd.names):
-                for stmt in rd.typedefs:
-                    self._typedef_stmt(self._expand_decl(stmt, expander), decls.typedefs)
+                texts = [self._expand_decl(stmt, expander) for stmt in rd.typedefs]
+                self._typedef_runs.append((None, texts))
+                for text in texts:
+                    self._mentions.append(self.r.statement_tokens(text)[1])
             elif rd.typedefs:
-                if rd.plain is None:
-                    rd.plain = {}
-                    for stmt in rd.typedefs:
-                        self._typedef_stmt(self.r.spelled_statement(stmt), rd.plain)
-                        decls.typedefs.update(rd.plain)  # the scope the next one is read in
-                decls.typedefs.update(rd.plain)
+                self._typedef_runs.append((rd, []))
+                self._mentions.append(rd.names)
             for stmt, names in rd.enums:
                 for name in names:
                     self._pending_enums.setdefault(name, stmt)
         return decls
+
+    def mentioned(self, name: str) -> bool:
+        """Whether a typedef statement of the header's active text names ``name``
+        (after its macros are expanded): if not, it declares no typedef ``name``."""
+        self.decls()
+        return any(name in names for names in self._mentions)
+
+    def typedefs(self, until: str | None = None) -> dict[str, c_ast.Node]:
+        """The typedefs of the header's active text, read by pycparser as far as
+        needed: in order, run by run, up to the one declaring ``until`` (all if None)."""
+        typedefs = self.decls().typedefs
+        runs = self._typedef_runs
+        if self._typedefs_read == len(runs) or (until is not None and until in typedefs):
+            return typedefs
+        self.r._typedef_scope = typedefs  # the scope each statement is read in
+        while self._typedefs_read < len(runs):
+            rd, texts = runs[self._typedefs_read]
+            self._typedefs_read += 1
+            if rd is None:
+                for text in texts:
+                    self._typedef_stmt(text, typedefs)
+            else:
+                if rd.plain is None:
+                    rd.plain = {}
+                    for stmt in rd.typedefs:
+                        self._typedef_stmt(self.r.spelled_statement(stmt), rd.plain)
+                        typedefs.update(rd.plain)
+                typedefs.update(rd.plain)
+            if until is not None and until in typedefs:
+                break
+        self.r._typedef_scope = _TypedefScope(self) if self._typedefs_read < len(runs) else typedefs
+        return typedefs
+
+    def is_typedef(self, name: str) -> bool:
+        return self.mentioned(name) and name in self.typedefs(name)
 
     def _expand_decl(self, stmt: str, expander: Expander) -> str:
         toks, names = self.r.statement_tokens(stmt)

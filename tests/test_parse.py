@@ -350,6 +350,47 @@ def test_exponential_macro_expansion_is_refused(tmp_path: Path) -> None:
     assert (t["P30"].value, t["P31"].value, t["P59"].value) == (2**30, -(2**31), 0)
 
 
+CALL_VALUES = {
+    "V_TWICE": 42,
+    "V_MASK": 0xF0,
+    "V_MASK_AGAIN": 0xFF00,
+    "V_CALL": 4,  # the argument names a macro that the body invokes
+    "V_APPLY": 6,  # the argument gives the '(' for a macro name in the body
+    "V_GET": 10,  # the expansion ends in a macro name; the '(' comes after it
+    "V_BITUL": 16,  # the argument is pasted two macros down
+    "V_TRIPLE": 4,
+    "V_IDENT_CALL": 8,
+    "V_NESTED": 8,
+    "V_BY_SHIFT": 8,
+    "V_UNUSED": 5,
+    "V_SIZE": 8,
+    "V_LEN": 9,  # the argument is stringified one macro down
+}
+
+
+def test_function_like_invocations_where_reusing_an_expansion_could_go_wrong() -> None:
+    # the values gcc gives (test_oracle checks the same fixture against it)
+    t = table(FIX / "calls.h")
+    assert {n: t[n].value for n in CALL_VALUES} == CALL_VALUES
+
+
+def test_function_like_expansion_follows_the_definitions_of_each_header() -> None:
+    reader = Reader()
+    shifted = [
+        {m.name: m for m in reader.read(str(FIX / "shift" / f"{h}.h"))}["SHIFTED"].value
+        for h in ("three", "four", "three")
+    ]
+    assert shifted == [8, 16, 8]
+
+
+def test_mutually_recursive_function_like_macros(tmp_path: Path) -> None:
+    path = tmp_path / "rec.h"
+    path.write_text("#define F(x) G(x)\n#define G(x) F(x) + 1\n#define V F(1)\n#define W V\n")
+    t = table(path)
+    assert t["V"].reason == "recursive (F expands to itself through F, G, V)"
+    assert t["W"].reason == "recursive (F expands to itself through F, G, V, W)"
+
+
 def test_nested_function_like_expansion_is_bounded(tmp_path: Path) -> None:
     # each level multiplies the tokens by ten: 10**8 at eight levels
     path = tmp_path / "nested.h"
