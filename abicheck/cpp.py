@@ -95,18 +95,47 @@ def spell(toks: Iterable[Tok]) -> str:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class MacroDef:
-    """One ``#define`` as written. ``params`` is None for object-like macros."""
+    """One ``#define`` as written. ``params`` is None for object-like macros.
 
-    name: str
-    params: tuple[str, ...] | None
-    variadic: bool
-    body: tuple[Tok, ...]
-    text: str
-    file: str
-    line: int
-    comment: str
+    ``body`` is the replacement list's tokens, made from ``text`` when first
+    used (many definitions are never expanded). Compared by identity.
+    """
+
+    __slots__ = ("name", "params", "variadic", "_body", "text", "file", "line", "comment")
+
+    def __init__(
+        self,
+        name: str,
+        params: tuple[str, ...] | None,
+        variadic: bool,
+        body: tuple[Tok, ...] | None,
+        text: str,
+        file: str,
+        line: int,
+        comment: str,
+    ) -> None:
+        self.name = name
+        self.params = params
+        self.variadic = variadic
+        self._body = body
+        self.text = text
+        self.file = file
+        self.line = line
+        self.comment = comment
+
+    @property
+    def body(self) -> tuple[Tok, ...]:
+        body = self._body
+        if body is None:
+            toks = tokenize(self.text)
+            if toks:
+                toks[0].space = False
+            body = self._body = tuple(toks)
+        return body
+
+    def __repr__(self) -> str:
+        return f"MacroDef({self.name!r}, {self.params!r}, {self.text!r}, {self.file}:{self.line})"
 
     @property
     def expr(self) -> str:
@@ -121,7 +150,8 @@ class MacroDef:
 
 @dataclass(slots=True)
 class Entry:
-    """A logical line. ``directive`` is empty for text lines.
+    """A directive's logical line, or (``directive`` empty) a run of text lines
+    between directives, joined by newlines.
 
     For conditional directives, ``nxt`` is the index of the next branch
     (``#elif``/``#else``/``#endif``) and ``end`` the index of the ``#endif``.
@@ -298,10 +328,7 @@ def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
     text = tail.strip()
     if _PLAIN_NUMBER_RE.match(text):  # most bodies: one number, no tokenizer needed
         return MacroDef(name, params, variadic, (Tok("num", text),), text, path, line, comment)
-    body = tokenize(text)
-    if body:
-        body[0] = body[0].copy(space=False)
-    return MacroDef(name, params, variadic, tuple(body), text, path, line, comment)
+    return MacroDef(name, params, variadic, None, text, path, line, comment)
 
 
 def scan_file(path: str) -> ScannedFile:
@@ -312,15 +339,24 @@ def scan_file(path: str) -> ScannedFile:
     stack: list[list[int]] = []
     decl_hint = False
     has_text = False
+    run: list[str] = []  # the text lines since the last directive, kept as one entry
+    run_line = 0
     for line, ltext, comment in logical_lines(text, path):
-        m = _DIRECTIVE_RE.match(ltext)
-        if m is None:
-            if ltext.strip():
-                has_text = True
-                if not decl_hint and _DECL_HINT_RE.search(ltext):
-                    decl_hint = True
-                entries.append(Entry(line, ltext))
+        stripped = ltext.lstrip()
+        if stripped[:1] != "#":
+            if stripped:
+                if not run:
+                    run_line = line
+                run.append(ltext)
             continue
+        if run:
+            joined = "\n".join(run)
+            has_text = True
+            decl_hint = decl_hint or _DECL_HINT_RE.search(joined) is not None
+            entries.append(Entry(run_line, joined))
+            run = []
+        m = _DIRECTIVE_RE.match(ltext)
+        assert m is not None
         name = m.group(1) or ""
         rest = m.group(2)
         e = Entry(line, ltext, name or "#", rest, _clean_comment(comment))
@@ -348,16 +384,17 @@ def scan_file(path: str) -> ScannedFile:
             if name in ("if", "elif"):
                 e.toks = tokenize(rest)
         entries.append(e)
+    if run:
+        joined = "\n".join(run)
+        has_text = True
+        decl_hint = decl_hint or _DECL_HINT_RE.search(joined) is not None
+        entries.append(Entry(run_line, joined))
     if stack:
         opener_entry = entries[stack[-1][0]]
         raise AbicheckError(f"unterminated #{opener_entry.directive}", path, opener_entry.line)
-    # a text line's ``end``: the index just past its run of text lines
-    run_end = len(entries)
-    for k in range(len(entries) - 1, -1, -1):
-        if entries[k].directive:
-            run_end = k
-        else:
-            entries[k].end = run_end
+    for k, e in enumerate(entries):
+        if not e.directive:
+            e.end = k + 1  # the walk goes on after it
     return ScannedFile(path, entries, _find_guard(entries), has_text, decl_hint)
 
 

@@ -118,10 +118,7 @@ def predefined_macros(data_model: str) -> dict[str, str]:
 
 
 def _define(name: str, value: str, file: str) -> MacroDef:
-    body = tokenize(value)
-    if body:
-        body[0] = body[0].copy(space=False)
-    return MacroDef(name, None, False, tuple(body), value, file, 0, "")
+    return MacroDef(name, None, False, None, value, file, 0, "")
 
 
 def parse_cli_define(spec: str) -> tuple[str, str]:
@@ -615,6 +612,7 @@ class _Evaluation:
         # typedef statements by run: (a run with no macros in them, or the expanded texts)
         self._typedef_runs: list[tuple[_RunDecls | None, list[str]]] = []
         self._mentions: list[frozenset[str]] = []  # the identifiers in them
+        self._mentioned: frozenset[str] | None = None  # all of those
         self._typedefs_read = 0  # how many of those runs pycparser has read
         self._pending_enums: dict[str, str] = {}
         self._done: dict[MacroDef, _Result] = {}
@@ -1027,8 +1025,10 @@ class _Evaluation:
     def mentioned(self, name: str) -> bool:
         """Whether a typedef statement of the header's active text names ``name``
         (after its macros are expanded): if not, it declares no typedef ``name``."""
-        self.decls()
-        return any(name in names for names in self._mentions)
+        if self._mentioned is None:
+            self.decls()
+            self._mentioned = frozenset().union(*self._mentions)
+        return name in self._mentioned
 
     def typedefs(self, until: str | None = None) -> dict[str, c_ast.Node]:
         """The typedefs of the header's active text, read by pycparser as far as
