@@ -19,26 +19,27 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, cast
-
-from tabulate import tabulate
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from . import __version__
 from .audit import FAIL_ON as AUDIT_FAIL_ON
 from .audit import audit, load_suppressions
 from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
-from .emit import TEMPLATES, check, emit
 from .evaluate import DATA_MODELS
 from .model import AbicheckError, Macro, Table
 from .parse import BUILTIN_FILE, Reader, parse_cli_define, paused_gc
 from .progress import Progress
-from .report import AUDIT_FORMATS, render_audit, render_comparison_report, visible_text
-from .resources import data_dir, display_name, embedded_header
+from .report import AUDIT_FORMATS, render_audit, render_comparison_report, tabulate, visible_text
+from .resources import TEMPLATES, data_dir, display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
 from .sources import KEYWORDS, SPEC_FORMS, SourceOptions, default_sources, load_sources
-from .verify import VerifyReport, verify
-from .verify import render_table as render_verify_table
+
+if TYPE_CHECKING:
+    from .verify import VerifyReport
+
+# emit (jinja2) and verify (ctypes) are imported by their commands only: a run
+# of any other command starts faster without them
 
 EXIT_OK = 0
 # Bad input or usage: a file:line error on stderr, for every command.
@@ -289,6 +290,8 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     specs = args.sources or ["embedded"]
     tables = _load(specs, options, err)
+    from .emit import check, emit
+
     template_dir = Path(args.template_dir) if args.template_dir else None
     rendered = emit(tables, args.lang, template_dir, args.family or None)
     if args.check:
@@ -307,6 +310,8 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _verify(tables: list[Table], only: list[str], allow_dangerous: bool) -> VerifyReport:
     """verify() for names with any of the prefixes ``only`` (all names when empty)."""
+    from .verify import VerifyReport, verify
+
     # a prefix another one covers adds nothing
     prefixes = sorted({p for p in only if not any(p != q and p.startswith(q) for q in only)})
     if len(prefixes) <= 1:
@@ -330,7 +335,9 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         _json_dump(report.to_json(), out)
     else:
-        out.write(render_verify_table(report))
+        from .verify import render_table
+
+        out.write(render_table(report))
     return report.exit_code()
 
 

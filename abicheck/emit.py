@@ -29,10 +29,9 @@ from . import __version__
 from .compare import ENUM_FAMILIES, FAMILIES
 from .evaluate import LITERAL_SUFFIX
 from .model import AbicheckError, Macro, Table
-from .resources import data_dir, display_name
+from .resources import TEMPLATES, data_dir, display_name
 
 #: Output language -> template file name.
-TEMPLATES: Mapping[str, str] = {"python": "python.py.j2", "c": "c.h.j2"}
 
 #: The macro families emitted by default: name prefixes before ``_``.
 # compare's families, but for those whose prefix has an underscore: a family

@@ -32,10 +32,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
-
-import jinja2
-from tabulate import tabulate
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__, compare
 from .audit import AuditResult, Change, SourceInfo, Suppression, format_value
@@ -44,13 +41,17 @@ from .compare import format_value as cmp_format_value
 from .model import AbicheckError
 from .resources import data_dir
 
+if TYPE_CHECKING:
+    import jinja2
+
 AUDIT_FORMATS: tuple[str, ...] = ("table", "markdown", "json", "junit", "html")
 #: The formats this module adds to :data:`abicheck.report.COMPARISON_FORMATS`.
 COMPARISON_EXTRA_FORMATS: tuple[str, ...] = ("junit", "html")
 HTML_TEMPLATE = "report.html.j2"
 _V = TypeVar("_V")
 
-_XML_BAD = re.compile("[^\t\n\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# compiled at first use by re's cache (3 ms; only JUnit output needs it)
+_XML_BAD = "[^\t\n\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 #: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
 #: characters but newline (ESC starts terminal sequences), DEL, and the
 #: bidirectional-text controls that reorder what is shown.
@@ -210,11 +211,21 @@ def render_comparison(cmp: Comparison, fmt: str = "table") -> str:
     return renderer(cmp)
 
 
+def tabulate(rows: Any, **options: Any) -> str:
+    """``tabulate.tabulate``, imported at the first table: importing it takes
+    about 20 ms, and many runs (JSON output, snapshots) print no table."""
+    from tabulate import tabulate as _tabulate
+
+    return str(_tabulate(rows, **options))
+
+
 # -- jinja2 ----------------------------------------------------------------------
 
 
 def html_environment() -> jinja2.Environment:
     """The jinja2 environment for HTML reports: shipped templates, autoescape, strict."""
+    import jinja2  # only HTML reports need it
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=True,
@@ -444,7 +455,7 @@ def _render_audit_markdown(result: AuditResult) -> str:
 
 def _xml_text(text: str) -> str:
     """Text safe for XML 1.0 (no control characters other than tab and newline)."""
-    return _XML_BAD.sub("?", text)
+    return re.sub(_XML_BAD, "?", text)
 
 
 def _testsuites(name: str, cases: list[ET.Element], out_text: str = "") -> str:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 EMBEDDED_HEADER = "arm/mman.h"
 EMBEDDED_LABEL = "arm-2.6.16"
+#: The shipped template of each language ``abicheck emit`` writes.
+TEMPLATES = {"python": "python.py.j2", "c": "c.h.j2"}
 
 _HERE = Path(__file__).resolve().parent
 

@@ -35,10 +35,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from tabulate import tabulate
-
 from abicheck.model import AbicheckError, Macro, Table, sorted_macros
-from abicheck.report import visible_text
+from abicheck.report import tabulate, visible_text
 
 __all__ = [
     "DANGEROUS_ADVICE",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import abicheck.emit
 from abicheck import cli
 from abicheck.arches import host_arch, include_dirs
 from abicheck.cli import main
@@ -337,7 +338,7 @@ def test_internal_error_is_3_not_a_finding(monkeypatch: pytest.MonkeyPatch) -> N
         "abicheck: internal error: RuntimeError: boom second line "
         "(set ABICHECK_DEBUG=1 for a traceback)\n"
     )
-    monkeypatch.setattr(cli, "emit", _boom)
+    monkeypatch.setattr(abicheck.emit, "emit", _boom)  # imported by the command when run
     code, _, err = run("emit", "--lang", "c", "--check", os.devnull)
     assert code == 3 and err.startswith("abicheck: internal error: RuntimeError")
 
