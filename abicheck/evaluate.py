@@ -657,6 +657,41 @@ _BINARY_PRECEDENCE = {
 }
 _UNARY = frozenset({"+", "-", "~", "!"})
 _NOT_IDENTIFIERS = C_KEYWORDS | {"__typeof__", "typeof", "_Generic"}
+# words pycparser reads as the start of a type name
+_TYPE_START = (BASIC_TYPE_WORDS - {"__int128"}) | QUALIFIERS | TAG_WORDS
+# pycparser's keywords beyond those: C's statement words and its builtins
+_PYCPARSER_KEYWORDS = C_KEYWORDS | {
+    "offsetof",
+    "_Alignas",
+    "_Atomic",
+    "_Complex",
+    "_Noreturn",
+    "_Pragma",
+    "_Static_assert",
+    "_Thread_local",
+    "auto",
+    "break",
+    "case",
+    "continue",
+    "default",
+    "do",
+    "else",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "restrict",
+    "return",
+    "switch",
+    "while",
+}
+
+
+class NotAnExpression(NotConstant):
+    """The tokens are no C expression: pycparser's parser would refuse them too."""
+
+    def __init__(self) -> None:
+        super().__init__("not a C expression")
 
 
 class _NotFast(Exception):
@@ -812,6 +847,12 @@ class FastParser:
             while self._peek() != ")":
                 if args:
                     self._take(",")
+                kind, word = self.toks[self.i]
+                if kind == "id" and (word in _TYPE_START or self.is_type(word)):
+                    if text in _PYCPARSER_KEYWORDS:
+                        raise _NotFast  # offsetof(type, member)
+                    # C's grammar, and pycparser's, has no type name in an argument
+                    raise NotAnExpression
                 args.append(self._ternary())
             self.i += 1
             return c_ast.FuncCall(c_ast.ID(text), c_ast.ExprList(args) if args else None)

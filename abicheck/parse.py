@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import inspect
 import platform
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -45,6 +46,7 @@ from .evaluate import (
     ExprParser,
     FastParser,
     Folder,
+    NotAnExpression,
     NotConstant,
     Value,
 )
@@ -77,6 +79,7 @@ _GNU_SPELLINGS = {
 }
 _ENUM_RE = re.compile(r"\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
 _TYPEDEF_SCAN_RE = re.compile(r"\btypedef\b|[{};]")
+_ENUM_HAS_TYPE = "underlying_type" in inspect.signature(c_ast.Enum).parameters
 _ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
 
@@ -440,12 +443,61 @@ class Reader:
         """pycparser's AST for one expanded declaration, or None if it will not parse."""
         if text in self._decl_ast_cache:
             return self._decl_ast_cache[text]
-        try:
-            ast: c_ast.FileAST | None = self.parser.parse(text, "<decl>")
-        except (ParseError, RecursionError):
-            ast = None
+        ast = self._fast_enum(text) if text.startswith("enum") else None
+        if ast is None:
+            try:
+                ast = self.parser.parse(text, "<decl>")
+            except (ParseError, RecursionError):
+                ast = None
         self._decl_ast_cache[text] = ast
         return ast
+
+    def _fast_enum(self, text: str) -> c_ast.FileAST | None:
+        """``enum [TAG] { A, B = EXPR, ... };`` as pycparser reads it, its values by
+        the fast path: the AST pycparser would build, or None to leave it to pycparser."""
+        scope = self._typedef_scope
+
+        def is_type(name: str) -> bool:  # as ExprParser is told
+            return name in STANDARD_TYPEDEFS or name in scope
+
+        toks = [(t.kind, t.text) for t in tokenize(text)]
+        i = 2 if len(toks) > 1 and toks[1][0] == "id" else 1
+        if len(toks) < i + 3 or toks[i][1] != "{" or toks[-2][1] != "}" or toks[-1][1] != ";":
+            return None
+        items: list[list[tuple[str, str]]] = [[]]
+        depth = 0
+        for tok in toks[i + 1 : -2]:
+            t = tok[1]
+            if t == "(" or t == "[":
+                depth += 1
+            elif t == ")" or t == "]":
+                depth -= 1
+            elif t == "," and depth == 0 and tok[0] == "punct":
+                items.append([])
+                continue
+            items[-1].append(tok)
+        if not items[-1] and len(items) > 1:
+            items.pop()  # a trailing comma
+        enumerators: list[c_ast.Node] = []
+        for item in items:
+            if not item or item[0][0] != "id" or item[0][1] in C_KEYWORDS or is_type(item[0][1]):
+                return None
+            value = None
+            if len(item) > 1:
+                if item[1][1] != "=" or len(item) == 2:
+                    return None
+                try:
+                    value = FastParser.parse(item[2:], is_type)
+                except NotConstant:
+                    return None
+                if value is None:
+                    return None
+            enumerators.append(c_ast.Enumerator(item[0][1], value))
+        tag = toks[1][1] if i == 2 else None
+        values = c_ast.EnumeratorList(enumerators)
+        # pycparser 3.1 added the C23 underlying type
+        enum = c_ast.Enum(tag, values, None) if _ENUM_HAS_TYPE else c_ast.Enum(tag, values)
+        return c_ast.FileAST([c_ast.Decl(None, [], [], [], [], enum, None, None)])
 
 
 def _fast_tokens(toks: list[Tok]) -> list[tuple[str, str]]:
@@ -761,8 +813,11 @@ class _Evaluation:
             v = self._literal(toks[0].text)
             if v is not None:
                 return v, "", True
+        node: c_ast.Node | str | None
         try:
             node = FastParser.parse(_fast_tokens(toks), self._is_type)
+        except NotAnExpression:
+            node = "not a C expression"  # as pycparser would find
         except NotConstant as exc:
             return None, str(exc), primary
         if node is None:

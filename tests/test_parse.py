@@ -183,6 +183,31 @@ def test_enum_constants_and_typedefs() -> None:
     assert t["COLOUR_BLUE"].value == 17
     assert t["SIZE_STRUCT"].kind == "other"
     assert t["SIZE_STRUCT"].reason.startswith("needs sizeof of struct")
+    flags = {n: t[n].value for n in ("FLAG_CHAR", "FLAG_SIZE", "FLAG_CAST", "FLAG_NEXT")}
+    assert flags == {"FLAG_CHAR": 120, "FLAG_SIZE": 16, "FLAG_CAST": 255, "FLAG_NEXT": 256}
+    assert (t["FLAG_COND"].value, t["ODD_SECOND"].value) == (256, 33)
+
+
+def test_calls_of_undefined_macros_with_type_arguments(tmp_path: Path) -> None:
+    # what a header gives when ioctl.h is not included: no value, and why
+    path = tmp_path / "calls.h"
+    path.write_text(
+        "typedef unsigned int u32;\n"
+        "struct s { int a, b; };\n"
+        "#define IOW_STRUCT _IOW('t', 1, struct s)\n"
+        "#define IOW_INT _IOW('t', 2, int)\n"
+        "#define IOW_TYPEDEF _IOW('t', 3, u32)\n"
+        "#define IO_PLAIN _IO('t', 4)\n"
+        "#define OFFSET offsetof(struct s, b)\n"
+        "#define QUALIFIED __const(int)\n"
+    )
+    t = table(path)
+    assert {n: t[n].reason for n in ("IOW_STRUCT", "IOW_INT", "IOW_TYPEDEF")} == dict.fromkeys(
+        ("IOW_STRUCT", "IOW_INT", "IOW_TYPEDEF"), "not a C expression"
+    )
+    assert t["IO_PLAIN"].reason == "function call _IO()"
+    assert t["OFFSET"].reason == "function call offsetof()"  # pycparser reads offsetof
+    assert t["QUALIFIED"].reason == "type name"
 
 
 @pytest.mark.parametrize(
