@@ -124,9 +124,9 @@ def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> 
 
 
 def _write_parse_json(results: list[dict[str, Any]], out: TextIO) -> None:
-    """The parse JSON, one macro per line: the same data as indented JSON, but
-    written by the C encoder, each macro encoded once however many headers show it
-    (a whole uapi tree is ~120,000 macro entries, most of them shared)."""
+    """The parse JSON, one macro per line: the same data as indented JSON, each
+    macro's line made once however many headers show it (a whole uapi tree is
+    ~120,000 macro entries, most of them shared)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     encoded: dict[int, str] = {}  # id(Macro) -> its JSON; the macros live in results
     out.write("[\n")
@@ -138,7 +138,7 @@ def _write_parse_json(results: list[dict[str, Any]], out: TextIO) -> None:
         for m in macros:
             text = encoded.get(id(m))
             if text is None:
-                text = encoded[id(m)] = dumps(m.to_json())
+                text = encoded[id(m)] = m.json_text()
             lines.append(text)
         if lines:
             out.write("\n    " + ",\n    ".join(lines) + "\n  ")
@@ -147,13 +147,14 @@ def _write_parse_json(results: list[dict[str, Any]], out: TextIO) -> None:
 
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    headers = args.headers or [display_name(embedded_header())]
+    embedded = display_name(embedded_header())
+    headers = args.headers or [embedded]
     reader = _reader(args)
     status = EXIT_OK
     results: list[dict[str, Any]] = []
     tables: list[str] = []
     for h in headers:
-        path = str(embedded_header()) if h == display_name(embedded_header()) else h
+        path = str(embedded_header()) if h == embedded else h
         try:
             macros = reader.read(path)
         except AbicheckError as exc:

@@ -14,7 +14,6 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .model import AbicheckError
@@ -202,7 +201,8 @@ def read_source(path: str) -> str:
                 f"{MAX_FILE_BYTES // 2**20} MiB)",
                 path,
             )
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise AbicheckError("no such file", path) from None
     except OSError as exc:

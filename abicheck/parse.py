@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import gc
 import inspect
+import operator
 import platform
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -79,6 +80,7 @@ _GNU_SPELLINGS = {
 }
 _ENUM_RE = re.compile(r"\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
 _TYPEDEF_SCAN_RE = re.compile(r"\btypedef\b|[{};]")
+_name = operator.attrgetter("name")
 _ENUM_HAS_TYPE = "underlying_type" in inspect.signature(c_ast.Enum).parameters
 _ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
@@ -260,12 +262,16 @@ class Reader:
         ev = _Evaluation(self, walk)
         # in definition order, so a macro's dependencies are mostly done before it
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
-        done = {n: ev.macro(d) for n, d in walk.macros.items()}
-        macros = [done[n] for n in sorted(done)]
-        return tuple(
-            dataclasses.replace(m, file=display_name(m.file)) if m.file.startswith(_SHIPPED) else m
-            for m in macros
-        )
+        macros = [ev.macro(d) for d in walk.macros.values()]
+        macros.sort(key=_name)
+        if any(m.file.startswith(_SHIPPED) for m in macros):
+            macros = [
+                dataclasses.replace(m, file=display_name(m.file))
+                if m.file.startswith(_SHIPPED)
+                else m
+                for m in macros
+            ]
+        return tuple(macros)
 
     # -- #if ---------------------------------------------------------------
 
