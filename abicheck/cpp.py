@@ -176,7 +176,7 @@ class ScannedFile:
     decl_hint: bool = False
 
 
-_SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n|\n")
+_SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
 _STR_END = {'"': re.compile(r'(?:\\.|[^"\\\n])*"'), "'": re.compile(r"(?:\\.|[^'\\\n])*'")}
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
 _DEFINE_RE = re.compile(r"([A-Za-z_$][\w$]*)(\()?(.*)", re.S)
@@ -230,25 +230,34 @@ def logical_lines(text: str, path: str) -> list[tuple[int, str, str]]:
     out: list[tuple[int, str, str]] = []
     buf: list[str] = []
     comments: list[str] = []
-    phys = 1
-    start = 1
+    phys = 1  # the physical line at pos
+    start = 1  # the first physical line of the logical line in buf
     pos = 0
+    n = len(text)
     search = _SCAN_RE.search
     while True:
         m = search(text, pos)
+        end = n if m is None else m.start()
+        if end > pos:
+            # plain text up to the next comment, literal or continuation: its
+            # newlines end logical lines, all at once
+            pieces = text[pos:end].split("\n")
+            if len(pieces) > 1:
+                buf.append(pieces[0])
+                out.append((start, "".join(buf), " ".join(comments)))
+                buf = []
+                comments = []
+                last = len(pieces) - 1
+                out += [(phys + k, pieces[k], "") for k in range(1, last)]
+                phys += last
+                start = phys
+                buf.append(pieces[last])
+            else:
+                buf.append(pieces[0])
         if m is None:
-            buf.append(text[pos:])
             break
-        buf.append(text[pos : m.start()])
         tok = m.group()
-        if tok == "\n":
-            out.append((start, "".join(buf), " ".join(comments)))
-            buf.clear()
-            comments.clear()
-            phys += 1
-            start = phys
-            pos = m.end()
-        elif tok == "/*":
+        if tok == "/*":
             end = text.find("*/", m.end())
             if end < 0:
                 raise AbicheckError("unterminated comment", path, phys)
