@@ -240,6 +240,8 @@ class Reader:
         self._templates: dict[MacroDef, _Template] = {}
         self._stmt_cache: dict[tuple[str, tuple[tuple[int, int], ...]], _RunDecls] = {}
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
+        # declaration -> (the definitions its expansion looked up, the expanded text)
+        self._decl_expansions: dict[str, tuple[_Deps, str]] = {}
         self._stmt_tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
         self._stmt_spelled: dict[str, str] = {}
         self._pp_folder = Folder(self.model, self._if_ident, lambda _n: None, preprocessor=True)
@@ -1066,12 +1068,11 @@ class _Evaluation:
                 runs[-1][1].append((start, end))
             else:
                 runs.append((sf, [(start, end)]))
-        expander = Expander(self.macros)
         defined = self.macros.keys()
         for sf, spans in runs:
             rd = self.r.declarations(sf, tuple(spans))
             if rd.typedefs and not defined.isdisjoint(rd.names):
-                texts = [self._expand_decl(stmt, expander) for stmt in rd.typedefs]
+                texts = [self._expand_decl(stmt) for stmt in rd.typedefs]
                 self._typedef_runs.append((None, texts))
                 for text in texts:
                     self._mentions.append(self.r.statement_tokens(text)[1])
@@ -1120,13 +1121,23 @@ class _Evaluation:
     def is_typedef(self, name: str) -> bool:
         return self.mentioned(name) and name in self.typedefs(name)
 
-    def _expand_decl(self, stmt: str, expander: Expander) -> str:
+    def _expand_decl(self, stmt: str) -> str:
+        """A declaration with its macros expanded, as pycparser will read it; the
+        expansion is reused while the definitions it looked up are the same."""
         toks, names = self.r.statement_tokens(stmt)
-        if not any(n in self.macros for n in names):
+        macros = self.macros
+        if macros.keys().isdisjoint(names):
             return self.r.spelled_statement(stmt)
+        hit = self.r._decl_expansions.get(stmt)
+        if hit is not None and tuple(map(macros.get, hit[0][0])) == hit[0][1]:
+            return hit[1]
+        looked_up: set[str] = set()
         with contextlib.suppress(ExpansionError):
-            toks = expander.expand(toks)
-        return spell(_strip_gnu(toks))
+            toks = Expander(macros, looked_up.add).expand(toks)
+        text = spell(_strip_gnu(toks))
+        names_seen = tuple(looked_up)
+        self.r._decl_expansions[stmt] = ((names_seen, tuple(map(macros.get, names_seen))), text)
+        return text
 
     def _typedef_stmt(self, text: str, typedefs: dict[str, c_ast.Node]) -> None:
         """Add the typedefs one expanded statement declares."""
@@ -1142,7 +1153,7 @@ class _Evaluation:
         names = _ENUMERATOR_RE.findall(stmt)
         for n in names:
             self._pending_enums.pop(n, None)
-        ast = self.r.parse_declaration(self._expand_decl(stmt, Expander(self.macros)))
+        ast = self.r.parse_declaration(self._expand_decl(stmt))
         enum = None
         if ast is not None and ast.ext and isinstance(ast.ext[0], c_ast.Decl):
             enum = ast.ext[0].type
