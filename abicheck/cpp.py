@@ -166,6 +166,13 @@ class Entry:
     nxt: int = 0
     end: int = 0
 
+    def tokens(self) -> list[Tok]:
+        """An ``#if``'s or ``#elif``'s expression tokens, made at first use (the
+        conditionals in skipped blocks are never evaluated)."""
+        if self.toks is None:
+            self.toks = tokenize(self.rest)
+        return self.toks
+
 
 @dataclass(slots=True)
 class ScannedFile:
@@ -368,9 +375,10 @@ def scan_file(path: str) -> ScannedFile:
         assert m is not None
         name = m.group(1) or ""
         rest = m.group(2)
-        e = Entry(line, ltext, name or "#", rest, _clean_comment(comment))
+        e = Entry(line, ltext, name or "#", rest)
         idx = len(entries)
         if name == "define":
+            e.comment = _clean_comment(comment) if comment else ""
             e.macro = parse_define(rest, path, line, e.comment)
         elif name in _CONDITIONALS:
             if name in ("if", "ifdef", "ifndef"):
@@ -390,8 +398,6 @@ def scan_file(path: str) -> ScannedFile:
                         entries[j].end = idx
                         j = entries[j].nxt
                     e.end = idx
-            if name in ("if", "elif"):
-                e.toks = tokenize(rest)
         entries.append(e)
     if run:
         joined = "\n".join(run)
@@ -414,8 +420,8 @@ def _find_guard(entries: list[Entry]) -> str | None:
     first = entries[0]
     if first.directive == "ifndef":
         guard = first.rest.strip()
-    elif first.directive == "if" and first.toks:
-        t = [x.text for x in first.toks]
+    elif first.directive == "if" and first.tokens():
+        t = [x.text for x in first.tokens()]
         if t[:2] == ["!", "defined"]:
             guard = "".join(t[2:]).strip("()")
         else:
@@ -866,10 +872,10 @@ class Preprocessor:
             if not _IDENT_RE.match(name):
                 raise AbicheckError(f"#{d} needs a macro name", sf.path, e.line)
             return (walk.read(name) is not None) == (d in ("ifdef", "elifdef"))
-        assert e.toks is not None
-        if not e.toks:
+        toks = e.tokens()
+        if not toks:
             raise AbicheckError(f"#{d} with no expression", sf.path, e.line)
-        truth, names = self.eval_if(e.toks, walk.macros, sf.path, e.line)
+        truth, names = self.eval_if(toks, walk.macros, sf.path, e.line)
         for n in names:
             walk.read(n)
         return truth
