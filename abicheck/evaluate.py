@@ -755,22 +755,26 @@ class FastParser:
 
     def _ternary(self) -> c_ast.Node:
         cond = self._binary(1)
-        if self._peek() != "?":
+        i = self.i
+        if i >= len(self.toks) or self.toks[i][1] != "?":
             return cond
-        self.i += 1
+        self.i = i + 1
         iftrue = self._expression()
         self._take(":")
         return c_ast.TernaryOp(cond, iftrue, self._ternary())
 
     def _binary(self, min_prec: int) -> c_ast.Node:
         left = self._unary()
-        while True:
-            op = self._peek()
+        toks = self.toks
+        n = len(toks)
+        while self.i < n:
+            kind, op = toks[self.i]
             prec = _BINARY_PRECEDENCE.get(op, 0)
-            if prec < min_prec or self.toks[self.i][0] != "punct":
+            if prec < min_prec or kind != "punct":
                 return left
             self.i += 1
             left = c_ast.BinaryOp(op, left, self._binary(prec + 1))
+        return left
 
     def _type_name(self) -> c_ast.Typename | None:
         """A type name up to the next ``)``: keyword words, a struct/union tag or a
@@ -825,7 +829,7 @@ class FastParser:
             return c_ast.UnaryOp("sizeof", typename)
         if text == "(" and kind == "punct":
             self.i += 1
-            typename = self._type_name()
+            typename = self._type_name() if self.toks[self.i][0] == "id" else None
             if typename is not None:
                 self._take(")")
                 return c_ast.Cast(typename, self._unary())

@@ -508,27 +508,40 @@ class Reader:
         return c_ast.FileAST([c_ast.Decl(None, [], [], [], [], enum, None, None)])
 
 
-def _fast_tokens(toks: list[Tok]) -> list[tuple[str, str]]:
-    """(kind, text) pairs for the fast parser; values that stood in for macros
-    (``(-8)``, ``((unsigned char)44)``) are split back into their tokens."""
-    out: list[tuple[str, str]] = []
-    for t in toks:
-        if t.kind == "num" and t.text[0] == "(":
-            out += [(x.kind, x.text) for x in tokenize(t.text)]
-        else:
-            out.append((t.kind, t.text))
-    return out
+_STAND_IN_TOKENS: dict[str, list[tuple[str, str]]] = {}
 
 
-def _needs_decls(toks: list[Tok]) -> bool:
-    """Whether an expansion names anything the header's declarations may define:
-    an identifier that is no keyword and no struct, union or enum tag."""
+def _survey(toks: list[Tok]) -> tuple[list[tuple[str, str]], list[Tok], bool, bool]:
+    """One pass over an expansion: its (kind, text) pairs for the fast parser
+    (values that stood in for macros, ``(-8)`` or ``((unsigned char)44)``,
+    split back into their tokens), the tokens left unexpanded by recursion,
+    whether it holds ``{``, ``;`` or ``}``, and whether it names anything the
+    header's declarations may define (an identifier that is no keyword and no
+    struct, union or enum tag)."""
+    pairs: list[tuple[str, str]] = []
+    blocked: list[Tok] = []
+    brace = names_decl = False
     prev = ""
     for t in toks:
-        if t.kind == "id" and t.text not in C_KEYWORDS and prev not in TAG_WORDS:
-            return True
-        prev = t.text
-    return False
+        kind = t.kind
+        text = t.text
+        if t.blocked:
+            blocked.append(t)
+        if kind == "id":
+            if not names_decl and text not in C_KEYWORDS and prev not in TAG_WORDS:
+                names_decl = True
+            pairs.append(("id", text))
+        elif kind == "num" and text[0] == "(":
+            split = _STAND_IN_TOKENS.get(text)
+            if split is None:
+                split = _STAND_IN_TOKENS[text] = [(x.kind, x.text) for x in tokenize(text)]
+            pairs += split
+        else:
+            if text == "{" or text == ";" or text == "}":
+                brace = True
+            pairs.append((kind, text))
+        prev = text
+    return pairs, blocked, brace, names_decl
 
 
 def _closing_paren(toks: list[Tok], open_at: int) -> int:
@@ -801,7 +814,7 @@ class _Evaluation:
         if not toks:
             return None, "empty", False
         primary = _is_primary(toks)
-        blocked = [t for t in toks if t.blocked]
+        pairs, blocked, brace, needs_decls = _survey(toks)
         if blocked:
             blocked = [t for t in blocked if not self._is_enum_constant(t.text)]
         if blocked:
@@ -809,9 +822,8 @@ class _Evaluation:
             return None, f"recursive ({blocked[0].text} expands to itself through {chain})", False
         if toks[0].kind == "str":
             return None, "string literal", False
-        if any(t.text in ("{", ";", "}") for t in toks):
+        if brace:
             return None, "not an expression (statement or initializer)", False
-        needs_decls = _needs_decls(toks)
         if needs_decls:
             # what pycparser and the fast path make of each name depends on it
             for t in toks:
@@ -823,7 +835,7 @@ class _Evaluation:
                 return v, "", True
         node: c_ast.Node | str | None
         try:
-            node = FastParser.parse(_fast_tokens(toks), self._is_type)
+            node = FastParser.parse(pairs, self._is_type)
         except NotAnExpression:
             node = "not a C expression"  # as pycparser would find
         except NotConstant as exc:
