@@ -242,6 +242,8 @@ class Reader:
         self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
         # declaration -> (the definitions its expansion looked up, the expanded text)
         self._decl_expansions: dict[str, tuple[_Deps, str]] = {}
+        # an enum declaration resting on nothing outside it -> its constants' values
+        self._enum_values: dict[str, list[tuple[str, Value | str]]] = {}
         self._stmt_tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
         self._stmt_spelled: dict[str, str] = {}
         self._pp_folder = Folder(self.model, self._if_ident, lambda _n: None, preprocessor=True)
@@ -1161,11 +1163,21 @@ class _Evaluation:
                 typedefs[ext.name] = ext.type
 
     def _eval_enum(self, stmt: str) -> None:
+        """Give the constants of one enum their values (or why they have none).
+
+        An enum whose values rest on nothing outside it (most do) is folded
+        once per run and its values reused, by its text after macro expansion.
+        """
         decls = self.decls()
         names = _ENUMERATOR_RE.findall(stmt)
         for n in names:
             self._pending_enums.pop(n, None)
-        ast = self.r.parse_declaration(self._expand_decl(stmt))
+        text = self._expand_decl(stmt)
+        known = self.r._enum_values.get(text)
+        if known is not None:
+            decls.enums.update(known)
+            return
+        ast = self.r.parse_declaration(text)
         enum = None
         if ast is not None and ast.ext and isinstance(ast.ext[0], c_ast.Decl):
             enum = ast.ext[0].type
@@ -1173,7 +1185,25 @@ class _Evaluation:
             for n in names:
                 decls.enums.setdefault(n, "enum declaration pycparser cannot read")
             return
-        folder = Folder(self.r.model, self._ident, self._typedef)
+        own: dict[str, Value] = {}
+        outside = False
+
+        def ident(name: str) -> Value:
+            nonlocal outside
+            v = own.get(name)
+            if v is not None:
+                return v
+            outside = True
+            return self._ident(name)
+
+        def typedef(name: str) -> c_ast.Node | None:
+            nonlocal outside
+            outside = True
+            return self._typedef(name)
+
+        folder = Folder(self.r.model, ident, typedef)
+        values: list[tuple[str, Value | str]] = []
+        value: Value | str
         nxt: Value | str = folder._make(0, folder.INT)
         for e in enum.values.enumerators:
             if e.value is not None:
@@ -1185,10 +1215,14 @@ class _Evaluation:
                     nxt = f"enum constant {e.name}: nested too deeply"
             if isinstance(nxt, Value):
                 t = folder.INT if folder.INT.fits(nxt.value) else nxt.type
-                decls.enums[e.name] = Value(nxt.value, t)
+                value = own[e.name] = Value(nxt.value, t)
                 nxt = folder._make(nxt.value + 1, t)
             else:
-                decls.enums[e.name] = nxt
+                value = nxt
+            decls.enums[e.name] = value
+            values.append((e.name, value))
+        if not outside:
+            self.r._enum_values[text] = values
 
 
 def read_headers(

@@ -408,6 +408,15 @@ def test_function_like_expansion_follows_the_definitions_of_each_header() -> Non
     assert shifted == [8, 16, 8]
 
 
+def test_enum_values_follow_the_constants_of_each_header() -> None:
+    reader = Reader()
+    got = []
+    for h in ("one", "ten", "one"):
+        t = {m.name: m for m in reader.read(str(FIX / "enumbase" / f"{h}.h"))}
+        got.append((t["X_VALUE"].value, t["Y_VALUE"].value))
+    assert got == [(2, 3), (11, 12), (2, 3)]
+
+
 def test_mutually_recursive_function_like_macros(tmp_path: Path) -> None:
     path = tmp_path / "rec.h"
     path.write_text("#define F(x) G(x)\n#define G(x) F(x) + 1\n#define V F(1)\n#define W V\n")
