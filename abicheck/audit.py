@@ -62,7 +62,6 @@ Suppressed changes and stale suppressions never set bits.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -192,6 +191,8 @@ def _key_line(text: str, span: tuple[int, int] | None, key: str) -> int | None:
 
 def parse_suppressions(text: str, path: str = "<suppressions>") -> list[Suppression]:
     """Suppressions from TOML text; AbicheckError at ``path:line`` for bad input."""
+    import tomllib  # only suppression files need it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -49,7 +49,6 @@ from typing import Literal
 
 from . import __version__
 from .arches import Arch, all_arches, host_arch, include_dirs, kernel_tree_include_dirs, lookup
-from .cc import compiler_macros
 from .compare import is_family_name
 from .model import AbicheckError, Macro, Table, read_text, sorted_macros
 from .parse import BUILTIN_FILE, COMMAND_LINE_FILE, Reader
@@ -272,6 +271,8 @@ def libc_table(cc: str = "gcc") -> Table:
     run); each macro's file, line and replacement text from one ``cc -E -dD`` run.
     """
     include = "<sys/mman.h>"
+    from .cc import compiler_macros  # the compiler oracle: imported by the sources that use it
+
     table = compiler_macros(include, system_includes=True, cc=cc)
     where = _dd_locations(cc, include)
     macros = []
