@@ -279,13 +279,17 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.INT = self.types["int"]
         self.size_t = self.types[_word_type("size_t", model)]
         self._literals: dict[str, Value] = {}
+        self._visitors: dict[type[c_ast.Node], Callable[[c_ast.Node], Value]] = {}
 
     # -- helpers -----------------------------------------------------------
 
     def fold(self, node: c_ast.Node) -> Value:
-        v = self.visit(node)
-        assert isinstance(v, Value)
-        return v
+        """The value of ``node``: its ``visit_<Kind>`` method, found once per kind."""
+        visitor = self._visitors.get(node.__class__)
+        if visitor is None:
+            name = "visit_" + node.__class__.__name__
+            visitor = self._visitors[node.__class__] = getattr(self, name, self.generic_visit)
+        return visitor(node)
 
     def generic_visit(self, node: c_ast.Node) -> Any:
         raise NotConstant(f"not an integer constant expression ({type(node).__name__})")
@@ -304,7 +308,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
 
     def usual(self, a: CType, b: CType) -> CType:
         a, b = self.promote(a), self.promote(b)
-        if a == b:
+        if a is b or a == b:
             return a
         if a.signed == b.signed:
             return a if a.rank >= b.rank else b
@@ -694,6 +698,16 @@ class NotAnExpression(NotConstant):
         super().__init__("not a C expression")
 
 
+_FAST_INTS: set[str] = set()  # integer literals seen, so each is matched once
+
+
+def _fast_int(text: str) -> bool:
+    if _FAST_INT_RE.match(text):
+        _FAST_INTS.add(text)
+        return True
+    return False
+
+
 class _NotFast(Exception):
     pass
 
@@ -745,7 +759,8 @@ class FastParser:
     def _expression(self) -> c_ast.Node:
         """``a, b, c``: the comma operator, an ExprList as pycparser makes it."""
         first = self._ternary()
-        if self._peek() != ",":
+        i = self.i
+        if i >= len(self.toks) or self.toks[i][1] != ",":
             return first
         exprs = [first]
         while self._peek() == ",":
@@ -836,7 +851,7 @@ class FastParser:
             node = self._expression()
             self._take(")")
             return node
-        if kind == "num" and _FAST_INT_RE.match(text):
+        if kind == "num" and (text in _FAST_INTS or _fast_int(text)):
             self.i += 1
             return c_ast.Constant("int", text)
         if kind == "chr":
