@@ -49,33 +49,51 @@ class Tok:
         )
 
 
+# white space, then one token: a character constant, a string literal (either
+# with its prefix), an identifier, a pp-number, a punctuator, or any other
+# character; the kind is told from the token's first (and last) character
 _TOKEN_RE = re.compile(
     r"""
-    (?P<ws>[ \t\f\v\r\n]+)
-   |(?P<chr>(?:L|u|U)?'(?:\\.|[^'\\\n])*')
-   |(?P<str>(?:L|u8|u|U)?"(?:\\.|[^"\\\n])*")
-   |(?P<id>[A-Za-z_$][A-Za-z0-9_$]*)
-   |(?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)
-   |(?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
-      |[\[\](){}.,;:?~!<>=+\-*/%&|^\#])
-   |(?P<other>.)
+    ([ \t\f\v\r\n]*)
+    ( (?:L|u|U)?'(?:\\.|[^'\\\n])*'
+    | (?:L|u8|u|U)?"(?:\\.|[^"\\\n])*"
+    | [A-Za-z_$][A-Za-z0-9_$]*
+    | \.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
+    | \.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
+    | [\[\](){}.,;:?~!<>=+\-*/%&|^\#]
+    | [^ \t\f\v\r\n]
+    )
     """,
     re.X | re.S,
+)
+_KIND_BY_FIRST = (
+    dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$", "id")
+    | dict.fromkeys("0123456789", "num")
+    | dict.fromkeys("[](){},;:?~!<>=+-*/%&|^#", "punct")
 )
 
 
 def tokenize(text: str) -> list[Tok]:
-    """Split one logical line into preprocessing tokens."""
+    """Split one logical line into preprocessing tokens (kind id, num, chr, str,
+    punct or other)."""
     toks: list[Tok] = []
-    space = False
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        assert kind is not None
-        if kind == "ws":
-            space = True
-            continue
-        toks.append(Tok(kind, m.group(), space))
-        space = False
+    for ws, t in _TOKEN_RE.findall(text):
+        kind = _KIND_BY_FIRST.get(t[0], "other")
+        if kind == "id":
+            last = t[-1]
+            if last == "'":
+                kind = "chr"  # L'x', u'x', U'x'
+            elif last == '"':
+                kind = "str"  # L"..", u8"..", ...
+        elif kind == "other":
+            c = t[0]
+            if c == ".":
+                kind = "num" if len(t) > 1 and t[1] in "0123456789" else "punct"
+            elif c == "'" and len(t) > 1:
+                kind = "chr"
+            elif c == '"' and len(t) > 1:
+                kind = "str"
+        toks.append(Tok(kind, t, ws != ""))
     return toks
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abicheck.cpp import tokenize
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader
 from abicheck.resources import embedded_header
@@ -186,6 +187,32 @@ def test_enum_constants_and_typedefs() -> None:
     flags = {n: t[n].value for n in ("FLAG_CHAR", "FLAG_SIZE", "FLAG_CAST", "FLAG_NEXT")}
     assert flags == {"FLAG_CHAR": 120, "FLAG_SIZE": 16, "FLAG_CAST": 255, "FLAG_NEXT": 256}
     assert (t["FLAG_COND"].value, t["ODD_SECOND"].value) == (256, 33)
+
+
+def test_tokenize_kinds_and_spacing() -> None:
+    line = "L'x' u8\"s\" .5e+3 a.b ... x->y ## <<= 'open \"open $v @"
+    got = [(t.kind, t.text, t.space) for t in tokenize(line)]
+    assert got == [
+        ("chr", "L'x'", False),
+        ("str", 'u8"s"', True),
+        ("num", ".5e+3", True),
+        ("id", "a", True),
+        ("punct", ".", False),
+        ("id", "b", False),
+        ("punct", "...", True),
+        ("id", "x", True),
+        ("punct", "->", False),
+        ("id", "y", False),
+        ("punct", "##", True),
+        ("punct", "<<=", True),
+        ("other", "'", True),
+        ("id", "open", False),
+        ("other", '"', True),
+        ("id", "open", False),
+        ("id", "$v", True),
+        ("other", "@", True),
+    ]
+    assert tokenize("   ") == []
 
 
 def test_calls_of_undefined_macros_with_type_arguments(tmp_path: Path) -> None:
