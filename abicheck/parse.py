@@ -139,13 +139,14 @@ class _RunDecls:
     """The declarations in one run of a file's text lines, found once per run.
 
     ``names`` are the identifiers in the typedef statements; ``plain`` holds the
-    typedefs they declare when no macro is defined under any of those names.
+    typedefs they declare when no macro is defined under any of those names, by
+    which of those names are typedef names before the run.
     """
 
     enums: list[tuple[str, tuple[str, ...]]]  # statement, its enumerators
     typedefs: list[str]
     names: frozenset[str]
-    plain: dict[str, c_ast.Node] | None = None
+    plain: dict[tuple[str, ...], dict[str, c_ast.Node]] = field(default_factory=dict)
 
 
 class _TypedefScope(Mapping[str, object]):
@@ -239,7 +240,7 @@ class Reader:
         self._fixed_results: dict[MacroDef, _Result] = {}
         self._templates: dict[MacroDef, _Template] = {}
         self._stmt_cache: dict[tuple[str, tuple[tuple[int, int], ...]], _RunDecls] = {}
-        self._decl_ast_cache: dict[str, c_ast.FileAST | None] = {}
+        self._decl_ast_cache: dict[tuple[str, ...], c_ast.FileAST | None] = {}
         # declaration -> (the definitions its expansion looked up, the expanded text)
         self._decl_expansions: dict[str, tuple[_Deps, str]] = {}
         # an enum declaration resting on nothing outside it -> its constants' values
@@ -450,16 +451,19 @@ class Reader:
         return hit
 
     def parse_declaration(self, text: str) -> c_ast.FileAST | None:
-        """pycparser's AST for one expanded declaration, or None if it will not parse."""
-        if text in self._decl_ast_cache:
-            return self._decl_ast_cache[text]
+        """pycparser's AST for one expanded declaration, or None if it will not parse;
+        cached by the text and which of its identifiers are typedef names here."""
+        scope = self._typedef_scope
+        key = (text, *sorted(n for n in self.statement_tokens(text)[1] if n in scope))
+        if key in self._decl_ast_cache:
+            return self._decl_ast_cache[key]
         ast = self._fast_enum(text) if text.startswith("enum") else None
         if ast is None:
             try:
                 ast = self.parser.parse(text, "<decl>")
             except (ParseError, RecursionError):
                 ast = None
-        self._decl_ast_cache[text] = ast
+        self._decl_ast_cache[key] = ast
         return ast
 
     def _fast_enum(self, text: str) -> c_ast.FileAST | None:
@@ -546,6 +550,28 @@ def _survey(toks: list[Tok]) -> tuple[list[tuple[str, str]], list[Tok], bool, bo
     return pairs, blocked, brace, names_decl
 
 
+def _opaque(arg: list[Tok], macros: Mapping[str, MacroDef]) -> bool:
+    """Whether an expanded argument behaves as one opaque operand when spliced into
+    a macro's expansion: no macro name in it (it could expand on rescanning), no
+    comma outside parentheses and no unbalanced parenthesis (either would split
+    or join the arguments of a macro further down)."""
+    depth = 0
+    for t in arg:
+        text = t.text
+        if t.kind == "id":
+            if text in macros:
+                return False
+        elif text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif text == "," and depth == 0:
+            return False
+    return depth == 0
+
+
 def _closing_paren(toks: list[Tok], open_at: int) -> int:
     """The index of the ``)`` closing the ``(`` at ``open_at`` (``len(toks)`` if none)."""
     depth = 0
@@ -605,6 +631,9 @@ class _Result:
 
 
 _TOO_DEEP = "macros nested too deeply"
+# Templates made while making another, at most: deeper, invocations expand the
+# usual way (the expander's loop, not Python's stack)
+MAX_TEMPLATE_NESTING = 16
 
 # What a cached result rested on: the definitions looked up, the results of
 # the macros whose values stood in for their expansions, and what it read of
@@ -693,6 +722,7 @@ class _Evaluation:
         self._done: dict[MacroDef, _Result] = {}
         self._templates: dict[MacroDef, _Template] = {}  # checked to hold in this header
         self._making: set[MacroDef] = set()  # templates being made
+        self._no_template: set[MacroDef] = set()  # not to be tried again here
         self._active: set[str] = set()
         self._reads: list[list[tuple[str, Any, Any]]] = []
         self.budget = MAX_HEADER_EXPANSION_TOKENS
@@ -728,8 +758,10 @@ class _Evaluation:
         """Whether what a cached result rested on is the same here."""
         if tuple(map(self.macros.get, deps[0])) != deps[1]:  # MacroDefs compare by identity
             return False
+        active = self._active
         for s, sres in subs:
-            if self._result(s) is not sres:
+            # a macro under evaluation gives no value here: its expansion stands
+            if s.name in active or self._result(s) is not sres:
                 return False
         return all(self._answer(kind, key) == answer for kind, key, answer in reads)
 
@@ -843,7 +875,7 @@ class _Evaluation:
         except NotConstant as exc:
             return None, str(exc), primary
         if node is None:
-            node = self._ast(spell(toks), toks if needs_decls else None)
+            node = self._ast(spell(toks), toks)
         if isinstance(node, str):
             if self._read("n", tuple((t.kind, t.text) for t in toks)):
                 return None, "type name", primary
@@ -862,7 +894,7 @@ class _Evaluation:
     ) -> list[Tok] | None:
         """The full expansion of ``m(args)`` from its template, or None where the
         template does not give exactly what expanding it would (see _make_template)."""
-        tpl = self._template(m, expander)
+        tpl = self._template(m)
         if tpl is None or tpl.parts is None or not hide.isdisjoint(tpl.expanded):
             return None
         active = self._active
@@ -881,8 +913,7 @@ class _Evaluation:
             arg = args[k]
             if any(t.kind == "id" for t in arg):
                 arg = expander.expand(arg)
-                # a macro name left in an argument may expand when the body is rescanned
-                if any(t.kind == "id" and t.text in macros for t in arg):
+                if not _opaque(arg, macros):
                     return None
             expanded[k] = arg
         out: list[Tok] = []
@@ -892,35 +923,44 @@ class _Evaluation:
                 if arg:
                     out.append(arg[0] if arg[0].space == part[1] else arg[0].copy(space=part[1]))
                     out += arg[1:]
+            elif part.kind == "id" and part.text in macros:
+                # a macro name left unexpanded: its hide set shows in a "recursive" reason
+                out.append(part.copy(hide=part.hide | hide))
             else:
                 out.append(part)
         expander._charge(len(out))
         return out
 
-    def _template(self, m: MacroDef, expander: Expander) -> _Template | None:
+    def _template(self, m: MacroDef) -> _Template | None:
         """``m``'s template for this header: the one made before if what it rested
         on is the same here, else a new one (None if ``m`` cannot have one)."""
         tpl = self._templates.get(m)
-        if tpl is not None:
+        if tpl is not None or m in self._no_template:
             return tpl
         if m.variadic or any(t.kind == "punct" and t.text in ("#", "##") for t in m.body):
+            self._no_template.add(m)
             return None  # the arguments' spelling matters
+        if m in self._making or len(self._making) >= MAX_TEMPLATE_NESTING:
+            return None  # m's expansion invokes m, or templates nest deep: the usual way
         tpl = self.r._templates.get(m)
+        if tpl is not None and any(sub.name in self._active for sub, _ in tpl.subs):
+            return None  # its values stand in for macros being evaluated
         if tpl is None or not self._holds(tpl.deps, tpl.subs, ()):
-            if m in self._making:
-                return None  # m's own expansion invokes m: it expands the usual way
             self._making.add(m)
             try:
-                tpl = self._make_template(m, expander)
+                tpl = self._make_template(m)
             finally:
                 self._making.discard(m)
             if tpl is None:
+                # not made (an error expanding it, or a macro under evaluation in it):
+                # not tried again in this header
+                self._no_template.add(m)
                 return None
             self.r._templates[m] = tpl
         self._templates[m] = tpl
         return tpl
 
-    def _make_template(self, m: MacroDef, expander: Expander) -> _Template | None:
+    def _make_template(self, m: MacroDef) -> _Template | None:
         """Expand ``m`` with placeholder arguments. The result, arguments put in
         for the placeholders, is what expanding an invocation gives when: no
         placeholder follows the name of a function-like macro or precedes a
@@ -929,8 +969,10 @@ class _Evaluation:
         follows the invocation), no token is left unexpanded by recursion (its
         hide set would differ), no placeholder was pasted or stringified by a
         macro it was passed to, and (checked per invocation) the arguments leave
-        no macro names and the invocation's hide set holds none of the macros
-        expanded here."""
+        no macro names, no comma outside parentheses and no unbalanced
+        parenthesis (any of which would split or join arguments further down),
+        and the invocation's hide set holds none of the macros expanded here.
+        It is made on a budget of its own: what it costs is no invocation's."""
         assert m.params is not None
         index = {p: i for i, p in enumerate(m.params)}
         # the parameters the body uses, in the order their arguments get expanded
@@ -950,14 +992,12 @@ class _Evaluation:
                 return None
             return _value_token(res.value)
 
-        inner = Expander(self.macros, names.add, substitute, expander.budget, self._call)
+        inner = Expander(self.macros, names.add, substitute, call=self._call)
         holders = [[Tok("id", f"\0{i}")] for i in range(len(m.params))]
         try:
             toks = inner.expand(inner._subst(m, holders, frozenset((m.name,))))
         except ExpansionError:
             return None
-        finally:
-            expander.budget = inner.budget
         if refused:
             return None  # made in this evaluation's context only
         macros = self.macros
@@ -988,12 +1028,12 @@ class _Evaluation:
             tuple(parts) if usable else None, params, expanded, (looked_up, defs), tuple(subs)
         )
 
-    def _ast(self, text: str, toks: list[Tok] | None) -> c_ast.Node | str:
+    def _ast(self, text: str, toks: list[Tok]) -> c_ast.Node | str:
         """The parsed expression, cached by its text and the typedef names in it."""
-        key: str | tuple[str, ...] = text
-        if toks is not None:
-            scope = self.r._typedef_scope
-            key = (text, *sorted({t.text for t in toks if t.kind == "id" and t.text in scope}))
+        names = {t.text for t in toks if t.kind == "id"}
+        self._ready_for_pycparser(names)
+        scope = self.r._typedef_scope
+        key = (text, *sorted(n for n in names if n in scope))
         cache = self.r._ast_cache
         node = cache.get(key)
         if node is None:
@@ -1121,12 +1161,15 @@ class _Evaluation:
                 for text in texts:
                     self._typedef_stmt(text, typedefs)
             else:
-                if rd.plain is None:
-                    rd.plain = {}
+                # what the run declares depends on which of its names are typedefs already
+                key = tuple(sorted(n for n in rd.names if n in typedefs))
+                plain = rd.plain.get(key)
+                if plain is None:
+                    plain = rd.plain[key] = {}
                     for stmt in rd.typedefs:
-                        self._typedef_stmt(self.r.spelled_statement(stmt), rd.plain)
-                        typedefs.update(rd.plain)
-                typedefs.update(rd.plain)
+                        self._typedef_stmt(self.r.spelled_statement(stmt), plain)
+                        typedefs.update(plain)
+                typedefs.update(plain)
             if until is not None and until in typedefs:
                 break
         self.r._typedef_scope = _TypedefScope(self) if self._typedefs_read < len(runs) else typedefs
@@ -1134,6 +1177,13 @@ class _Evaluation:
 
     def is_typedef(self, name: str) -> bool:
         return self.mentioned(name) and name in self.typedefs(name)
+
+    def _ready_for_pycparser(self, names: Iterable[str]) -> None:
+        """Read the typedefs before pycparser parses text with these identifiers: it
+        asks about them mid-parse, and reading typedefs then would parse within
+        that parse."""
+        if self._decls is not None and any(self.mentioned(n) for n in names):
+            self.typedefs()
 
     def _expand_decl(self, stmt: str) -> str:
         """A declaration with its macros expanded, as pycparser will read it; the
@@ -1177,6 +1227,7 @@ class _Evaluation:
         if known is not None:
             decls.enums.update(known)
             return
+        self._ready_for_pycparser(self.r.statement_tokens(text)[1])
         ast = self.r.parse_declaration(text)
         enum = None
         if ast is not None and ast.ext and isinstance(ast.ext[0], c_ast.Decl):

@@ -444,6 +444,70 @@ def test_enum_values_follow_the_constants_of_each_header() -> None:
     assert got == [(2, 3), (11, 12), (2, 3)]
 
 
+REUSE = FIX / "reuse"
+
+
+def _read_all(*paths: Path) -> list[dict[str, Macro]]:
+    """One Reader over several headers, as the command reads them: caches carry over."""
+    reader = Reader()
+    return [{m.name: m for m in reader.read(str(p))} for p in paths]
+
+
+def test_typedefs_are_read_before_pycparser_parses_not_during() -> None:
+    asks, size, again, enum = _read_all(
+        REUSE / "pycparser_asks.h",
+        REUSE / "enum_size.h",
+        REUSE / "enum_size_again.h",
+        REUSE / "enum_typedef.h",
+    )
+    assert (asks["X"].value, asks["Y"].value) == (4, 8)  # gcc's values
+    assert (size["ES"].value, again["ES2"].value) == (4, 4)
+    assert (enum["X"].value, enum["Y"].value) == (8, 4)
+
+
+def test_a_declaration_is_read_with_each_header_s_typedefs() -> None:
+    # common.h's "typedef T U;" declares U only where T is a type
+    one, none, three = _read_all(*(REUSE / "typedef_scope" / f"h{i}.h" for i in (1, 2, 3)))
+    assert three["X"].value == 8
+    assert none["Y"].reason == "undefined identifier U"
+
+
+def test_reused_expansions_with_arguments_that_split() -> None:
+    t = table(REUSE / "split_args.h")
+    assert (t["V"].value, t["W"].value) == (1, 10)  # gcc's
+    t = table(REUSE / "split_tokens.h")
+    assert t["V2"].value == 5
+    assert t["V1"].reason == "macro F takes 1 arguments, given 2"  # gcc refuses both
+    assert t["V3"].reason == "macro P takes 2 arguments, given 3"
+
+
+def test_reused_expansion_keeps_the_invocation_s_hide_set() -> None:
+    t = table(REUSE / "chain.h")
+    assert t["V"].reason == "recursive (F2 expands to itself through F0, F1, F2, V)"
+
+
+def test_a_value_standing_in_is_not_checked_while_it_is_evaluated() -> None:
+    # in the third header, checking F()'s reused expansion would evaluate X within X
+    *_, last = _read_all(*(REUSE / "active" / f"h{i}.h" for i in (0, 1, 2)))
+    assert last["Y"].value == 5
+
+
+def test_expansions_that_cannot_be_reused_cost_no_more(tmp_path: Path) -> None:
+    # Z(x) cannot be made with a placeholder argument: each level must not retry it
+    lines = ["#define Z() 0", "#define G0(x) (x 1)"]
+    lines += [f"#define G{i}(x) G{i - 1}(x) + Z(x)" for i in range(1, 19)]
+    path = tmp_path / "levels.h"
+    path.write_text("\n".join(lines + ["#define V G18()"]) + "\n")
+    assert table(path)["V"].value == 1
+
+
+def test_a_deep_chain_of_function_like_macros(tmp_path: Path) -> None:
+    lines = ["#define F0(x) (x)"] + [f"#define F{i}(x) F{i - 1}(x)" for i in range(1, 301)]
+    path = tmp_path / "deep.h"
+    path.write_text("\n".join(lines + ["#define V F300(1)"]) + "\n")
+    assert table(path)["V"].value == 1
+
+
 def test_mutually_recursive_function_like_macros(tmp_path: Path) -> None:
     path = tmp_path / "rec.h"
     path.write_text("#define F(x) G(x)\n#define G(x) F(x) + 1\n#define V F(1)\n#define W V\n")
