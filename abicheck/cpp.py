@@ -21,6 +21,7 @@ from .model import AbicheckError
 MAX_INCLUDE_DEPTH = 200
 MAX_FILE_BYTES = 256 * 2**20
 MAX_EXPANSION_TOKENS = 100_000
+TOO_LARGE = "macro expansion too large (exponential expansion?)"
 
 
 # --------------------------------------------------------------------------
@@ -472,6 +473,9 @@ def _stringify(arg: list[Tok]) -> Tok:
     return Tok("str", '"' + "".join(parts) + '"')
 
 
+_PLACEMARKER = "placemarker"
+
+
 def _paste(left: Tok, right: Tok) -> list[Tok]:
     toks = tokenize(left.text + right.text)
     if not toks:
@@ -573,7 +577,7 @@ class Expander:
         """Count ``n`` more tokens against the budget; ExpansionError past it."""
         self.budget -= n
         if self.budget < 0:
-            raise ExpansionError("macro expansion too large (exponential expansion?)")
+            raise ExpansionError(TOO_LARGE)
 
     def _push(self, stack: list[Tok], repl: list[Tok]) -> None:
         self._charge(len(repl))
@@ -623,6 +627,7 @@ class Expander:
         body = m.body
         out: list[Tok] = []
         expanded: dict[int, list[Tok]] = {}
+        placemarkers = False
         i = 0
         n = len(body)
         while i < n:
@@ -636,6 +641,11 @@ class Expander:
                     continue
                 if i + 1 < n and body[i + 1].text == "##":
                     arg = [fresh(x) for x in args[k]]
+                    if not arg:
+                        # C11 6.10.3.3: an empty argument next to ## is a placemarker,
+                        # which pastes to the other operand, not to what precedes it
+                        out.append(Tok(_PLACEMARKER, "", t.space, hide))
+                        placemarkers = True
                 else:
                     exp = expanded.get(k)
                     if exp is None:
@@ -677,8 +687,12 @@ class Expander:
                         rtoks = [fresh(rhs)]
                     if out and rtoks:
                         left = out.pop()
-                        out += [fresh(x) for x in _paste(left, rtoks[0])]
-                        out += rtoks[1:]
+                        if left.kind == _PLACEMARKER:
+                            rtoks[0].space = left.space
+                            out += rtoks
+                        else:
+                            out += [fresh(x) for x in _paste(left, rtoks[0])]
+                            out += rtoks[1:]
                     else:
                         out += rtoks
                     self._charge(len(rtoks))
@@ -686,6 +700,8 @@ class Expander:
                     continue
             out.append(Tok(kind, t.text, t.space, hide))
             i += 1
+        if placemarkers:
+            out = [t for t in out if t.kind != _PLACEMARKER]
         return out
 
 

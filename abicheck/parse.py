@@ -24,6 +24,7 @@ from pycparser import c_ast
 from pycparser.c_parser import ParseError
 
 from .cpp import (
+    TOO_LARGE,
     Expander,
     ExpansionError,
     FileCache,
@@ -267,7 +268,18 @@ class Reader:
         ev = _Evaluation(self, walk)
         # in definition order, so a macro's dependencies are mostly done before it
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
-        macros = [ev.macro(d) for d in walk.macros.values()]
+        defs = list(walk.macros.values())
+        macros = [ev.macro(d) for d in defs]
+        deep = [d for d, m in zip(defs, macros, strict=True) if m.reason in _DEPTH_REASONS]
+        if deep:
+            # a chain of macros deeper than Python's stack (defined from its far
+            # end, say): evaluated afresh from its near end, where each link finds
+            # the one it rests on done
+            self._typedef_scope = {}
+            ev = _Evaluation(self, walk)
+            for d in _dependency_order(deep, walk.macros):
+                ev.macro(d)
+            macros = [ev.macro(d) for d in defs]
         macros.sort(key=_name)
         if any(m.file.startswith(_SHIPPED) for m in macros):
             macros = [
@@ -335,6 +347,8 @@ class Reader:
             try:
                 node = FastParser.parse(parts, lambda _n: False)
                 if node is None:
+                    if not _balanced(parts):
+                        raise NotConstant("unbalanced parentheses")
                     node = self.parser.parse_expression(text)
             except (ParseError, NotConstant):
                 node = f"cannot parse #if expression: {spell(toks)}"
@@ -550,6 +564,44 @@ def _survey(toks: list[Tok]) -> tuple[list[tuple[str, str]], list[Tok], bool, bo
     return pairs, blocked, brace, names_decl
 
 
+def _dependency_order(roots: Iterable[MacroDef], macros: Mapping[str, MacroDef]) -> list[MacroDef]:
+    """The object-like macros ``roots`` rest on, and the roots, each after the
+    macros its replacement names (a depth-first walk with a stack of its own)."""
+    order: list[MacroDef] = []
+    seen: set[str] = set()
+    for root in roots:
+        if root.name in seen:
+            continue
+        seen.add(root.name)
+        stack = [(root, iter(root.body))]
+        while stack:
+            d, toks = stack[-1]
+            for t in toks:
+                dep = macros.get(t.text) if t.kind == "id" else None
+                if dep is not None and dep.params is None and dep.name not in seen:
+                    seen.add(dep.name)
+                    stack.append((dep, iter(dep.body)))
+                    break
+            else:
+                stack.pop()
+                order.append(d)
+    return order
+
+
+def _balanced(pairs: Sequence[tuple[str, str]]) -> bool:
+    """Whether the parentheses among (kind, text) tokens pair up."""
+    depth = 0
+    for kind, text in pairs:
+        if kind == "punct":
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+                if depth < 0:
+                    return False
+    return depth == 0
+
+
 def _opaque(arg: list[Tok], macros: Mapping[str, MacroDef]) -> bool:
     """Whether an expanded argument behaves as one opaque operand when spliced into
     a macro's expansion: no macro name in it (it could expand on rescanning), no
@@ -631,6 +683,9 @@ class _Result:
 
 
 _TOO_DEEP = "macros nested too deeply"
+# what a chain of macros deeper than Python's stack may end in, evaluated from its
+# far end: a text expansion nested too deeply to parse, or using up the budget
+_DEPTH_REASONS = frozenset({_TOO_DEEP, "expression nested too deeply", TOO_LARGE})
 # Templates made while making another, at most: deeper, invocations expand the
 # usual way (the expander's loop, not Python's stack)
 MAX_TEMPLATE_NESTING = 16
@@ -722,6 +777,9 @@ class _Evaluation:
         self._done: dict[MacroDef, _Result] = {}
         self._templates: dict[MacroDef, _Template] = {}  # checked to hold in this header
         self._making: set[MacroDef] = set()  # templates being made
+        # macros too deep to evaluate from where they were asked: expanded as
+        # text from then on, not evaluated again and again
+        self._too_deep: set[MacroDef] = set()
         self._no_template: set[MacroDef] = set()  # not to be tried again here
         self._active: set[str] = set()
         self._reads: list[list[tuple[str, Any, Any]]] = []
@@ -741,12 +799,19 @@ class _Evaluation:
         if hit is not None:
             return hit
         cached = self.r._value_cache.get(d)
-        if cached is not None and self._holds(cached[0], cached[1], cached[2]):
-            res = self._done[d] = cached[3]
-            return res
+        if cached is not None:
+            try:
+                holds = self._holds(cached[0], cached[1], cached[2])
+            except RecursionError:
+                holds = False  # checked from too deep: evaluated again instead
+            if holds:
+                res = self._done[d] = cached[3]
+                return res
         res, deps, subs, reads = self._compute(d)
-        if res.macro.reason == _TOO_DEEP:
-            return res  # not kept: asked again from less deep, it may get a value
+        if res.macro.reason == _TOO_DEEP or res.macro.reason == TOO_LARGE:
+            # not kept: asked again from less deep, or with budget left, it may
+            # get a value
+            return res
         if deps[0] or subs or reads:
             self._done[d] = res
             self.r._value_cache[d] = (deps, subs, reads, res)
@@ -786,8 +851,9 @@ class _Evaluation:
             value, reason, primary = self._evaluate(d, names, subs)
         except RecursionError:
             # a chain of macros deeper than Python's stack: this link gives up,
-            # the ones above it expand it as text instead
+            # the ones above it expand it as text instead (without asking again)
             value, reason, primary = None, _TOO_DEEP, False
+            self._too_deep.add(d)
         finally:
             self._active.discard(d.name)
             self._reads.pop()
@@ -830,7 +896,7 @@ class _Evaluation:
             return None, "empty", False
 
         def substitute(m: MacroDef) -> Tok | None:
-            if m.name in self._active:
+            if m.name in self._active or m in self._too_deep:
                 return None
             res = self._result(m)
             subs.append((m, res))
@@ -875,7 +941,9 @@ class _Evaluation:
         except NotConstant as exc:
             return None, str(exc), primary
         if node is None:
-            node = self._ast(spell(toks), toks)
+            # pycparser reads the text inside parentheses of its own, so unbalanced
+            # ones could pair up with those
+            node = self._ast(spell(toks), toks) if _balanced(pairs) else "not a C expression"
         if isinstance(node, str):
             if self._read("n", tuple((t.kind, t.text) for t in toks)):
                 return None, "type name", primary
@@ -983,7 +1051,7 @@ class _Evaluation:
 
         def substitute(sub: MacroDef) -> Tok | None:
             nonlocal refused
-            if sub.name in self._active:
+            if sub.name in self._active or sub in self._too_deep:
                 refused = True
                 return None
             res = self._result(sub)

@@ -508,6 +508,44 @@ def test_a_deep_chain_of_function_like_macros(tmp_path: Path) -> None:
     assert table(path)["V"].value == 1
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_long_chain_through_a_function_like_macro(tmp_path: Path, reverse: bool) -> None:
+    # defined from its far end, each link used to be evaluated from deeper in
+    # Python's stack than the last: after some 150 links that took minutes
+    n = 300
+    lines = ["#define WRAP(x) (x)", "#define A0 1"]
+    lines += [f"#define A{i} WRAP(A{i - 1})" for i in range(1, n + 1)]
+    path = tmp_path / "wrap.h"
+    path.write_text("\n".join(reversed(lines) if reverse else lines) + "\n")
+    for t in _read_all(path, path):  # the second time from the reader's caches
+        assert {t[f"A{i}"].value for i in range(n + 1)} == {1}
+
+
+def test_an_empty_argument_pastes_to_nothing(tmp_path: Path) -> None:
+    # C11 6.10.3.3 placemarkers; the values are gcc's
+    path = tmp_path / "paste.h"
+    path.write_text(
+        "#define F(a, b) 1 a ## b\n#define H(a, b) (a ## b + 1)\n"
+        "#define CAT3(a, b, c) a ## b ## c\n"
+        "#define V1 F(, 2)\n#define V3 H(, 4)\n#define V4 H(3, )\n"
+        "#define V6 CAT3(, , 7)\n#define V7 CAT3(1, , 2)\n"
+    )
+    t = table(path)
+    assert t["V1"].reason == "not a C expression"  # 1 2, not 12
+    assert [t[n].value for n in ("V3", "V4", "V6", "V7")] == [5, 4, 7, 12]
+
+
+def test_unbalanced_parentheses_are_no_expression(tmp_path: Path) -> None:
+    path = tmp_path / "unbalanced.h"
+    path.write_text("#define W 1 ) + ( 3*2\n#define OK ((1) + (2))\n")
+    t = table(path)
+    assert (t["W"].reason, t["OK"].value) == ("not a C expression", 3)
+    path.write_text("#if 1 ) + ( 1\n#endif\n")
+    with pytest.raises(AbicheckError) as err:
+        table(path)
+    assert str(err.value) == f"{path}:1: error: cannot parse #if expression: 1 ) + ( 1"
+
+
 def test_mutually_recursive_function_like_macros(tmp_path: Path) -> None:
     path = tmp_path / "rec.h"
     path.write_text("#define F(x) G(x)\n#define G(x) F(x) + 1\n#define V F(1)\n#define W V\n")
