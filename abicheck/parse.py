@@ -158,7 +158,13 @@ class _TypedefScope(Mapping[str, object]):
         self.ev = ev
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.ev.is_typedef(name)
+        if not isinstance(name, str):
+            return False
+        if self.ev.r.parsing:
+            # asked mid-parse about a name not asked about before the parse (two
+            # tokens spelled together, say): what has been read decides
+            return name in self.ev.decls().typedefs
+        return self.ev.is_typedef(name)
 
     def __getitem__(self, name: str) -> object:
         if name not in self:
@@ -229,6 +235,7 @@ class Reader:
         self.pp = Preprocessor(self.files, [str(d) for d in include_dirs], self._eval_if)
         self._typedef_scope: Mapping[str, object] = {}
         self.parser = ExprParser(lambda: self._typedef_scope)
+        self.parsing = False  # pycparser is parsing: typedefs are not to be read now
         self._ast_cache: dict[str | tuple[str, ...], c_ast.Node | str] = {}
         self._if_cache: dict[str, c_ast.Node | str] = {}
         # id(tokens of an #if line) -> (those tokens, [(macros consulted, truth)])
@@ -349,7 +356,7 @@ class Reader:
                 if node is None:
                     if not _balanced(parts):
                         raise NotConstant("unbalanced parentheses")
-                    node = self.parser.parse_expression(text)
+                    node = self.parse_expression(text)
             except (ParseError, NotConstant):
                 node = f"cannot parse #if expression: {spell(toks)}"
             except RecursionError:
@@ -464,9 +471,18 @@ class Reader:
             hit = self._stmt_spelled[stmt] = spell(_strip_gnu(self.statement_tokens(stmt)[0]))
         return hit
 
+    def parse_expression(self, text: str) -> c_ast.Node:
+        """pycparser's AST for an expression; raises ParseError."""
+        self.parsing = True
+        try:
+            return self.parser.parse_expression(text)
+        finally:
+            self.parsing = False
+
     def parse_declaration(self, text: str) -> c_ast.FileAST | None:
         """pycparser's AST for one expanded declaration, or None if it will not parse;
-        cached by the text and which of its identifiers are typedef names here."""
+        cached by the text and which of its identifiers are typedef names here
+        (asking that reads the typedefs before pycparser parses, not during)."""
         scope = self._typedef_scope
         key = (text, *sorted(n for n in self.statement_tokens(text)[1] if n in scope))
         if key in self._decl_ast_cache:
@@ -474,7 +490,11 @@ class Reader:
         ast = self._fast_enum(text) if text.startswith("enum") else None
         if ast is None:
             try:
-                ast = self.parser.parse(text, "<decl>")
+                self.parsing = True
+                try:
+                    ast = self.parser.parse(text, "<decl>")
+                finally:
+                    self.parsing = False
             except (ParseError, RecursionError):
                 ast = None
         self._decl_ast_cache[key] = ast
@@ -1099,14 +1119,15 @@ class _Evaluation:
     def _ast(self, text: str, toks: list[Tok]) -> c_ast.Node | str:
         """The parsed expression, cached by its text and the typedef names in it."""
         names = {t.text for t in toks if t.kind == "id"}
-        self._ready_for_pycparser(names)
         scope = self.r._typedef_scope
+        # asking the scope about each name now reads the typedefs it needs: pycparser
+        # asks mid-parse, and reading them then would parse within its parse
         key = (text, *sorted(n for n in names if n in scope))
         cache = self.r._ast_cache
         node = cache.get(key)
         if node is None:
             try:
-                node = self.r.parser.parse_expression(text)
+                node = self.r.parse_expression(text)
             except ParseError:
                 node = "not a C expression"
             except RecursionError:
@@ -1246,13 +1267,6 @@ class _Evaluation:
     def is_typedef(self, name: str) -> bool:
         return self.mentioned(name) and name in self.typedefs(name)
 
-    def _ready_for_pycparser(self, names: Iterable[str]) -> None:
-        """Read the typedefs before pycparser parses text with these identifiers: it
-        asks about them mid-parse, and reading typedefs then would parse within
-        that parse."""
-        if self._decls is not None and any(self.mentioned(n) for n in names):
-            self.typedefs()
-
     def _expand_decl(self, stmt: str) -> str:
         """A declaration with its macros expanded, as pycparser will read it; the
         expansion is reused while the definitions it looked up are the same."""
@@ -1295,7 +1309,6 @@ class _Evaluation:
         if known is not None:
             decls.enums.update(known)
             return
-        self._ready_for_pycparser(self.r.statement_tokens(text)[1])
         ast = self.r.parse_declaration(text)
         enum = None
         if ast is not None and ast.ext and isinstance(ast.ext[0], c_ast.Decl):
