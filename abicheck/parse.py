@@ -18,7 +18,7 @@ import platform
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pycparser import c_ast
 from pycparser.c_parser import ParseError
@@ -551,18 +551,31 @@ class Reader:
 _STAND_IN_TOKENS: dict[str, list[tuple[str, str]]] = {}
 
 
-def _survey(toks: list[Tok]) -> tuple[list[tuple[str, str]], list[Tok], bool, bool]:
+class _Survey(NamedTuple):
+    pairs: list[tuple[str, str]]
+    blocked: list[Tok]
+    brace: bool
+    names_decl: bool
+    primary: bool
+    balanced: bool
+
+
+def _survey(toks: list[Tok]) -> _Survey:
     """One pass over an expansion: its (kind, text) pairs for the fast parser
     (values that stood in for macros, ``(-8)`` or ``((unsigned char)44)``,
     split back into their tokens), the tokens left unexpanded by recursion,
-    whether it holds ``{``, ``;`` or ``}``, and whether it names anything the
+    whether it holds ``{``, ``;`` or ``}``, whether it names anything the
     header's declarations may define (an identifier that is no keyword and no
-    struct, union or enum tag)."""
+    struct, union or enum tag), whether it is one primary expression (one token,
+    or one parenthesized group) and whether its parentheses pair up."""
     pairs: list[tuple[str, str]] = []
     blocked: list[Tok] = []
-    brace = names_decl = False
+    brace = names_decl = early = False
+    depth = 0
+    balanced = True
+    last = len(toks) - 1
     prev = ""
-    for t in toks:
+    for i, t in enumerate(toks):
         kind = t.kind
         text = t.text
         if t.blocked:
@@ -577,11 +590,23 @@ def _survey(toks: list[Tok]) -> tuple[list[tuple[str, str]], list[Tok], bool, bo
                 split = _STAND_IN_TOKENS[text] = [(x.kind, x.text) for x in tokenize(text)]
             pairs += split
         else:
-            if text == "{" or text == ";" or text == "}":
-                brace = True
+            if kind == "punct":
+                if text == "(":
+                    depth += 1
+                elif text == ")":
+                    depth -= 1
+                    if depth < 0:
+                        balanced = False
+                    elif depth == 0 and i != last:
+                        early = True  # the first group closes before the end
+                elif text == "{" or text == ";" or text == "}":
+                    brace = True
             pairs.append((kind, text))
         prev = text
-    return pairs, blocked, brace, names_decl
+    primary = last == 0 or (
+        last > 0 and toks[0].text == "(" and toks[last].text == ")" and not early
+    )
+    return _Survey(pairs, blocked, brace, names_decl, primary, balanced and depth == 0)
 
 
 def _dependency_order(roots: Iterable[MacroDef], macros: Mapping[str, MacroDef]) -> list[MacroDef]:
@@ -756,24 +781,6 @@ def _value_token(v: Value) -> Tok | None:
     return Tok("num", f"(-{-v.value}{suffix})")
 
 
-def _is_primary(toks: list[Tok]) -> bool:
-    if len(toks) == 1:
-        return True
-    if not toks or toks[0].text != "(" or toks[-1].text != ")":
-        return False
-    depth = 0
-    for i, t in enumerate(toks):
-        if t.kind != "punct":
-            continue
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
-            if depth == 0 and i != len(toks) - 1:
-                return False
-    return True
-
-
 class _Evaluation:
     """Evaluates the macros of one preprocessed header.
 
@@ -933,8 +940,7 @@ class _Evaluation:
             self.budget = max(expander.budget, 0)
         if not toks:
             return None, "empty", False
-        primary = _is_primary(toks)
-        pairs, blocked, brace, needs_decls = _survey(toks)
+        pairs, blocked, brace, needs_decls, primary, balanced = _survey(toks)
         if blocked:
             blocked = [t for t in blocked if not self._is_enum_constant(t.text)]
         if blocked:
@@ -963,7 +969,7 @@ class _Evaluation:
         if node is None:
             # pycparser reads the text inside parentheses of its own, so unbalanced
             # ones could pair up with those
-            node = self._ast(spell(toks), toks) if _balanced(pairs) else "not a C expression"
+            node = self._ast(spell(toks), toks) if balanced else "not a C expression"
         if isinstance(node, str):
             if self._read("n", tuple((t.kind, t.text) for t in toks)):
                 return None, "type name", primary
