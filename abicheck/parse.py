@@ -557,7 +557,6 @@ class _Survey(NamedTuple):
     brace: bool
     names_decl: bool
     primary: bool
-    balanced: bool
 
 
 def _survey(toks: list[Tok]) -> _Survey:
@@ -566,13 +565,12 @@ def _survey(toks: list[Tok]) -> _Survey:
     split back into their tokens), the tokens left unexpanded by recursion,
     whether it holds ``{``, ``;`` or ``}``, whether it names anything the
     header's declarations may define (an identifier that is no keyword and no
-    struct, union or enum tag), whether it is one primary expression (one token,
-    or one parenthesized group) and whether its parentheses pair up."""
+    struct, union or enum tag), and whether it is one primary expression (one
+    token, or one parenthesized group)."""
     pairs: list[tuple[str, str]] = []
     blocked: list[Tok] = []
     brace = names_decl = early = False
     depth = 0
-    balanced = True
     last = len(toks) - 1
     prev = ""
     for i, t in enumerate(toks):
@@ -595,9 +593,7 @@ def _survey(toks: list[Tok]) -> _Survey:
                     depth += 1
                 elif text == ")":
                     depth -= 1
-                    if depth < 0:
-                        balanced = False
-                    elif depth == 0 and i != last:
+                    if depth == 0 and i != last:
                         early = True  # the first group closes before the end
                 elif text == "{" or text == ";" or text == "}":
                     brace = True
@@ -606,7 +602,7 @@ def _survey(toks: list[Tok]) -> _Survey:
     primary = last == 0 or (
         last > 0 and toks[0].text == "(" and toks[last].text == ")" and not early
     )
-    return _Survey(pairs, blocked, brace, names_decl, primary, balanced and depth == 0)
+    return _Survey(pairs, blocked, brace, names_decl, primary)
 
 
 def _dependency_order(roots: Iterable[MacroDef], macros: Mapping[str, MacroDef]) -> list[MacroDef]:
@@ -940,7 +936,7 @@ class _Evaluation:
             self.budget = max(expander.budget, 0)
         if not toks:
             return None, "empty", False
-        pairs, blocked, brace, needs_decls, primary, balanced = _survey(toks)
+        pairs, blocked, brace, needs_decls, primary = _survey(toks)
         if blocked:
             blocked = [t for t in blocked if not self._is_enum_constant(t.text)]
         if blocked:
@@ -969,7 +965,7 @@ class _Evaluation:
         if node is None:
             # pycparser reads the text inside parentheses of its own, so unbalanced
             # ones could pair up with those
-            node = self._ast(spell(toks), toks) if balanced else "not a C expression"
+            node = self._ast(spell(toks), toks) if _balanced(pairs) else "not a C expression"
         if isinstance(node, str):
             if self._read("n", tuple((t.kind, t.text) for t in toks)):
                 return None, "type name", primary
