@@ -96,15 +96,13 @@ EXIT_USAGE = 2
 EXIT_COMPATIBLE = 4
 EXIT_INCOMPATIBLE = 8
 
-_SKIP_FILES = frozenset({"<built-in>", "<command-line>"})
-
 
 def audited_macros(table: Table) -> dict[str, Macro]:
     """Name -> macro for the macros an audit compares: integers, no built-ins
     (an include guard is empty, so no integer)."""
     out: dict[str, Macro] = {}
     for m in table.macros:
-        if m.kind != "integer" or m.value is None or m.file in _SKIP_FILES:
+        if m.kind != "integer" or m.value is None or m.builtin:
             continue
         out[m.name] = m
     return out
@@ -326,7 +324,7 @@ class Change:
 def format_value(v: int | None, family: str = "") -> str:
     """Values as the reports show them (as :func:`abicheck.compare.format_value`: decimal
     for enumerations and small values, hex for flags), "" when absent."""
-    return "" if v is None else _format_value(v, family)
+    return _format_value(v, family, absent="")
 
 
 #: Provenance of one audited table: the same record a comparison keeps per column.
@@ -463,7 +461,7 @@ def _unique_labels(tables: Sequence[Table], side: str, file: str | None) -> dict
     for t in tables:
         if t.label in out:
             raise AbicheckError(
-                f"two {side} sources are labelled {t.label!r}", file or t.origin.get("file")
+                f"two {side} sources are labelled {t.label!r}", file or t.origin.noted("file")
             )
         out[t.label] = t
     return out

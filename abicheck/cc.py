@@ -70,7 +70,9 @@ class CompilerTable:
     constant expressions, with their exact C value (unsigned stay non-negative);
     ``compiler`` is ``cc --version``'s first line and ``flags`` the flags used (both
     provenance); ``declarations`` is False when the header's own C code did not compile,
-    so values came from its macros alone (anything needing its types is missing).
+    so values came from its macros alone (anything needing its types is missing);
+    ``locations`` gives each object-like macro's file, line and replacement text as
+    the preprocessor reported them.
     """
 
     header: str
@@ -79,6 +81,7 @@ class CompilerTable:
     compiler: str
     flags: tuple[str, ...]
     declarations: bool = True
+    locations: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +91,8 @@ class _Define:
     body: str
     builtin: bool
     text: str
+    file: str = ""
+    line: int = 0
 
 
 @dataclass
@@ -243,25 +248,31 @@ def _balanced(body: str) -> bool:
 
 
 def _parse_dd(lines: Iterable[str]) -> list[_Define]:
-    """The #define/#undef sequence of one TU's ``-E -dD`` output (undefs as body None)."""
+    """The #define/#undef sequence of one TU's ``-E -dD`` output, each with the file
+    and line the line markers give it."""
     out: list[_Define] = []
     builtin = True  # until the main file (h<n>.c) starts: builtins, -D, stdc-predef.h
+    file, at = "", 1
     for line in lines:
         if line.startswith("# "):
             m = _LINEMARK_RE.match(line)
-            if m and re.fullmatch(r"h\d+\.c", m.group(2)):
-                builtin = False
-            continue
+            if m:
+                file, at = m.group(2), int(m.group(1))
+                if re.fullmatch(r"h\d+\.c", file):
+                    builtin = False
+                continue
         if line.startswith("#define "):
             m = _DEFINE_RE.match(line)
             if m:
                 body = m.group(3)
                 function_like = m.group(2) is not None
-                out.append(_Define(m.group(1), function_like, body.strip(), builtin, line))
+                d = _Define(m.group(1), function_like, body.strip(), builtin, line, file, at)
+                out.append(d)
         elif line.startswith("#undef "):
             m = _UNDEF_RE.match(line)
             if m:
                 out.append(_Define(m.group(1), False, "", builtin, "#undef " + m.group(1)))
+        at += 1
     return out
 
 
@@ -541,6 +552,11 @@ def compiler_macros_many(
             compiler=version,
             flags=flags,
             declarations=not u.replay,
+            locations={
+                d.name: (d.file, d.line, d.body)
+                for d in _final_macros(u.defines).values()
+                if not d.function_like
+            },
         )
     return results
 

@@ -13,11 +13,9 @@ import gc
 import io
 import json
 import os
-import re
 import stat
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
@@ -26,14 +24,15 @@ from .audit import FAIL_ON as AUDIT_FAIL_ON
 from .audit import audit, load_suppressions
 from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
-from .evaluate import DATA_MODELS
+from .langs import LANGUAGES
 from .model import AbicheckError, Macro, Table
 from .parse import BUILTIN_FILE, Reader, parse_cli_define, paused_gc
 from .progress import Progress
 from .report import AUDIT_FORMATS, render_audit, render_comparison_report, tabulate, visible_text
-from .resources import TEMPLATES, data_dir, display_name, embedded_header
+from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
-from .sources import KEYWORDS, SPEC_FORMS, SourceOptions, default_sources, load_sources
+from .sources import SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
+from .targets.mman import MMAN
 
 if TYPE_CHECKING:
     from .verify import VerifyReport
@@ -82,9 +81,13 @@ def _add_reader_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _defines(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``-D`` options as name and value pairs, the last of a name winning (as in gcc)."""
+    return tuple(dict(parse_cli_define(d) for d in specs).items())
+
+
 def _reader(args: argparse.Namespace) -> Reader:
-    defines = dict(parse_cli_define(d) for d in args.define)
-    return Reader(args.include, defines, args.data_model)
+    return Reader(args.include, dict(_defines(args.define)), args.data_model)
 
 
 def _json_dump(data: Any, out: TextIO) -> None:
@@ -180,9 +183,9 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
     _add_reader_options(p)
     p.add_argument(
         "--header",
-        default="linux/mman.h",
+        default="",
         metavar="HEADER",
-        help="the header arch: sources read (default linux/mman.h)",
+        help=f"the header arch: sources read (default {MMAN.header})",
     )
     p.add_argument(
         "--kernel-tree", metavar="DIR", help="read arch: sources from a kernel source tree"
@@ -200,7 +203,7 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
 def _source_options(args: argparse.Namespace) -> SourceOptions:
     return SourceOptions(
         include_dirs=tuple(args.include),
-        defines=dict(parse_cli_define(d) for d in args.define),
+        defines=_defines(args.define),
         data_model=args.data_model,
         header=args.header,
         kernel_tree=args.kernel_tree,
@@ -352,144 +355,17 @@ def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-_SHIPPED_PREFIX = "<abicheck>/headers/"
-
-
-def _shipped_path(path: str) -> str:
-    """A recorded path as a file to read: ``<abicheck>/headers/X`` is the shipped X."""
-    if path.startswith(_SHIPPED_PREFIX):
-        return str(data_dir("headers") / path[len(_SHIPPED_PREFIX) :])
-    return path
-
-
-def _recorded_defines(text: str) -> dict[str, str] | None:
-    """The -D defines a header table's origin records (``A=1 B=x``), or None when the
-    record is ambiguous (a value with spaces that does not read back the same)."""
-    defines: dict[str, str] = {}
-    last: str | None = None
-    for word in text.split():
-        name, eq, value = word.partition("=")
-        if eq and re.fullmatch(r"[A-Za-z_]\w*", name) and name not in defines:
-            defines[name] = value
-            last = name
-        elif last is not None:
-            defines[last] += " " + word
-        else:
-            return None
-    if " ".join(f"{k}={v}" for k, v in sorted(defines.items())) != text:
-        return None
-    return defines
-
-
-def _arch_header(origin: Mapping[str, str], default: str) -> str:
-    """The header an ``arch`` table read, relative to its include dirs (``linux/mman.h``)."""
-    header = origin.get("header", "")
-    for d in filter(None, origin.get("include_dirs", "").split(":")):
-        prefix = d.rstrip("/") + "/"
-        if header.startswith(prefix):
-            return header[len(prefix) :]
-    return default
-
-
-def _baseline_request(t: Table, options: SourceOptions) -> tuple[str, SourceOptions] | str:
-    """How to read baseline table ``t`` again today: (spec, options), or why it cannot be."""
-    o = t.origin
-    kind = t.kind
-    if kind in ("system", "libc", "python", "kernel"):
-        return kind, options
-    if kind == "arch":
-        name = o.get("arch") or (t.label[5:] if t.label.startswith("arch:") else "")
-        if not name:
-            return "its origin records no architecture"
-        arch_options = replace(options, header=_arch_header(o, options.header))
-        if o.get("from") == "kernel-tree" and o.get("kernel_tree") and not options.kernel_tree:
-            arch_options = replace(arch_options, kernel_tree=o["kernel_tree"])
-        return f"arch:{name}", arch_options
-    path = o.get("path", "")
-    if kind == "header" and path:
-        if path == display_name(embedded_header()) and "note" in o:
-            return "embedded", options
-        defines = _recorded_defines(o.get("defines", ""))
-        if defines is None:
-            return f"its recorded defines {o['defines']!r} cannot be read back"
-        data_model = o.get("data_model", "lp64")
-        if data_model not in DATA_MODELS:
-            return f"its recorded data model {data_model!r} is not one of {', '.join(DATA_MODELS)}"
-        dirs = tuple(_shipped_path(d) for d in o.get("include_dirs", "").split(":") if d)
-        header_options = replace(options, include_dirs=dirs, defines=defines, data_model=data_model)
-        return _file_spec(_shipped_path(path)), header_options
-    if kind == "file" and path.lower().endswith(".py"):
-        return _file_spec(path), options
-    if kind == "file" and (t.label in KEYWORDS or t.label.startswith("arch:")):
-        return t.label, options  # a baseline older than kinds: the label is the source
-    return f"a {kind!r} table with no source abicheck can read again"
-
-
-def _file_spec(path: str) -> str:
-    """``path`` as a source spec that is read as a file (``./system``, not the keyword)."""
-    if path in KEYWORDS or path.startswith("arch:"):
-        return f"./{path}"
-    return path
-
-
-def _baseline_tables(
-    baseline: list[Table], baseline_file: str, options: SourceOptions, err: TextIO
-) -> list[Table]:
-    """The baseline's own sources read again today, each as it was read then.
-
-    Each table is rebuilt from its kind and origin: keyword sources (relabelled ones
-    too), architectures (with the header they read), and headers with their recorded
-    data model, -D defines and include dirs; tables read with one set of options
-    are loaded together, each spec once. A table that cannot be rebuilt is an error
-    naming the baseline file.
-    """
-    requests: list[tuple[str, SourceOptions]] = []
-    for t in baseline:
-        request = _baseline_request(t, options)
-        if isinstance(request, str):
-            raise AbicheckError(
-                f"baseline source {t.label!r} cannot be read again ({request}): "
-                "name the sources to audit",
-                baseline_file,
-            )
-        requests.append(request)
-    groups: list[tuple[SourceOptions, list[str]]] = []
-    for spec, opts in requests:
-        group = next((g for g in groups if g[0] == opts), None)
-        if group is None:
-            groups.append((opts, [spec]))
-        elif spec not in group[1]:
-            group[1].append(spec)
-    total = sum(len(specs) for _, specs in groups)
-    progress = Progress(err)
-    loaded: list[tuple[SourceOptions, dict[str, Table]]] = []
-    try:
-        done = 0
-        for opts, specs in groups:
-
-            def step(i: int, n: int, what: str, base: int = done) -> None:
-                if i < n:
-                    progress(base + i, total, what)
-
-            tables = load_sources(specs, opts, step)
-            loaded.append((opts, dict(zip(specs, tables, strict=True))))
-            done += len(specs)
-    finally:
-        progress.close()
-    out = []
-    for t, (spec, opts) in zip(baseline, requests, strict=True):
-        table = next(found[spec] for o, found in loaded if o == opts)
-        out.append(replace(table, label=t.label))
-    return out
-
-
 def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     baseline = load_snapshot(args.baseline)
     options = _source_options(args)
     if args.sources:
         current = _load(args.sources, options, err)
     else:
-        current = _baseline_tables(baseline, args.baseline, options, err)
+        progress = Progress(err)
+        try:
+            current = reread(baseline, options, progress, baseline_file=args.baseline)
+        finally:
+            progress.close()
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     result = audit(baseline, current, suppressions, baseline_file=args.baseline)
     _write(render_audit(result, args.format), args.output, out)
@@ -546,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ARM header) as a Python module or a C header.",
     )
     _add_source_options(p)
-    p.add_argument("--lang", choices=sorted(TEMPLATES), required=True)
+    p.add_argument("--lang", choices=sorted(LANGUAGES), required=True)
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--template-dir", metavar="DIR", help="use your own templates")
     p.add_argument(

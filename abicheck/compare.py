@@ -8,7 +8,8 @@ per macro name with each source's value and a status:
 * ``partial``: some sources lack it (added or removed over time), the others agree.
 
 Which names are compared: integer macros (those with a value) whose name is in one of
-the mman families :data:`FAMILIES` (``PROT_``, ``MAP_``, ``MADV_``, ...), so compiler
+the target's families (:mod:`abicheck.targets`; for ``mman``: ``PROT_``, ``MAP_``,
+``MADV_``, ...), so compiler
 builtins (file ``<built-in>``/``<command-line>``), include guards (``_ASM_..._H``),
 helpers such as ``HUGETLB_FLAG_ENCODE_*`` and anything else a header drags in stay out.
 When no table has a name of those families (``arch:`` sources read with another
@@ -36,26 +37,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .model import AbicheckError, Macro, Table
+from .targets import Target
+from .targets.mman import MMAN
 
-#: The mman families compared by default, in display order.
-FAMILIES: tuple[str, ...] = (
-    "PROT",
-    "MAP",
-    "MADV",
-    "POSIX_MADV",
-    "MS",
-    "MCL",
-    "MREMAP",
-    "MLOCK",
-    "MFD",
-    "PKEY",
-    "OVERCOMMIT",
-)
-#: Families whose values are enumerations (shown in decimal); others are flag bits.
-ENUM_FAMILIES = frozenset({"MADV", "POSIX_MADV", "OVERCOMMIT"})
+#: The default target's families, in display order (see :mod:`abicheck.targets`).
+FAMILIES: tuple[str, ...] = MMAN.prefixes
 STATUSES = ("same", "differs", "partial")
 FAIL_ON = ("differs", "partial", "never")
-_BUILTIN_FILES = ("<built-in>", "<command-line>")
 _IDENT = re.compile(r"\(*\s*([A-Za-z_]\w*)\s*\)*")
 #: At most this many sources: findings name every source; more: majority summaries.
 SMALL = 6
@@ -63,30 +51,23 @@ SMALL = 6
 Status = Literal["same", "differs", "partial"]
 
 
-def family_of(name: str) -> str:
-    """The mman family of ``name`` (longest matching prefix), or its first word."""
-    best = ""
-    for fam in FAMILIES:
-        if name.startswith(fam + "_") and len(fam) > len(best):
-            best = fam
-    if best:
-        return best
-    head = name.lstrip("_").split("_", 1)[0]
-    return head or name
+def family_of(name: str, target: Target = MMAN) -> str:
+    """The family of ``name`` in ``target`` (longest matching prefix), or its first word."""
+    return target.family_of(name)
 
 
-def is_family_name(name: str) -> bool:
-    """Whether ``name`` belongs to one of the default mman :data:`FAMILIES`."""
-    return any(name.startswith(fam + "_") for fam in FAMILIES)
+def is_family_name(name: str, target: Target = MMAN) -> bool:
+    """Whether ``name`` belongs to one of ``target``'s families."""
+    return target.has(name)
 
 
 def _every_name(name: str) -> bool:
     return True
 
 
-def _selector(only: Sequence[str] | None) -> Callable[[str], bool]:
+def _selector(only: Sequence[str] | None, target: Target) -> Callable[[str], bool]:
     if not only:
-        return is_family_name
+        return target.has
     prefixes = []
     for p in only:
         p = p.strip()
@@ -103,19 +84,14 @@ def _selector(only: Sequence[str] | None) -> Callable[[str], bool]:
     return select
 
 
-def _family_rank(family: str) -> tuple[int, str]:
-    try:
-        return (FAMILIES.index(family), "")
-    except ValueError:
-        return (len(FAMILIES), family)
-
-
-def format_value(value: int | None, family: str = "") -> str:
+def format_value(
+    value: int | None, family: str = "", absent: str = "-", target: Target = MMAN
+) -> str:
     """A value as people write it: decimal for enumerations, small and negative values;
-    hex for flag bits; ``-`` when absent."""
+    hex for flag bits; ``absent`` when there is none."""
     if value is None:
-        return "-"
-    if family in ENUM_FAMILIES or 0 <= value < 10 or value < 0:
+        return absent
+    if family in target.enum_families or 0 <= value < 10 or value < 0:
         return str(value)
     return hex(value)
 
@@ -163,7 +139,7 @@ class Source:
 
     @classmethod
     def of(cls, table: Table) -> Source:
-        return cls(table.label, table.kind, {k: str(v) for k, v in table.origin.items()})
+        return cls(table.label, table.kind, table.origin.as_dict())
 
     def to_json(self) -> dict[str, Any]:
         """Label, kind and origin (keys sorted, so the JSON is the same on every run)."""
@@ -216,11 +192,13 @@ def _alias_target(m: Macro, names: Mapping[str, Macro]) -> str | None:
     return target if target != m.name and target in names else None
 
 
-def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Comparison:
+def compare(
+    tables: Sequence[Table], only: Sequence[str] | None = None, target: Target = MMAN
+) -> Comparison:
     """Compare ``tables`` name by name (see the module docstring).
 
     Names compared: with ``only``, those with one of its prefixes; else those of the
-    mman :data:`FAMILIES` when any table has one, and every integer name when none
+    ``target``'s families when any table has one, and every integer name when none
     does (builtins always left out).
 
     Raises :class:`AbicheckError` for no tables or two tables with the same label.
@@ -231,17 +209,14 @@ def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Compa
     dupes = sorted(label for label, n in Counter(labels).items() if n > 1)
     if dupes:
         raise AbicheckError(f"source label given twice: {', '.join(dupes)}")
-    select = _selector(only)
-    integers = [
-        [m for m in t.macros if m.value is not None and m.file not in _BUILTIN_FILES]
-        for t in tables
-    ]
-    if not only and not any(is_family_name(m.name) for ms in integers for m in ms):
-        select = _every_name  # no mman names anywhere: compare all integer names
+    select = _selector(only, target)
+    integers = [[m for m in t.macros if m.value is not None and not m.builtin] for t in tables]
+    if not only and not any(target.has(m.name) for ms in integers for m in ms):
+        select = _every_name  # no names of the target anywhere: compare all integer names
     per_source = [{m.name: m for m in ms if select(m.name)} for ms in integers]
     names = sorted(
         {n for chosen in per_source for n in chosen},
-        key=lambda n: (_family_rank(family_of(n)), n),
+        key=lambda n: (target.rank(target.family_of(n)), n),
     )
     rows = []
     for name in names:
@@ -250,8 +225,8 @@ def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Compa
         for t, chosen in zip(tables, per_source, strict=True):
             m = chosen.get(name)
             values[t.label] = m.value if m else None
-            if m is not None and (target := _alias_target(m, chosen)):
-                aliases[t.label] = target
+            if m is not None and (alias := _alias_target(m, chosen)):
+                aliases[t.label] = alias
         present = {v for v in values.values() if v is not None}
         status: Status
         if len(present) > 1:
@@ -260,9 +235,9 @@ def compare(tables: Sequence[Table], only: Sequence[str] | None = None) -> Compa
             status = "partial"
         else:
             status = "same"
-        rows.append(Row(name, family_of(name), values, status, aliases))
+        rows.append(Row(name, target.family_of(name), values, status, aliases))
     sources = tuple(Source.of(t) for t in tables)
-    return Comparison(sources, tuple(rows), tuple(_findings(tables, rows)))
+    return Comparison(sources, tuple(rows), tuple(_findings(tables, rows, target)))
 
 
 # -- findings in words ---------------------------------------------------------------
@@ -276,7 +251,7 @@ def _short(label: str, arch_matrix: bool) -> str:
     return label[5:] if arch_matrix and label.startswith("arch:") else label
 
 
-def _differs_text(row: Row, labels: Sequence[str], arch_matrix: bool) -> str:
+def _differs_text(row: Row, labels: Sequence[str], arch_matrix: bool, target: Target) -> str:
     groups: dict[int, list[str]] = {}
     for label in labels:
         v = row.values[label]
@@ -286,7 +261,7 @@ def _differs_text(row: Row, labels: Sequence[str], arch_matrix: bool) -> str:
     if len(labels) <= SMALL:
         parts = [
             f"{_join(members)} {'says' if len(members) == 1 else 'say'} "
-            f"{format_value(value, row.family)}"
+            f"{format_value(value, row.family, target=target)}"
             for value, members in fv
         ]
         return f"{row.name}: {', '.join(parts)}"
@@ -295,9 +270,11 @@ def _differs_text(row: Row, labels: Sequence[str], arch_matrix: bool) -> str:
     parts = []
     for i, (value, members) in enumerate(fv):
         if i == 0 and len(members) > SMALL:
-            parts.append(f"{format_value(value, row.family)} on {len(members)} {noun}")
+            parts.append(
+                f"{format_value(value, row.family, target=target)} on {len(members)} {noun}"
+            )
         else:
-            parts.append(f"{format_value(value, row.family)} on {_join(members)}")
+            parts.append(f"{format_value(value, row.family, target=target)} on {_join(members)}")
     missing = [_short(lb, arch_matrix) for lb in labels if row.values[lb] is None]
     text = f"{row.name}: {'; '.join(parts)}"
     if missing:
@@ -337,12 +314,12 @@ def _lacks(rows: Iterable[Row], labels: Sequence[str]) -> list[Finding]:
     return out
 
 
-def _findings(tables: Sequence[Table], rows: Sequence[Row]) -> list[Finding]:
+def _findings(tables: Sequence[Table], rows: Sequence[Row], target: Target) -> list[Finding]:
     labels = [t.label for t in tables]
     arch_matrix = len(tables) > SMALL or sum(t.kind == "arch" for t in tables) > 1
     arch_matrix = arch_matrix and any(t.kind == "arch" for t in tables)
     findings = [
-        Finding("differs", r.name, _differs_text(r, labels, arch_matrix))
+        Finding("differs", r.name, _differs_text(r, labels, arch_matrix, target))
         for r in rows
         if r.status == "differs"
     ]

@@ -1,9 +1,10 @@
-"""Generate Python and C constant modules from tables, through jinja2 templates.
+"""Generate constant modules from tables, through jinja2 templates.
 
-``emit(tables, lang)`` picks the integer macros of the mman families from each
-table, validates their names, sanitizes their comments and renders the
-language's template (``templates/python.py.j2`` or ``templates/c.h.j2``);
-``check(path, rendered)`` says whether a generated file is current.
+``emit(tables, lang)`` picks the integer macros of the target's families from each
+table, validates their names by the language's rules (:mod:`abicheck.langs`: one
+module per language), sanitizes their comments and renders the language's template
+(``templates/python.py.j2``, ``templates/c.h.j2``); ``check(path, rendered)`` says
+whether a generated file is current.
 
 Nothing from a header reaches the output except identifiers that passed
 validation, integers formatted here, and comment text reduced by
@@ -15,267 +16,52 @@ user's own template cannot leak raw header text either.
 from __future__ import annotations
 
 import difflib
-import hashlib
-import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 import jinja2
 
 from . import __version__
-from .compare import ENUM_FAMILIES, FAMILIES
-from .evaluate import LITERAL_SUFFIX
+from .langs import FILTERS, LANGUAGES, Language, language
+from .langs.c import c_literal, is_c_identifier
+from .langs.common import Constant, EnumClass, Member, TableView, check_int, sanitize_text
+from .langs.python import is_py_identifier, py_literal
 from .model import AbicheckError, Macro, Table
-from .resources import TEMPLATES, data_dir, display_name
+from .resources import data_dir, display_name
+from .targets import FamilyKind, Target
+from .targets.mman import MMAN
 
 #: Output language -> template file name.
-
-#: The macro families emitted by default: name prefixes before ``_``.
-# compare's families, but for those whose prefix has an underscore: a family
-# here is the name's first word (POSIX_MADV_* is libc's, not the kernel's)
-DEFAULT_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if "_" not in f)
-
-#: Families whose values are distinct choices, not bits: emitted as ``IntEnum``.
-
-#: Data models (``Table.origin["data_model"]``) and the width of ``long`` in bits.
-LONG_BITS: Mapping[str, int] = {"lp64": 64, "ilp32": 32}
-
-FamilyKind = Literal["flag", "enum"]
-
-_BUILTIN_FILES = frozenset({"<built-in>", "<command-line>"})
-_C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_MEMBER = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
+TEMPLATES: Mapping[str, str] = {name: lang.template for name, lang in LANGUAGES.items()}
+#: The macro families emitted by default (the target's).
+DEFAULT_FAMILIES: tuple[str, ...] = tuple(f.prefix for f in MMAN.emit_families)
 _FAMILY = re.compile(r"[A-Z][A-Z0-9]*\Z")
 _ALIAS_EXPR = re.compile(r"\s*(\(\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*(?(1)\))\s*\Z")
 _HEX_EXPR = re.compile(r"0[xX][0-9a-fA-F]")
-#: Names the generated Python module defines itself.
-_PY_RESERVED = frozenset(
-    {"TABLES", "for_arch", "enum", "Final", "Mapping", "MappingProxyType", "annotations"}
-)
-_C_KEYWORDS = frozenset(
-    [
-        "auto",
-        "break",
-        "case",
-        "char",
-        "const",
-        "continue",
-        "default",
-        "do",
-        "double",
-        "else",
-        "enum",
-        "extern",
-        "float",
-        "for",
-        "goto",
-        "if",
-        "inline",
-        "int",
-        "long",
-        "register",
-        "restrict",
-        "return",
-        "short",
-        "signed",
-        "sizeof",
-        "static",
-        "struct",
-        "switch",
-        "typedef",
-        "union",
-        "unsigned",
-        "void",
-        "volatile",
-        "while",
-        "_Alignas",
-        "_Alignof",
-        "_Atomic",
-        "_Bool",
-        "_Complex",
-        "_Generic",
-        "_Imaginary",
-        "_Noreturn",
-        "_Static_assert",
-        "_Thread_local",
-    ]
-)
-_COMMENT_LIMIT = 200
+#: Names no family may have: the generated modules define them themselves.
+_RESERVED = frozenset({"TABLES", "for_arch", "enum", "Final", "Mapping", "MappingProxyType"})
+
+__all__ = [
+    "DEFAULT_FAMILIES",
+    "TEMPLATES",
+    "Constant",
+    "EnumClass",
+    "Member",
+    "TableView",
+    "c_literal",
+    "check",
+    "emit",
+    "environment",
+    "is_c_identifier",
+    "is_py_identifier",
+    "prepare",
+    "py_literal",
+    "sanitize_text",
+]
 
 
 # -- validation and formatting --------------------------------------------
-
-
-def sanitize_text(text: str, limit: int = _COMMENT_LIMIT) -> str:
-    """``text`` made safe inside a C block comment, a Python comment and a ``\"\"\"`` string.
-
-    Control, format and separator characters (newlines, escapes, bidi
-    overrides) become spaces, backslashes become ``/``, double quotes ``'``;
-    ``*/``, ``/*``, ``??`` (trigraphs) and ``coding:`` (Python's encoding
-    declaration) are broken apart; whitespace is collapsed and the result cut
-    to ``limit`` characters.
-    """
-    chars = []
-    for ch in text:
-        if ch == "\\":
-            chars.append("/")
-        elif ch == '"':
-            chars.append("'")
-        elif ch.isprintable():
-            chars.append(ch)
-        else:
-            chars.append(" ")
-    out = " ".join("".join(chars).split())
-    if len(out) > limit:
-        out = out[: limit - 3].rstrip() + "..."
-    while True:
-        fixed = out.replace("*/", "* /").replace("/*", "/ *").replace("??", "? ?")
-        fixed = re.sub(r"coding([:=])", r"coding \1", fixed)
-        if fixed == out:
-            return out
-        out = fixed
-
-
-def is_c_identifier(name: str) -> bool:
-    """An ASCII C identifier that is not a C keyword."""
-    return bool(_C_IDENT.match(name)) and name not in _C_KEYWORDS
-
-
-def is_py_identifier(name: str) -> bool:
-    """A C identifier that is also usable as a Python name (no keyword, no soft keyword)."""
-    return (
-        is_c_identifier(name)
-        and not keyword.iskeyword(name)
-        and not keyword.issoftkeyword(name)
-        and not name.startswith("__")
-    )
-
-
-def _check_int(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise AbicheckError(f"not an integer: {type(value).__name__}")
-    return value
-
-
-def py_literal(value: object, hex: bool = False) -> str:
-    """A Python integer literal for ``value``: ``0x20``, ``-1``, ``5``."""
-    v = _check_int(value)
-    if hex and v >= 0:
-        return f"{v:#x}"
-    return str(v)
-
-
-#: C type name -> the literal suffix that gives a constant that type.
-_SUFFIXES: Mapping[str, str] = LITERAL_SUFFIX
-#: Types narrower than int (no literal has them): written as a cast.
-_CAST_TYPES = frozenset(
-    {
-        "_Bool",
-        "char",
-        "signed char",
-        "unsigned char",
-        "short",
-        "unsigned short",
-        "__int128",
-        "unsigned __int128",
-    }
-)
-
-
-def _smallest_literal(v: int, long_bits: int, digits: Callable[[int], str]) -> str:
-    wide = "L" if long_bits == 64 else "LL"
-    if v >= 0:
-        if v < 2**31:
-            return digits(v)
-        if v < 2**32:
-            return digits(v) + "U"
-        if v < 2**63:
-            return digits(v) + wide
-        if v < 2**64:
-            return digits(v) + "U" + wide
-        raise AbicheckError(f"value {v:#x} does not fit 64 bits")
-    if v >= -(2**31):
-        return f"({v})" if v > -(2**31) else f"(-{digits(2**31 - 1)} - 1)"
-    if v > -(2**63):
-        return f"(-{digits(-v)}{wide})"
-    if v == -(2**63):
-        return f"(-{digits(2**63 - 1)}{wide} - 1)"
-    raise AbicheckError(f"value {v} does not fit 64 bits")
-
-
-def _fits(v: int, ctype: str, long_bits: int) -> bool:
-    bits = {
-        "_Bool": 1,
-        "char": 8,
-        "short": 16,
-        "int": 32,
-        "long": long_bits,
-        "long long": 64,
-        "__int128": 128,
-    }
-    base = ctype.removeprefix("unsigned ").removeprefix("signed ")
-    width = bits[base]
-    if ctype.startswith("unsigned ") or ctype == "_Bool":
-        return 0 <= v < 1 << width
-    # plain char: signed or not depending on the target, so either range
-    low = -(1 << (width - 1))
-    high = (1 << width) if ctype == "char" else (1 << (width - 1))
-    return low <= v < high
-
-
-def c_literal(value: object, data_model: str = "lp64", hex: bool = False, ctype: str = "") -> str:
-    """A C integer constant with ``value`` and the C type ``ctype``.
-
-    The suffix gives the type: none for ``int``, ``U``, ``L``, ``UL``, ``LL``,
-    ``ULL``; types narrower than ``int`` are written as a cast,
-    ``((unsigned char)44)``. Without ``ctype`` the constant gets the smallest
-    type holding it: ``int``, ``unsigned int``, then ``long``/``unsigned long``
-    (lp64) or ``long long``/``unsigned long long`` (ilp32). Negative values
-    are parenthesized, the most negative value of a type written as
-    ``(-MAX - 1)``.
-    """
-    v = _check_int(value)
-    if data_model not in LONG_BITS:
-        raise AbicheckError(f"unknown data model {data_model!r}")
-    long_bits = LONG_BITS[data_model]
-
-    def digits(n: int) -> str:
-        return f"{n:#x}" if hex else str(n)
-
-    if not ctype:
-        return _smallest_literal(v, long_bits, digits)
-    if not isinstance(ctype, str) or (ctype not in _SUFFIXES and ctype not in _CAST_TYPES):
-        raise AbicheckError(f"cannot write a constant of C type {ctype!r}")
-    if not _fits(v, ctype, long_bits):
-        raise AbicheckError(f"value {v} does not fit C type {ctype}")
-    if ctype in _CAST_TYPES:
-        return f"(({ctype}){_smallest_literal(v, long_bits, digits)})"
-    suffix = _SUFFIXES[ctype]
-    if v >= 0:
-        # the value fits the type, so the suffix's first candidate type is the type
-        return digits(v) + suffix
-    bits = 32 if ctype == "int" else (long_bits if ctype == "long" else 64)
-    if v == -(1 << (bits - 1)):
-        return f"(-{digits((1 << (bits - 1)) - 1)}{suffix} - 1)"
-    # small negative values in decimal, as without a type
-    return f"(-{-v if -v < 2**31 else digits(-v)}{suffix})"
-
-
-def c_ident(name: object) -> str:
-    """``name`` if it is a valid C identifier (a jinja filter for user templates)."""
-    if not isinstance(name, str) or not is_c_identifier(name):
-        raise AbicheckError(f"not a C identifier: {name!r}")
-    return name
-
-
-def py_ident(name: object) -> str:
-    """``name`` if it is a valid Python name (a jinja filter for user templates)."""
-    if not isinstance(name, str) or not is_py_identifier(name):
-        raise AbicheckError(f"not a usable Python identifier: {name!r}")
-    return name
 
 
 def label_key(label: str) -> str:
@@ -294,8 +80,9 @@ def display_path(path: str | Path) -> str:
 
 
 def _source_path(table: Table) -> str | None:
+    shown = table.origin.as_dict()
     for key in ("path", "header", "file"):
-        value = table.origin.get(key)
+        value = shown.get(key)
         if value:
             return display_path(value)
     return None
@@ -304,78 +91,18 @@ def _source_path(table: Table) -> str | None:
 # -- what the templates see -----------------------------------------------
 
 
-@dataclass(frozen=True)
-class Constant:
-    """One emitted macro: ``name`` validated, ``comment`` sanitized.
-
-    ``alias_of`` names another emitted constant this one is defined as;
-    ``hex`` says the header wrote it in hexadecimal; ``ctype`` is the C type
-    of its value (one :func:`c_literal` knows), empty where the source did
-    not say.
-    """
-
-    name: str
-    value: int
-    alias_of: str | None
-    comment: str
-    hex: bool
-    family: str | None
-    ctype: str = ""
-
-
-@dataclass(frozen=True)
-class Member:
-    """One member of an enum class; ``alias_of`` is another member's name."""
-
-    name: str
-    value: int
-    alias_of: str | None
-    comment: str
-    hex: bool
-
-
-@dataclass(frozen=True)
-class EnumClass:
-    """A family as a Python class: ``base`` is ``IntFlag`` or ``IntEnum``."""
-
-    name: str
-    base: str
-    doc: str
-    members: tuple[Member, ...]
-
-
-@dataclass(frozen=True)
-class TableView:
-    """One table prepared for a template.
-
-    ``label`` and ``source`` are sanitized text, ``key`` the label as a C
-    identifier fragment, ``constants`` sorted by name with aliases last
-    (after what they refer to), ``values`` every constant sorted by name.
-    """
-
-    label: str
-    key: str
-    source: str
-    data_model: str
-    constants: tuple[Constant, ...]
-    classes: tuple[EnumClass, ...]
-
-    @property
-    def values(self) -> tuple[Constant, ...]:
-        return tuple(sorted(self.constants, key=lambda c: c.name))
-
-
-def _parse_families(families: Sequence[str] | None) -> dict[str, FamilyKind]:
-    """``["MAP", "MADV:enum"]`` -> family -> kind (flag unless known or said otherwise)."""
+def _parse_families(families: Sequence[str] | None, target: Target) -> dict[str, FamilyKind]:
+    """``["MAP", "MADV:enum"]`` -> family -> kind (flag unless the target says otherwise)."""
     out: dict[str, FamilyKind] = {}
-    for spec in DEFAULT_FAMILIES if families is None else families:
+    defaults = [f.prefix for f in target.emit_families]
+    for spec in defaults if families is None else families:
         name, _, kind = spec.partition(":")
-        if not _FAMILY.match(name) or name in _PY_RESERVED:
+        if not _FAMILY.match(name) or name in _RESERVED:
             raise AbicheckError(
                 f"family {spec!r}: a family is an upper-case prefix such as MAP or MADV"
             )
         if kind == "":
-            kind = "enum" if name in ENUM_FAMILIES else "flag"
+            kind = "enum" if name in target.enum_families else "flag"
         if kind not in ("flag", "enum"):
             raise AbicheckError(f"family {spec!r}: kind must be 'flag' or 'enum'")
         resolved: FamilyKind = "enum" if kind == "enum" else "flag"
@@ -396,29 +123,28 @@ def _family_of(name: str, families: Mapping[str, FamilyKind]) -> str | None:
     return best
 
 
-def _selected(table: Table, families: Mapping[str, FamilyKind]) -> list[Macro]:
+def _selected(table: Table, families: Mapping[str, FamilyKind], lang: Language) -> list[Macro]:
     out = []
     for m in table.macros:
-        if m.kind != "integer" or m.value is None or m.file in _BUILTIN_FILES:
+        if m.kind != "integer" or m.value is None or m.builtin:
             continue
         # no name test for include guards: an empty guard is not an integer (kind
         # "other"), and a real constant such as KEY_H (35) must not be dropped
         if _family_of(m.name, families) is None:
             continue
-        if not is_py_identifier(m.name) or m.name in _PY_RESERVED:
+        if not lang.check_name(m.name):
             raise AbicheckError(
-                f"macro name {m.name!r} cannot be emitted: not a valid C and Python identifier",
+                f"macro name {m.name!r} cannot be emitted: not {lang.names}",
                 m.file,
                 m.line,
             )
-        _check_int(m.value)
-        if m.ctype:
-            try:
-                c_literal(m.value, table.origin.get("data_model", "lp64"), ctype=m.ctype)
-            except AbicheckError as exc:
-                raise AbicheckError(
-                    f"macro {m.name} cannot be emitted: {exc.message}", m.file, m.line
-                ) from None
+        check_int(m.value)
+        try:
+            lang.check_macro(m, table.origin.data_model or "lp64")
+        except AbicheckError as exc:
+            raise AbicheckError(
+                f"macro {m.name} cannot be emitted: {exc.message}", m.file, m.line
+            ) from None
         out.append(m)
     return out
 
@@ -445,58 +171,18 @@ def _aliases(macros: Sequence[Macro]) -> dict[str, str]:
     return resolved
 
 
-def _member_name(name: str, family: str) -> str:
-    rest = name[len(family) + 1 :]
-    if _MEMBER.match(rest) and is_py_identifier(rest):
-        return rest
-    return name
-
-
-def _classes(
-    constants: Sequence[Constant], families: Mapping[str, FamilyKind], where: Mapping[str, Macro]
-) -> tuple[EnumClass, ...]:
-    classes = []
-    for fam in sorted(families):
-        # *_SHIFT values are bit positions, not values of the family
-        consts = [c for c in constants if c.family == fam and not c.name.endswith("_SHIFT")]
-        if not consts:
-            continue
-        member_of: dict[str, str] = {}  # constant name -> member name
-        taken: dict[str, str] = {}  # member name -> constant name
-        for c in consts:
-            member = _member_name(c.name, fam)
-            if member in taken:
-                m = where[c.name]
-                raise AbicheckError(
-                    f"{c.name} and {taken[member]} would both be member {fam}.{member}",
-                    m.file,
-                    m.line,
-                )
-            taken[member] = c.name
-            member_of[c.name] = member
-        members = [
-            Member(
-                member_of[c.name],
-                c.value,
-                member_of.get(c.alias_of) if c.alias_of is not None else None,
-                c.comment,
-                c.hex,
-            )
-            for c in consts
-        ]
-        members.sort(key=lambda m: (m.alias_of is not None, m.name))
-        kind = families[fam]
-        base = "IntEnum" if kind == "enum" else "IntFlag"
-        what = "values" if kind == "enum" else "flags"
-        classes.append(EnumClass(fam, base, f"The {fam}_* {what}.", tuple(members)))
-    return tuple(classes)
-
-
-def prepare(tables: Sequence[Table], families: Sequence[str] | None = None) -> list[TableView]:
-    """The tables as the templates see them; raises AbicheckError for what cannot be emitted."""
+def prepare(
+    tables: Sequence[Table],
+    families: Sequence[str] | None = None,
+    lang: str = "python",
+    target: Target = MMAN,
+) -> list[TableView]:
+    """The tables as ``lang``'s template sees them; raises AbicheckError for what
+    cannot be emitted in it."""
     if not tables:
         raise AbicheckError("nothing to emit: no tables")
-    fams = _parse_families(families)
+    language_ = language(lang)
+    fams = _parse_families(families, target)
     views: list[TableView] = []
     keys: dict[str, str] = {}
     labels: set[str] = set()
@@ -512,10 +198,10 @@ def prepare(tables: Sequence[Table], families: Sequence[str] | None = None) -> l
             )
         labels.add(table.label)
         keys[key] = table.label
-        data_model = table.origin.get("data_model", "lp64")
-        if data_model not in LONG_BITS:
+        data_model = table.origin.data_model or "lp64"
+        if data_model not in ("lp64", "ilp32"):
             raise AbicheckError(f"table {table.label!r}: unknown data model {data_model!r}")
-        macros = _selected(table, fams)
+        macros = _selected(table, fams, language_)
         if not macros:
             raise AbicheckError(
                 f"table {table.label!r} has no integer macros of the families {', '.join(fams)}"
@@ -525,16 +211,16 @@ def prepare(tables: Sequence[Table], families: Sequence[str] | None = None) -> l
         consts = []
         for m in macros:
             assert m.value is not None
-            target = aliases.get(m.name)
-            written = where[target] if target is not None else m
+            alias = aliases.get(m.name)
+            written = where[alias] if alias is not None else m
             comment = sanitize_text(m.comment)
-            if not comment and target is not None:
-                comment = f"Same as {target}."
+            if not comment and alias is not None:
+                comment = f"Same as {alias}."
             consts.append(
                 Constant(
                     name=m.name,
                     value=m.value,
-                    alias_of=target,
+                    alias_of=alias,
                     comment=comment,
                     hex=bool(_HEX_EXPR.search(written.expr)) or abs(m.value) > 0xFFFF,
                     family=_family_of(m.name, fams),
@@ -545,7 +231,14 @@ def prepare(tables: Sequence[Table], families: Sequence[str] | None = None) -> l
         path = _source_path(table)
         source = sanitize_text(f"{table.label} ({path})" if path else table.label, limit=300)
         views.append(
-            TableView(label, key, source, data_model, tuple(consts), _classes(consts, fams, where))
+            TableView(
+                label,
+                key,
+                source,
+                data_model,
+                tuple(consts),
+                language_.classes(consts, fams, where),
+            )
         )
     return views
 
@@ -617,14 +310,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         newline_sequence="\n",
     )
-    filters: dict[str, Callable[..., str]] = {
-        "c_literal": c_literal,
-        "py_literal": py_literal,
-        "c_ident": c_ident,
-        "py_ident": py_ident,
-        "sanitize": sanitize_text,
-    }
-    env.filters.update(filters)
+    env.filters.update(FILTERS)
     return env
 
 
@@ -646,33 +332,27 @@ def _header_line(views: Sequence[TableView]) -> str:
     return sanitize_text(f"{len(views)} tables ({', '.join(v.label for v in views)})", 1000)
 
 
-def _guard(views: Sequence[TableView]) -> str:
-    keys = "_".join(v.key for v in views)
-    if len(keys) > 48:
-        keys = hashlib.sha256("\n".join(v.key for v in views).encode()).hexdigest()[:12].upper()
-    return f"ABICHECK_{keys}_H"
-
-
 def emit(
     tables: Sequence[Table],
     lang: str,
     template_dir: Path | None = None,
     families: Sequence[str] | None = None,
+    target: Target = MMAN,
 ) -> str:
-    """The ``lang`` (``python`` or ``c``) module for ``tables``, as text ending in a newline.
+    """The ``lang`` module (a key of :data:`abicheck.langs.LANGUAGES`) for ``tables``, as
+    text ending in a newline.
 
     Several tables give per-table sections (Python: ``TABLES`` and
     ``for_arch``; C: ``#if defined(ABICHECK_TABLE_<KEY>)``); the Python
     module-level constants and classes are the first table's. ``families``
-    overrides :data:`DEFAULT_FAMILIES` (``"NAME"`` or ``"NAME:flag"``/``"NAME:enum"``).
+    overrides the target's (``"NAME"`` or ``"NAME:flag"``/``"NAME:enum"``).
     """
-    if lang not in TEMPLATES:
-        raise AbicheckError(f"unknown language {lang!r}; available: {', '.join(TEMPLATES)}")
-    views = prepare(tables, families)
+    language_ = language(lang)
+    views = prepare(tables, families, lang, target)
     env = environment(template_dir)
     loader = env.loader
     assert isinstance(loader, _TemplateLoader)
-    name = TEMPLATES[lang]
+    name = language_.template
     origin = loader.shown_name(name)
     try:
         template = env.get_template(name)
@@ -684,19 +364,15 @@ def emit(
         raise AbicheckError(
             f"template syntax: {exc.message}", exc.filename or origin, exc.lineno
         ) from None
-    exports = sorted([c.name for c in views[0].constants] + [c.name for c in views[0].classes]) + [
-        "TABLES",
-        "for_arch",
-    ]
     try:
         text = template.render(
             version=__version__,
+            title=target.title,
             source=_header_line(views),
             tables=views,
             first=views[0],
             several=len(views) > 1,
-            guard=_guard(views),
-            exports=exports,
+            **language_.context(views),
         )
     except jinja2.TemplateSyntaxError as exc:  # in an included template
         raise AbicheckError(

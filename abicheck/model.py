@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Kind = Literal["integer", "function", "other"]
+#: What sort of source a table is (shown in comparisons and snapshots).
+TableKind = Literal["header", "arch", "system", "libc", "python", "kernel", "file"]
+TABLE_KINDS: tuple[TableKind, ...] = get_args(TableKind)
+
+#: The file name of macros the compiler (or the reader) predefines.
+BUILTIN_FILE = "<built-in>"
+#: The file name of macros given on the command line (``-D``).
+COMMAND_LINE_FILE = "<command-line>"
+BUILTIN_FILES = frozenset({BUILTIN_FILE, COMMAND_LINE_FILE})
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def is_identifier(name: str) -> bool:
+    """Whether ``name`` is spelled as an (ASCII) C identifier, as a macro name is
+    (keywords included: ``#define int long`` is a macro too)."""
+    return _IDENTIFIER.match(name) is not None
 
 
 class AbicheckError(Exception):
@@ -58,6 +76,11 @@ class Macro:
     def location(self) -> str:
         return f"{self.file}:{self.line}"
 
+    @property
+    def builtin(self) -> bool:
+        """Predefined by the compiler or given on the command line, not by a header."""
+        return self.file in BUILTIN_FILES
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -82,19 +105,131 @@ class Macro:
         )
 
 
+Pairs = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a table came from: enough to read it again, and to show its origin.
+
+    ``source`` is the source kind that made the table (a key of the source
+    registry, :mod:`abicheck.sources`), which reads it again from the fields it
+    records: ``path`` (the file read, as given or as ``<abicheck>/headers/...``),
+    ``header`` (the header searched for on the include folders, ``linux/mman.h``),
+    ``include_dirs``, ``defines`` (``-D`` name and value pairs, in order),
+    ``data_model``, ``arch`` (an architecture name), ``headers_from``
+    (``installed``, ``snapshot`` or ``kernel-tree``), ``kernel_tree`` and
+    ``snapshot``. ``package``/``version``, ``compiler``/``flags`` and ``reader``
+    say what produced it; ``notes`` are further facts to show, as (key, text).
+    """
+
+    source: str = ""
+    path: str = ""
+    header: str = ""
+    include_dirs: tuple[str, ...] = ()
+    defines: Pairs = ()
+    data_model: str = ""
+    arch: str = ""
+    kernel_arch: str = ""
+    headers_from: str = ""
+    kernel_tree: str = ""
+    snapshot: str = ""
+    package: str = ""
+    version: str = ""
+    compiler: str = ""
+    flags: tuple[str, ...] = ()
+    reader: str = ""
+    notes: Pairs = ()
+
+    def note(self, key: str, text: str) -> Provenance:
+        """This provenance with the note ``key`` set to ``text``."""
+        kept = tuple((k, v) for k, v in self.notes if k != key)
+        return replace(self, notes=(*kept, (key, text)))
+
+    def noted(self, key: str) -> str | None:
+        """The note ``key``, or None."""
+        return next((text for k, text in self.notes if k == key), None)
+
+    def as_dict(self) -> dict[str, str]:
+        """The provenance as reports show it: key -> text, sorted, empty fields left
+        out. Folders are joined with ``:`` and defines shown as ``NAME=VALUE`` joined
+        with spaces, for people to read, not to be parsed back; a file found by
+        header name is shown as ``header``, else as ``path``; ``flags`` come with the
+        ``compiler`` (even when there are none)."""
+        out: dict[str, str] = {}
+        for name, key in SHOWN_KEYS.items():
+            value = getattr(self, name)
+            if value:
+                out[key] = _show(name, value)
+        if self.path:
+            out["header" if self.header else "path"] = self.path
+        if self.compiler:
+            out["flags"] = " ".join(self.flags)
+        if self.headers_from:
+            out["headers"] = _HEADERS_SHOWN.get(self.headers_from, self.headers_from)
+        for key, text in self.notes:
+            out[key] = text
+        return {k: out[k] for k in sorted(out)}
+
+    def to_json(self) -> dict[str, Any]:
+        """The snapshot (format 2) form: every non-empty field, lists for tuples, sorted."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not value:
+                continue
+            if f.name in ("defines", "notes"):
+                out[f.name] = [list(pair) for pair in value]
+            elif isinstance(value, tuple):
+                out[f.name] = list(value)
+            else:
+                out[f.name] = value
+        return {k: out[k] for k in sorted(out)}
+
+
+# field -> the key reports show it under (``source`` is not shown: the table's kind
+# is; ``path``, ``header`` and ``flags`` are shown by the rules of as_dict)
+SHOWN_KEYS = {
+    "include_dirs": "include_dirs",
+    "defines": "defines",
+    "data_model": "data_model",
+    "arch": "arch",
+    "kernel_arch": "kernel_arch",
+    "headers_from": "from",
+    "kernel_tree": "kernel_tree",
+    "snapshot": "snapshot",
+    "package": "package",
+    "version": "version",
+    "compiler": "compiler",
+    "reader": "reader",
+}
+_HEADERS_SHOWN = {
+    "installed": "installed headers",
+    "kernel-tree": "kernel source tree",
+    "snapshot": "snapshot",
+}
+
+
+def _show(key: str, value: Any) -> str:
+    if key == "include_dirs":
+        return ":".join(value)
+    if key == "defines":
+        return " ".join(f"{k}={v}" for k, v in value)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Table:
     """A named set of macros from one source, with where it came from.
 
     ``label`` names the column in comparisons; ``kind`` says what sort of
-    source it is (header, arch, system, libc, python, kernel, file);
-    ``origin`` is provenance (paths, package versions, compiler, ...).
+    source it is (one of :data:`TABLE_KINDS`); ``origin`` is its provenance.
     """
 
     label: str
-    kind: str
+    kind: TableKind
     macros: tuple[Macro, ...]
-    origin: Mapping[str, str] = field(default_factory=dict)
+    origin: Provenance = Provenance()
 
     def values(self) -> dict[str, int]:
         """Name -> value of the integer macros."""

@@ -11,8 +11,8 @@ from pathlib import Path
 
 EMBEDDED_HEADER = "arm/mman.h"
 EMBEDDED_LABEL = "arm-2.6.16"
-#: The shipped template of each language ``abicheck emit`` writes.
-TEMPLATES = {"python": "python.py.j2", "c": "c.h.j2"}
+#: How output names the files shipped in ``headers/``, wherever abicheck is installed.
+SHIPPED_PREFIX = "<abicheck>/headers/"
 
 _HERE = Path(__file__).resolve().parent
 
@@ -37,4 +37,17 @@ def display_name(path: str | Path) -> str:
         rel = p.resolve().relative_to(data_dir("headers").resolve())
     except ValueError:
         return str(path)
-    return f"<abicheck>/headers/{rel.as_posix()}"
+    return f"{SHIPPED_PREFIX}{rel.as_posix()}"
+
+
+def embedded_display_name() -> str:
+    """The embedded header as output names it: ``<abicheck>/headers/arm/mman.h``."""
+    return SHIPPED_PREFIX + EMBEDDED_HEADER
+
+
+def shipped_path(path: str) -> str:
+    """A recorded path as a file to read: ``<abicheck>/headers/X`` is the shipped X,
+    any other path is itself."""
+    if path.startswith(SHIPPED_PREFIX):
+        return str(data_dir("headers") / path[len(SHIPPED_PREFIX) :])
+    return path

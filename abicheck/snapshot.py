@@ -4,12 +4,18 @@ The same format serves ``abicheck snapshot`` (release baselines, ``abi.lock.json
 the architecture snapshot shipped in ``headers/`` and table-file sources. Dumping the
 same tables twice gives the same bytes: sorted, no timestamps, ``\\n`` newlines.
 
-Each macro entry holds ``name``, ``value``, ``expr``, ``file``, ``line``, ``comment``
-and ``type`` (the C type of the value where the source knows it, else ``""``; older
-snapshots without it read back as ``""``). Loading checks every entry: names are C
-identifiers, unique within their source; values are integers (not booleans) in
-``[-2**63, 2**64)``; origins map to strings; labels are unique. Errors are located at
-the file's line where the offending label or name is found in the text.
+Each source holds its ``label``, ``kind`` (one of :data:`abicheck.model.TABLE_KINDS`),
+``origin`` (its :class:`~abicheck.model.Provenance`, field by field: strings, lists
+of strings for folders and flags, ``[name, value]`` pairs for defines and notes, so
+that it reads back exactly whatever characters a path or a define holds) and
+``macros``. Each macro entry holds ``name``, ``value``, ``expr``, ``file``, ``line``,
+``comment`` and ``type`` (the C type of the value where the source knows it, else
+``""``). Loading checks every entry: names are C identifiers, unique within their
+source; values are integers (not booleans) in ``[-2**63, 2**64)``; labels are unique.
+Errors are located at the file's line where the offending label or name is found.
+
+Format 1 files (``abicheck-snapshot/1``, whose origins were strings) still read: their
+origin is turned into a Provenance as well as it can be (see :mod:`._legacy`).
 """
 
 from __future__ import annotations
@@ -17,23 +23,30 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .model import AbicheckError, Macro, Table, read_text
+from ._legacy import legacy_provenance
+from .model import (
+    TABLE_KINDS,
+    AbicheckError,
+    Macro,
+    Provenance,
+    Table,
+    TableKind,
+    is_identifier,
+    read_text,
+)
 
-FORMAT = "abicheck-snapshot/1"
-_SKIP_FILES = ("<built-in>", "<command-line>")
+FORMAT = "abicheck-snapshot/2"
+#: Older formats that still read.
+OLD_FORMATS = ("abicheck-snapshot/1",)
 #: Values a snapshot (and a constants module) may hold: what a C integer type can.
 VALUE_MIN = -(1 << 63)
 VALUE_END = 1 << 64
-_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def is_c_identifier(name: str) -> bool:
-    """Whether ``name`` is an (ASCII) C identifier, as a macro name must be."""
-    return _C_IDENTIFIER.match(name) is not None
+_PROVENANCE_FIELDS = {f.name: f.type for f in fields(Provenance)}
 
 
 def in_value_range(value: int) -> bool:
@@ -46,14 +59,14 @@ def snapshot_data(tables: Sequence[Table]) -> dict[str, Any]:
     sources = []
     for t in sorted(tables, key=lambda t: t.label):
         macros = sorted(
-            (m for m in t.macros if m.value is not None and m.file not in _SKIP_FILES),
+            (m for m in t.macros if m.value is not None and not m.builtin),
             key=lambda m: m.name,
         )
         sources.append(
             {
                 "label": t.label,
                 "kind": t.kind,
-                "origin": {k: str(t.origin[k]) for k in sorted(t.origin)},
+                "origin": t.origin.to_json(),
                 "macros": [
                     {
                         "name": m.name,
@@ -151,13 +164,16 @@ class _Checker:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.where = _Locator(text)
+        self.legacy = False
 
     def bad(self, message: str, line: int | None = None) -> AbicheckError:
         return AbicheckError(f"bad snapshot: {message}", self.path, line)
 
     def tables(self, data: Any) -> list[Table]:
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        fmt = data.get("format") if isinstance(data, dict) else None
+        if fmt != FORMAT and fmt not in OLD_FORMATS:
             raise self.bad(f'expected "format": "{FORMAT}"', self.where.key("format"))
+        self.legacy = fmt != FORMAT
         sources = data.get("sources")
         if not isinstance(sources, list):
             raise self.bad('"sources" must be a list', self.where.key("sources"))
@@ -178,17 +194,16 @@ class _Checker:
 
     def table(self, src: dict[str, Any], label: str, at: int | None) -> Table:
         kind = src.get("kind", "file")
-        if not isinstance(kind, str):
-            raise self.bad(f'"kind" of source {label!r} must be a string', at)
+        if kind not in TABLE_KINDS:
+            raise self.bad(
+                f'"kind" of source {label!r} must be one of {", ".join(TABLE_KINDS)}, '
+                f"not {_show(kind)}",
+                at,
+            )
         origin = src.get("origin", {})
         if not isinstance(origin, dict):
             raise self.bad(f'"origin" of source {label!r} must be an object', at)
-        for key, value in origin.items():
-            if not isinstance(value, str):
-                raise self.bad(
-                    f'"origin" of source {label!r}: {key!r} must be a string, not {_show(value)}',
-                    at,
-                )
+        provenance = self.provenance(origin, kind, label, at)
         entries = src.get("macros", [])
         if not isinstance(entries, list):
             raise self.bad(f'"macros" of source {label!r} must be a list', at)
@@ -201,11 +216,44 @@ class _Checker:
             if name in macros:
                 raise self.bad(f"{name} given twice in source {label!r}", line)
             macros[name] = self.macro(entry, name, label, line)
-        return Table(label, kind, tuple(macros.values()), dict(origin))
+        return Table(label, kind, tuple(macros.values()), provenance)
+
+    def provenance(
+        self, origin: dict[str, Any], kind: TableKind, label: str, at: int | None
+    ) -> Provenance:
+        if self.legacy:
+            for key, value in origin.items():
+                if not isinstance(value, str):
+                    raise self.bad(
+                        f'"origin" of source {label!r}: {key!r} must be a string, '
+                        f"not {_show(value)}",
+                        at,
+                    )
+            return legacy_provenance(kind, label, origin)
+        values: dict[str, Any] = {}
+        for key, value in origin.items():
+            expected = _PROVENANCE_FIELDS.get(key)
+            where = f'"origin" of source {label!r}: {key!r}'
+            if expected is None:
+                raise self.bad(f"{where} is not a provenance field", at)
+            if expected == "str":
+                if not isinstance(value, str):
+                    raise self.bad(f"{where} must be a string, not {_show(value)}", at)
+                values[key] = value
+            elif expected == "tuple[str, ...]":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise self.bad(f"{where} must be a list of strings", at)
+                values[key] = tuple(value)
+            else:
+                pairs = value if isinstance(value, list) else None
+                if pairs is None or not all(_is_pair(v) for v in pairs):
+                    raise self.bad(f"{where} must be a list of [name, value] string pairs", at)
+                values[key] = tuple((k, v) for k, v in pairs)
+        return Provenance(**values)
 
     def macro(self, entry: dict[str, Any], name: str, label: str, at: int | None) -> Macro:
         what = f"{name} in source {label!r}"
-        if not is_c_identifier(name):
+        if not is_identifier(name):
             raise self.bad(f"{name!r} in source {label!r} is not a C identifier", at)
         value = entry.get("value")
         if not isinstance(value, int) or isinstance(value, bool):
@@ -231,6 +279,10 @@ class _Checker:
             strings["comment"],
             ctype=strings["type"],
         )
+
+
+def _is_pair(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
 def _show(value: Any) -> str:

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from abicheck.model import AbicheckError, Macro, Table, sorted_macros
+from abicheck.model import AbicheckError, Macro, Provenance, Table, sorted_macros
 from abicheck.report import tabulate, visible_text
+from abicheck.targets.mman import MMAN
 
 __all__ = [
     "DANGEROUS_ADVICE",
@@ -92,7 +93,7 @@ _ADV = {name: value for value, name in GENERIC_ADVICE.items()}
 DANGEROUS_ADVICE = range(100, 102)
 _DANGEROUS_NAMES = frozenset({"MADV_HWPOISON", "MADV_SOFT_OFFLINE"})
 
-_PREFIXES = ("MADV_", "PROT_", "MAP_", "MS_", "MCL_")
+_PREFIXES = MMAN.probes
 
 # Helper constants (generic Linux numbering), used only around the value under test.
 _PROT_READ, _PROT_WRITE, _PROT_RW = 0x1, 0x2, 0x3
@@ -1439,14 +1440,18 @@ def kernel_table(
         Macro(GENERIC_ADVICE.get(v, f"MADV_{v}"), "integer", v, str(v), file, 0, how)
         for v, how in known.items()
     ]
-    origin = {
-        "release": uname.release,
-        "machine": uname.machine,
-        "scanned": f"madvise advice 0..{max_advice - 1}",
-    }
+    notes = [
+        ("release", uname.release),
+        ("machine", uname.machine),
+        ("scanned", f"madvise advice 0..{max_advice - 1}"),
+    ]
     if skipped:
-        origin["skipped"] = ", ".join(map(str, skipped)) + " (dangerous: needs allow_dangerous)"
-    return Table("kernel", "kernel", sorted_macros(macros), origin)
+        notes.append(
+            ("skipped", ", ".join(map(str, skipped)) + " (dangerous: needs allow_dangerous)")
+        )
+    return Table(
+        "kernel", "kernel", sorted_macros(macros), Provenance("kernel", notes=tuple(notes))
+    )
 
 
 def verify(

@@ -22,7 +22,7 @@ from abicheck.audit import (
     parse_suppressions,
 )
 from abicheck.cli import build_parser
-from abicheck.model import AbicheckError, Macro, Table
+from abicheck.model import AbicheckError, Macro, Provenance, Table
 from abicheck.parse import Reader
 from abicheck.progress import Progress, progress_enabled
 from abicheck.resources import EMBEDDED_LABEL, embedded_header
@@ -459,7 +459,7 @@ def test_audit_and_compare_share_the_source_record() -> None:
     from abicheck.audit import SourceInfo
     from abicheck.compare import Source, compare
 
-    t = Table("a", "header", (), {"path": "a.h", "data_model": "lp64"})
+    t = Table("a", "header", (), Provenance(path="a.h", data_model="lp64"))
     result = audit([t], [t])
     assert result.baseline == (Source("a", "header", {"path": "a.h", "data_model": "lp64"}),)
     assert SourceInfo is Source

@@ -311,14 +311,28 @@ def test_audit_refuses_a_table_it_cannot_read_again(tmp_path: Path) -> None:
     lock = tmp_path / "abi.lock.json"
     assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
     data = json.loads(lock.read_text())
-    data["sources"][0]["kind"] = "made-by-hand"
+    data["sources"][0]["origin"]["source"] = "made-by-hand"
     lock.write_text(json.dumps(data))
     code, out, err = run("audit", "--baseline", str(lock))
     assert (code, out) == (2, "")
     assert err == (
         f"{lock}: error: baseline source 'arm-2.6.16' cannot be read again (a "
-        "'made-by-hand' table with no source abicheck can read again): "
+        "'header' table with no source abicheck can read again): "
         "name the sources to audit\n"
+    )
+
+
+def test_a_snapshot_table_of_unknown_kind_is_refused(tmp_path: Path) -> None:
+    lock = tmp_path / "abi.lock.json"
+    assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
+    data = json.loads(lock.read_text())
+    data["sources"][0]["kind"] = "made-by-hand"
+    lock.write_text(json.dumps(data, indent=2))
+    code, out, err = run("audit", "--baseline", str(lock))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{lock}:6: error: bad snapshot: \"kind\" of source 'arm-2.6.16' must be one of "
+        'header, arch, system, libc, python, kernel, file, not "made-by-hand"\n'
     )
 
 
@@ -512,3 +526,24 @@ def test_default_compare_without_a_c_compiler(
     assert code == 1
     assert err.startswith("abicheck: note: source 'libc' left out of the default comparison")
     assert "MADV_REMOVE: arm-2.6.16 says 5, system, python say 9" in out
+
+
+# -- provenance read back exactly (issue 10's two repros) ------------------------------
+
+
+def test_audit_rereads_include_folders_holding_a_colon(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inc:colon").mkdir()
+    (tmp_path / "inc:colon" / "bits.h").write_text("#define MAP_BIT 0x40\n")
+    (tmp_path / "h.h").write_text('#include "bits.h"\n#define MAP_X 1\n')
+    assert run("snapshot", "-I", "inc:colon", "h.h", "-o", "b.json") == (0, "", "")
+    assert run("audit", "--baseline", "b.json", "--fail-on", "any")[0] == 0
+
+
+def test_audit_rereads_a_define_whose_value_holds_spaces(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.h").write_text("#ifdef W\n#define MAP_W 2\n#endif\n#define MAP_V (V)\n")
+    assert run("snapshot", "-D", "V=1 W=2", "h.h", "-o", "b.json") == (0, "", "")
+    code, out, err = run("audit", "--baseline", "b.json", "--fail-on", "any")
+    assert (code, err) == (0, ""), out
+    assert "0 incompatible, 0 compatible change(s)" in out

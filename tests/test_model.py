@@ -1,4 +1,4 @@
-"""The shared data model: a macro's JSON line."""
+"""The shared data model: a macro's JSON line, a table's provenance."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from abicheck.model import Macro
+from abicheck.model import Macro, Provenance, Table
+from abicheck.snapshot import dump_snapshot, tables_from_data
 
 texts = st.text()  # quotes, backslashes, control characters, any code point
 
@@ -43,4 +44,96 @@ def test_json_text_of_a_macro_with_escapes() -> None:
         '{"name": "Q", "kind": "other", "value": null, '
         '"expr": "\\"a\\\\b\\"\\t\\u0001é\U0001f600", '
         '"file": "f.h", "line": 3, "comment": "", "reason": "string literal"}'
+    )
+
+
+# -- provenance -------------------------------------------------------------------
+
+pairs = st.lists(st.tuples(texts, texts), max_size=3).map(tuple)
+
+
+@given(
+    path=texts,
+    dirs=st.lists(texts, max_size=3).map(tuple),
+    defines=pairs,
+    notes=pairs,
+    flags=st.lists(texts, max_size=3).map(tuple),
+)
+def test_provenance_round_trips_through_a_snapshot(
+    path: str,
+    dirs: tuple[str, ...],
+    defines: tuple[tuple[str, str], ...],
+    notes: tuple[tuple[str, str], ...],
+    flags: tuple[str, ...],
+) -> None:
+    origin = Provenance(
+        "header", path, include_dirs=dirs, defines=defines, flags=flags, notes=notes
+    )
+    table = Table("t", "header", (Macro("X", "integer", 1, "1", "x.h", 1),), origin)
+    text = dump_snapshot([table])
+    (again,) = tables_from_data(json.loads(text), "s.json", text)
+    assert again.origin == origin
+    assert again == table and hash(again) == hash(table)
+
+
+def test_provenance_shows_as_reports_showed_it() -> None:
+    origin = Provenance(
+        "arch",
+        path="/usr/mips-linux-gnu/include/linux/mman.h",
+        header="linux/mman.h",
+        include_dirs=("/a", "/b:c"),
+        defines=(("V", "1 W=2"),),
+        headers_from="installed",
+        compiler="gcc 12",
+        notes=(("note", "n"),),
+    )
+    assert origin.as_dict() == {
+        "compiler": "gcc 12",
+        "defines": "V=1 W=2",
+        "flags": "",
+        "from": "installed",
+        "header": "/usr/mips-linux-gnu/include/linux/mman.h",
+        "headers": "installed headers",
+        "include_dirs": "/a:/b:c",
+        "note": "n",
+    }
+    assert origin.noted("note") == "n" and origin.noted("other") is None
+    assert origin.note("note", "m").notes == (("note", "m"),)
+
+
+def test_format_1_origins_still_read() -> None:
+    data = {
+        "format": "abicheck-snapshot/1",
+        "sources": [
+            {
+                "label": "h.h",
+                "kind": "header",
+                "origin": {"path": "h.h", "include_dirs": "a:b", "defines": "A=1 B=x y"},
+                "macros": [],
+            },
+            {
+                "label": "arch:mips",
+                "kind": "arch",
+                "origin": {
+                    "arch": "mips",
+                    "from": "installed",
+                    "header": "/usr/mips-linux-gnu/include/linux/fcntl.h",
+                    "headers": "installed headers",
+                    "include_dirs": "/usr/mips-linux-gnu/include",
+                },
+                "macros": [],
+            },
+        ],
+    }
+    header, arch = tables_from_data(data, "old.json")
+    assert header.origin == Provenance(
+        "header", "h.h", include_dirs=("a", "b"), defines=(("A", "1"), ("B", "x y"))
+    )
+    assert arch.origin == Provenance(
+        "arch",
+        "/usr/mips-linux-gnu/include/linux/fcntl.h",
+        header="linux/fcntl.h",
+        include_dirs=("/usr/mips-linux-gnu/include",),
+        arch="mips",
+        headers_from="installed",
     )

@@ -18,7 +18,7 @@ from junitparser import Failure, JUnitXml, Skipped
 
 from abicheck.audit import AuditResult, audit, parse_suppressions
 from abicheck.compare import Comparison, compare
-from abicheck.model import AbicheckError, Macro, Table
+from abicheck.model import AbicheckError, Macro, Provenance, Table
 from abicheck.parse import Reader
 from abicheck.report import (
     AUDIT_FORMATS,
@@ -53,13 +53,18 @@ reason = "stale on purpose"
 
 def arm_table() -> Table:
     return Table(
-        EMBEDDED_LABEL, "header", Reader().read(str(embedded_header())), {"path": "arm/mman.h"}
+        EMBEDDED_LABEL,
+        "header",
+        Reader().read(str(embedded_header())),
+        Provenance(path="arm/mman.h"),
     )
 
 
 def system_table() -> Table:
     reader = Reader(["/usr/include/x86_64-linux-gnu", "/usr/include"])
-    return Table("system", "system", reader.read(str(SYSTEM_MMAN)), {"path": str(SYSTEM_MMAN)})
+    return Table(
+        "system", "system", reader.read(str(SYSTEM_MMAN)), Provenance(path=str(SYSTEM_MMAN))
+    )
 
 
 def arm_audit(tmp_path: Path) -> AuditResult:
@@ -208,7 +213,7 @@ def test_comparison_junit_arch_matrix() -> None:
 
 def test_html_is_self_contained_and_escaped() -> None:
     hostile = Macro("MAP_X", "integer", 1, "1", '<img src="http://x/">.h', 1, "</td><script>")
-    base = Table("t", "file", (hostile,), {"path": "<script>alert(1)</script>"})
+    base = Table("t", "file", (hostile,), Provenance(path="<script>alert(1)</script>"))
     now = Table("t", "file", (Macro("MAP_X", "integer", 2, "2", "x.h", 1),))
     html = render_audit(audit([base], [now]), "html")
     assert "<script" not in html and "<img" not in html
@@ -466,13 +471,13 @@ def hostile_tables() -> tuple[Table, Table]:
             Macro("MAP_X", "integer", 1, "1", "m.h", 1),
             Macro("MAP_Y", "integer", 2, "2", "m.h", 2),
         ),
-        {"path": "m\x0b.h"},
+        Provenance(path="m\x0b.h"),
     )
     esc = Table(
         "sys\x1b[31mred",
         "file",
         (Macro("MAP_X", "integer", 2, "2", "s.h", 1),),
-        {"path": "s\x9b.h"},
+        Provenance(path="s\x9b.h"),
     )
     return vt, esc
 
@@ -482,7 +487,7 @@ def hostile_audit() -> AuditResult:
     supp = parse_suppressions(
         '[[suppress]]\nname = "MAP_Y"\nreason = "evil \\u001b[2J \\u202e here"\n', "s.toml"
     )
-    today = Table(vt.label, "file", (Macro("MAP_X", "integer", 3, "3", "m.h", 1),), {})
+    today = Table(vt.label, "file", (Macro("MAP_X", "integer", 3, "3", "m.h", 1),))
     return audit([vt], [today], supp)
 
 

@@ -82,8 +82,8 @@ def test_arch_matches_compiler(arch: Arch, cross_packages: None) -> None:
     dirs = need_headers(arch)
     (table,) = load_sources([f"arch:{arch.name}"], INSTALLED)
     assert table.label == f"arch:{arch.name}"
-    assert table.origin["from"] == "installed"
-    header = table.origin["header"]
+    assert table.origin.headers_from == "installed"
+    header = table.origin.path
     assert header.endswith("linux/mman.h")
     oracle = compiler_macros(header, include_dirs=dirs, arch=arch)
     expected = {n: v for n, v in oracle.values.items() if is_family_name(n)}
@@ -96,10 +96,10 @@ def test_arch_origin_records_package_and_version(cross_packages: None) -> None:
     mips = lookup("mips")
     need_headers(mips)
     (table,) = load_sources(["arch:mips"])
-    assert table.origin["package"] == "linux-libc-dev-mips-cross"
-    assert table.origin["version"] == package_versions()["linux-libc-dev-mips-cross"]
-    assert table.origin["data_model"] == "ilp32"
-    assert table.origin["from"] == "installed"
+    assert table.origin.package == "linux-libc-dev-mips-cross"
+    assert table.origin.version == package_versions()["linux-libc-dev-mips-cross"]
+    assert table.origin.data_model == "ilp32"
+    assert table.origin.headers_from == "installed"
     assert table.values()["MAP_ANONYMOUS"] == 0x800
 
 
@@ -112,12 +112,12 @@ def test_host_arch_prefers_its_cross_package(cross_packages: None) -> None:
     cross = Path("/usr") / host.triplet / "include"
     if (cross / "asm" / "mman.h").is_file():
         assert installed_dirs(host) == (cross,)
-        assert table.origin["include_dirs"] == str(cross)
-        assert table.origin["package"] == host.cross_package
+        assert table.origin.include_dirs == (str(cross),)
+        assert table.origin.package == host.cross_package
     else:
         assert installed_dirs(host) == include_dirs(host)
-        assert table.origin["include_dirs"].split(":")[-1] == "/usr/include"
-        assert table.origin["package"] == "linux-libc-dev"
+        assert table.origin.include_dirs[-1] == "/usr/include"
+        assert table.origin.package == "linux-libc-dev"
 
 
 def test_kernel_arch_names_accepted(cross_packages: None) -> None:
@@ -131,7 +131,7 @@ def test_arch_all_one_table_per_arch() -> None:
     tables = load_sources(["arch:all"])
     assert [t.label for t in tables] == [f"arch:{a.name}" for a in all_arches()]
     for t in tables:
-        assert t.origin["from"] in ("installed", "snapshot")
+        assert t.origin.headers_from in ("installed", "snapshot")
 
 
 def test_unknown_arch_lists_available() -> None:
@@ -149,16 +149,16 @@ def test_snapshot_covers_every_arch() -> None:
     assert sorted(tables) == [f"arch:{a.name}" for a in all_arches()]
     for arch in all_arches():
         table = tables[f"arch:{arch.name}"]
-        assert table.origin["package"] == arch.cross_package
-        assert table.origin["version"]
-        assert table.origin["from"] == "installed"
-        assert table.origin["include_dirs"] == f"/usr/{arch.triplet}/include"
+        assert table.origin.package == arch.cross_package
+        assert table.origin.version
+        assert table.origin.headers_from == "installed"
+        assert table.origin.include_dirs == (f"/usr/{arch.triplet}/include",)
         # the families only, as every arch: table holds them
         assert table.macros and all(is_family_name(m.name) for m in table.macros)
 
 
 def shipped_versions() -> dict[str, str]:
-    return {t.label: t.origin["version"] for t in load_snapshot(SNAPSHOT)}
+    return {t.label: t.origin.version for t in load_snapshot(SNAPSHOT)}
 
 
 def version_note() -> str:
@@ -243,8 +243,8 @@ def test_installed_and_snapshot_tables_have_the_same_names(
 
 def test_snapshot_used_when_forced_and_says_so() -> None:
     (snap,) = load_sources(["arch:mips64el"], SourceOptions(arch_from="snapshot"))
-    assert snap.origin["from"] == "snapshot"
-    assert snap.origin["snapshot"].endswith("arches.json")
+    assert snap.origin.headers_from == "snapshot"
+    assert snap.origin.snapshot.endswith("arches.json")
     assert snap.values()["MAP_ANONYMOUS"] == 0x800
     (live,) = load_sources(["arch:mips64el"], INSTALLED)
     assert family_values(live) == snap.values()
@@ -270,7 +270,7 @@ def test_snapshot_override_missing_arch(tmp_path: Path) -> None:
     path = tmp_path / "one.json"
     path.write_text(dump_snapshot(load_sources(["arch:sh4"], INSTALLED)))
     opts = SourceOptions(arch_from="snapshot", snapshot=str(path))
-    assert load_sources(["arch:sh4"], opts)[0].origin["from"] == "snapshot"
+    assert load_sources(["arch:sh4"], opts)[0].origin.headers_from == "snapshot"
     with pytest.raises(AbicheckError, match="install linux-libc-dev-alpha-cross.*has none"):
         load_sources(["arch:alpha"], opts)
 
@@ -288,9 +288,9 @@ def test_arch_other_header_keeps_every_integer_macro(
     arch = lookup(name)
     need_headers(arch)
     (table,) = load_sources([f"arch:{name}"], SourceOptions(header="linux/fcntl.h"))
-    assert table.origin["header"].endswith("/linux/fcntl.h")
-    dirs = table.origin["include_dirs"].split(":")
-    oracle = compiler_macros(table.origin["header"], include_dirs=dirs, arch=arch)
+    assert table.origin.path.endswith("/linux/fcntl.h")
+    dirs = list(table.origin.include_dirs)
+    oracle = compiler_macros(table.origin.path, include_dirs=dirs, arch=arch)
     empty = tmp_path / "empty.h"
     empty.write_text("")
     builtins = compiler_macros(empty, include_dirs=dirs, arch=arch).names
@@ -304,7 +304,7 @@ def test_arch_other_header_keeps_every_integer_macro(
 def test_arch_header_option(cross_packages: None) -> None:
     need_headers(lookup("alpha"))
     (table,) = load_sources(["arch:alpha"], SourceOptions(header="asm/mman.h"))
-    assert table.origin["header"] == "/usr/alpha-linux-gnu/include/asm/mman.h"
+    assert table.origin.path == "/usr/alpha-linux-gnu/include/asm/mman.h"
     assert table.values()["MADV_DONTNEED"] == 6
     with pytest.raises(AbicheckError, match="no linux/nope.h for alpha"):
         load_sources(["arch:alpha"], SourceOptions(header="linux/nope.h"))
@@ -316,8 +316,8 @@ def test_arch_header_option(cross_packages: None) -> None:
 def test_system_matches_compiler() -> None:
     (table,) = load_sources(["system"])
     assert table.label == table.kind == "system"
-    assert table.origin["path"] == "/usr/include/linux/mman.h"
-    assert table.origin["package"] == "linux-libc-dev"
+    assert table.origin.path == "/usr/include/linux/mman.h"
+    assert table.origin.package == "linux-libc-dev"
     oracle = compiler_macros("/usr/include/linux/mman.h")
     assert family_values(table) == {n: v for n, v in oracle.values.items() if is_family_name(n)}
     assert table.values()["MADV_REMOVE"] == 9
@@ -342,9 +342,9 @@ def test_libc_matches_compiled_program(tmp_path: Path) -> None:
         name, neg, value = line.split()
         printed[name] = int(value) - (1 << 64) if neg == "1" else int(value)
     assert family_values(table) == printed
-    assert table.origin["compiler"].startswith("gcc")
-    assert table.origin["header"].endswith("sys/mman.h")
-    assert table.origin["package"] == "libc6-dev"
+    assert table.origin.compiler.startswith("gcc")
+    assert table.origin.path.endswith("sys/mman.h")
+    assert table.origin.package == "libc6-dev"
     assert table.get("MAP_ANON") is not None and table.get("MAP_ANON").expr == "MAP_ANONYMOUS"  # type: ignore[union-attr]
 
 
@@ -359,10 +359,10 @@ def test_python_matches_import_mmap() -> None:
     ).stdout
     assert table.values() == json.loads(out)
     assert table.values()["MADV_REMOVE"] == mmap.MADV_REMOVE
-    assert table.origin["interpreter"] == sys.version.replace("\n", " ")
+    assert table.origin.noted("interpreter") == sys.version.replace("\n", " ")
     # the same on every interpreter of this version: no path of this one (its venv)
-    assert "executable" not in table.origin
-    assert sys.executable not in json.dumps(table.origin)
+    assert "executable" not in table.origin.as_dict()
+    assert sys.executable not in json.dumps(table.origin.as_dict())
 
 
 def test_default_sources() -> None:
@@ -370,7 +370,7 @@ def test_default_sources() -> None:
     assert [t.label for t in tables] == [EMBEDDED_LABEL, "system", "libc", "python"]
     arm = tables[0]
     assert arm.values()["MADV_REMOVE"] == 5
-    assert arm.origin["path"] == "<abicheck>/headers/arm/mman.h"
+    assert arm.origin.path == "<abicheck>/headers/arm/mman.h"
 
 
 def test_default_sources_without_a_compiler(
@@ -445,7 +445,7 @@ def test_header_options(tmp_path: Path) -> None:
     opts = SourceOptions(include_dirs=(str(inc),), defines={"EXTRA": "1"}, data_model="ilp32")
     (t,) = load_sources([str(header)], opts)
     assert family_values(t) == {"MAP_BASE": 0x40, "MAP_X": 0x80, "MAP_L": 4, "MAP_EXTRA": 1}
-    assert t.origin["data_model"] == "ilp32"
+    assert t.origin.data_model == "ilp32"
 
 
 def test_python_constants_module_read_not_run(tmp_path: Path) -> None:
@@ -557,7 +557,7 @@ def test_outputs_do_not_depend_on_the_checkout(
     files = {m["file"] for s in snap["sources"] for m in s["macros"]}
     assert files == {"headers/mman.h", "headers/mman-bits.h", "consts.py"}
     again = json.loads(outputs[0][1])
-    assert {s["origin"]["file"] for s in again["sources"]} == {"snap.json"}
+    assert {dict(s["origin"]["notes"])["file"] for s in again["sources"]} == {"snap.json"}
     # the file emitted in one checkout is up to date in the other
     err = io.StringIO()
     code = main(
@@ -577,11 +577,11 @@ def test_outputs_do_not_depend_on_the_checkout(
 
 def test_shipped_files_named_by_their_place_in_the_package() -> None:
     (table,) = load_sources([str(embedded_header())])
-    assert table.origin["path"] == "<abicheck>/headers/arm/mman.h"
+    assert table.origin.path == "<abicheck>/headers/arm/mman.h"
     (snap,) = load_sources(["arch:alpha"], SourceOptions(arch_from="snapshot"))
-    assert snap.origin["snapshot"] == "<abicheck>/headers/arches.json"
+    assert snap.origin.snapshot == "<abicheck>/headers/arches.json"
     tables = load_sources([str(SNAPSHOT)])
-    assert {t.origin["file"] for t in tables} == {"<abicheck>/headers/arches.json"}
+    assert {t.origin.noted("file") for t in tables} == {"<abicheck>/headers/arches.json"}
 
 
 def test_python_module_syntax_error(tmp_path: Path) -> None:
@@ -659,10 +659,10 @@ def test_kernel_tree(
     need_headers(arch)
     tree = kernel_tree(tmp_path, arch, drop)
     (table,) = load_sources([f"arch:{name}"], SourceOptions(kernel_tree=str(tree)))
-    assert table.origin["from"] == "kernel-tree"
-    assert table.origin["header"] == str(tree / "include" / "uapi" / "linux" / "mman.h")
+    assert table.origin.headers_from == "kernel-tree"
+    assert table.origin.path == str(tree / "include" / "uapi" / "linux" / "mman.h")
     if drop:
-        assert "generic_y" in table.origin
+        assert table.origin.noted("generic_y")
     (live,) = load_sources([f"arch:{name}"], INSTALLED)
     assert family_values(table) == family_values(live)
     with pytest.raises(AbicheckError, match="not a kernel source tree"):

@@ -1,0 +1,197 @@
+"""``arch:NAME`` and ``arch:all``: an architecture's uapi header, from installed cross
+headers, a kernel source tree, or the snapshot shipped with abicheck.
+
+Installed: Debian's ``linux-libc-dev-<arch>-cross`` under ``/usr/<triplet>/include``
+(also for the host, so a table is the same on every machine with the packages; else,
+for the host, its own ``/usr/include``). Whichever way, a table read from the target's
+own header holds the target's integer macros only (:func:`arch_macros`), and one
+read from another header every integer macro of that header and its includes but
+the compiler's builtins (:func:`integer_macros`).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from .. import __version__
+from ..arches import Arch, all_arches, include_dirs, kernel_tree_include_dirs, lookup
+from ..model import AbicheckError, Macro, Provenance, Table
+from ..resources import data_dir, display_name
+from ..snapshot import load_snapshot
+from ..targets import Target
+from .base import Context, SourceKind
+from .packages import HOST_UAPI_PACKAGE, package_version
+
+#: The shipped snapshot of every architecture's mman constants, in ``headers/``.
+ARCH_SNAPSHOT = "arches.json"
+#: The command that makes it, from the source tree with every cross package installed.
+MAKE_SNAPSHOT_COMMAND = "abicheck snapshot arch:all --arch-from installed -o headers/arches.json"
+
+
+def installed_dirs(arch: Arch) -> tuple[Path, ...] | None:
+    """The installed include dirs ``arch:`` sources read, or None when there are none.
+
+    The architecture's cross package (``/usr/<triplet>/include``) where installed, also
+    for the host; else, for the host, its own ``/usr/include`` (:func:`arches.include_dirs`).
+    """
+    cross = Path("/usr") / arch.triplet / "include"
+    if (cross / "asm").is_dir():
+        return (cross,)
+    return include_dirs(arch)
+
+
+def integer_macros(macros: Iterable[Macro]) -> tuple[Macro, ...]:
+    """Every integer macro (one with a value) but the compiler's builtins."""
+    return tuple(m for m in macros if m.value is not None and not m.builtin)
+
+
+def arch_macros(macros: Iterable[Macro], target: Target) -> tuple[Macro, ...]:
+    """The macros an ``arch:`` table of the target's header keeps: the target's integers.
+
+    Installed headers, kernel trees and snapshots are cut down alike, so that a table
+    has the same names whichever way it was read (a baseline made from installed
+    headers audits cleanly against the shipped snapshot).
+    """
+    return tuple(m for m in integer_macros(macros) if target.has(m.name))
+
+
+def _find(header: str, dirs: Sequence[Path]) -> Path | None:
+    for d in dirs:
+        p = d / header
+        if p.is_file():
+            return p
+    return None
+
+
+class ArchSource(SourceKind):
+    """``arch:NAME``, ``arch:all``: see the module docstring."""
+
+    name = "arch"
+    forms = ("arch:NAME", "arch:all")
+    prefix: ClassVar[str] = "arch:"
+
+    def load(self, spec: str, ctx: Context) -> list[Table]:
+        name = spec[len(self.prefix) :]
+        if not name.strip():
+            available = ", ".join(a.name for a in all_arches())
+            raise AbicheckError(f"arch: needs a name; available: all, {available}")
+        if name.strip().lower() == "all":
+            return [self.arch(a, ctx) for a in all_arches()]
+        return [self.arch(lookup(name), ctx)]
+
+    def reread(self, table: Table, ctx: Context) -> Table:
+        o = table.origin
+        name = o.arch or (table.label[5:] if table.label.startswith("arch:") else "")
+        if not name:
+            raise AbicheckError("its origin records no architecture")
+        options = replace(ctx.options, header=o.header or ctx.options.header)
+        if o.headers_from == "kernel-tree" and o.kernel_tree and not options.kernel_tree:
+            options = replace(options, kernel_tree=o.kernel_tree)
+        return self.arch(lookup(name), ctx.with_options(options))
+
+    def arch(self, arch: Arch, ctx: Context) -> Table:
+        o = ctx.options
+        if o.kernel_tree is not None:
+            return self.kernel_tree(arch, Path(o.kernel_tree), ctx)
+        found = installed_dirs(arch) if o.arch_from != "snapshot" else None
+        if found is not None:
+            return self.installed(arch, found, "installed", ctx)
+        if o.arch_from == "installed":
+            raise AbicheckError(f"no uapi headers for {arch.name}: install {arch.cross_package}")
+        return self.snapshot(arch, ctx)
+
+    def installed(
+        self,
+        arch: Arch,
+        dirs: Sequence[Path],
+        headers_from: str,
+        ctx: Context,
+        kernel_tree: str = "",
+        shown_dirs: Sequence[Path] | None = None,
+    ) -> Table:
+        o = ctx.options
+        header = o.arch_header
+        path = _find(header, dirs)
+        if path is None:
+            raise AbicheckError(f"no {header} for {arch.name} in {', '.join(map(str, dirs))}")
+        reader = ctx.readers.get(dirs, None, arch.data_model, arch.predefined(), arch.unsigned_char)
+        package = ""
+        if headers_from == "installed":
+            cross = Path("/usr") / arch.triplet / "include"
+            package = arch.cross_package if Path(dirs[0]) == cross else HOST_UAPI_PACKAGE
+        origin = Provenance(
+            source=self.name,
+            path=str(path),
+            header=header,
+            include_dirs=tuple(map(str, dirs if shown_dirs is None else shown_dirs)),
+            data_model=arch.data_model,
+            arch=arch.name,
+            kernel_arch=arch.kernel,
+            headers_from=headers_from,
+            kernel_tree=kernel_tree,
+            package=package,
+            version=package_version(package) if package else "",
+            reader=f"abicheck {__version__}",
+        )
+        macros = reader.read(str(path))
+        kept = (
+            arch_macros(macros, o.target) if header == o.target.header else integer_macros(macros)
+        )
+        return Table(f"arch:{arch.name}", "arch", kept, origin)
+
+    def kernel_tree(self, arch: Arch, tree: Path, ctx: Context) -> Table:
+        """``arch`` from a kernel source tree; its ``asm/`` headers that the kernel would
+        generate (``generic-y``: ``#include <asm-generic/X.h>``) are stood in for when
+        the tree has no ``generated/uapi`` (no ``make headers`` run)."""
+        dirs = list(kernel_tree_include_dirs(tree, arch))
+        generated = tree / "arch" / arch.kernel / "include" / "generated" / "uapi"
+        own = tree / "arch" / arch.kernel / "include" / "uapi" / "asm"
+        generic = tree / "include" / "uapi" / "asm-generic"
+        kbuild = generic / "Kbuild"
+        if kbuild.is_file():  # a real tree lists what every arch must have
+            text = kbuild.read_text(encoding="utf-8", errors="replace")
+            names = set(re.findall(r"^mandatory-y\s*\+=\s*(\S+\.h)", text, re.M))
+        else:
+            names = {p.name for p in generic.glob("*.h")}
+        wanted = sorted(n for n in names if not (own / n).is_file())
+        if generated.is_dir() or not wanted:
+            return self.installed(arch, dirs, "kernel-tree", ctx, str(tree))
+        with tempfile.TemporaryDirectory(prefix="abicheck-generic-y-") as tmp:
+            asm = Path(tmp) / "asm"
+            asm.mkdir()
+            for name in wanted:
+                (asm / name).write_text(f"#include <asm-generic/{name}>\n", encoding="utf-8")
+            table = self.installed(
+                arch, [*dirs, Path(tmp)], "kernel-tree", ctx, str(tree), shown_dirs=dirs
+            )
+        origin = table.origin.note(
+            "generic_y", "asm/ headers missing from the tree read from asm-generic/"
+        )
+        return replace(table, origin=origin)
+
+    def snapshot(self, arch: Arch, ctx: Context) -> Table:
+        o = ctx.options
+        path = Path(o.snapshot) if o.snapshot else data_dir("headers") / ARCH_SNAPSHOT
+        if o.arch_header != o.target.header:
+            raise AbicheckError(
+                f"the shipped snapshot has only {o.target.header}; "
+                f"install {arch.cross_package} for --header {o.arch_header}"
+            )
+        if ctx.snapshot_tables is None:
+            ctx.snapshot_tables = {t.label: t for t in load_snapshot(path)}
+        table = ctx.snapshot_tables.get(f"arch:{arch.name}")
+        if table is None:
+            raise AbicheckError(
+                f"no uapi headers for {arch.name}: install {arch.cross_package}; "
+                f"the snapshot {display_name(path)} has none either "
+                f"(it has: {', '.join(sorted(ctx.snapshot_tables)) or 'nothing'})"
+            )
+        origin = replace(table.origin, headers_from="snapshot", snapshot=display_name(path))
+        return replace(
+            table, kind="arch", macros=arch_macros(table.macros, o.target), origin=origin
+        )

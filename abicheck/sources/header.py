@@ -1,0 +1,77 @@
+"""Header sources: a header file given by path, and the embedded ARM header."""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar
+
+from .. import __version__
+from ..arches import lookup
+from ..model import Provenance, Table
+from ..resources import EMBEDDED_LABEL, display_name, embedded_header, shipped_path
+from .base import Context, SourceKind
+
+_EMBEDDED_ARCH = "armel"
+_EMBEDDED_NOTE = "ARM asm/mman.h of the Linux 2.6.16 era, embedded in abicheck"
+
+
+class HeaderSource(SourceKind):
+    """``PATH``: a C header read with the options' -I, -D and data model."""
+
+    name = "header"
+    forms = ("HEADER.h",)
+
+    def handles(self, spec: str) -> bool:
+        return os.path.exists(spec) and not os.path.isdir(spec)
+
+    def load(self, spec: str, ctx: Context) -> list[Table]:
+        o = ctx.options
+        return [self.read(spec, spec, o.include_dirs, o.defines, o.data_model, ctx)]
+
+    def read(
+        self,
+        path: str,
+        label: str,
+        dirs: tuple[str, ...],
+        defines: tuple[tuple[str, str], ...],
+        data_model: str,
+        ctx: Context,
+    ) -> Table:
+        reader = ctx.readers.get(dirs, defines, data_model, None)
+        macros = reader.read(path)
+        origin = Provenance(
+            source=self.name,
+            path=display_name(path),
+            include_dirs=dirs,
+            defines=defines,
+            data_model=data_model,
+            reader=f"abicheck {__version__}",
+        )
+        return Table(label, "header", macros, origin)
+
+    def reread(self, table: Table, ctx: Context) -> Table:
+        o = table.origin
+        dirs = tuple(shipped_path(d) for d in o.include_dirs)
+        path = shipped_path(o.path)
+        return self.read(path, path, dirs, o.defines, o.data_model or "lp64", ctx)
+
+
+class EmbeddedSource(SourceKind):
+    """``embedded`` (or ``arm-2.6.16``): the ARM mman.h abicheck ships, read as ARM."""
+
+    name = "embedded"
+    forms = ("embedded",)
+    keywords: ClassVar[tuple[str, ...]] = ("embedded", EMBEDDED_LABEL)
+
+    def load(self, spec: str, ctx: Context) -> list[Table]:
+        arm = lookup(_EMBEDDED_ARCH)
+        reader = ctx.readers.get((), None, arm.data_model, arm.predefined(), arm.unsigned_char)
+        path = embedded_header()
+        origin = Provenance(
+            source=self.name,
+            path=display_name(path),
+            data_model=arm.data_model,
+            reader=f"abicheck {__version__}",
+            notes=(("note", _EMBEDDED_NOTE),),
+        )
+        return [Table(EMBEDDED_LABEL, "header", reader.read(str(path)), origin)]

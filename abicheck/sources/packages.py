@@ -1,0 +1,46 @@
+"""Debian package versions of the files sources read (one ``dpkg-query`` run)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from functools import lru_cache
+
+from ..arches import all_arches
+
+HOST_UAPI_PACKAGE = "linux-libc-dev"
+LIBC_DEV_PACKAGE = "libc6-dev"
+
+
+@lru_cache(maxsize=1)
+def _dpkg_versions(packages: tuple[str, ...]) -> dict[str, str]:
+    try:
+        proc = subprocess.run(
+            ["dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n", *packages],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, LC_ALL="C"),
+        )
+    except OSError:
+        return {}
+    out: dict[str, str] = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[2].startswith("ii") and parts[1]:
+            out[parts[0].split(":")[0]] = parts[1]
+    return out
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages sources come from (one ``dpkg-query`` run).
+
+    Covers every architecture's cross package, ``linux-libc-dev`` and ``libc6-dev``;
+    empty where dpkg is missing, and packages not installed are left out.
+    """
+    names = [a.cross_package for a in all_arches()] + [HOST_UAPI_PACKAGE, LIBC_DEV_PACKAGE]
+    return _dpkg_versions(tuple(names))
+
+
+def package_version(package: str) -> str:
+    """The installed version of ``package``, or "" when it is not installed."""
+    return package_versions().get(package, "")
