@@ -1,0 +1,81 @@
+"""GitHub-flavoured markdown, for job summaries and pull-request comments."""
+
+from __future__ import annotations
+
+from ..audit import AuditResult, Change
+from ..compare import Comparison
+from . import common
+from .common import tabulate, visible_text
+
+
+def md_text(text: str) -> str:
+    """``text`` for a table cell or a list item: control characters as escapes
+    (:func:`~abicheck.report.common.visible_text`), ``\\`` doubled so that it
+    renders as one, ``|`` escaped and newlines as spaces so that a cell stays one."""
+    return visible_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def md_table(rows: list[list[str]], headers: list[str]) -> str:
+    """A GitHub table of :func:`md_text` cells."""
+    return tabulate(
+        [[md_text(c) for c in r] for r in rows],
+        headers=[md_text(h) for h in headers],
+        tablefmt="github",
+    )
+
+
+def _md_escape(text: str) -> str:
+    return visible_text(text).replace("|", "\\|")
+
+
+def render_comparison_markdown(cmp: Comparison) -> str:
+    """A section per family, the sources and the findings as lists."""
+    headers = [_md_escape(h) for h in ["name", *common.columns(cmp), "status"]]
+    out = ["# abicheck compare", "", common.summary(cmp), ""]
+    for family, rows in common.families(cmp).items():
+        cells = [[_md_escape(c) for c in common.row_cells(cmp, r)] for r in rows]
+        table = tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True)
+        out += [f"## {family}_", "", table, ""]
+    out += ["## Sources", ""]
+    out += [
+        f"- `{_md_escape(s.label)}` ({s.kind}): {_md_escape(common.describe(s))}"
+        for s in cmp.sources
+    ]
+    out += ["", "## Findings", ""]
+    out += [f"- {_md_escape(f.text)}" for f in cmp.findings] or ["- none"]
+    return visible_text("\n".join(out) + "\n")
+
+
+def _changes_section(title: str, changes: list[Change]) -> list[str]:
+    rows = common.change_rows(changes)
+    headers = list(common.CHANGE_HEADERS)
+    if title == "Suppressed changes":
+        headers.append("suppressed by")
+        for r, c in zip(rows, changes, strict=True):
+            r.append(common.suppression_text(c.suppressed_by))
+    return ["", f"### {title} ({len(changes)})", "", md_table(rows, headers)]
+
+
+def render_audit_markdown(result: AuditResult) -> str:
+    """The summary, a table per kind of change, the suppressions and the sources."""
+    out = ["## ABI audit", "", f"Compared: {md_text(common.pairs_line(result))}", ""]
+    out.append(f"**{md_text(result.summary())}**; {common.found_text(result)}.")
+    sections = [
+        ("Incompatible changes", [c for c in result.active if c.severity == "incompatible"]),
+        ("Compatible changes", [c for c in result.active if c.severity == "compatible"]),
+        ("Suppressed changes", list(result.suppressed)),
+    ]
+    for title, changes in sections:
+        if changes:
+            out += _changes_section(title, changes)
+    if result.suppressions:
+        rows = common.suppression_rows(result, "matched {}")
+        out += ["", "### Suppressions", "", md_table(rows, ["status", "at", "rule", "reason"])]
+    prov = [
+        [side, s.label, s.kind, ", ".join(f"{k}={s.origin[k]}" for k in sorted(s.origin))]
+        for side, infos in (("baseline", result.baseline), ("current", result.current))
+        for s in infos
+    ]
+    if prov:
+        out += ["", "### Sources", "", md_table(prov, ["side", "label", "kind", "origin"])]
+    return visible_text("\n".join(out) + "\n")
