@@ -15,34 +15,33 @@ def md_text(text: str) -> str:
     return visible_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def md_table(rows: list[list[str]], headers: list[str]) -> str:
-    """A GitHub table of :func:`md_text` cells."""
+def md_code(text: str) -> str:
+    """``text`` as a code span: control characters as escapes, newlines as spaces;
+    nothing else, as a backslash in a code span is itself."""
+    return "`" + visible_text(text).replace("\n", " ") + "`"
+
+
+def md_table(rows: list[list[str]], headers: list[str], numparse: bool = True) -> str:
+    """A GitHub table of :func:`md_text` cells (numbers right-aligned if ``numparse``)."""
     return tabulate(
         [[md_text(c) for c in r] for r in rows],
         headers=[md_text(h) for h in headers],
         tablefmt="github",
+        disable_numparse=not numparse,
     )
-
-
-def _md_escape(text: str) -> str:
-    return visible_text(text).replace("|", "\\|")
 
 
 def render_comparison_markdown(cmp: Comparison) -> str:
     """A section per family, the sources and the findings as lists."""
-    headers = [_md_escape(h) for h in ["name", *common.columns(cmp), "status"]]
+    headers = ["name", *common.columns(cmp), "status"]
     out = ["# abicheck compare", "", common.summary(cmp), ""]
     for family, rows in common.families(cmp).items():
-        cells = [[_md_escape(c) for c in common.row_cells(cmp, r)] for r in rows]
-        table = tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True)
-        out += [f"## {family}_", "", table, ""]
+        cells = [common.row_cells(cmp, r) for r in rows]
+        out += [f"## {family}_", "", md_table(cells, headers, numparse=False), ""]
     out += ["## Sources", ""]
-    out += [
-        f"- `{_md_escape(s.label)}` ({s.kind}): {_md_escape(common.describe(s))}"
-        for s in cmp.sources
-    ]
+    out += [f"- {md_code(s.label)} ({s.kind}): {md_text(common.describe(s))}" for s in cmp.sources]
     out += ["", "## Findings", ""]
-    out += [f"- {_md_escape(f.text)}" for f in cmp.findings] or ["- none"]
+    out += [f"- {md_text(f.text)}" for f in cmp.findings] or ["- none"]
     return visible_text("\n".join(out) + "\n")
 
 
