@@ -26,9 +26,9 @@ from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
 from .langs import LANGUAGES
 from .model import AbicheckError, Macro, Table
-from .parse import BUILTIN_FILE, Reader, parse_cli_define, paused_gc
+from .parse import Reader, parse_cli_define, paused_gc
 from .progress import Progress
-from .report import AUDIT_FORMATS, render_audit, render_comparison_report, tabulate, visible_text
+from .report import AUDIT_FORMATS, render_audit, render_comparison_report, render_parse_table
 from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
 from .sources import SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
@@ -96,34 +96,6 @@ def _json_dump(data: Any, out: TextIO) -> None:
 
 
 # -- parse --------------------------------------------------------------------
-
-
-def _value_text(m: Macro) -> str:
-    if m.value is None:
-        return ""
-    return hex(m.value) if m.value >= 0 else str(m.value)
-
-
-def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> str:
-    """One header's macros as a tabulate table (built-in macros only if asked)."""
-    rows = []
-    hidden = 0
-    for m in macros:
-        if not builtins and m.file == BUILTIN_FILE:
-            hidden += 1
-            continue
-        note = m.comment if m.kind != "other" else f"({m.reason})"
-        if not note and m.kind == "integer" and m.expr.isidentifier():
-            note = f"= {m.expr}"
-        if m.kind == "function":
-            note = f"function-like {m.expr}" + (f"; {m.comment}" if m.comment else "")
-        rows.append([visible_text(c) for c in (m.name, m.kind, _value_text(m), m.location, note)])
-    text = f"{visible_text(header)}\n" + tabulate(
-        rows, headers=["name", "kind", "value", "defined at", "comment / reason"]
-    )
-    if hidden:
-        text += f"\n({hidden} compiler-predefined macros not shown; --builtins shows them)"
-    return text + "\n"
 
 
 def _write_parse_json(results: list[dict[str, Any]], out: TextIO) -> None:

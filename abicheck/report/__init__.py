@@ -1,0 +1,88 @@
+"""Reports that people and CI systems read; nothing here prints itself.
+
+:func:`render_comparison_report` renders a :class:`~abicheck.compare.Comparison`
+(``abicheck compare``) and :func:`render_audit` an :class:`~abicheck.audit.AuditResult`
+(``abicheck audit``), each in one of five formats, a module each:
+
+* ``table`` (:mod:`.text`): plain text for a terminal (tabulate); also parsed headers;
+* ``markdown`` (:mod:`.markdown`): GitHub-flavoured, for job summaries and comments;
+* ``json`` (:mod:`.json`): the result's ``to_json()``, indented;
+* ``junit`` (:mod:`.junit`): JUnit XML, a test case per source and family;
+* ``html`` (:mod:`.html`): one self-contained page, the matrix with cells coloured.
+
+A format is a module and one entry in each table below. Every output is
+deterministic: no timestamps, no durations, sorted as the input. Control
+characters in header text are shown as escapes in every format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..audit import AuditResult
+from ..compare import Comparison
+from ..model import AbicheckError
+from . import html, json, junit, markdown, text
+from .common import deviating, majority, tabulate, visible_text
+from .html import render_comparison_html
+from .junit import render_comparison_junit
+from .text import render_parse_table
+
+__all__ = [
+    "ALL_COMPARISON_FORMATS",
+    "AUDIT_FORMATS",
+    "COMPARISON_FORMATS",
+    "deviating",
+    "majority",
+    "render_audit",
+    "render_comparison",
+    "render_comparison_html",
+    "render_comparison_junit",
+    "render_comparison_report",
+    "render_parse_table",
+    "tabulate",
+    "visible_text",
+]
+
+AUDIT_RENDERERS: dict[str, Callable[[AuditResult], str]] = {
+    "table": text.render_audit_table,
+    "markdown": markdown.render_audit_markdown,
+    "json": json.render_json,
+    "junit": junit.render_audit_junit,
+    "html": html.render_audit_html,
+}
+COMPARISON_RENDERERS: dict[str, Callable[[Comparison], str]] = {
+    "table": text.render_comparison_table,
+    "markdown": markdown.render_comparison_markdown,
+    "json": json.render_json,
+    "junit": junit.render_comparison_junit,
+    "html": html.render_comparison_html,
+}
+AUDIT_FORMATS: tuple[str, ...] = tuple(AUDIT_RENDERERS)
+ALL_COMPARISON_FORMATS: tuple[str, ...] = tuple(COMPARISON_RENDERERS)
+#: The text formats, those :func:`render_comparison` takes.
+COMPARISON_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
+
+
+def _check_format(fmt: str, formats: Sequence[str]) -> None:
+    if fmt not in formats:
+        raise AbicheckError(f"unknown report format {fmt!r}: expected one of {', '.join(formats)}")
+
+
+def render_audit(result: AuditResult, fmt: str = "table") -> str:
+    """An audit as text in ``fmt``, one of :data:`AUDIT_FORMATS`."""
+    _check_format(fmt, AUDIT_FORMATS)
+    return AUDIT_RENDERERS[fmt](result)
+
+
+def render_comparison_report(cmp: Comparison, fmt: str = "table") -> str:
+    """A comparison as text in ``fmt``, one of :data:`ALL_COMPARISON_FORMATS`."""
+    _check_format(fmt, ALL_COMPARISON_FORMATS)
+    return COMPARISON_RENDERERS[fmt](cmp)
+
+
+def render_comparison(cmp: Comparison, fmt: str = "table") -> str:
+    """A comparison in one of the text formats, :data:`COMPARISON_FORMATS`."""
+    if fmt not in COMPARISON_FORMATS:
+        raise AbicheckError(f"unknown format {fmt!r}; available: {', '.join(COMPARISON_FORMATS)}")
+    return COMPARISON_RENDERERS[fmt](cmp)

@@ -1,0 +1,185 @@
+"""What several report formats share: control characters shown as escapes, tables,
+a row's majority, and the words and cells both text formats give a result."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..audit import AuditResult, Change, Suppression, format_value
+from ..compare import Comparison, Row, Source
+from ..compare import format_value as cmp_format_value
+
+#: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
+#: characters but newline (ESC starts terminal sequences), DEL, and the
+#: bidirectional-text controls that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_text(text: str) -> str:
+    """``text`` with control characters but newline shown as escapes (ESC -> ``\\x1b``)."""
+
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _CONTROL.sub(esc, text)
+
+
+def visible_rows(rows: Iterable[Sequence[str]]) -> list[list[str]]:
+    """Table rows with :func:`visible_text` applied to every cell."""
+    return [[visible_text(c) for c in r] for r in rows]
+
+
+def tabulate(rows: Any, **options: Any) -> str:
+    """``tabulate.tabulate``, imported at the first table: importing it takes
+    about 20 ms, and many runs (JSON output, snapshots) print no table."""
+    from tabulate import tabulate as _tabulate
+
+    return str(_tabulate(rows, **options))
+
+
+def majority(values: Iterable[int | None]) -> int | None:
+    """The value most cells share, or None when no single value is the most common."""
+    counts = Counter(v for v in values if v is not None)
+    if not counts:
+        return None
+    top = counts.most_common()
+    if len(top) > 1 and top[0][1] == top[1][1]:
+        return None
+    return top[0][0]
+
+
+def deviating(row: Row) -> set[str]:
+    """The labels whose value differs from the row's majority (all present ones if none)."""
+    if row.status != "differs":
+        return set()
+    maj = majority(row.values.values())
+    return {lb for lb, v in row.values.items() if v is not None and v != maj}
+
+
+# -- comparisons -----------------------------------------------------------------------
+
+
+def columns(cmp: Comparison) -> list[str]:
+    """Column names: ``arch:`` dropped when every source is an architecture."""
+    all_arch = all(s.kind == "arch" for s in cmp.sources)
+    return [
+        s.label[5:] if all_arch and s.label.startswith("arch:") else s.label for s in cmp.sources
+    ]
+
+
+def families(cmp: Comparison) -> dict[str, list[Row]]:
+    """The rows by family, in the comparison's order."""
+    groups: dict[str, list[Row]] = {}
+    for row in cmp.rows:
+        groups.setdefault(row.family, []).append(row)
+    return groups
+
+
+def row_cells(cmp: Comparison, row: Row) -> list[str]:
+    """A row as the text formats show it: name (and alias), one value per source, status."""
+    targets = sorted(set(row.aliases.values()))
+    name = f"{row.name} (alias of {'/'.join(targets)})" if targets else row.name
+    values = (cmp_format_value(row.values[s.label], row.family) for s in cmp.sources)
+    return [name, *values, row.status]
+
+
+def summary(cmp: Comparison) -> str:
+    """``N names in M sources: ... same, ... differ, ... partial``."""
+    n = len(cmp.rows)
+    return (
+        f"{n} name{'s' if n != 1 else ''} in {len(cmp.sources)} "
+        f"source{'s' if len(cmp.sources) != 1 else ''}: "
+        f"{cmp.count('same')} same, {cmp.count('differs')} differ, "
+        f"{cmp.count('partial')} partial"
+    )
+
+
+def describe(source: Source) -> str:
+    """One line of provenance: where the table came from."""
+    o = source.origin
+    parts: list[str] = []
+    frm = o.get("from")
+    if frm == "snapshot":
+        parts.append(f"snapshot {o.get('snapshot', '')}".strip())
+    elif frm == "installed":
+        parts.append("installed headers")
+    elif frm == "kernel-tree":
+        parts.append(f"kernel tree {o.get('kernel_tree', '')}".strip())
+    for key in ("header", "path", "module"):
+        if key in o:
+            parts.append(o[key])
+            break
+    if "package" in o:
+        parts.append(f"{o['package']} {o.get('version', '(version unknown)')}")
+    if "compiler" in o:
+        parts.append(o["compiler"])
+    if "interpreter" in o:
+        parts.append(f"Python {o['interpreter'].split()[0]}")
+    if "release" in o:
+        parts.append(f"kernel {o['release']} ({o.get('machine', '?')})")
+    if "data_model" in o:
+        parts.append(o["data_model"])
+    if not parts:
+        parts = [f"{k}={o[k]}" for k in sorted(o)]
+    return "; ".join(parts)
+
+
+# -- audits ------------------------------------------------------------------------------
+
+CHANGE_HEADERS = ["source", "family", "name", "change", "severity", "old", "new"]
+
+
+def change_rows(changes: Sequence[Change]) -> list[list[str]]:
+    """One row of :data:`CHANGE_HEADERS` per change."""
+    return [
+        [
+            c.label,
+            c.family,
+            c.name,
+            c.kind,
+            "suppressed" if c.suppressed else c.severity,
+            format_value(c.old, c.family),
+            format_value(c.new, c.family),
+        ]
+        for c in changes
+    ]
+
+
+def suppression_text(s: Suppression | None) -> str:
+    """Where a suppression is and what it matches ("" for none)."""
+    return "" if s is None else f"{s.location} ({s.describe()})"
+
+
+def pairs_line(result: AuditResult) -> str:
+    """The audited pairs, comma-separated."""
+    cols = [p.column for p in result.pairs]
+    return ", ".join(cols) if cols else "(nothing)"
+
+
+def found_text(result: AuditResult) -> str:
+    """The exit bits and what they mean: ``exit bits 12 (8 incompatible + 4 compatible)``."""
+    found = result.found
+    words = []
+    if found & 8:
+        words.append("8 incompatible")
+    if found & 4:
+        words.append("4 compatible")
+    return f"exit bits {found} ({' + '.join(words) if words else 'no change'})"
+
+
+def suppression_rows(result: AuditResult, matched: str) -> list[list[str]]:
+    """One row (status, at, rule, reason) per suppression; ``matched`` formats the
+    count of a rule that matched (``"{} matched"``)."""
+    return [
+        [
+            "stale" if u.stale else matched.format(len(u.matches)),
+            u.suppression.location,
+            u.suppression.describe(),
+            u.suppression.reason,
+        ]
+        for u in result.suppressions
+    ]

@@ -1,0 +1,160 @@
+"""JUnit XML, for CI test reports.
+
+An audit is one ``<testcase classname="<source>" name="<family>">`` per source and
+macro family, with a ``<failure>`` listing the family's unsuppressed incompatible
+changes; compatible and suppressed changes go to the test case's ``<system-out>``;
+every suppression is a test case of class ``suppressions``, skipped when it is
+stale. A comparison is one test case per source and family, failing where the
+source's value is off the row's majority.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from .. import __version__
+from ..audit import AuditResult, Change
+from ..compare import Comparison, Row, family_of
+from ..compare import format_value as cmp_format_value
+from .common import deviating, families, found_text, majority, suppression_text
+
+# compiled at first use by re's cache (3 ms; only JUnit output needs it)
+_XML_BAD = "[^\t\n\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+_OFF = ("value(s) off the majority", "differs")
+
+
+def _xml_text(text: str) -> str:
+    """Text safe for XML 1.0 (no control characters other than tab and newline)."""
+    return re.sub(_XML_BAD, "?", text)
+
+
+def _testsuites(name: str, cases: list[ET.Element], out_text: str = "") -> str:
+    counts = {
+        key: str(sum(1 for c in cases if c.find(tag) is not None))
+        for key, tag in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
+    }
+    counts = {"tests": str(len(cases)), **counts}
+    name = _xml_text(name)
+    root = ET.Element("testsuites", {"name": name, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": name, **counts})
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", {"name": "abicheck.version", "value": __version__})
+    suite.extend(cases)
+    if out_text:
+        ET.SubElement(suite, "system-out").text = _xml_text(out_text)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _case(
+    classname: str,
+    name: str,
+    failures: list[str],
+    out: list[str],
+    skipped: str = "",
+    what: tuple[str, str] = ("incompatible change(s)", "incompatible"),
+) -> ET.Element:
+    case = ET.Element("testcase", {"classname": _xml_text(classname), "name": _xml_text(name)})
+    if failures:
+        msg = _xml_text(f"{len(failures)} {what[0]}")
+        fail = ET.SubElement(case, "failure", {"message": msg, "type": _xml_text(what[1])})
+        fail.text = _xml_text("\n".join(failures))
+    if skipped:
+        ET.SubElement(case, "skipped", {"message": _xml_text(skipped)})
+    if out:
+        ET.SubElement(case, "system-out").text = _xml_text("\n".join(out))
+    return case
+
+
+# -- audits ------------------------------------------------------------------------------
+
+
+def _change_line(c: Change) -> str:
+    where = ", ".join(
+        x
+        for x in (f"was {c.old_at}" if c.old_at else "", f"now {c.new_at}" if c.new_at else "")
+        if x
+    )
+    line = f"{c.kind}: {c.describe()}" + (f" [{where}]" if where else "")
+    if c.suppressed_by is not None:
+        line += f" (suppressed by {suppression_text(c.suppressed_by)}: {c.suppressed_by.reason})"
+    return line
+
+
+def _changes_by_case(result: AuditResult) -> dict[tuple[str, str], list[Change]]:
+    """(column, family) -> its changes, with an empty list for every family audited."""
+    by_case: dict[tuple[str, str], list[Change]] = {}
+    for p in result.pairs:
+        for name in p.names():
+            by_case.setdefault((p.column, family_of(name)), [])
+        if not p.label or not p.baseline_label:
+            by_case.setdefault((p.column, "(source)"), [])
+    column = {(p.baseline_label, p.label): p.column for p in result.pairs}
+    for c in result.changes:
+        key = (
+            "" if c.kind == "source_added" else c.baseline_label,
+            "" if c.kind == "source_removed" else c.label,
+        )
+        col = column.get(key, c.label)
+        by_case.setdefault((col, c.family or "(source)"), []).append(c)
+    return by_case
+
+
+def render_audit_junit(result: AuditResult) -> str:
+    """An audit as JUnit XML (see the module's docstring)."""
+    cases = []
+    for (col, fam), changes in sorted(_changes_by_case(result).items()):
+        fails = [
+            _change_line(c) for c in changes if not c.suppressed and c.severity == "incompatible"
+        ]
+        out = [_change_line(c) for c in changes if c.suppressed or c.severity == "compatible"]
+        cases.append(_case(col, fam, fails, out))
+    for u in result.suppressions:
+        s = u.suppression
+        name = f"{s.location} {s.describe()}"
+        if u.stale:
+            cases.append(_case("suppressions", name, [], [s.reason], "stale: matched nothing"))
+        else:
+            lines = [f"{c.label}: {c.describe()}" for c in u.matches]
+            cases.append(_case("suppressions", name, [], [s.reason, *lines]))
+    return _testsuites("abicheck audit", cases, f"{result.summary()}; {found_text(result)}")
+
+
+# -- comparisons ---------------------------------------------------------------------------
+
+
+def _off_majority(row: Row, label: str) -> str:
+    fam = row.family
+    here = cmp_format_value(row.values[label], fam)
+    maj = majority(row.values.values())
+    if maj is not None:
+        n = sum(1 for v in row.values.values() if v == maj)
+        return f"{row.name}: {here} here, {cmp_format_value(maj, fam)} on {n} of {len(row.values)}"
+    groups: dict[int, list[str]] = {}
+    for lb, v in row.values.items():
+        if v is not None and v != row.values[label]:
+            groups.setdefault(v, []).append(lb)
+    others = "; ".join(
+        f"{cmp_format_value(v, fam)} on {', '.join(lbs)}" for v, lbs in sorted(groups.items())
+    )
+    return f"{row.name}: {here} here; {others} (no majority)"
+
+
+def render_comparison_junit(cmp: Comparison) -> str:
+    """A comparison as JUnit XML: one test case per source and family; a failure where
+    the source's value is off the row's majority; names it lacks go to ``system-out``."""
+    fams = families(cmp)
+    cases = []
+    for label in cmp.labels:
+        for fam, rows in fams.items():
+            fails, out = [], []
+            for row in rows:
+                if label in deviating(row):
+                    fails.append(_off_majority(row, label))
+                elif row.values.get(label) is None:
+                    out.append(f"{row.name}: not defined here")
+            if fails or out or any(r.values.get(label) is not None for r in rows):
+                cases.append(_case(label, fam, fails, out, what=_OFF))
+    text = "\n".join(f.text for f in cmp.findings)
+    return _testsuites("abicheck compare", cases, text)

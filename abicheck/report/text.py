@@ -1,0 +1,84 @@
+"""Plain text for a terminal (tabulate): comparisons, audits and parsed headers.
+
+Every cell goes through :func:`~abicheck.report.common.visible_text` before
+tabulate measures it, so the columns line up and no control character reaches
+the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..audit import AuditResult
+from ..compare import Comparison
+from ..model import Macro
+from ..parse import BUILTIN_FILE
+from . import common
+from .common import tabulate, visible_rows, visible_text
+
+
+def render_comparison_table(cmp: Comparison) -> str:
+    """One tabulate table per family, then sources, findings and a summary."""
+    headers = [visible_text(h) for h in ["name", *common.columns(cmp), "status"]]
+    out: list[str] = []
+    for family, rows in common.families(cmp).items():
+        out.append(f"{family}_")
+        cells = visible_rows(common.row_cells(cmp, r) for r in rows)
+        out.append(tabulate(cells, headers=headers, disable_numparse=True))
+        out.append("")
+    if not cmp.rows:
+        out.append("(no names to compare)\n")
+    out.append("Sources:")
+    out += [f"  {s.label} ({s.kind}): {common.describe(s)}" for s in cmp.sources]
+    out.append("")
+    if cmp.findings:
+        out.append("Findings:")
+        out += [f"  - {f.text}" for f in cmp.findings]
+    else:
+        out.append("Findings: none, every source agrees on every name.")
+    out.append("")
+    out.append(common.summary(cmp))
+    return visible_text("\n".join(out) + "\n")
+
+
+def render_audit_table(result: AuditResult) -> str:
+    """The changes, the suppressions and the summary with the exit bits."""
+    out = [f"abicheck audit: {common.pairs_line(result)}", ""]
+    if result.changes:
+        rows = visible_rows(common.change_rows(result.changes))
+        out.append(tabulate(rows, headers=common.CHANGE_HEADERS))
+    else:
+        out.append("no changes since the baseline")
+    if result.suppressions:
+        rows = visible_rows(common.suppression_rows(result, "{} matched"))
+        out += ["", "suppressions:", tabulate(rows, headers=["status", "at", "rule", "reason"])]
+    out += ["", f"{result.summary()}; {common.found_text(result)}"]
+    return visible_text("\n".join(out) + "\n")
+
+
+def _value_text(m: Macro) -> str:
+    if m.value is None:
+        return ""
+    return hex(m.value) if m.value >= 0 else str(m.value)
+
+
+def _note(m: Macro) -> str:
+    note = m.comment if m.kind != "other" else f"({m.reason})"
+    if not note and m.kind == "integer" and m.expr.isidentifier():
+        note = f"= {m.expr}"
+    if m.kind == "function":
+        note = f"function-like {m.expr}" + (f"; {m.comment}" if m.comment else "")
+    return note
+
+
+def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> str:
+    """One header's macros as a tabulate table (built-in macros only if asked)."""
+    shown = [m for m in macros if builtins or m.file != BUILTIN_FILE]
+    rows = visible_rows((m.name, m.kind, _value_text(m), m.location, _note(m)) for m in shown)
+    text = f"{visible_text(header)}\n" + tabulate(
+        rows, headers=["name", "kind", "value", "defined at", "comment / reason"]
+    )
+    hidden = len(macros) - len(shown)
+    if hidden:
+        text += f"\n({hidden} compiler-predefined macros not shown; --builtins shows them)"
+    return text + "\n"
