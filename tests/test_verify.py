@@ -20,6 +20,7 @@ from abicheck.model import Macro, Table
 from abicheck.resources import EMBEDDED_LABEL
 from abicheck.sources import load_sources
 from abicheck.verify import (
+    Outcome,
     ProbeContext,
     VerifyReport,
     VerifyResult,
@@ -28,6 +29,8 @@ from abicheck.verify import (
     scratch_prefix,
     verify,
 )
+from abicheck.verify.harness import scratch_dir
+from abicheck.verify.procfs import fstype
 
 pytestmark = pytest.mark.skipif(os.uname().sysname != "Linux", reason="needs a Linux kernel")
 
@@ -38,7 +41,7 @@ KSM = os.path.isdir("/sys/kernel/mm/ksm")
 ARM = EMBEDDED_LABEL  # the embedded ARM header's source label, "arm-2.6.16"
 # verify() puts its scratch dir on a filesystem with a page cache if it can (ext4 /tmp here)
 DISK_SCRATCH = any(
-    os.path.isdir(d) and verify_mod._fstype(d) not in ("tmpfs", "ramfs", "")
+    os.path.isdir(d) and fstype(d) not in ("tmpfs", "ramfs", "")
     for d in (tempfile.gettempdir(), "/var/tmp")
 )
 
@@ -297,15 +300,15 @@ def test_mismatch_detected_for_another_advice() -> None:
     assert rep.exit_code() == 1
 
 
-def _crash(name: str, value: int, ctx: ProbeContext) -> tuple[str, int | None, str]:
+def _crash(name: str, value: int, ctx: ProbeContext) -> Outcome:
     # NULL page read (string_at(0) is special-cased to an empty buffer): SIGSEGV in the child
     ctypes.string_at(8, 1)
-    return "verified", None, "unreachable"
+    return Outcome("verified", "unreachable")
 
 
-def _hang(name: str, value: int, ctx: ProbeContext) -> tuple[str, int | None, str]:
+def _hang(name: str, value: int, ctx: ProbeContext) -> Outcome:
     time.sleep(60)
-    return "verified", None, "unreachable"
+    return Outcome("verified", "unreachable")
 
 
 def test_crash_and_hang_are_results(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -343,11 +346,11 @@ def _snapshot() -> tuple[list[str], list[str], list[str], bool]:
     return fds, shm, scratch, memfd
 
 
-def _scratch_probe(name: str, value: int, ctx: ProbeContext) -> tuple[str, int | None, str]:
+def _scratch_probe(name: str, value: int, ctx: ProbeContext) -> Outcome:
     # Leaves a file in the scratch dir, as the file probes do, and reports where it is.
     fd, _path = tempfile.mkstemp(dir=ctx.tmpdir)
     os.close(fd)
-    return "verified", None, ctx.tmpdir
+    return Outcome("verified", ctx.tmpdir)
 
 
 def test_nothing_left_behind(system_table: Table, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -372,7 +375,7 @@ def test_scratch_dirs_named_by_pid() -> None:
     assert scratch_prefix() == f"abicheck-verify-{os.getpid()}-"
     assert scratch_prefix(12345) == "abicheck-verify-12345-"
     # a run's dir is not matched by another process's prefix (e.g. pid 1)
-    path, _disk = verify_mod._scratch_dir()
+    path, _disk = scratch_dir()
     try:
         assert os.path.basename(path).startswith(scratch_prefix())
         assert not os.path.basename(path).startswith(scratch_prefix(1))
