@@ -41,17 +41,29 @@ def mapping(length: int, prot: int, flags: int, fd: int = -1, addr: int = 0) -> 
 
 
 @contextlib.contextmanager
-def memfd(npages: int) -> Iterator[tuple[int, int]]:
-    """A memfd of ``npages`` pages mapped shared read-write: (address, fd)."""
+def filled(npages: int) -> Iterator[int]:
+    """``anon(npages)`` with every byte 0x5a, so pages are resident and a zero-fill shows."""
+    with anon(npages) as a:
+        libc.fill(a, npages * libc.page())
+        yield a
+
+
+@contextlib.contextmanager
+def memfd_file(npages: int) -> Iterator[int]:
+    """A memfd of ``npages`` pages, closed after the block."""
     fd = os.memfd_create("abicheck-verify", os.MFD_CLOEXEC)
     try:
         os.ftruncate(fd, npages * libc.page())
-        with mapping(npages * libc.page(), PROT_RW, MAP_SHARED, fd) as addr:
-            if addr < 0:
-                raise OSError(-addr, "mmap memfd")
-            yield addr, fd
+        yield fd
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def memfd(npages: int) -> Iterator[tuple[int, int]]:
+    """A memfd of ``npages`` pages mapped shared read-write: (address, fd)."""
+    with memfd_file(npages) as fd, _shared(fd, npages, PROT_RW, "mmap memfd") as addr:
+        yield addr, fd
 
 
 @contextlib.contextmanager
@@ -62,12 +74,18 @@ def diskfile(ctx: ProbeContext, npages: int) -> Iterator[tuple[int, int]]:
         os.unlink(path)
         os.write(fd, b"\xa5" * (npages * libc.page()))
         os.fsync(fd)
-        with mapping(npages * libc.page(), PROT_READ, MAP_SHARED, fd) as addr:
-            if addr < 0:
-                raise OSError(-addr, "mmap file")
+        with _shared(fd, npages, PROT_READ, "mmap file") as addr:
             yield addr, fd
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def _shared(fd: int, npages: int, prot: int, what: str) -> Iterator[int]:
+    with mapping(npages * libc.page(), prot, MAP_SHARED, fd) as addr:
+        if addr < 0:
+            raise OSError(-addr, what)
+        yield addr
 
 
 def evict(fd: int, addr: int, npages: int) -> int:

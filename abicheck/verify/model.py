@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 #: Every status a result can have; the last four make ``exit_code()`` 1.
@@ -25,14 +25,8 @@ class VerifyResult:
     hint: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "source": self.source,
-            "status": self.status,
-            "errno": self.errno,
-            "evidence": self.evidence,
-        }
+        """Every field but ``errno_name`` and ``hint`` (the evidence quotes the hint)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("errno_name", "hint")}
 
 
 def result_key(r: VerifyResult) -> tuple[str, int, str]:
@@ -92,6 +86,14 @@ class Outcome:
         """The outcome ``to_json`` gave (as a probe's child sends it to the parent)."""
         status, evidence, err = data
         return cls(str(status), str(evidence), err)
+
+
+class Verdict(Exception):
+    """Raised by a probe's helper to end the probe with ``outcome`` (e.g. a refused call)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.evidence)
+        self.outcome = outcome
 
 
 #: A probe: (name, value under test, context) -> what the kernel did with it.

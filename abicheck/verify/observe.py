@@ -8,7 +8,7 @@ import resource
 from dataclasses import dataclass
 
 from abicheck.verify import libc, procfs
-from abicheck.verify.model import Outcome
+from abicheck.verify.model import Outcome, Verdict
 
 # VmFlags mnemonic -> the advice that sets it.
 _FLAG_SETTER = {
@@ -54,6 +54,17 @@ def snap(addr: int, npages: int, fd: int | None = None) -> Snap:
         zeros=readable and libc.read(addr, length) == bytes(length),
         blocks=blocks,
     )
+
+
+def advise(
+    addr: int, npages: int, value: int, where: str, fd: int | None = None
+) -> tuple[Snap, Snap]:
+    """Snapshots before and after madvise(``value``) on the mapping; a refusal ends the probe."""
+    before = snap(addr, npages, fd)
+    err = libc.madvise(addr, npages * libc.page(), value)
+    if err:
+        raise Verdict(refused(f"madvise({value}) on {where}", err))
+    return before, snap(addr, npages, fd)
 
 
 def flag_diff(before: Snap, after: Snap) -> tuple[set[str], set[str]]:

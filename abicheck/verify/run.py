@@ -7,12 +7,21 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from abicheck.model import AbicheckError, Table
 from abicheck.verify import libc, procfs
 from abicheck.verify.harness import drop_ids, run_child, scratch_dir
 from abicheck.verify.linux import CONFIGURED, GENERIC_ADVICE, SINCE
-from abicheck.verify.model import Outcome, ProbeContext, VerifyReport, VerifyResult, result_key
+from abicheck.verify.model import (
+    Outcome,
+    Probe,
+    ProbeContext,
+    Verdict,
+    VerifyReport,
+    VerifyResult,
+    result_key,
+)
 from abicheck.verify.probes import PREFIXES, is_dangerous, probe_for
 from abicheck.verify.scan import advice_scan
 
@@ -127,13 +136,21 @@ def _outcome(
 ) -> Outcome:
     """Run the probe for ``name`` in a child; a crash or hang becomes the outcome."""
     probe = probe_for(name)
-    kind, payload = run_child(lambda: probe(name, value, ctx).to_json(), timeout, drop)
+    kind, payload = run_child(lambda: _probed(probe, name, value, ctx), timeout, drop)
     if kind == "ok":
         return Outcome.from_json(payload)
     if kind == "timeout":
         return Outcome("timeout", f"timeout: probe hung for {timeout:g} s, child killed")
     signal = " (child killed by signal)" if str(payload).startswith("SIG") else ""
     return Outcome("crashed", f"crashed: {payload}{signal}")
+
+
+def _probed(probe: Probe, name: str, value: int, ctx: ProbeContext) -> list[Any]:
+    """In the child: the probe's outcome, or the one a helper ended it with, as JSON."""
+    try:
+        return probe(name, value, ctx).to_json()
+    except Verdict as v:
+        return v.outcome.to_json()
 
 
 def _explain(name: str, out: Outcome, release: tuple[int, int]) -> Outcome:

@@ -14,9 +14,10 @@ from abicheck.verify.linux import (
     MAP_PRIVATE,
     PROT_RW,
 )
-from abicheck.verify.mappings import anon, diskfile, evict, memfd
-from abicheck.verify.model import Outcome, ProbeContext
+from abicheck.verify.mappings import anon, diskfile, evict, filled, memfd
+from abicheck.verify.model import Outcome, ProbeContext, Verdict
 from abicheck.verify.observe import (
+    advise,
     effects,
     flag_changes,
     flag_diff,
@@ -48,31 +49,17 @@ CLEAR_FLAG: dict[str, tuple[str, str]] = {  # name -> (VmFlag it clears, advice 
 
 
 _NPAGES = 4
+_ANON = "private anonymous memory"
 
 
 def probe_set_flag(name: str, value: int, ctx: ProbeContext) -> Outcome:
     flag, undo = SET_FLAG[name]
     size = _NPAGES * libc.page()
-    with anon(_NPAGES) as a:
-        libc.fill(a, size)
-        before = snap(a, _NPAGES)
-        err = libc.madvise(a, size, value)
-        if err:
-            return refused(f"madvise({value}) on private anonymous memory", err)
-        after = snap(a, _NPAGES)
+    with filled(_NPAGES) as a:
+        before, after = advise(a, _NPAGES, value, _ANON)
         if flag_diff(before, after) != ({flag}, set()):
             return unexpected(before, after, f"VmFlags +{flag}", strict=True)
-        evidence = f"VmFlags +{flag}"
-        if name == "MADV_DONTFORK":
-            seen = access(a)
-            if seen != "SIGSEGV":
-                return Outcome("mismatch", f"{evidence}, but a forked child reading it: {seen}")
-            evidence += "; fork: child gets SIGSEGV reading it"
-        if name == "MADV_WIPEONFORK":
-            seen = access(a, size)
-            if seen != "zeros":
-                return Outcome("mismatch", f"{evidence}, but a forked child reads {seen}")
-            evidence += "; fork: child reads zeros"
+        evidence = _after_fork(name, a, f"VmFlags +{flag}")
         libc.madvise(a, size, ADV[undo])
         gone = flag not in procfs.flags(a)
         evidence += f"; {'gone' if gone else 'still set'} after {undo}({ADV[undo]})"
@@ -81,58 +68,58 @@ def probe_set_flag(name: str, value: int, ctx: ProbeContext) -> Outcome:
 
 def probe_clear_flag(name: str, value: int, ctx: ProbeContext) -> Outcome:
     flag, setter = CLEAR_FLAG[name]
-    size = _NPAGES * libc.page()
-    with anon(_NPAGES) as a:
-        libc.fill(a, size)
-        err = libc.madvise(a, size, ADV[setter])
+    with filled(_NPAGES) as a:
+        err = libc.madvise(a, _NPAGES * libc.page(), ADV[setter])
         if err or flag not in procfs.flags(a):
             how = libc.errname(err) if err else f"no VmFlag {flag}"
             return Outcome("skipped", f"setup {setter}({ADV[setter]}) failed: {how}")
-        before = snap(a, _NPAGES)
-        err = libc.madvise(a, size, value)
-        if err:
-            return refused(f"madvise({value}) on private anonymous memory", err)
-        after = snap(a, _NPAGES)
+        before, after = advise(a, _NPAGES, value, _ANON)
         if flag_diff(before, after) != (set(), {flag}):
             return unexpected(before, after, f"VmFlags -{flag}", strict=True)
-        evidence = f"VmFlags -{flag} (set by {setter}({ADV[setter]}))"
-        if name == "MADV_DOFORK":
-            seen = access(a)
-            if seen != "data":
-                return Outcome("mismatch", f"{evidence}, but a forked child reading it: {seen}")
-            evidence += "; fork: child sees the data"
+        evidence = _after_fork(name, a, f"VmFlags -{flag} (set by {setter}({ADV[setter]}))")
         return Outcome("verified", evidence)
 
 
+#: Advice a forked child notices -> what it sees reading the mapping, evidence, mismatch.
+_FORK_SEES = {
+    "MADV_DONTFORK": ("SIGSEGV", "fork: child gets SIGSEGV reading it", "reading it: {}"),
+    "MADV_WIPEONFORK": ("zeros", "fork: child reads zeros", "reads {}"),
+    "MADV_DOFORK": ("data", "fork: child sees the data", "reading it: {}"),
+}
+
+
+def _after_fork(name: str, a: int, evidence: str) -> str:
+    """``evidence`` and what a forked child sees, for advice that acts on fork.
+
+    A child that sees something else ends the probe with a mismatch.
+    """
+    if name not in _FORK_SEES:
+        return evidence
+    want, says, wrong = _FORK_SEES[name]
+    seen = access(a, _NPAGES * libc.page())
+    if seen != want:
+        raise Verdict(Outcome("mismatch", f"{evidence}, but a forked child {wrong.format(seen)}"))
+    return f"{evidence}; {says}"
+
+
 def probe_dontneed(name: str, value: int, ctx: ProbeContext) -> Outcome:
-    size = _NPAGES * libc.page()
     locked = name == "MADV_DONTNEED_LOCKED"
-    with anon(_NPAGES) as a:
-        libc.fill(a, size)
+    with filled(_NPAGES) as a:
         if locked:
-            err = libc.call("mlock", a, size)
+            err = libc.call("mlock", a, _NPAGES * libc.page())
             if err:
                 return memlock_skip("mlock", err)
-        before = snap(a, _NPAGES)
-        err = libc.madvise(a, size, value)
-        where = "mlocked private anonymous memory" if locked else "private anonymous memory"
-        if err:
-            return refused(f"madvise({value}) on {where}", err)
-        after = snap(a, _NPAGES)
+        where = f"mlocked {_ANON}" if locked else _ANON
+        before, after = advise(a, _NPAGES, value, where)
         if after.zeros and not flag_changes(before, after):
             return Outcome("verified", f"reads zeros (was 0x5a) on {where}")
         return unexpected(before, after, "zero-fill", strict=True)
 
 
 def probe_remove(name: str, value: int, ctx: ProbeContext) -> Outcome:
-    size = _NPAGES * libc.page()
     with memfd(_NPAGES) as (a, fd):
-        libc.fill(a, size)
-        before = snap(a, _NPAGES, fd)
-        err = libc.madvise(a, size, value)
-        if err:
-            return refused(f"madvise({value}) on a memfd mapping", err)
-        after = snap(a, _NPAGES, fd)
+        libc.fill(a, _NPAGES * libc.page())
+        before, after = advise(a, _NPAGES, value, "a memfd mapping", fd)
         assert before.blocks is not None and after.blocks is not None
         if after.blocks < before.blocks and after.zeros:
             return Outcome("verified", f"st_blocks {before.blocks} -> {after.blocks}, reads zeros")
@@ -141,21 +128,14 @@ def probe_remove(name: str, value: int, ctx: ProbeContext) -> Outcome:
 
 def probe_free(name: str, value: int, ctx: ProbeContext) -> Outcome:
     npages = 64  # LazyFree pages move in per-CPU batches: use enough to see them
-    size = npages * libc.page()
-    with anon(npages) as a:
-        libc.fill(a, size)
-        before = snap(a, npages)
-        err = libc.madvise(a, size, value)
-        if err:
-            return refused(f"madvise({value}) on private anonymous memory", err)
-        after = snap(a, npages)
-        changes = flag_changes(before, after)
-        if after.zeros or changes:
+    with filled(npages) as a:
+        before, after = advise(a, npages, value, _ANON)
+        if after.zeros or flag_changes(before, after):
             return unexpected(before, after, "lazy free", strict=True)
         if after.lazyfree > before.lazyfree:
             lf = f"LazyFree {before.lazyfree} -> {after.lazyfree} kB"
             return Outcome("verified", f"{lf}, data kept until reclaim")
-        return Outcome("accepted", "returned 0 on private anonymous memory; LazyFree unchanged")
+        return Outcome("accepted", f"returned 0 on {_ANON}; LazyFree unchanged")
 
 
 def probe_willneed(name: str, value: int, ctx: ProbeContext) -> Outcome:
@@ -184,11 +164,7 @@ def probe_populate(name: str, value: int, ctx: ProbeContext) -> Outcome:
     npages = 16
     write = name == "MADV_POPULATE_WRITE"
     with anon(npages) as a:
-        before = snap(a, npages)
-        err = libc.madvise(a, npages * libc.page(), value)
-        if err:
-            return refused(f"madvise({value}) on untouched private anonymous memory", err)
-        after = snap(a, npages)
+        before, after = advise(a, npages, value, f"untouched {_ANON}")
         full = npages * libc.page() // 1024
         res = f"mincore 0 -> {after.resident}/{npages} pages"
         if after.resident == npages and not flag_changes(before, after):
@@ -208,11 +184,7 @@ def probe_cold_pageout(name: str, value: int, ctx: ProbeContext) -> Outcome:
     npages = 16
     with diskfile(ctx, npages) as (a, fd):
         libc.read(a, npages * libc.page())
-        before = snap(a, npages)
-        err = libc.madvise(a, npages * libc.page(), value)
-        if err:
-            return refused(f"madvise({value}) on a file mapping", err)
-        after = snap(a, npages)
+        before, after = advise(a, npages, value, "a file mapping")
         if flag_changes(before, after):
             return unexpected(before, after, "no VmFlags change", strict=True)
         res = f"mincore {before.resident} -> {after.resident}/{npages} pages"
@@ -238,7 +210,7 @@ def probe_guard(name: str, value: int, ctx: ProbeContext) -> Outcome:
                 )
         err = libc.madvise(a, size, value)
         if err:
-            return refused(f"madvise({value}) on private anonymous memory", err)
+            return refused(f"madvise({value}) on {_ANON}", err)
         seen = access(a)
         if install:
             if seen != "SIGSEGV":
@@ -271,7 +243,7 @@ def probe_collapse(name: str, value: int, ctx: ProbeContext) -> Outcome:
                 return Outcome(
                     "skipped", f"madvise({value}): {libc.errname(err)}: kernel without THP", err
                 )
-            return refused(f"madvise({value}) on 2 MiB of private anonymous memory", err)
+            return refused(f"madvise({value}) on 2 MiB of {_ANON}", err)
         after = procfs.kb(procfs.vma(a), "AnonHugePages")
         if after > before:
             return Outcome("verified", f"AnonHugePages {before} -> {after} kB")
@@ -299,16 +271,15 @@ def probe_dangerous(name: str, value: int, ctx: ProbeContext) -> Outcome:
 
 def probe_generic_madv(name: str, value: int, ctx: ProbeContext) -> Outcome:
     size = _NPAGES * libc.page()
-    with anon(_NPAGES) as a:
-        libc.fill(a, size)
+    with filled(_NPAGES) as a:
         before = snap(a, _NPAGES)
         err = libc.madvise(a, size, value)
         if not err:
             seen = effects(before, snap(a, _NPAGES))
             what = "; ".join(seen) if seen else "no observable effect"
-            return Outcome("accepted", f"returned 0 on private anonymous memory; {what}")
+            return Outcome("accepted", f"returned 0 on {_ANON}; {what}")
     if err == errnos.EINVAL:
         with memfd(_NPAGES) as (m, _fd):
             if not libc.madvise(m, size, value):
                 return Outcome("accepted", "returned 0 on a memfd mapping; no effect checked")
-    return refused(f"madvise({value}) on private anonymous memory", err)
+    return refused(f"madvise({value}) on {_ANON}", err)

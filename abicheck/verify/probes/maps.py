@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno as errnos
-import os
 import re
 
 from abicheck.verify import libc, procfs
@@ -14,7 +13,7 @@ from abicheck.verify.linux import (
     PROT_RW,
     UNKNOWN_MAP_FLAG,
 )
-from abicheck.verify.mappings import anon, mapping
+from abicheck.verify.mappings import anon, mapping, memfd_file
 from abicheck.verify.model import Outcome, ProbeContext
 from abicheck.verify.observe import (
     memlock_skip,
@@ -98,9 +97,7 @@ def probe_map_type(name: str, value: int, ctx: ProbeContext) -> Outcome:
 
 def probe_shared_validate(name: str, value: int, ctx: ProbeContext) -> Outcome:
     page = libc.page()
-    fd = os.memfd_create("abicheck-verify", os.MFD_CLOEXEC)
-    try:
-        os.ftruncate(fd, page)
+    with memfd_file(1) as fd:
         with mapping(page, PROT_RW, value, fd) as a:
             if a < 0:
                 return refused(f"mmap(memfd, {value:#x})", -a)
@@ -115,23 +112,16 @@ def probe_shared_validate(name: str, value: int, ctx: ProbeContext) -> Outcome:
         return Outcome(
             "verified", f"maps {perms}; refuses unknown flag {UNKNOWN_MAP_FLAG:#x}: EOPNOTSUPP"
         )
-    finally:
-        os.close(fd)
 
 
 def probe_map_sync(name: str, value: int, ctx: ProbeContext) -> Outcome:
-    page = libc.page()
-    fd = os.memfd_create("abicheck-verify", os.MFD_CLOEXEC)
-    try:
-        os.ftruncate(fd, page)
-        with mapping(page, PROT_RW, MAP_SHARED_VALIDATE | value, fd) as a:
-            if a >= 0:
-                return Outcome("mismatch", "MAP_SHARED_VALIDATE accepts it on a non-DAX memfd")
-            if -a == errnos.EOPNOTSUPP:
-                return Outcome("skipped", "needs a DAX file: a memfd refuses it (EOPNOTSUPP)", -a)
-            return refused(f"mmap(memfd, MAP_SHARED_VALIDATE|{value:#x})", -a)
-    finally:
-        os.close(fd)
+    flags = MAP_SHARED_VALIDATE | value
+    with memfd_file(1) as fd, mapping(libc.page(), PROT_RW, flags, fd) as a:
+        if a >= 0:
+            return Outcome("mismatch", "MAP_SHARED_VALIDATE accepts it on a non-DAX memfd")
+        if -a == errnos.EOPNOTSUPP:
+            return Outcome("skipped", "needs a DAX file: a memfd refuses it (EOPNOTSUPP)", -a)
+        return refused(f"mmap(memfd, MAP_SHARED_VALIDATE|{value:#x})", -a)
 
 
 def probe_map_fixed(name: str, value: int, ctx: ProbeContext) -> Outcome:
