@@ -57,6 +57,7 @@ def run_child(
     fn: Callable[[], Any], timeout: float, drop: tuple[int, int] | None = None
 ) -> tuple[str, Any]:
     """Run ``fn`` in a forked child: ("ok", its JSON result), ("crashed", why) or ("timeout", s)."""
+    libc.load()  # in the parent: every child inherits it, none runs ldconfig
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
