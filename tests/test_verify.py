@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import io
+import json
 import os
 import re
 import resource
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from abicheck import verify as verify_mod
+from abicheck.cli import main
 from abicheck.model import Macro, Table
 from abicheck.resources import EMBEDDED_LABEL
 from abicheck.sources import load_sources
@@ -29,6 +32,7 @@ from abicheck.verify import (
     scratch_prefix,
     verify,
 )
+from abicheck.verify import scan as verify_scan
 from abicheck.verify.harness import scratch_dir
 from abicheck.verify.procfs import fstype
 
@@ -422,3 +426,39 @@ def test_kernel_table() -> None:
     assert 5 not in values.values() and 100 not in values.values()
     if RELEASE >= (6, 13):
         assert (values["MADV_GUARD_INSTALL"], values["MADV_GUARD_REMOVE"]) == (102, 103)
+
+
+def test_several_prefixes_scan_once(system_table: Table) -> None:
+    # scans_run counts the kernel advice scans this process ran (a real scan, in a child)
+    before = verify_scan.scans_run
+    rep = verify([system_table], only=["MADV_REMOVE", "PROT_READ", "MADV_DONTNEED", "MADV_D"])
+    assert verify_scan.scans_run == before + 1
+    names = sorted({r.name for r in rep.results})
+    assert names == sorted(
+        {n for n in system_table.values() if n.startswith(("MADV_D", "PROT_READ", "MADV_REMOVE"))}
+    )
+    assert one(rep, "MADV_REMOVE").status == "verified"
+    assert one(rep, "PROT_READ").status == "verified"
+    # no prefix can keep an MADV_ name: no scan at all
+    assert [r.name for r in verify([system_table], only=["MS_SYNC", "PROT_NONE"]).results] == [
+        "MS_SYNC",
+        "PROT_NONE",
+    ]
+    assert verify_scan.scans_run == before + 1
+
+
+def test_cli_several_prefixes_scan_once() -> None:
+    before = verify_scan.scans_run
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["verify", "--only", "MADV_REMOVE", "--only", "MADV_FREE", "--only", "PROT_READ"]
+    code = main([*argv, "--format", "json"], out, err)
+    assert (code, err.getvalue()) == (1, "")  # the ARM header's MADV_REMOVE 5 is rejected
+    assert verify_scan.scans_run == before + 1
+    results = json.loads(out.getvalue())["results"]
+    assert sorted({(r["name"], r["source"]) for r in results}) == [
+        ("MADV_FREE", "system"),
+        ("MADV_REMOVE", ARM),
+        ("MADV_REMOVE", "system"),
+        ("PROT_READ", ARM),
+        ("PROT_READ", "system"),
+    ]

@@ -30,7 +30,7 @@ _DANGEROUS_SKIP = "dangerous: never called without allow_dangerous (--allow-dang
 
 def verify(
     tables: Sequence[Table],
-    only: str | None = None,
+    only: str | Sequence[str] | None = None,
     allow_dangerous: bool = False,
     timeout: float = 5.0,
     *,
@@ -39,14 +39,16 @@ def verify(
 ) -> VerifyReport:
     """Check each MADV_/PROT_/MAP_/MS_/MCL_ macro of ``tables`` against the live kernel.
 
-    ``only`` keeps names starting with that prefix; ``run_as`` (uid or user name,
-    needs root) runs every probe as that user; advice values the kernel accepts
-    that no table names (scanned in [0, max_advice)) are added with source
-    "kernel".  Returns a report sorted by (name, value, source).
+    ``only`` keeps names starting with one of its prefixes (a string is one
+    prefix; None or empty keeps all); ``run_as`` (uid or user name, needs root)
+    runs every probe as that user; advice values the kernel accepts that no
+    table names (one scan of [0, max_advice) a run, if ``only`` can keep an
+    MADV_ name) are added with source "kernel".  Returns a report sorted by
+    (name, value, source).
     """
     if timeout <= 0:
         raise AbicheckError("timeout must be positive")
-    prefixes = (only,) if only else ()
+    prefixes = _prefixes(only)
     uname = os.uname()
     drop = drop_ids(run_as)
     tmp, disk = scratch_dir()
@@ -56,11 +58,18 @@ def verify(
         ctx = ProbeContext(tmp, disk, allow_dangerous, procfs.release(), uname.machine)
         run = _Run(ctx, timeout, drop, prefixes)
         named = run.tables(tables)
-        if not only or only.startswith("MADV_") or "MADV_".startswith(only):
+        if not prefixes or any(p.startswith("MADV_") or "MADV_".startswith(p) for p in prefixes):
             run.unnamed(advice_scan(max_advice, allow_dangerous, timeout, drop), named)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return VerifyReport(uname.release, uname.machine, tuple(_with_hints(run.ordered())))
+
+
+def _prefixes(only: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``only`` as a tuple for ``str.startswith``; () keeps every name."""
+    if only is None:
+        return ()
+    return (only,) if isinstance(only, str) else tuple(only)
 
 
 class _Run:

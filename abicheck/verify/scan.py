@@ -11,6 +11,10 @@ from abicheck.verify.harness import drop_ids, run_child
 from abicheck.verify.linux import DANGEROUS_ADVICE, GENERIC_ADVICE, PROT_RW
 from abicheck.verify.mappings import anon, memfd
 
+#: How many advice scans this process has run: the hook by which tests see that
+#: one verify() run scans once, however many prefixes it is given.
+scans_run = 0
+
 _HUGE = 2 << 20
 
 
@@ -18,6 +22,8 @@ def advice_scan(
     max_advice: int, allow_dangerous: bool, timeout: float, drop: tuple[int, int] | None
 ) -> tuple[dict[int, str], list[int]]:
     """Advice values in [0, max_advice) the live kernel knows -> how; and the dangerous skipped."""
+    global scans_run
+    scans_run += 1
     kind, payload = run_child(lambda: _scan(max_advice), max(timeout * 6, 30.0), drop)
     if kind != "ok":
         raise AbicheckError(f"kernel advice scan failed: {kind}: {payload}")
