@@ -17,7 +17,7 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 
 from . import __version__
 from .audit import FAIL_ON as AUDIT_FAIL_ON
@@ -33,9 +33,6 @@ from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
 from .sources import SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
 from .targets.mman import MMAN
-
-if TYPE_CHECKING:
-    from .verify import VerifyReport
 
 # emit (jinja2) and verify (ctypes) are imported by their commands only: a run
 # of any other command starts faster without them
@@ -284,36 +281,19 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- verify -------------------------------------------------------------------
 
 
-def _verify(tables: list[Table], only: list[str], allow_dangerous: bool) -> VerifyReport:
-    """verify() for names with any of the prefixes ``only`` (all names when empty)."""
-    from .verify import VerifyReport, verify
-
-    # a prefix another one covers adds nothing
-    prefixes = sorted({p for p in only if not any(p != q and p.startswith(q) for q in only)})
-    if len(prefixes) <= 1:
-        return verify(tables, prefixes[0] if prefixes else None, allow_dangerous)
-    reports = [verify(tables, p, allow_dangerous) for p in prefixes]
-    merged = {
-        (r.name, -1 if r.value is None else r.value, r.source): r
-        for x in reports
-        for r in x.results
-    }
-    return VerifyReport(
-        reports[0].kernel, reports[0].machine, tuple(merged[k] for k in sorted(merged))
-    )
-
-
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     specs = args.sources or ["embedded", "system"]
     tables = _load(specs, options, err)
-    report = _verify(tables, args.only, args.allow_dangerous)
+    from .verify import verify
+
+    report = verify(tables, args.only, args.allow_dangerous)
     if args.format == "json":
         _json_dump(report.to_json(), out)
     else:
-        from .verify import render_table
+        from .report.text import render_verify_table
 
-        out.write(render_table(report))
+        out.write(render_verify_table(report))
     return report.exit_code()
 
 

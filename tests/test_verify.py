@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import io
+import json
 import os
 import re
 import resource
@@ -16,18 +18,23 @@ from collections.abc import Iterator
 import pytest
 
 from abicheck import verify as verify_mod
+from abicheck.cli import main
 from abicheck.model import Macro, Table
+from abicheck.report.text import render_verify_table
 from abicheck.resources import EMBEDDED_LABEL
 from abicheck.sources import load_sources
 from abicheck.verify import (
+    Outcome,
     ProbeContext,
     VerifyReport,
     VerifyResult,
     kernel_table,
-    render_table,
     scratch_prefix,
     verify,
 )
+from abicheck.verify import scan as verify_scan
+from abicheck.verify.harness import scratch_dir
+from abicheck.verify.procfs import fstype
 
 pytestmark = pytest.mark.skipif(os.uname().sysname != "Linux", reason="needs a Linux kernel")
 
@@ -38,7 +45,7 @@ KSM = os.path.isdir("/sys/kernel/mm/ksm")
 ARM = EMBEDDED_LABEL  # the embedded ARM header's source label, "arm-2.6.16"
 # verify() puts its scratch dir on a filesystem with a page cache if it can (ext4 /tmp here)
 DISK_SCRATCH = any(
-    os.path.isdir(d) and verify_mod._fstype(d) not in ("tmpfs", "ramfs", "")
+    os.path.isdir(d) and fstype(d) not in ("tmpfs", "ramfs", "")
     for d in (tempfile.gettempdir(), "/var/tmp")
 )
 
@@ -297,15 +304,15 @@ def test_mismatch_detected_for_another_advice() -> None:
     assert rep.exit_code() == 1
 
 
-def _crash(name: str, value: int, ctx: ProbeContext) -> tuple[str, int | None, str]:
+def _crash(name: str, value: int, ctx: ProbeContext) -> Outcome:
     # NULL page read (string_at(0) is special-cased to an empty buffer): SIGSEGV in the child
     ctypes.string_at(8, 1)
-    return "verified", None, "unreachable"
+    return Outcome("verified", "unreachable")
 
 
-def _hang(name: str, value: int, ctx: ProbeContext) -> tuple[str, int | None, str]:
+def _hang(name: str, value: int, ctx: ProbeContext) -> Outcome:
     time.sleep(60)
-    return "verified", None, "unreachable"
+    return Outcome("verified", "unreachable")
 
 
 def test_crash_and_hang_are_results(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -343,11 +350,11 @@ def _snapshot() -> tuple[list[str], list[str], list[str], bool]:
     return fds, shm, scratch, memfd
 
 
-def _scratch_probe(name: str, value: int, ctx: ProbeContext) -> tuple[str, int | None, str]:
+def _scratch_probe(name: str, value: int, ctx: ProbeContext) -> Outcome:
     # Leaves a file in the scratch dir, as the file probes do, and reports where it is.
     fd, _path = tempfile.mkstemp(dir=ctx.tmpdir)
     os.close(fd)
-    return "verified", None, ctx.tmpdir
+    return Outcome("verified", ctx.tmpdir)
 
 
 def test_nothing_left_behind(system_table: Table, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -372,7 +379,7 @@ def test_scratch_dirs_named_by_pid() -> None:
     assert scratch_prefix() == f"abicheck-verify-{os.getpid()}-"
     assert scratch_prefix(12345) == "abicheck-verify-12345-"
     # a run's dir is not matched by another process's prefix (e.g. pid 1)
-    path, _disk = verify_mod._scratch_dir()
+    path, _disk = scratch_dir()
     try:
         assert os.path.basename(path).startswith(scratch_prefix())
         assert not os.path.basename(path).startswith(scratch_prefix(1))
@@ -397,7 +404,7 @@ def test_json_shape_and_exit_codes(root_report: VerifyReport, system_table: Tabl
 
 
 def test_render_table(root_report: VerifyReport) -> None:
-    text = render_table(root_report)
+    text = render_verify_table(root_report)
     lines = text.splitlines()
     assert lines[0] == f"kernel {os.uname().release} ({os.uname().machine})"
     assert lines[1].split() == ["name", "value", "source", "status", "evidence"]
@@ -419,3 +426,46 @@ def test_kernel_table() -> None:
     assert 5 not in values.values() and 100 not in values.values()
     if RELEASE >= (6, 13):
         assert (values["MADV_GUARD_INSTALL"], values["MADV_GUARD_REMOVE"]) == (102, 103)
+
+
+def test_several_prefixes_scan_once(system_table: Table) -> None:
+    # scans_run counts the kernel advice scans this process ran (a real scan, in a child)
+    before = verify_scan.scans_run
+    rep = verify([system_table], only=["MADV_REMOVE", "PROT_READ", "MADV_DONTNEED", "MADV_D"])
+    assert verify_scan.scans_run == before + 1
+    names = sorted({r.name for r in rep.results})
+    assert names == sorted(
+        {n for n in system_table.values() if n.startswith(("MADV_D", "PROT_READ", "MADV_REMOVE"))}
+    )
+    assert one(rep, "MADV_REMOVE").status == "verified"
+    assert one(rep, "PROT_READ").status == "verified"
+    # no prefix can keep an MADV_ name: no scan at all
+    assert [r.name for r in verify([system_table], only=["MS_SYNC", "PROT_NONE"]).results] == [
+        "MS_SYNC",
+        "PROT_NONE",
+    ]
+    assert verify_scan.scans_run == before + 1
+
+
+def test_cli_several_prefixes_scan_once() -> None:
+    before = verify_scan.scans_run
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["verify", "--only", "MADV_REMOVE", "--only", "MADV_FREE", "--only", "PROT_READ"]
+    code = main([*argv, "--format", "json"], out, err)
+    assert (code, err.getvalue()) == (1, "")  # the ARM header's MADV_REMOVE 5 is rejected
+    assert verify_scan.scans_run == before + 1
+    results = json.loads(out.getvalue())["results"]
+    assert sorted({(r["name"], r["source"]) for r in results}) == [
+        ("MADV_FREE", "system"),
+        ("MADV_REMOVE", ARM),
+        ("MADV_REMOVE", "system"),
+        ("PROT_READ", ARM),
+        ("PROT_READ", "system"),
+    ]
+
+
+def test_every_probe_family_of_the_target_has_a_probe() -> None:
+    from abicheck.targets.mman import MMAN
+    from abicheck.verify.probes import FALLBACK
+
+    assert set(FALLBACK) == set(MMAN.probes)

@@ -1,4 +1,4 @@
-"""Plain text for a terminal (tabulate): comparisons, audits and parsed headers.
+"""Plain text for a terminal (tabulate): comparisons, audits, verify reports, parsed headers.
 
 Every cell goes through :func:`~abicheck.report.common.visible_text` before
 tabulate measures it, so the columns line up and no control character reaches
@@ -8,13 +8,16 @@ the terminal.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..audit import AuditResult
 from ..compare import Comparison
-from ..model import Macro
-from ..parse import BUILTIN_FILE
+from ..model import BUILTIN_FILE, Macro
 from . import common
 from .common import tabulate, visible_rows, visible_text
+
+if TYPE_CHECKING:
+    from ..verify.model import VerifyReport
 
 
 def render_comparison_table(cmp: Comparison) -> str:
@@ -82,3 +85,23 @@ def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> 
     if hidden:
         text += f"\n({hidden} compiler-predefined macros not shown; --builtins shows them)"
     return text + "\n"
+
+
+def render_verify_table(report: VerifyReport) -> str:
+    """The report as a text table, kernel release on top and status counts at the bottom."""
+    from ..verify.model import STATUSES  # verify (ctypes) only when its report is shown
+
+    rows = []
+    for r in report.results:
+        if r.value is None:
+            value = "-"
+        elif r.name.startswith(("MAP_", "PROT_")):
+            value = f"{r.value:#x}"
+        else:
+            value = str(r.value)
+        # names and source labels come from headers and the command line
+        rows.append([visible_text(x) for x in (r.name, value, r.source, r.status, r.evidence)])
+    body = tabulate(rows, headers=["name", "value", "source", "status", "evidence"])
+    counts = {s: sum(r.status == s for r in report.results) for s in STATUSES}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return f"kernel {report.kernel} ({report.machine})\n{body}\n{summary or 'no results'}\n"

@@ -1,0 +1,174 @@
+"""The fork harness: every probe runs in a child with a timeout; scratch dirs and user ids.
+
+A crash or hang of the child is that probe's result, never the caller's: the
+parent maps nothing and reaps every child it forks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import json
+import os
+import pwd
+import select
+import signal
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from abicheck.model import AbicheckError
+from abicheck.verify import libc, procfs
+
+
+def _wait(pid: int, deadline: float, group: bool = False) -> int | None:
+    """waitpid until ``deadline``; the wait status, or None after killing a hung child.
+
+    With ``group`` the child leads its own process group, killed as a whole.
+    """
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            try:
+                os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return None
+        time.sleep(0.001)
+
+
+def _child_setup(drop: tuple[int, int] | None) -> None:
+    faulthandler.disable()  # a probe's SIGSEGV is a result, not a traceback
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)  # so a timeout can kill the probe's own children too
+    if drop is not None:
+        if os.geteuid() == 0:
+            os.setgroups([])
+        os.setgid(drop[1])
+        os.setuid(drop[0])
+        libc.call("prctl", 4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: keep /proc/self readable
+
+
+def run_child(
+    fn: Callable[[], Any], timeout: float, drop: tuple[int, int] | None = None
+) -> tuple[str, Any]:
+    """Run ``fn`` in a forked child: ("ok", its JSON result), ("crashed", why) or ("timeout", s)."""
+    libc.load()  # in the parent: every child inherits it, none runs ldconfig
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 1
+        try:
+            os.close(r)
+            try:
+                _child_setup(drop)
+                payload = json.dumps({"ok": fn()})
+            except BaseException as e:  # noqa: BLE001 - reported to the parent
+                payload = json.dumps({"error": f"{type(e).__name__}: {e}"})
+            data = payload.encode()
+            while data:
+                data = data[os.write(w, data) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    eof = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([r], [], [], left)
+            if not ready:
+                break
+            chunk = os.read(r, 65536)
+            if not chunk:
+                eof = True
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+    # After EOF the child is exiting: give it a moment; without EOF it hangs.
+    status = _wait(pid, time.monotonic() + (1.0 if eof else 0.0), group=True)
+    if status is None:
+        return "timeout", timeout
+    if os.WIFSIGNALED(status):
+        return "crashed", _signame(os.WTERMSIG(status))
+    try:
+        msg = json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        msg = {}
+    if "ok" in msg:
+        return "ok", msg["ok"]
+    if "error" in msg:
+        return "crashed", f"probe raised {msg['error']}"
+    return "crashed", f"child exited with status {os.WEXITSTATUS(status)} and no result"
+
+
+def _signame(signo: int) -> str:
+    try:
+        return signal.Signals(signo).name
+    except ValueError:
+        return f"signal {signo}"
+
+
+def fork_check(fn: Callable[[], int], timeout: float = 2.0) -> str:
+    """Run ``fn`` in a grandchild: "exit N", "SIGSEGV", ... or "hang"."""
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            code = fn()
+        finally:
+            os._exit(code)
+    status = _wait(pid, time.monotonic() + timeout)
+    if status is None:
+        return "hang"
+    if os.WIFSIGNALED(status):
+        return _signame(os.WTERMSIG(status))
+    return f"exit {os.WEXITSTATUS(status)}"
+
+
+def access(addr: int, length: int = 1) -> str:
+    """What a forked child reading ``addr`` sees: "zeros", "data", or the signal that killed it."""
+    res = fork_check(lambda: 0 if libc.read(addr, length) == bytes(length) else 1)
+    return {"exit 0": "zeros", "exit 1": "data"}.get(res, res)
+
+
+def scratch_prefix(pid: int | None = None) -> str:
+    """Name prefix of the scratch directories ``verify`` of process ``pid`` (default: this) makes.
+
+    The pid tells apart the directories of concurrent runs (other users, other test suites).
+    """
+    return f"abicheck-verify-{os.getpid() if pid is None else pid}-"
+
+
+def scratch_dir() -> tuple[str, bool]:
+    """A fresh scratch directory, preferring a filesystem with a page cache: (path, on_disk)."""
+    for base in (tempfile.gettempdir(), "/var/tmp"):
+        if os.path.isdir(base) and procfs.fstype(base) not in ("tmpfs", "ramfs", ""):
+            return tempfile.mkdtemp(prefix=scratch_prefix(), dir=base), True
+    return tempfile.mkdtemp(prefix=scratch_prefix()), False
+
+
+def drop_ids(run_as: int | str | None) -> tuple[int, int] | None:
+    if run_as is None:
+        return None
+    try:
+        pw = pwd.getpwnam(run_as) if isinstance(run_as, str) else pwd.getpwuid(run_as)
+        ids = (pw.pw_uid, pw.pw_gid)
+    except KeyError:
+        if isinstance(run_as, str):
+            raise AbicheckError(f"no such user: {run_as}") from None
+        ids = (run_as, run_as)
+    if os.geteuid() != 0 and ids[0] != os.geteuid():
+        raise AbicheckError(f"running probes as uid {ids[0]} needs root")
+    return ids
