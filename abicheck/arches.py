@@ -278,28 +278,16 @@ def include_dirs(arch: Arch, root: Path = USR) -> tuple[Path, ...] | None:
 
     For the host: ``/usr/include/<multiarch>`` then ``/usr/include`` (where ``asm/`` lives
     in the multiarch dir); otherwise ``/usr/<triplet>/include`` from the cross package.
-    None when ``asm/mman.h`` is not found there (package not installed).
+    None when there is no ``asm/`` folder there (package not installed).
     """
     if is_host(arch):
         host = (root / "include" / arch.multiarch, root / "include")
-        if (host[0] / "asm" / "mman.h").is_file():
+        if (host[0] / "asm").is_dir():
             return host
     cross = root / arch.triplet / "include"
-    if (cross / "asm" / "mman.h").is_file():
+    if (cross / "asm").is_dir():
         return (cross,)
     return None
-
-
-def sysroot_include(arch: Arch, root: Path = USR) -> Path | None:
-    """The one include dir with ``arch``'s ``asm/mman.h`` (the cross package's if present).
-
-    For the host without the cross package: ``/usr/include/<multiarch>``. None if absent.
-    """
-    cross = root / arch.triplet / "include"
-    if (cross / "asm" / "mman.h").is_file():
-        return cross
-    dirs = include_dirs(arch, root)
-    return dirs[0] if dirs else None
 
 
 def kernel_tree_include_dirs(tree: Path, arch: Arch) -> tuple[Path, ...]:
