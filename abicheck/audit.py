@@ -68,6 +68,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal, NoReturn, get_args
 
+from ._callable import callable_module
 from .compare import Source, family_of
 from .compare import format_value as _format_value
 from .model import AbicheckError, Macro, Table, read_text
@@ -583,3 +584,6 @@ def _with(c: Change, s: Suppression | None) -> Change:
 
 def _infos(tables: Sequence[Table]) -> tuple[Source, ...]:
     return tuple(Source.of(t) for t in sorted(tables, key=lambda t: t.label))
+
+
+callable_module(__name__, "audit")

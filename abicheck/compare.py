@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._callable import callable_module
 from .model import AbicheckError, Macro, Table
 from .targets import Target
 from .targets.mman import MMAN
@@ -332,3 +333,6 @@ def _findings(tables: Sequence[Table], rows: Sequence[Row], target: Target) -> l
             if r.status == "partial"
         ]
     return findings
+
+
+callable_module(__name__, "compare")

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 import jinja2
 
 from . import __version__
+from ._callable import callable_module
 from .langs import FILTERS, LANGUAGES, Language, language
 from .langs.c import c_literal, is_c_identifier
 from .langs.common import Constant, EnumClass, Member, TableView, check_int, sanitize_text
@@ -418,3 +419,6 @@ def check(path: Path, rendered: str) -> str | None:
     if not lines:  # same lines, different bytes (only possible with invalid UTF-8)
         return f"--- {path}\n+++ {path} (regenerated)\n(files differ in encoding)\n"
     return "".join(lines)
+
+
+callable_module(__name__, "emit")

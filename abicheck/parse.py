@@ -1374,3 +1374,14 @@ def read_headers(
         except AbicheckError as exc:
             out.append(exc)
     return out
+
+
+def read(
+    header: str,
+    include_dirs: Iterable[str] = (),
+    defines: Mapping[str, str] | None = None,
+    data_model: str = "lp64",
+) -> tuple[Macro, ...]:
+    """Every macro visible after including ``header``, evaluated, sorted by name (one
+    header; for many, make one :class:`Reader` and call its ``read`` for each)."""
+    return Reader(include_dirs, defines, data_model).read(header)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._callable import callable_module
 from ._legacy import legacy_provenance
 from .model import (
     TABLE_KINDS,
@@ -291,3 +292,6 @@ def _show(value: Any) -> str:
         return "an object" if isinstance(value, dict) else "a list"
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+callable_module(__name__, "dump_snapshot")

@@ -35,6 +35,8 @@ from abicheck.verify.probes import PREFIXES, PROBES
 from abicheck.verify.run import verify
 from abicheck.verify.scan import kernel_table
 
+from .._callable import callable_module
+
 __all__ = [
     "DANGEROUS_ADVICE",
     "FAILING",
@@ -51,3 +53,6 @@ __all__ = [
     "scratch_prefix",
     "verify",
 ]
+
+
+callable_module(__name__, "verify")
