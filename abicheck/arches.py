@@ -30,8 +30,10 @@ class Arch:
     ``arch/``, ``triplet`` the directory of the cross headers (``/usr/<triplet>/include``),
     ``multiarch`` the Debian multiarch tuple (``/usr/include/<multiarch>`` when it is the
     host; it differs from ``triplet`` only for i386), ``cross_package`` the Debian
-    package shipping the cross headers, and ``predefines`` the target gcc's predefined
-    macros that matter to uapi headers, as ``(name, replacement)`` pairs.
+    package shipping the cross headers ("" for the architectures Debian has none for,
+    read from a kernel source tree or the shipped snapshot), and ``predefines`` the
+    target gcc's predefined macros that matter to uapi headers, as ``(name,
+    replacement)`` pairs.
     """
 
     name: str
@@ -48,6 +50,13 @@ class Arch:
     def bits(self) -> int:
         """Width of ``long`` and pointers: 64 for lp64, 32 for ilp32."""
         return 64 if self.data_model == "lp64" else 32
+
+    @property
+    def install_hint(self) -> str:
+        """How to get this architecture's headers, for error messages."""
+        if self.cross_package:
+            return f"install {self.cross_package}"
+        return "give --kernel-tree (Debian has no cross headers for it)"
 
     def predefined(self) -> dict[str, str]:
         """The predefines as a name -> replacement mapping."""
@@ -110,13 +119,14 @@ def _arch(
     unsigned_char: bool,
     specific: list[tuple[str, str]],
     multiarch: str | None = None,
+    debian: bool = True,
 ) -> Arch:
     return Arch(
         name=name,
         kernel=kernel,
         triplet=triplet,
         multiarch=multiarch or triplet,
-        cross_package=f"linux-libc-dev-{name}-cross",
+        cross_package=f"linux-libc-dev-{name}-cross" if debian else "",
         data_model=data_model,
         big_endian=big_endian,
         unsigned_char=unsigned_char,
@@ -197,6 +207,31 @@ _ARCHES: tuple[Arch, ...] = (
            ("__arch64__", "1")]),
     _arch("x32", "x86", "x86_64-linux-gnux32", "ilp32", False, False,
           [*_X86_64, ("__ILP32__", "1"), ("_ILP32", "1")]),
+    # kernel architectures Debian 12 has no cross headers for
+    _arch("csky", "csky", "csky-linux-gnu", "ilp32", False, True,
+          [("__csky__", "1"), ("__CSKY__", "1"), ("__ckcore__", "1")], debian=False),
+    _arch("hexagon", "hexagon", "hexagon-linux-musl", "ilp32", False, False,
+          [("__hexagon__", "1"), ("__HEXAGON_ARCH__", "60")], debian=False),
+    _arch("hppa64", "parisc", "hppa64-linux-gnu", "lp64", True, False,
+          [("__hppa__", "1"), ("__hppa", "1")], debian=False),
+    _arch("ia64", "ia64", "ia64-linux-gnu", "lp64", False, False,
+          [("__ia64__", "1"), ("__ia64", "1"), ("__IA64__", "1")], debian=False),
+    _arch("loong64", "loongarch", "loongarch64-linux-gnu", "lp64", False, False,
+          [("__loongarch__", "1"), ("__loongarch64", "1"), ("__loongarch_grlen", "64"),
+           ("_LOONGARCH_SZLONG", "64"), ("_LOONGARCH_SZPTR", "64")], debian=False),
+    _arch("microblaze", "microblaze", "microblaze-linux-gnu", "ilp32", True, False,
+          [("__microblaze__", "1"), ("__MICROBLAZE__", "1"), ("_BIG_ENDIAN", "1")],
+          debian=False),
+    _arch("nios2", "nios2", "nios2-linux-gnu", "ilp32", False, False,
+          [("__nios2__", "1"), ("__nios2", "1")], debian=False),
+    _arch("or1k", "openrisc", "or1k-linux-gnu", "ilp32", True, False,
+          [("__or1k__", "1"), ("__OR1K__", "1")], debian=False),
+    _arch("riscv32", "riscv", "riscv32-linux-gnu", "ilp32", False, True,
+          [("__riscv", "1"), ("__riscv_xlen", "32"), ("__riscv_flen", "64")], debian=False),
+    _arch("sparc32", "sparc", "sparc-linux-gnu", "ilp32", True, False,
+          [("__sparc__", "1"), ("__sparc", "1")], debian=False),
+    _arch("xtensa", "xtensa", "xtensa-linux-gnu", "ilp32", False, True,
+          [("__xtensa__", "1"), ("__XTENSA__", "1"), ("__XTENSA_EL__", "1")], debian=False),
 )
 # fmt: on
 
@@ -230,14 +265,23 @@ ALIASES: dict[str, str] = {
     "sh": "sh4",
     "mips64le": "mips64el",
     "mipsle": "mipsel",
+    "loongarch": "loong64",
+    "loongarch64": "loong64",
+    "openrisc": "or1k",
+    "parisc64": "hppa64",
     **{a.triplet: a.name for a in _ARCHES},
     **{a.multiarch: a.name for a in _ARCHES},
 }
 
 
 def all_arches() -> tuple[Arch, ...]:
-    """Every known architecture, sorted by Debian name."""
+    """Every known architecture (each the Linux kernel has a uapi for), sorted by name."""
     return tuple(sorted(_ARCHES, key=lambda a: a.name))
+
+
+def debian_arches() -> tuple[Arch, ...]:
+    """The architectures Debian ships cross headers for, sorted by name."""
+    return tuple(a for a in all_arches() if a.cross_package)
 
 
 def lookup(name: str) -> Arch:

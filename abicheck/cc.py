@@ -193,9 +193,7 @@ def compiler_flags(
         if not dirs:
             found = include_dirs(arch)
             if found is None:
-                raise AbicheckError(
-                    f"no uapi headers for {arch.name}: install {arch.cross_package}"
-                )
+                raise AbicheckError(f"no uapi headers for {arch.name}: {arch.install_hint}")
             dirs = list(found)
         flags += ["-nostdinc", "-undef"]
         host = _host_predefines(cc)

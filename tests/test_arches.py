@@ -10,6 +10,7 @@ import pytest
 from abicheck.arches import (
     Arch,
     all_arches,
+    debian_arches,
     host_arch,
     include_dirs,
     kernel_tree_include_dirs,
@@ -41,12 +42,34 @@ DEBIAN_NAMES = [
     "sparc64",
     "x32",
 ]
+#: Kernel architectures Debian has no cross headers for (read from a kernel tree).
+KERNEL_ONLY = [
+    "csky",
+    "hexagon",
+    "hppa64",
+    "ia64",
+    "loong64",
+    "microblaze",
+    "nios2",
+    "or1k",
+    "riscv32",
+    "sparc32",
+    "xtensa",
+]
 
 
 def test_all_arches_sorted_and_complete() -> None:
     names = [a.name for a in all_arches()]
     assert names == sorted(names)
-    assert names == DEBIAN_NAMES
+    assert names == sorted(DEBIAN_NAMES + KERNEL_ONLY)
+    assert [a.name for a in debian_arches()] == DEBIAN_NAMES
+    assert all(not lookup(n).cross_package for n in KERNEL_ONLY)
+    # every architecture of the kernel's arch/ with a uapi but um
+    assert {a.kernel for a in all_arches()} == {
+        *("alpha", "arc", "arm", "arm64", "csky", "hexagon", "ia64", "loongarch", "m68k"),
+        *("microblaze", "mips", "nios2", "openrisc", "parisc", "powerpc", "riscv", "s390"),
+        *("sh", "sparc", "x86", "xtensa"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -63,6 +86,9 @@ def test_all_arches_sorted_and_complete() -> None:
         ("riscv", "riscv64"),
         ("s390", "s390x"),
         ("sh", "sh4"),
+        ("loongarch64", "loong64"),
+        ("openrisc", "or1k"),
+        ("parisc64", "hppa64"),
         ("i686", "i386"),
         ("MIPS", "mips"),
         ("mips64el-linux-gnuabi64", "mips64el"),
@@ -85,7 +111,7 @@ def test_unknown_arch_lists_available() -> None:
         lookup("vax")
     msg = str(info.value)
     assert "unknown architecture 'vax'" in msg
-    assert "available: " + ", ".join(DEBIAN_NAMES) in msg
+    assert "available: " + ", ".join(sorted(DEBIAN_NAMES + KERNEL_ONLY)) in msg
 
 
 def test_host_arch_matches_machine() -> None:
@@ -115,11 +141,12 @@ def test_kernel_arch_names() -> None:
 def test_ci_installs_every_cross_package() -> None:
     listed = (REPO / ".ci" / "apt-packages.txt").read_text().split()
     assert "chromium" in listed
-    for arch in all_arches():
+    assert "linux-source-6.1" in listed  # the kernel tree of the KERNEL_ONLY arches
+    for arch in debian_arches():
         assert arch.cross_package in listed
 
 
-@pytest.mark.parametrize("arch", all_arches(), ids=lambda a: a.name)
+@pytest.mark.parametrize("arch", debian_arches(), ids=lambda a: a.name)
 def test_cross_headers_installed(arch: Arch) -> None:
     dirs = include_dirs(arch)
     assert dirs is not None, f"apt-get install {arch.cross_package}"

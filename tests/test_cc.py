@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from abicheck.arches import Arch, all_arches, host_arch, include_dirs, lookup
+from abicheck.arches import Arch, all_arches, debian_arches, host_arch, include_dirs, lookup
 from abicheck.cc import compiler_flags, compiler_macros, compiler_macros_many
 from abicheck.model import AbicheckError
 
@@ -136,7 +136,7 @@ def expected_map_anonymous(arch: Arch) -> int:
     return 0x20
 
 
-@pytest.mark.parametrize("arch", all_arches(), ids=lambda a: a.name)
+@pytest.mark.parametrize("arch", debian_arches(), ids=lambda a: a.name)
 def test_map_anonymous_per_arch(arch: Arch) -> None:
     dirs = include_dirs(arch)
     assert dirs is not None, f"apt-get install {arch.cross_package}"
@@ -150,7 +150,7 @@ def test_map_anonymous_per_arch(arch: Arch) -> None:
 def test_arch_branches_taken() -> None:
     """The predefines steer the target's own headers: word size and byte order."""
     headers = []
-    arches = all_arches()
+    arches = debian_arches()
     for arch in arches:
         root = Path("/usr") / arch.triplet / "include"
         table = compiler_macros(root / "asm" / "byteorder.h", arch=arch, include_dirs=[root])

@@ -198,13 +198,13 @@ def test_comparison_junit_arch_matrix() -> None:
     check_junit_structure(text)
     (suite,) = list(JUnitXml.fromstring(text))
     cases = {(c.classname, c.name): c for c in suite}
-    # PROT_SEM is 0x10 on the mips family and 8 elsewhere
-    for arch in ("mips", "mips64", "mips64el", "mipsel"):
+    # PROT_SEM is 0x10 on the mips family and xtensa, and 8 elsewhere
+    for arch in ("mips", "mips64", "mips64el", "mipsel", "xtensa"):
         (failure,) = cases[(f"arch:{arch}", "PROT")].result
-        assert "PROT_SEM: 0x10 here, 8 on 17 of 21" in (failure.text or "")
+        assert "PROT_SEM: 0x10 here, 8 on 27 of 32" in (failure.text or "")
     assert cases[("arch:amd64", "PROT")].is_passed
     labels = {c.classname for c in suite}
-    assert len(labels) == 21
+    assert len(labels) == 32
     assert render_comparison_report(cmp, "junit") == text
 
 
@@ -398,10 +398,10 @@ def test_audit_html_in_chromium(chromium: str, tmp_path: Path) -> None:
 def test_comparison_html_in_chromium(chromium: str, tmp_path: Path) -> None:
     cmp = arch_comparison()
     dom = dom_of(chromium, tmp_path, render_comparison_html(cmp))
-    assert len(dom.columns) == 21 and dom.columns[0] == "alpha"
+    assert len(dom.columns) == 32 and dom.columns[0] == "alpha"
     sem = dom.rows["PROT_SEM"]
     off = {dom.columns[i]: text for i, (cls, text) in enumerate(sem) if "differs" in cls}
-    assert off == {"mips": "0x10", "mips64": "0x10", "mips64el": "0x10", "mipsel": "0x10"}
+    assert off == dict.fromkeys(("mips", "mips64", "mips64el", "mipsel", "xtensa"), "0x10")
     assert all(text == "8" for cls, text in sem if "differs" not in cls)
     # a name every architecture agrees on has no coloured cell
     assert not any("differs" in cls for cls, _ in dom.rows["PROT_READ"])

@@ -29,8 +29,10 @@ from .packages import HOST_UAPI_PACKAGE, package_version
 
 #: The shipped snapshot of every architecture's mman constants, in ``headers/``.
 ARCH_SNAPSHOT = "arches.json"
-#: The command that makes it, from the source tree with every cross package installed.
-MAKE_SNAPSHOT_COMMAND = "abicheck snapshot arch:all --arch-from installed -o headers/arches.json"
+#: The script that makes it, from the source tree with every cross package and
+#: Debian's linux-source-6.1 (for the architectures Debian has no cross headers for)
+#: installed.
+MAKE_SNAPSHOT_COMMAND = "scripts/make-arch-snapshot"
 
 
 def installed_dirs(arch: Arch) -> tuple[Path, ...] | None:
@@ -58,6 +60,33 @@ def arch_macros(macros: Iterable[Macro], target: Target) -> tuple[Macro, ...]:
     headers audits cleanly against the shipped snapshot).
     """
     return tuple(m for m in integer_macros(macros) if target.has(m.name))
+
+
+def generic_y(tree: Path, arch: Arch, folder: Path) -> bool:
+    """Stand-ins for the ``asm/`` headers a kernel tree without ``make headers`` lacks.
+
+    The kernel generates ``asm/X.h`` as ``#include <asm-generic/X.h>`` for each
+    header its ``asm-generic/Kbuild`` makes mandatory that the architecture does not
+    have (``generic-y``). Writes them under ``folder/asm/`` (to be searched last) and
+    says whether any were needed (none where the tree has ``generated/uapi``).
+    """
+    generated = tree / "arch" / arch.kernel / "include" / "generated" / "uapi"
+    own = tree / "arch" / arch.kernel / "include" / "uapi" / "asm"
+    generic = tree / "include" / "uapi" / "asm-generic"
+    kbuild = generic / "Kbuild"
+    if kbuild.is_file():  # a real tree lists what every arch must have
+        text = kbuild.read_text(encoding="utf-8", errors="replace")
+        names = set(re.findall(r"^mandatory-y\s*\+=\s*(\S+\.h)", text, re.M))
+    else:
+        names = {p.name for p in generic.glob("*.h")}
+    wanted = sorted(n for n in names if not (own / n).is_file())
+    if generated.is_dir() or not wanted:
+        return False
+    asm = folder / "asm"
+    asm.mkdir(parents=True, exist_ok=True)
+    for name in wanted:
+        (asm / name).write_text(f"#include <asm-generic/{name}>\n", encoding="utf-8")
+    return True
 
 
 def _find(header: str, dirs: Sequence[Path]) -> Path | None:
@@ -102,7 +131,7 @@ class ArchSource(SourceKind):
         if found is not None:
             return self.installed(arch, found, "installed", ctx)
         if o.arch_from == "installed":
-            raise AbicheckError(f"no uapi headers for {arch.name}: install {arch.cross_package}")
+            raise AbicheckError(f"no uapi headers for {arch.name}: {arch.install_hint}")
         return self.snapshot(arch, ctx)
 
     def installed(
@@ -145,27 +174,11 @@ class ArchSource(SourceKind):
         return Table(f"arch:{arch.name}", "arch", kept, origin)
 
     def kernel_tree(self, arch: Arch, tree: Path, ctx: Context) -> Table:
-        """``arch`` from a kernel source tree; its ``asm/`` headers that the kernel would
-        generate (``generic-y``: ``#include <asm-generic/X.h>``) are stood in for when
-        the tree has no ``generated/uapi`` (no ``make headers`` run)."""
+        """``arch`` from a kernel source tree (see :func:`generic_y`)."""
         dirs = list(kernel_tree_include_dirs(tree, arch))
-        generated = tree / "arch" / arch.kernel / "include" / "generated" / "uapi"
-        own = tree / "arch" / arch.kernel / "include" / "uapi" / "asm"
-        generic = tree / "include" / "uapi" / "asm-generic"
-        kbuild = generic / "Kbuild"
-        if kbuild.is_file():  # a real tree lists what every arch must have
-            text = kbuild.read_text(encoding="utf-8", errors="replace")
-            names = set(re.findall(r"^mandatory-y\s*\+=\s*(\S+\.h)", text, re.M))
-        else:
-            names = {p.name for p in generic.glob("*.h")}
-        wanted = sorted(n for n in names if not (own / n).is_file())
-        if generated.is_dir() or not wanted:
-            return self.installed(arch, dirs, "kernel-tree", ctx, str(tree))
         with tempfile.TemporaryDirectory(prefix="abicheck-generic-y-") as tmp:
-            asm = Path(tmp) / "asm"
-            asm.mkdir()
-            for name in wanted:
-                (asm / name).write_text(f"#include <asm-generic/{name}>\n", encoding="utf-8")
+            if not generic_y(tree, arch, Path(tmp)):
+                return self.installed(arch, dirs, "kernel-tree", ctx, str(tree))
             table = self.installed(
                 arch, [*dirs, Path(tmp)], "kernel-tree", ctx, str(tree), shown_dirs=dirs
             )
@@ -180,14 +193,14 @@ class ArchSource(SourceKind):
         if o.arch_header != o.target.header:
             raise AbicheckError(
                 f"the shipped snapshot has only {o.target.header}; "
-                f"install {arch.cross_package} for --header {o.arch_header}"
+                f"{arch.install_hint} for --header {o.arch_header}"
             )
         if ctx.snapshot_tables is None:
             ctx.snapshot_tables = {t.label: t for t in load_snapshot(path)}
         table = ctx.snapshot_tables.get(f"arch:{arch.name}")
         if table is None:
             raise AbicheckError(
-                f"no uapi headers for {arch.name}: install {arch.cross_package}; "
+                f"no uapi headers for {arch.name}: {arch.install_hint}; "
                 f"the snapshot {display_name(path)} has none either "
                 f"(it has: {', '.join(sorted(ctx.snapshot_tables)) or 'nothing'})"
             )

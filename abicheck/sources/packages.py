@@ -6,13 +6,13 @@ import os
 import subprocess
 from functools import lru_cache
 
-from ..arches import all_arches
+from ..arches import debian_arches
 
 HOST_UAPI_PACKAGE = "linux-libc-dev"
 LIBC_DEV_PACKAGE = "libc6-dev"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
 def _dpkg_versions(packages: tuple[str, ...]) -> dict[str, str]:
     try:
         proc = subprocess.run(
@@ -37,10 +37,14 @@ def package_versions() -> dict[str, str]:
     Covers every architecture's cross package, ``linux-libc-dev`` and ``libc6-dev``;
     empty where dpkg is missing, and packages not installed are left out.
     """
-    names = [a.cross_package for a in all_arches()] + [HOST_UAPI_PACKAGE, LIBC_DEV_PACKAGE]
+    names = [a.cross_package for a in debian_arches()] + [HOST_UAPI_PACKAGE, LIBC_DEV_PACKAGE]
     return _dpkg_versions(tuple(names))
 
 
 def package_version(package: str) -> str:
-    """The installed version of ``package``, or "" when it is not installed."""
-    return package_versions().get(package, "")
+    """The installed version of ``package``, or "" when it is not installed (the
+    packages of :func:`package_versions` in one run for all, any other on its own)."""
+    known = package_versions()
+    if package in known:
+        return known[package]
+    return _dpkg_versions((package,)).get(package, "")
