@@ -23,19 +23,6 @@ from typing import Any, NamedTuple
 from pycparser import c_ast
 from pycparser.c_parser import ParseError
 
-from .cpp import (
-    TOO_LARGE,
-    Expander,
-    ExpansionError,
-    FileCache,
-    MacroDef,
-    Preprocessor,
-    ScannedFile,
-    Tok,
-    Walk,
-    spell,
-    tokenize,
-)
 from .evaluate import (
     BASIC_TYPE_WORDS,
     C_KEYWORDS,
@@ -53,6 +40,10 @@ from .evaluate import (
     Value,
 )
 from .model import AbicheckError, Kind, Macro
+from .reader.expand import TOO_LARGE, Expander, ExpansionError
+from .reader.scan import FileCache, MacroDef, ScannedFile
+from .reader.tokens import Tok, spell, tokenize
+from .reader.walk import Preprocessor, Walk
 from .resources import data_dir, display_name
 
 _SHIPPED = str(data_dir("headers"))

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abicheck.cpp import tokenize
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader
+from abicheck.reader.tokens import tokenize
 from abicheck.resources import embedded_header
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
