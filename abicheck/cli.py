@@ -26,10 +26,10 @@ from .audit import FAIL_ON as AUDIT_FAIL_ON
 from .audit import audit, load_suppressions
 from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
-from .evaluate import DATA_MODELS
 from .model import AbicheckError, Macro, Table
 from .parse import BUILTIN_FILE, Reader, parse_cli_define, paused_gc
 from .progress import Progress
+from .reader.datamodel import DATA_MODELS
 from .report import AUDIT_FORMATS, render_audit, render_comparison_report, tabulate, visible_text
 from .resources import TEMPLATES, data_dir, display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot

@@ -27,8 +27,8 @@ import jinja2
 
 from . import __version__
 from .compare import ENUM_FAMILIES, FAMILIES
-from .evaluate import LITERAL_SUFFIX
 from .model import AbicheckError, Macro, Table
+from .reader.datamodel import LITERAL_SUFFIX
 from .resources import TEMPLATES, data_dir, display_name
 
 #: Output language -> template file name.

@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 from pycparser import c_ast
 from pycparser.c_parser import ParseError
 
-from .evaluate import (
+from .model import AbicheckError, Kind, Macro
+from .reader.datamodel import (
     BASIC_TYPE_WORDS,
     C_KEYWORDS,
     DATA_MODELS,
@@ -32,15 +33,11 @@ from .evaluate import (
     STANDARD_TYPEDEFS,
     TAG_WORDS,
     DataModel,
-    ExprParser,
-    FastParser,
-    Folder,
-    NotAnExpression,
-    NotConstant,
     Value,
 )
-from .model import AbicheckError, Kind, Macro
 from .reader.expand import TOO_LARGE, Expander, ExpansionError
+from .reader.exprparse import ExprParser, FastParser, NotAnExpression
+from .reader.fold import Folder, NotConstant
 from .reader.scan import FileCache, MacroDef, ScannedFile
 from .reader.tokens import Tok, spell, tokenize
 from .reader.walk import Preprocessor, Walk

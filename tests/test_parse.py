@@ -622,7 +622,8 @@ def test_ten_megabyte_header(tmp_path: Path) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.integers(min_value=0, max_value=2**64 - 1), st.sampled_from(["", "U", "ULL"]))
 def test_hex_literals_round_trip(value: int, suffix: str) -> None:
-    from abicheck.evaluate import DATA_MODELS, Folder, NotConstant
+    from abicheck.reader.datamodel import DATA_MODELS
+    from abicheck.reader.fold import Folder, NotConstant
 
     def no_ident(name: str) -> object:
         raise NotConstant(name)

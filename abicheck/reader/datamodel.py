@@ -1,0 +1,169 @@
+"""C's integer types and data models: ``CType``, ``Value``, ``DataModel``, the
+type words the reader knows and the standard typedefs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CType:
+    """A C integer type: its width in bits, signedness and conversion rank."""
+
+    name: str
+    bits: int
+    signed: bool
+    rank: int
+
+    def wrap(self, v: int) -> int:
+        """Reduce ``v`` to this type's range, two's complement."""
+        mask = (1 << self.bits) - 1
+        v &= mask
+        if self.signed and v >> (self.bits - 1):
+            v -= 1 << self.bits
+        return v
+
+    def fits(self, v: int) -> bool:
+        if self.signed:
+            return -(1 << (self.bits - 1)) <= v < (1 << (self.bits - 1))
+        return 0 <= v < (1 << self.bits)
+
+    def unsigned(self) -> CType:
+        return CType("unsigned " + self.name.removeprefix("signed "), self.bits, False, self.rank)
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    value: int
+    type: CType
+
+
+@dataclass(frozen=True)
+class DataModel:
+    """Type sizes in bytes for one ABI (``lp64`` or ``ilp32``)."""
+
+    name: str
+    long_bytes: int
+    pointer_bytes: int
+    long_double_bytes: int
+    char_signed: bool = True
+
+    def int_type(self, name: str) -> CType:
+        return self.types()[name]
+
+    def types(self) -> dict[str, CType]:
+        """Name -> integer type under this model (made once per model)."""
+        hit = _TYPES.get(self)
+        if hit is None:
+            hit = _TYPES[self] = self._make_types()
+        return hit
+
+    def _make_types(self) -> dict[str, CType]:
+        lb = self.long_bytes * 8
+        return {
+            "_Bool": CType("_Bool", 8, False, 0),
+            "char": CType("char", 8, self.char_signed, 1),
+            "signed char": CType("signed char", 8, True, 1),
+            "unsigned char": CType("unsigned char", 8, False, 1),
+            "short": CType("short", 16, True, 2),
+            "unsigned short": CType("unsigned short", 16, False, 2),
+            "int": CType("int", 32, True, 3),
+            "unsigned int": CType("unsigned int", 32, False, 3),
+            "long": CType("long", lb, True, 4),
+            "unsigned long": CType("unsigned long", lb, False, 4),
+            "long long": CType("long long", 64, True, 5),
+            "unsigned long long": CType("unsigned long long", 64, False, 5),
+            "__int128": CType("__int128", 128, True, 6),
+            "unsigned __int128": CType("unsigned __int128", 128, False, 6),
+        }
+
+
+_TYPES: dict[DataModel, dict[str, CType]] = {}
+
+#: C integer type -> the literal suffix that gives a constant that type.
+LITERAL_SUFFIX: Mapping[str, str] = {
+    "int": "",
+    "unsigned int": "U",
+    "long": "L",
+    "unsigned long": "UL",
+    "long long": "LL",
+    "unsigned long long": "ULL",
+}
+
+DATA_MODELS = {
+    "lp64": DataModel("lp64", 8, 8, 16),
+    "ilp32": DataModel("ilp32", 4, 4, 12),
+}
+
+# C's keywords as the reader meets them in expanded macros.
+INTEGER_TYPE_WORDS = frozenset(
+    {"char", "short", "int", "long", "unsigned", "signed", "_Bool", "__int128"}
+)
+BASIC_TYPE_WORDS = INTEGER_TYPE_WORDS | {"float", "double", "void"}
+QUALIFIERS = frozenset({"const", "volatile"})
+TAG_WORDS = frozenset({"struct", "union", "enum"})
+C_KEYWORDS = (
+    BASIC_TYPE_WORDS
+    | QUALIFIERS
+    | TAG_WORDS
+    | {"sizeof", "_Alignof", "__alignof__", "typedef", "static", "extern", "register"}
+)
+
+# Standard typedefs every C environment has, used when the headers read do
+# not declare them: name -> the basic type they stand for.
+STANDARD_TYPEDEFS = {
+    "size_t": "unsigned long",
+    "ssize_t": "long",
+    "ptrdiff_t": "long",
+    "intptr_t": "long",
+    "uintptr_t": "unsigned long",
+    "intmax_t": "long long",
+    "uintmax_t": "unsigned long long",
+    "wchar_t": "int",
+    "char16_t": "unsigned short",
+    "char32_t": "unsigned int",
+    "int8_t": "signed char",
+    "uint8_t": "unsigned char",
+    "int16_t": "short",
+    "uint16_t": "unsigned short",
+    "int32_t": "int",
+    "uint32_t": "unsigned int",
+    "int64_t": "long long",
+    "uint64_t": "unsigned long long",
+    "__s8": "signed char",
+    "__u8": "unsigned char",
+    "__s16": "short",
+    "__u16": "unsigned short",
+    "__s32": "int",
+    "__u32": "unsigned int",
+    "__s64": "long long",
+    "__u64": "unsigned long long",
+    "__le16": "unsigned short",
+    "__be16": "unsigned short",
+    "__le32": "unsigned int",
+    "__be32": "unsigned int",
+    "__le64": "unsigned long long",
+    "__be64": "unsigned long long",
+    "__kernel_long_t": "long",
+    "__kernel_ulong_t": "unsigned long",
+    "__kernel_size_t": "unsigned long",
+    "__kernel_ssize_t": "long",
+}
+
+# Standard typedefs that are int, not long, where long is 32 bits (i386, arm, mips32,
+# x32...: gcc's __SIZE_TYPE__ there is unsigned int).
+_ILP32_WORD_TYPES = {
+    "size_t": "unsigned int",
+    "ssize_t": "int",
+    "ptrdiff_t": "int",
+    "intptr_t": "int",
+    "uintptr_t": "unsigned int",
+}
+
+
+def word_type(name: str, model: DataModel) -> str:
+    """The basic type a standard typedef names under ``model``."""
+    if model.long_bytes == 4 and name in _ILP32_WORD_TYPES:
+        return _ILP32_WORD_TYPES[name]
+    return STANDARD_TYPEDEFS[name]
