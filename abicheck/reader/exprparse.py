@@ -3,6 +3,7 @@ expressions most values are, ``ExprParser`` (pycparser told the typedef names) f
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 
@@ -17,6 +18,7 @@ from .datamodel import (
     TAG_WORDS,
 )
 from .fold import NotConstant
+from .tokens import tokenize
 
 
 class ExprParser(c_parser.CParser):  # type: ignore[misc]
@@ -283,3 +285,94 @@ class FastParser:
             self.i += 1
             return c_ast.FuncCall(c_ast.ID(text), c_ast.ExprList(args) if args else None)
         raise _NotFast
+
+
+def balanced(pairs: Sequence[tuple[str, str]]) -> bool:
+    """Whether the parentheses among (kind, text) tokens pair up."""
+    depth = 0
+    for kind, text in pairs:
+        if kind == "punct":
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+                if depth < 0:
+                    return False
+    return depth == 0
+
+
+# pycparser 3.1 added the C23 underlying type
+ENUM_HAS_TYPE = "underlying_type" in inspect.signature(c_ast.Enum).parameters
+
+
+def fast_enum(text: str, scope: Mapping[str, object]) -> c_ast.FileAST | None:
+    """``enum [TAG] { A, B = EXPR, ... };`` as pycparser reads it, its values by
+    the fast path: the AST pycparser would build, or None to leave it to pycparser."""
+
+    def is_type(name: str) -> bool:  # as ExprParser is told
+        return name in STANDARD_TYPEDEFS or name in scope
+
+    toks = [(t.kind, t.text) for t in tokenize(text)]
+    i = 2 if len(toks) > 1 and toks[1][0] == "id" else 1
+    if len(toks) < i + 3 or toks[i][1] != "{" or toks[-2][1] != "}" or toks[-1][1] != ";":
+        return None
+    items: list[list[tuple[str, str]]] = [[]]
+    depth = 0
+    for tok in toks[i + 1 : -2]:
+        t = tok[1]
+        if t == "(" or t == "[":
+            depth += 1
+        elif t == ")" or t == "]":
+            depth -= 1
+        elif t == "," and depth == 0 and tok[0] == "punct":
+            items.append([])
+            continue
+        items[-1].append(tok)
+    if not items[-1] and len(items) > 1:
+        items.pop()  # a trailing comma
+    enumerators: list[c_ast.Node] = []
+    for item in items:
+        if not item or item[0][0] != "id" or item[0][1] in C_KEYWORDS or is_type(item[0][1]):
+            return None
+        value = None
+        if len(item) > 1:
+            if item[1][1] != "=" or len(item) == 2:
+                return None
+            try:
+                value = FastParser.parse(item[2:], is_type)
+            except NotConstant:
+                return None
+            if value is None:
+                return None
+        enumerators.append(c_ast.Enumerator(item[0][1], value))
+    tag = toks[1][1] if i == 2 else None
+    values = c_ast.EnumeratorList(enumerators)
+    # pycparser 3.1 added the C23 underlying type
+    enum = c_ast.Enum(tag, values, None) if ENUM_HAS_TYPE else c_ast.Enum(tag, values)
+    return c_ast.FileAST([c_ast.Decl(None, [], [], [], [], enum, None, None)])
+
+
+class Parser:
+    """pycparser told the typedef names in ``scope`` (a header's declarations set
+    it); ``parsing`` is true while pycparser parses, when no typedef is to be read."""
+
+    def __init__(self) -> None:
+        self.scope: Mapping[str, object] = {}
+        self.parsing = False
+        self._parser = ExprParser(lambda: self.scope)
+
+    def expression(self, text: str) -> c_ast.Node:
+        """pycparser's AST for an expression; raises ParseError."""
+        self.parsing = True
+        try:
+            return self._parser.parse_expression(text)
+        finally:
+            self.parsing = False
+
+    def declaration(self, text: str) -> c_ast.FileAST:
+        """pycparser's AST for declarations; raises ParseError (or RecursionError)."""
+        self.parsing = True
+        try:
+            return self._parser.parse(text, "<decl>")
+        finally:
+            self.parsing = False

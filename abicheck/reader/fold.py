@@ -449,3 +449,26 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
 
 
 _BSWAP = {"__builtin_bswap16": 16, "__builtin_bswap32": 32, "__builtin_bswap64": 64}
+
+
+def _no_ident(name: str) -> Value:
+    raise NotConstant(f"undefined identifier {name}")
+
+
+class Literals:
+    """Integer literals' values under a data model, each worked out once."""
+
+    def __init__(self, model: DataModel) -> None:
+        self._folder = Folder(model, _no_ident, lambda _n: None)
+        self._values: dict[str, Value] = {}
+
+    def value(self, text: str) -> Value | None:
+        """The value of the integer literal ``text``, or None if it is none."""
+        v = self._values.get(text)
+        if v is None:
+            try:
+                v = self._folder._int_literal(text)
+            except NotConstant:
+                return None
+            self._values[text] = v
+        return v

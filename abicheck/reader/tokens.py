@@ -84,3 +84,17 @@ def spell(toks: Iterable[Tok]) -> str:
             out.append(" ")
         out.append(t.text)
     return "".join(out)
+
+
+def closing_paren(toks: list[Tok], open_at: int) -> int:
+    """The index of the ``)`` closing the ``(`` at ``open_at`` (``len(toks)`` if none)."""
+    depth = 0
+    for j in range(open_at, len(toks)):
+        text = toks[j].text
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(toks)

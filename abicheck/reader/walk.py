@@ -25,6 +25,8 @@ IfEvaluator = Callable[[list[Tok], Mapping[str, MacroDef], str, int], tuple[bool
 # ("q", path, whether #pragma once had marked it), ("o", path) marked,
 # ("c", (file, start, end)) a run of active text.
 Event = tuple[Any, ...]
+# what one walk of a file read of the state before it, and what it did
+Summary = tuple[tuple[Event, ...], tuple[Event, ...]]
 MAX_MEMO_VARIANTS = 4
 
 
@@ -51,24 +53,58 @@ class Walk:
         self.log.append(("w", name, d))
 
 
+class Includes:
+    """Include resolution: ``dirs`` (the ``-I`` folders) are searched for ``<...>``
+    and, after the including file's folder, for ``"..."``."""
+
+    def __init__(self, files: FileCache, include_dirs: Iterable[str]) -> None:
+        self.files = files
+        self.dirs = [os.path.normpath(d) for d in include_dirs]
+
+    def resolve(
+        self,
+        name: str,
+        quoted: bool,
+        current: str,
+        next_after: int | None,
+        current_index: int = -1,
+    ) -> tuple[str | None, int]:
+        """The path ``name`` resolves to and the index of the -I folder it was found in.
+
+        A quoted include found beside the including file inherits that file's
+        folder index, as in gcc, so an ``#include_next`` in it searches on from there.
+        """
+        if os.path.isabs(name):
+            return (name, -1) if self.files.isfile(name) else (None, -1)
+        if quoted and next_after is None:
+            cand = os.path.normpath(os.path.join(os.path.dirname(current), name))
+            if self.files.isfile(cand):
+                return cand, current_index
+        start = 0 if next_after is None else next_after + 1
+        for k in range(start, len(self.dirs)):
+            cand = os.path.join(self.dirs[k], name)
+            if self.files.isfile(cand):
+                return os.path.normpath(cand), k
+        return None, -1
+
+
 class Preprocessor:
     """Runs headers through includes and conditionals, collecting their macros.
 
-    ``include_dirs`` are searched for ``<...>`` and, after the including
-    file's folder, for ``"..."``. ``eval_if`` decides ``#if``/``#elif``.
+    ``eval_if`` decides ``#if``/``#elif``; ``memo`` holds the walks of files
+    to replay, by (path, -I index) (see _file).
     """
 
     def __init__(
         self,
-        files: FileCache,
-        include_dirs: Iterable[str],
+        includes: Includes,
         eval_if: IfEvaluator,
+        memo: dict[tuple[str, int], list[Summary]],
     ) -> None:
-        self.files = files
-        self.include_dirs = [os.path.normpath(d) for d in include_dirs]
+        self.includes = includes
+        self.files = includes.files
         self.eval_if = eval_if
-        # (path, -I index) -> walks of it: (state read, effects)
-        self._memo: dict[tuple[str, int], list[tuple[tuple[Event, ...], tuple[Event, ...]]]] = {}
+        self._memo = memo
 
     def run(self, path: str, predefined: Mapping[str, MacroDef]) -> Walk:
         walk = Walk(dict(predefined))
@@ -214,14 +250,14 @@ class Preprocessor:
             raise AbicheckError(f'#include expects "FILE" or <FILE>, got {spec!r}', sf.path, e.line)
         name = spec[1:-1]
         here = chain + [(sf.path, e.line)]
-        found, idx = self._resolve(
+        found, idx = self.includes.resolve(
             name, spec[0] == '"', sf.path, dir_index if next_ else None, dir_index
         )
         if found is None:
             trail = " <- ".join(f"{p}:{ln}" for p, ln in reversed(here))
             raise AbicheckError(
                 f"include file {spec} not found (included from {trail}; searched: "
-                f"{', '.join(self.include_dirs) or 'no -I folders'})",
+                f"{', '.join(self.includes.dirs) or 'no -I folders'})",
                 sf.path,
                 e.line,
             )
@@ -241,34 +277,8 @@ class Preprocessor:
             )
         self._file(walk, found, here, idx)
 
-    def _resolve(
-        self,
-        name: str,
-        quoted: bool,
-        current: str,
-        next_after: int | None,
-        current_index: int = -1,
-    ) -> tuple[str | None, int]:
-        """The path ``name`` resolves to and the index of the -I folder it was found in.
 
-        A quoted include found beside the including file inherits that file's
-        folder index, as in gcc, so an ``#include_next`` in it searches on from there.
-        """
-        if os.path.isabs(name):
-            return (name, -1) if self.files.isfile(name) else (None, -1)
-        if quoted and next_after is None:
-            cand = os.path.normpath(os.path.join(os.path.dirname(current), name))
-            if self.files.isfile(cand):
-                return cand, current_index
-        start = 0 if next_after is None else next_after + 1
-        for k in range(start, len(self.include_dirs)):
-            cand = os.path.join(self.include_dirs[k], name)
-            if self.files.isfile(cand):
-                return os.path.normpath(cand), k
-        return None, -1
-
-
-def _summarize(log: list[Event], start: int) -> tuple[tuple[Event, ...], tuple[Event, ...]]:
+def _summarize(log: list[Event], start: int) -> Summary:
     """From the events of one file's walk: the state it read before writing it
     (its dependencies), and what it wrote (its effects), each in order."""
     deps: list[Event] = []
