@@ -25,7 +25,7 @@ from .reader.declarations import HeaderDecls, Statements
 from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
 from .reader.fold import Literals
-from .reader.memo import Memo
+from .reader.memo import Memo, reuse_default
 from .reader.scan import FileCache, MacroDef
 from .reader.walk import Includes, Preprocessor, Walk
 from .resources import data_dir, display_name
@@ -110,6 +110,9 @@ class Reader:
     ``data_model`` ``lp64`` or ``ilp32``; ``predefines`` replaces the generic
     compiler-predefined macros (an architecture's, say); ``unsigned_char`` is for
     targets whose plain ``char`` is unsigned (arm, powerpc, s390, ...).
+    ``reuse=False`` (or, left None, ``ABICHECK_NO_REUSE=1`` in the environment)
+    reads every header from scratch: nothing is reused that rests on an earlier
+    header's state (see reader.memo), the reference reuse is checked against.
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class Reader:
         data_model: str = "lp64",
         predefines: Mapping[str, str] | None = None,
         unsigned_char: bool = False,
+        reuse: bool | None = None,
     ) -> None:
         if data_model not in DATA_MODELS:
             raise AbicheckError(
@@ -132,12 +136,12 @@ class Reader:
         self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}
         for n, v in (defines or {}).items():
             self.predefined[n] = _define(n, v, COMMAND_LINE_FILE)
-        self.memo = Memo()
+        self.memo = Memo(reuse_default() if reuse is None else reuse)
         self.parser = Parser()
         includes = Includes(self.files, [str(d) for d in include_dirs])
         conditions = Conditions(self.model, includes, self.parser, self.memo)
         self.pp = Preprocessor(includes, conditions.evaluate, self.memo.walks)
-        self.statements = Statements()
+        self.statements = Statements(self.memo)
         self.literals = Literals(self.model)
 
     # -- public ------------------------------------------------------------

@@ -72,7 +72,7 @@ class RunDecls:
     enums: list[tuple[str, tuple[str, ...]]]  # statement, its enumerators
     typedefs: list[str]
     names: frozenset[str]
-    plain: dict[tuple[str, ...], dict[str, c_ast.Node]] = field(default_factory=dict)
+    plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # a Memo cache
 
 
 class _TypedefScope(Mapping[str, object]):
@@ -146,7 +146,8 @@ class Statements:
     """The enum and typedef statements of runs of files' text lines, and their
     tokens and spellings, each found once per run."""
 
-    def __init__(self) -> None:
+    def __init__(self, memo: Memo) -> None:
+        self._memo = memo
         self._runs: dict[tuple[str, tuple[tuple[int, int], ...]], RunDecls] = {}
         self._tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
         self._spelled: dict[str, str] = {}
@@ -187,7 +188,7 @@ class Statements:
             elif depth == 0 and start < 0:
                 start = m.start()
         names = frozenset().union(*(self.tokens(t)[1] for t in typedefs))
-        hit = self._runs[key] = RunDecls(enums, typedefs, names)
+        hit = self._runs[key] = RunDecls(enums, typedefs, names, self._memo.cache())
         return hit
 
     def tokens(self, stmt: str) -> tuple[list[Tok], frozenset[str]]:

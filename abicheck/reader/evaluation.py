@@ -249,8 +249,8 @@ class Evaluation:
             # not kept: asked again from less deep, or with budget left, it may
             # get a value
             return res
+        self._done[d] = res
         if deps[0] or subs or reads:
-            self._done[d] = res
             self.memo.values[d] = (deps, subs, reads, res)
         else:
             self.memo.fixed[d] = res
@@ -331,7 +331,8 @@ class Evaluation:
                 return None
             return _value_token(res.value)
 
-        expander = Expander(self.macros, names.add, substitute, self.budget, self._call)
+        call = self._call if self.memo.reuse else None
+        expander = Expander(self.macros, names.add, substitute, self.budget, call)
         try:
             toks = expander.expand([Tok("id", d.name)])
         except ExpansionError as exc:

@@ -3,9 +3,10 @@
 A ``Memo`` holds every cache whose answers rest on a header's state (its macro
 definitions, its declarations); the caches of pure functions of their key (a
 file's scan, a literal's value, a text's tokens) stay with their owners.
-``Memo(reuse=False)`` keeps nothing: every header is then read from scratch,
-the reference that reuse is checked against (``ABICHECK_NO_REUSE=1`` sets it
-for a run of the command).
+``Memo(reuse=False)`` keeps nothing, and function-like macros are then
+expanded the usual way rather than from templates: every header is read from
+scratch, the reference that reuse is checked against (``ABICHECK_NO_REUSE=1``
+sets it for a run of the command).
 """
 
 from __future__ import annotations
