@@ -687,3 +687,22 @@ def test_abicheck_no_reuse_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> N
     assert Reader().memo.reuse is True
     monkeypatch.delenv("ABICHECK_NO_REUSE")
     assert Reader().memo.reuse is True
+
+
+def test_data_models_give_sizes_and_alignments_of_the_basic_types() -> None:
+    from abicheck.reader.datamodel import DATA_MODELS
+
+    ints = ["_Bool", "char", "signed char", "unsigned char", "short", "unsigned short"]
+    ints += ["int", "unsigned int", "long", "unsigned long", "long long", "unsigned long long"]
+    ints += ["__int128", "unsigned __int128"]
+    others = ["float", "double", "long double", "void", "pointer"]
+    # as gcc -m64 and -m32 give sizeof and _Alignof on x86-64, but for i386's
+    # 4-byte alignment of long long and double (other 32-bit ABIs have 8)
+    lp64 = [1, 1, 1, 1, 2, 2, 4, 4, 8, 8, 8, 8, 16, 16, 4, 8, 16, 1, 8]
+    ilp32_sizes = [1, 1, 1, 1, 2, 2, 4, 4, 4, 4, 8, 8, 16, 16, 4, 8, 12, 1, 4]
+    ilp32_aligns = [1, 1, 1, 1, 2, 2, 4, 4, 4, 4, 8, 8, 8, 8, 4, 8, 4, 1, 4]
+    names = ints + others
+    assert dict(DATA_MODELS["lp64"].sizes()) == dict(zip(names, lp64, strict=True))
+    assert dict(DATA_MODELS["lp64"].aligns()) == dict(zip(names, lp64, strict=True))
+    assert dict(DATA_MODELS["ilp32"].sizes()) == dict(zip(names, ilp32_sizes, strict=True))
+    assert dict(DATA_MODELS["ilp32"].aligns()) == dict(zip(names, ilp32_aligns, strict=True))

@@ -1,10 +1,14 @@
-"""C's integer types and data models: ``CType``, ``Value``, ``DataModel``, the
-type words the reader knows and the standard typedefs."""
+"""C's integer types and data models: ``CType``, ``Value``, ``DataModel`` (the
+sizes and alignments of the basic types), the type words the reader knows and
+the standard typedefs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
+
+DataModelName = Literal["lp64", "ilp32"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +45,50 @@ class Value:
 
 @dataclass(frozen=True)
 class DataModel:
-    """Type sizes in bytes for one ABI (``lp64`` or ``ilp32``)."""
+    """C's basic types for one ABI (``lp64`` or ``ilp32``): their sizes and alignments
+    in bytes, and the integer types.
 
-    name: str
+    The basic types are the integer types by name, ``float``, ``double``, ``long
+    double``, ``void`` (size 1, as in GNU C) and ``pointer``. A type's alignment
+    alone (``_Alignof``) is its size, at most ``max_align``, but for long double's,
+    ``long_double_align``.
+    """
+
+    name: DataModelName
     long_bytes: int
     pointer_bytes: int
     long_double_bytes: int
+    long_double_align: int
+    max_align: int
     char_signed: bool = True
-
-    def int_type(self, name: str) -> CType:
-        return self.types()[name]
 
     def types(self) -> dict[str, CType]:
         """Name -> integer type under this model (made once per model)."""
         hit = _TYPES.get(self)
         if hit is None:
             hit = _TYPES[self] = self._make_types()
+        return hit
+
+    def sizes(self) -> Mapping[str, int]:
+        """Basic type -> its size in bytes (made once per model)."""
+        hit = _SIZES.get(self)
+        if hit is None:
+            hit = _SIZES[self] = {n: t.bits // 8 for n, t in self.types().items()} | {
+                "float": 4,
+                "double": 8,
+                "long double": self.long_double_bytes,
+                "void": 1,
+                "pointer": self.pointer_bytes,
+            }
+        return hit
+
+    def aligns(self) -> Mapping[str, int]:
+        """Basic type -> its alignment in bytes, alone (made once per model)."""
+        hit = _ALIGNS.get(self)
+        if hit is None:
+            hit = {n: min(size, self.max_align) for n, size in self.sizes().items()}
+            hit["long double"] = self.long_double_align
+            _ALIGNS[self] = hit
         return hit
 
     def _make_types(self) -> dict[str, CType]:
@@ -80,6 +112,8 @@ class DataModel:
 
 
 _TYPES: dict[DataModel, dict[str, CType]] = {}
+_SIZES: dict[DataModel, dict[str, int]] = {}
+_ALIGNS: dict[DataModel, dict[str, int]] = {}
 
 #: C integer type -> the literal suffix that gives a constant that type.
 LITERAL_SUFFIX: Mapping[str, str] = {
@@ -91,9 +125,11 @@ LITERAL_SUFFIX: Mapping[str, str] = {
     "unsigned long long": "ULL",
 }
 
-DATA_MODELS = {
-    "lp64": DataModel("lp64", 8, 8, 16),
-    "ilp32": DataModel("ilp32", 4, 4, 12),
+# As gcc has them on x86-64 and i386 (whose _Alignof(long double) is 4; its long
+# long and double align to 4 too, where other 32-bit ABIs align them to 8).
+DATA_MODELS: Mapping[str, DataModel] = {
+    "lp64": DataModel("lp64", 8, 8, 16, long_double_align=16, max_align=16),
+    "ilp32": DataModel("ilp32", 4, 4, 12, long_double_align=4, max_align=8),
 }
 
 # C's keywords as the reader meets them in expanded macros.

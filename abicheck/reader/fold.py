@@ -22,9 +22,9 @@ class NotConstant(Exception):
     """The expression has no integer value; the message is the reason."""
 
 
-_BASIC_SIZES = {"float": 4, "double": 8, "void": 1}
-# pycparser's types of floating constants -> their sizes (0: the model's long double)
-_FLOAT_SIZES = {"float": 4, "double": 8, "long double": 0}
+# pycparser's types of floating constants
+_FLOAT_CONSTANTS = frozenset({"float", "double", "long double"})
+_NON_INTEGER_WORDS = frozenset({"float", "double", "void"})
 
 _INT_SUFFIX_RE = re.compile(r"([0-9a-fA-FxXbB]+?)([uU]?(?:ll|LL|l|L)?[uU]?)$")
 _ESCAPES = {
@@ -112,6 +112,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     ) -> None:
         self.model = model
         self.types = model.types()
+        self.sizes = model.sizes()
         self.ident = ident
         self.typedef = typedef
         self.pp = preprocessor
@@ -415,14 +416,13 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return self._size_of_type(node.type)
         if isinstance(node, c_ast.Constant) and node.type == "string":
             return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
-        if isinstance(node, c_ast.Constant) and node.type in _FLOAT_SIZES:
-            size = _FLOAT_SIZES[node.type]
-            return size if size else self.model.long_double_bytes
+        if isinstance(node, c_ast.Constant) and node.type in _FLOAT_CONSTANTS:
+            return self.sizes[node.type]
         return self.fold(node).type.bits // 8
 
     def _size_of_type(self, decl: c_ast.Node) -> int:
         if isinstance(decl, c_ast.PtrDecl):
-            return self.model.pointer_bytes
+            return self.sizes["pointer"]
         if isinstance(decl, c_ast.ArrayDecl):
             if decl.dim is None:
                 raise NotConstant("sizeof of an array of unknown size")
@@ -436,9 +436,9 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 if td is not None:
                     return self._size_of_type(td)
             if words == ["long", "double"]:
-                return self.model.long_double_bytes
-            if len(words) == 1 and words[0] in _BASIC_SIZES:
-                return _BASIC_SIZES[words[0]]
+                return self.sizes["long double"]
+            if len(words) == 1 and words[0] in _NON_INTEGER_WORDS:
+                return self.sizes[words[0]]
             return self._basic(decl.names).bits // 8
         if isinstance(decl, c_ast.Enum):
             return 4
