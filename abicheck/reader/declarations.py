@@ -301,7 +301,7 @@ class HeaderDecls:
 
     def typedef(self, name: str) -> c_ast.Node | None:
         """A typedef name's type AST, or None."""
-        return cast(c_ast.Node | None, self.ask(TYPEDEF, name))
+        return cast("c_ast.Node | None", self.ask(TYPEDEF, name))
 
     def parse(self, text: str) -> c_ast.FileAST | None:
         """pycparser's AST for one expanded declaration, or None if it will not parse;

@@ -301,8 +301,7 @@ def balanced(pairs: Sequence[tuple[str, str]]) -> bool:
     return depth == 0
 
 
-# pycparser 3.1 added the C23 underlying type
-ENUM_HAS_TYPE = "underlying_type" in inspect.signature(c_ast.Enum).parameters
+_ENUM_HAS_TYPE = "underlying_type" in inspect.signature(c_ast.Enum).parameters
 
 
 def fast_enum(text: str, scope: Mapping[str, object]) -> c_ast.FileAST | None:
@@ -348,7 +347,7 @@ def fast_enum(text: str, scope: Mapping[str, object]) -> c_ast.FileAST | None:
     tag = toks[1][1] if i == 2 else None
     values = c_ast.EnumeratorList(enumerators)
     # pycparser 3.1 added the C23 underlying type
-    enum = c_ast.Enum(tag, values, None) if ENUM_HAS_TYPE else c_ast.Enum(tag, values)
+    enum = c_ast.Enum(tag, values, None) if _ENUM_HAS_TYPE else c_ast.Enum(tag, values)
     return c_ast.FileAST([c_ast.Decl(None, [], [], [], [], enum, None, None)])
 
 

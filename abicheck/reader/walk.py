@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 from ..model import AbicheckError
 from .expand import Expander
@@ -20,13 +20,19 @@ MAX_INCLUDE_DEPTH = 200
 # (tokens, macros, path, line) -> (truth, the macro names it consulted)
 IfEvaluator = Callable[[list[Tok], Mapping[str, MacroDef], str, int], tuple[bool, Iterable[str]]]
 
-# What a walk did, in order, so that a file's walk can be replayed:
-# ("r", name, definition read), ("w", name, definition written or None),
-# ("q", path, whether #pragma once had marked it), ("o", path) marked,
-# ("c", (file, start, end)) a run of active text.
-Event = tuple[Any, ...]
-# what one walk of a file read of the state before it, and what it did
-Summary = tuple[tuple[Event, ...], tuple[Event, ...]]
+# What a walk did, in order, so that a file's walk can be replayed (plain tuples:
+# the walk logs every macro it reads). A run of active text lines is (file, first
+# index, index past the last).
+TextRun = tuple[ScannedFile, int, int]
+MacroRead = tuple[Literal["r"], str, MacroDef | None]  # name, definition read
+MacroWritten = tuple[Literal["w"], str, MacroDef | None]  # name, definition or None
+OnceChecked = tuple[Literal["q"], str, bool]  # path, whether #pragma once marked it
+OnceMarked = tuple[Literal["o"], str]  # path
+TextSeen = tuple[Literal["c"], TextRun]
+Dep = MacroRead | OnceChecked  # what a walk read of the state before it
+Effect = MacroWritten | OnceMarked | TextSeen  # what it did
+Event = Dep | Effect
+Summary = tuple[tuple[Dep, ...], tuple[Effect, ...]]  # one walk of a file
 MAX_MEMO_VARIANTS = 4
 
 
@@ -36,7 +42,7 @@ class Walk:
 
     macros: dict[str, MacroDef]
     # runs of active text lines: (file, first index, index past the last)
-    text_chunks: list[tuple[ScannedFile, int, int]] = field(default_factory=list)
+    text_chunks: list[TextRun] = field(default_factory=list)
     once: set[str] = field(default_factory=set)
     log: list[Event] = field(default_factory=list)
 
@@ -134,7 +140,7 @@ class Preprocessor:
             variants.append(_summarize(walk.log, start))
 
     @staticmethod
-    def _holds(walk: Walk, deps: tuple[Event, ...]) -> bool:
+    def _holds(walk: Walk, deps: tuple[Dep, ...]) -> bool:
         macros = walk.macros
         once = walk.once
         for ev in deps:
@@ -146,17 +152,16 @@ class Preprocessor:
         return True
 
     @staticmethod
-    def _replay(walk: Walk, deps: tuple[Event, ...], effects: tuple[Event, ...]) -> None:
+    def _replay(walk: Walk, deps: tuple[Dep, ...], effects: tuple[Effect, ...]) -> None:
         log = walk.log
         log.extend(deps)
         for ev in effects:
-            kind = ev[0]
-            if kind == "w":
+            if ev[0] == "w":
                 if ev[2] is None:
                     walk.macros.pop(ev[1], None)
                 else:
                     walk.macros[ev[1]] = ev[2]
-            elif kind == "o":
+            elif ev[0] == "o":
                 walk.once.add(ev[1])
             else:
                 walk.text_chunks.append(ev[1])
@@ -281,29 +286,28 @@ class Preprocessor:
 def _summarize(log: list[Event], start: int) -> Summary:
     """From the events of one file's walk: the state it read before writing it
     (its dependencies), and what it wrote (its effects), each in order."""
-    deps: list[Event] = []
-    effects: list[Event] = []
+    deps: list[Dep] = []
+    effects: list[Effect] = []
     written: set[str] = set()
     seen: set[str] = set()
     marked: set[str] = set()
     checked: set[str] = set()
     for i in range(start, len(log)):
         ev = log[i]
-        kind = ev[0]
-        if kind == "r":
+        if ev[0] == "r":
             name = ev[1]
             if name not in written and name not in seen:
                 seen.add(name)
                 deps.append(ev)
-        elif kind == "w":
+        elif ev[0] == "w":
             written.add(ev[1])
             effects.append(ev)
-        elif kind == "q":
+        elif ev[0] == "q":
             if ev[1] not in marked and ev[1] not in checked:
                 checked.add(ev[1])
                 deps.append(ev)
         else:
-            if kind == "o":
+            if ev[0] == "o":
                 marked.add(ev[1])
             effects.append(ev)
     return tuple(deps), tuple(effects)
