@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 DataModelName = Literal["lp64", "ilp32"]
@@ -63,35 +64,32 @@ class DataModel:
     char_signed: bool = True
 
     def types(self) -> dict[str, CType]:
-        """Name -> integer type under this model (made once per model)."""
-        hit = _TYPES.get(self)
-        if hit is None:
-            hit = _TYPES[self] = self._make_types()
-        return hit
+        """Name -> integer type under this model."""
+        return self._types
 
     def sizes(self) -> Mapping[str, int]:
-        """Basic type -> its size in bytes (made once per model)."""
-        hit = _SIZES.get(self)
-        if hit is None:
-            hit = _SIZES[self] = {n: t.bits // 8 for n, t in self.types().items()} | {
-                "float": 4,
-                "double": 8,
-                "long double": self.long_double_bytes,
-                "void": 1,
-                "pointer": self.pointer_bytes,
-            }
-        return hit
+        """Basic type -> its size in bytes."""
+        return self._sizes
 
     def aligns(self) -> Mapping[str, int]:
-        """Basic type -> its alignment in bytes, alone (made once per model)."""
-        hit = _ALIGNS.get(self)
-        if hit is None:
-            hit = {n: min(size, self.max_align) for n, size in self.sizes().items()}
-            hit["long double"] = self.long_double_align
-            _ALIGNS[self] = hit
-        return hit
+        """Basic type -> its alignment in bytes, alone."""
+        return self._aligns
 
-    def _make_types(self) -> dict[str, CType]:
+    @cached_property
+    def _sizes(self) -> dict[str, int]:
+        sizes = {n: t.bits // 8 for n, t in self._types.items()}
+        sizes.update(float=4, double=8, void=1, pointer=self.pointer_bytes)
+        sizes["long double"] = self.long_double_bytes
+        return sizes
+
+    @cached_property
+    def _aligns(self) -> dict[str, int]:
+        aligns = {n: min(size, self.max_align) for n, size in self._sizes.items()}
+        aligns["long double"] = self.long_double_align
+        return aligns
+
+    @cached_property
+    def _types(self) -> dict[str, CType]:
         lb = self.long_bytes * 8
         return {
             "_Bool": CType("_Bool", 8, False, 0),
@@ -110,10 +108,6 @@ class DataModel:
             "unsigned __int128": CType("unsigned __int128", 128, False, 6),
         }
 
-
-_TYPES: dict[DataModel, dict[str, CType]] = {}
-_SIZES: dict[DataModel, dict[str, int]] = {}
-_ALIGNS: dict[DataModel, dict[str, int]] = {}
 
 #: C integer type -> the literal suffix that gives a constant that type.
 LITERAL_SUFFIX: Mapping[str, str] = {
