@@ -34,7 +34,7 @@ class Conditions:
         self._pp_folder = Folder(model, self._if_ident, lambda _n: None, preprocessor=True)
 
     def _if_ident(self, name: str) -> Value:
-        return self._pp_folder._make(0, self._pp_folder.INT)
+        return self._pp_folder.make(0, self._pp_folder.INT)
 
     def evaluate(
         self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int

@@ -460,7 +460,7 @@ class HeaderDecls:
         folder = Folder(self.model, ident, typedef)
         values: list[tuple[str, Value | str]] = []
         value: Value | str
-        nxt: Value | str = folder._make(0, folder.INT)
+        nxt: Value | str = folder.make(0, folder.INT)
         for e in enum.values.enumerators:
             if e.value is not None:
                 try:
@@ -472,7 +472,7 @@ class HeaderDecls:
             if isinstance(nxt, Value):
                 t = folder.INT if folder.INT.fits(nxt.value) else nxt.type
                 value = own[e.name] = Value(nxt.value, t)
-                nxt = folder._make(nxt.value + 1, t)
+                nxt = folder.make(nxt.value + 1, t)
             else:
                 value = nxt
             decls.enums[e.name] = value

@@ -423,7 +423,7 @@ class Evaluation:
                 out.append(part.copy(hide=part.hide | hide))
             else:
                 out.append(part)
-        expander._charge(len(out))
+        expander.charge(len(out))
         return out
 
     def _template(self, m: MacroDef) -> Template | None:
@@ -490,7 +490,7 @@ class Evaluation:
         inner = Expander(self.macros, names.add, substitute, call=self._call)
         holders = [[Tok("id", f"\0{i}")] for i in range(len(m.params))]
         try:
-            toks = inner.expand(inner._subst(m, holders, frozenset((m.name,))))
+            toks = inner.expand(inner.body_with(m, holders, frozenset((m.name,))))
         except ExpansionError:
             return None
         if refused:

@@ -121,20 +121,20 @@ class Expander:
                         done[0] = done[0].copy(space=t.space)
                     out += done
                     continue
-            repl = self._subst(m, args, hide | {name})
+            repl = self.body_with(m, args, hide | {name})
             if repl:
                 repl[0].space = t.space
             self._push(stack, repl)
         return out
 
-    def _charge(self, n: int) -> None:
+    def charge(self, n: int) -> None:
         """Count ``n`` more tokens against the budget; ExpansionError past it."""
         self.budget -= n
         if self.budget < 0:
             raise ExpansionError(TOO_LARGE)
 
     def _push(self, stack: list[Tok], repl: list[Tok]) -> None:
-        self._charge(len(repl))
+        self.charge(len(repl))
         stack.extend(reversed(repl))
 
     def _collect_args(self, stack: list[Tok], m: MacroDef) -> tuple[list[list[Tok]], Tok]:
@@ -165,7 +165,7 @@ class Expander:
             args[-1].append(t)
         raise ExpansionError(f"unterminated argument list invoking macro {m.name}")
 
-    def _subst(self, m: MacroDef, args: list[list[Tok]], hide: frozenset[str]) -> list[Tok]:
+    def body_with(self, m: MacroDef, args: list[list[Tok]], hide: frozenset[str]) -> list[Tok]:
         """The body of ``m`` with its parameters replaced by ``args``: fresh tokens,
         each with ``hide`` added to its hide set."""
         params = m.params or ()
@@ -205,7 +205,7 @@ class Expander:
                     if exp is None:
                         exp = expanded[k] = self.expand(args[k])
                     # charged before the copy is made: nested calls multiply
-                    self._charge(len(exp))
+                    self.charge(len(exp))
                     arg = [fresh(x) for x in exp]
                 if arg:
                     arg[0].space = t.space
@@ -249,7 +249,7 @@ class Expander:
                             out += rtoks[1:]
                     else:
                         out += rtoks
-                    self._charge(len(rtoks))
+                    self.charge(len(rtoks))
                     i += 2
                     continue
             out.append(Tok(kind, t.text, t.space, hide))

@@ -134,7 +134,8 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     def generic_visit(self, node: c_ast.Node) -> Any:
         raise NotConstant(f"not an integer constant expression ({type(node).__name__})")
 
-    def _make(self, v: int, t: CType) -> Value:
+    def make(self, v: int, t: CType) -> Value:
+        """``v`` as a value of type ``t`` (intmax_t's or uintmax_t's under ``#if``), wrapped."""
         if self.pp:
             t = self.types["long long"] if t.signed else self.types["unsigned long long"]
         return Value(t.wrap(v), t)
@@ -182,18 +183,18 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             raise NotConstant("empty character constant")
         if prefix == "":
             if len(codes) == 1:
-                return self._make(self.types["char"].wrap(codes[0]), self.INT)
+                return self.make(self.types["char"].wrap(codes[0]), self.INT)
             v = 0
             for c in codes:
                 v = (v << 8) | (c & 0xFF)
-            return self._make(v, self.INT)
+            return self.make(v, self.INT)
         kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(
             prefix, "int"
         )
         code = codes[-1]
         if prefix == "u" and code > 0xFFFF:
             code = 0xDC00 | ((code - 0x10000) & 0x3FF)  # gcc keeps the low surrogate
-        return self._make(code, self.types[kind])
+        return self.make(code, self.types[kind])
 
     def _int_literal(self, text: str) -> Value:
         t = text.replace("'", "")
@@ -226,10 +227,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         for c in candidates:
             ct = self.types[c]
             if ct.fits(v):
-                return self._make(v, ct)
+                return self.make(v, ct)
         if self.types["unsigned long long"].fits(v):
             # gcc: "integer constant is so large that it is unsigned"
-            return self._make(v, self.types["unsigned long long"])
+            return self.make(v, self.types["unsigned long long"])
         raise NotConstant(f"integer constant {text} too large for any type")
 
     def visit_ID(self, node: c_ast.ID) -> Value:
@@ -240,21 +241,21 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     def visit_UnaryOp(self, node: c_ast.UnaryOp) -> Value:
         op = node.op
         if op == "sizeof":
-            return self._make(self._sizeof(node.expr), self.size_t)
+            return self.make(self._sizeof(node.expr), self.size_t)
         if op == "_Alignof":
-            return self._make(min(self._sizeof(node.expr), 8), self.size_t)
+            return self.make(min(self._sizeof(node.expr), 8), self.size_t)
         if op in ("&", "*", "++", "--", "p++", "p--"):
             raise NotConstant(f"operator {op.lstrip('p')} on an lvalue")
         a = self.fold(node.expr)
         if op == "!":
-            return self._make(int(a.value == 0), self.INT)
+            return self.make(int(a.value == 0), self.INT)
         t = self.promote(a.type)
         if op == "-":
-            return self._make(-a.value, t)
+            return self.make(-a.value, t)
         if op == "+":
-            return self._make(a.value, t)
+            return self.make(a.value, t)
         if op == "~":
-            return self._make(~a.value, t)
+            return self.make(~a.value, t)
         raise NotConstant(f"operator {op}")
 
     def visit_BinaryOp(self, node: c_ast.BinaryOp) -> Value:
@@ -272,12 +273,12 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     def _binary(self, op: str, a: Value, right: c_ast.Node) -> Value:
         if op == "&&":
             if not a.value:
-                return self._make(0, self.INT)
-            return self._make(int(self.fold(right).value != 0), self.INT)
+                return self.make(0, self.INT)
+            return self.make(int(self.fold(right).value != 0), self.INT)
         if op == "||":
             if a.value:
-                return self._make(1, self.INT)
-            return self._make(int(self.fold(right).value != 0), self.INT)
+                return self.make(1, self.INT)
+            return self.make(int(self.fold(right).value != 0), self.INT)
         b = self.fold(right)
         if op in ("<<", ">>"):
             t = self.promote(a.type)
@@ -285,8 +286,8 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             if n < 0 or n >= t.bits:
                 raise NotConstant(f"shift count {n} out of range for {t.name} ({t.bits} bits)")
             if op == "<<":
-                return self._make(a.value << n, t)
-            return self._make(t.wrap(a.value) >> n, t)
+                return self.make(a.value << n, t)
+            return self.make(t.wrap(a.value) >> n, t)
         t = self.usual(a.type, b.type)
         x, y = t.wrap(a.value), t.wrap(b.value)
         if op in ("/", "%"):
@@ -295,19 +296,19 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             q = abs(x) // abs(y)
             if (x < 0) != (y < 0):
                 q = -q
-            return self._make(q if op == "/" else x - y * q, t)
+            return self.make(q if op == "/" else x - y * q, t)
         if op == "+":
-            return self._make(x + y, t)
+            return self.make(x + y, t)
         if op == "-":
-            return self._make(x - y, t)
+            return self.make(x - y, t)
         if op == "*":
-            return self._make(x * y, t)
+            return self.make(x * y, t)
         if op == "&":
-            return self._make(x & y, t)
+            return self.make(x & y, t)
         if op == "|":
-            return self._make(x | y, t)
+            return self.make(x | y, t)
         if op == "^":
-            return self._make(x ^ y, t)
+            return self.make(x ^ y, t)
         comparisons = {
             "<": x < y,
             ">": x > y,
@@ -317,7 +318,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             "!=": x != y,
         }
         if op in comparisons:
-            return self._make(int(comparisons[op]), self.INT)
+            return self.make(int(comparisons[op]), self.INT)
         raise NotConstant(f"operator {op}")
 
     def visit_TernaryOp(self, node: c_ast.TernaryOp) -> Value:
@@ -329,7 +330,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         except NotConstant:
             return v
         t = self.usual(v.type, o.type)
-        return self._make(v.value, t)
+        return self.make(v.value, t)
 
     def visit_ExprList(self, node: c_ast.ExprList) -> Value:
         v: Value | None = None
@@ -343,8 +344,8 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         t = self._type_of(node.to_type.type)
         v = self.fold(node.expr)
         if t.name == "_Bool":
-            return self._make(int(v.value != 0), t)
-        return self._make(v.value, t)
+            return self.make(int(v.value != 0), t)
+        return self.make(v.value, t)
 
     def visit_FuncCall(self, node: c_ast.FuncCall) -> Value:
         name = node.name.name if isinstance(node.name, c_ast.ID) else "?"
@@ -353,15 +354,15 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             try:
                 self.fold(args[0])
             except NotConstant:
-                return self._make(0, self.INT)
-            return self._make(1, self.INT)
+                return self.make(0, self.INT)
+            return self.make(1, self.INT)
         if name in _BSWAP and len(args) == 1:
             bits = _BSWAP[name]
             t = self.types["unsigned short" if bits == 16 else "unsigned int"]
             if bits == 64:
                 t = self.types["unsigned long long"]
             v = self.fold(args[0]).value & ((1 << bits) - 1)
-            return self._make(int.from_bytes(v.to_bytes(bits // 8, "little"), "big"), t)
+            return self.make(int.from_bytes(v.to_bytes(bits // 8, "little"), "big"), t)
         raise NotConstant(f"function call {name}()")
 
     # -- types -------------------------------------------------------------
