@@ -12,11 +12,9 @@ import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from abicheck.model import AbicheckError
-
-DataModel = Literal["lp64", "ilp32"]
+from abicheck.reader.datamodel import DataModelName as DataModel
 
 #: Root under which the cross packages and the host's multiarch headers live.
 USR = Path("/usr")

@@ -184,9 +184,12 @@ def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
     """The tables of ``specs``, with progress on stderr when it is a terminal."""
     progress = Progress(err)
     try:
-        return load_sources(specs, options, progress)
+        tables = load_sources(specs, options, progress)
     finally:
         progress.close()
+    for note in tables.notes:
+        err.write(note + "\n")
+    return tables
 
 
 def _defaults(options: SourceOptions, err: TextIO) -> list[Table]:

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from abicheck import arches, cc
-from abicheck.evaluate import STANDARD_TYPEDEFS
 from abicheck.model import AbicheckError
 from abicheck.parse import Reader
+from abicheck.reader.datamodel import STANDARD_TYPEDEFS
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
 

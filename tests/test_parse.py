@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -10,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abicheck.cpp import tokenize
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader
+from abicheck.reader.tokens import tokenize
 from abicheck.resources import embedded_header
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
@@ -622,7 +624,8 @@ def test_ten_megabyte_header(tmp_path: Path) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.integers(min_value=0, max_value=2**64 - 1), st.sampled_from(["", "U", "ULL"]))
 def test_hex_literals_round_trip(value: int, suffix: str) -> None:
-    from abicheck.evaluate import DATA_MODELS, Folder, NotConstant
+    from abicheck.reader.datamodel import DATA_MODELS
+    from abicheck.reader.fold import Folder, NotConstant
 
     def no_ident(name: str) -> object:
         raise NotConstant(name)
@@ -630,3 +633,76 @@ def test_hex_literals_round_trip(value: int, suffix: str) -> None:
     v = Folder(DATA_MODELS["lp64"], no_ident, lambda n: None)._int_literal(f"0x{value:x}{suffix}")  # type: ignore[arg-type]
     assert v.value == value
     assert not v.type.signed or value < 2**63
+
+
+# -- reuse against reading afresh ------------------------------------------------
+
+BENCH_PARSE = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_parse.py"
+
+
+def _host_tree() -> tuple[list[str], list[str]]:
+    """The headers and include path benchmarks/bench_parse.py reads the host tree with."""
+    spec = importlib.util.spec_from_file_location("bench_parse", BENCH_PARSE)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    include = [str(bench.host_asm().parent), "/usr/include"]
+    include += [d for d in bench.gcc_search_dirs() if d not in include]
+    return bench.headers(), include
+
+
+def _tables(reader: Reader, headers: list[str]) -> list[tuple[Macro, ...] | str]:
+    out: list[tuple[Macro, ...] | str] = []
+    for h in headers:
+        try:
+            out.append(reader.read(h))
+        except AbicheckError as exc:
+            out.append(str(exc))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("gcc") is None or not Path("/usr/include/linux").is_dir(),
+    reason="needs gcc and the host's uapi headers",
+)
+def test_reuse_gives_what_reading_every_header_afresh_gives() -> None:
+    headers, include = _host_tree()
+    reused = Reader(include, reuse=True)
+    afresh = Reader(include, reuse=False)
+    assert _tables(reused, headers) == _tables(afresh, headers)
+    assert len(reused.memo.walks) > 0 and len(reused.memo.values) > 0
+    assert (len(afresh.memo.walks), len(afresh.memo.values), len(afresh.memo.templates)) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_abicheck_no_reuse_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ABICHECK_NO_REUSE", "1")
+    assert Reader().memo.reuse is False
+    assert Reader(reuse=True).memo.reuse is True
+    monkeypatch.setenv("ABICHECK_NO_REUSE", "0")
+    assert Reader().memo.reuse is True
+    monkeypatch.delenv("ABICHECK_NO_REUSE")
+    assert Reader().memo.reuse is True
+
+
+def test_data_models_give_sizes_and_alignments_of_the_basic_types() -> None:
+    from abicheck.reader.datamodel import DATA_MODELS
+
+    ints = ["_Bool", "char", "signed char", "unsigned char", "short", "unsigned short"]
+    ints += ["int", "unsigned int", "long", "unsigned long", "long long", "unsigned long long"]
+    ints += ["__int128", "unsigned __int128"]
+    others = ["float", "double", "long double", "void", "pointer"]
+    # as gcc -m64 and -m32 give sizeof and _Alignof on x86-64, but for i386's
+    # 4-byte alignment of long long and double (other 32-bit ABIs have 8)
+    lp64 = [1, 1, 1, 1, 2, 2, 4, 4, 8, 8, 8, 8, 16, 16, 4, 8, 16, 1, 8]
+    ilp32_sizes = [1, 1, 1, 1, 2, 2, 4, 4, 4, 4, 8, 8, 16, 16, 4, 8, 12, 1, 4]
+    ilp32_aligns = [1, 1, 1, 1, 2, 2, 4, 4, 4, 4, 8, 8, 8, 8, 4, 8, 4, 1, 4]
+    names = ints + others
+    assert dict(DATA_MODELS["lp64"].sizes()) == dict(zip(names, lp64, strict=True))
+    assert dict(DATA_MODELS["lp64"].aligns()) == dict(zip(names, lp64, strict=True))
+    assert dict(DATA_MODELS["ilp32"].sizes()) == dict(zip(names, ilp32_sizes, strict=True))
+    assert dict(DATA_MODELS["ilp32"].aligns()) == dict(zip(names, ilp32_aligns, strict=True))

@@ -323,8 +323,8 @@ def test_snapshot_used_when_forced_and_says_so() -> None:
 
 def test_snapshot_fallback_only_for_default_header() -> None:
     message = (
-        "the shipped snapshot has only linux/mman.h; "
-        "install linux-libc-dev-alpha-cross for --header asm/mman.h"
+        "no asm/mman.h for alpha: the shipped snapshot has only linux/mman.h; "
+        "install linux-libc-dev-alpha-cross"
     )
     with pytest.raises(AbicheckError, match=message):
         load_sources(["arch:alpha"], SourceOptions(arch_from="snapshot", header="asm/mman.h"))
@@ -332,9 +332,23 @@ def test_snapshot_fallback_only_for_default_header() -> None:
     argv = ["compare", "arch:mips", "--header", "linux/fcntl.h", "--arch-from", "snapshot"]
     assert main(argv, io.StringIO(), err) == 2
     assert err.getvalue() == (
-        "abicheck: error: the shipped snapshot has only linux/mman.h; "
-        "install linux-libc-dev-mips-cross for --header linux/fcntl.h\n"
+        "abicheck: error: no linux/fcntl.h for mips: the shipped snapshot has only "
+        "linux/mman.h; install linux-libc-dev-mips-cross\n"
     )
+
+
+def test_arch_all_with_another_header_leaves_out_arches_without_headers() -> None:
+    err = io.StringIO()
+    argv = ["compare", "arch:all", "--header", "linux/fcntl.h", "--only", "O_DIRECT"]
+    out = io.StringIO()
+    assert main(argv, out, err) == 1  # O_DIRECT differs across architectures
+    notes = err.getvalue().splitlines()
+    assert len(notes) == len([a for a in all_arches() if not a.cross_package])
+    assert notes[0] == (
+        "abicheck: note: arch:csky left out: no linux/fcntl.h for csky: the shipped snapshot "
+        "has only linux/mman.h; give --kernel-tree (Debian has no cross headers for it)"
+    )
+    assert "21 sources" in out.getvalue()
 
 
 def test_snapshot_override_missing_arch(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..evaluate import DATA_MODELS, LITERAL_SUFFIX
 from ..model import AbicheckError, Macro
+from ..reader.datamodel import DATA_MODELS, LITERAL_SUFFIX
 from .common import TableView, check_int
 
 _C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

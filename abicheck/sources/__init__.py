@@ -99,28 +99,50 @@ def load(spec: str, ctx: Context) -> list[Table]:
     return _file_kind(spec).load(spec, ctx)
 
 
-def _steps(specs: Sequence[str], ctx: Context) -> list[tuple[str, Callable[[], list[Table]]]]:
-    steps: list[tuple[str, Callable[[], list[Table]]]] = []
+class SourceList(list[Table]):
+    """Tables, with ``notes``: one line per default source left out, and why
+    (``LOCATION: note: ...``, for stderr)."""
+
+    def __init__(self, tables: Iterable[Table] = (), notes: Iterable[str] = ()) -> None:
+        super().__init__(tables)
+        self.notes: list[str] = list(notes)
+
+
+# (what, load it, whether it may be left out with a note when it cannot be read)
+Step = tuple[str, Callable[[], list[Table]], bool]
+
+
+def _steps(specs: Sequence[str], ctx: Context) -> list[Step]:
+    steps: list[Step] = []
+    o = ctx.options
     for spec in specs:
         if spec.strip().lower() == "arch:all":
+            # another header than the target's has no snapshot to fall back on: the
+            # architectures Debian has no headers for are left out, with a note
+            other = o.arch_header != o.target.header and o.kernel_tree is None
             steps += [
-                (f"arch:{a.name}", lambda a=a: [ARCH.arch(a, ctx)])  # type: ignore[misc]
+                (f"arch:{a.name}", lambda a=a: [ARCH.arch(a, ctx)], other and not a.cross_package)  # type: ignore[misc]
                 for a in all_arches()
             ]
         else:
-            steps.append((spec, lambda spec=spec: load(spec, ctx)))  # type: ignore[misc]
+            steps.append((spec, lambda spec=spec: load(spec, ctx), False))  # type: ignore[misc]
     return steps
 
 
-def _run(
-    steps: Sequence[tuple[str, Callable[[], list[Table]]]], on_progress: ProgressFn | None
-) -> list[Table]:
-    tables: list[Table] = []
+def _run(steps: Sequence[Step], on_progress: ProgressFn | None) -> SourceList:
+    tables = SourceList()
     seen: set[str] = set()
-    for i, (what, step) in enumerate(steps):
+    for i, (what, step, optional) in enumerate(steps):
         if on_progress is not None:
             on_progress(i, len(steps), what)
-        for table in step():
+        try:
+            loaded = step()
+        except AbicheckError as exc:
+            if not optional:
+                raise
+            tables.notes.append(f"{exc.location}: note: {what} left out: {exc.message}")
+            continue
+        for table in loaded:
             if table.label in seen:
                 raise AbicheckError(
                     f"source {table.label!r} given twice (from {what!r}); "
@@ -137,13 +159,15 @@ def load_sources(
     specs: Sequence[str],
     options: SourceOptions | None = None,
     on_progress: ProgressFn | None = None,
-) -> list[Table]:
+) -> SourceList:
     """One or more tables per spec, in order (``arch:all``: one per architecture, by name).
 
     ``on_progress(done, total, label)`` is told before each step (each architecture
     of ``arch:all`` is a step) and once at the end. Raises :class:`AbicheckError`
     for a bad spec, a missing file or header, an unknown architecture (listing
-    those available) or a duplicate label.
+    those available) or a duplicate label. With another ``--header`` than the
+    target's, ``arch:all`` leaves out the architectures whose headers are not
+    installed, each with a line in the result's ``notes``.
     """
     ctx = Context(options or SourceOptions())
     return _run(_steps(specs, ctx), on_progress)
@@ -186,7 +210,7 @@ def reread(
 
         return run
 
-    return _run([(t.label, step(t)) for t in tables], on_progress)
+    return _run([(t.label, step(t), False) for t in tables], on_progress)
 
 
 #: The default comparison's sources, in column order.
@@ -194,15 +218,6 @@ DEFAULT_SPECS = ("embedded", "system", "libc", "python")
 #: Default sources that a machine may lack (no uapi headers, no C compiler or C
 #: library headers): the default comparison leaves them out, with a note.
 OPTIONAL_DEFAULTS = ("system", "libc")
-
-
-class SourceList(list[Table]):
-    """Tables, with ``notes``: one line per default source left out, and why
-    (``LOCATION: note: ...``, for stderr)."""
-
-    def __init__(self, tables: Iterable[Table] = (), notes: Iterable[str] = ()) -> None:
-        super().__init__(tables)
-        self.notes: list[str] = list(notes)
 
 
 def default_sources(options: SourceOptions | None = None) -> SourceList:

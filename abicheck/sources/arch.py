@@ -192,8 +192,8 @@ class ArchSource(SourceKind):
         path = Path(o.snapshot) if o.snapshot else data_dir("headers") / ARCH_SNAPSHOT
         if o.arch_header != o.target.header:
             raise AbicheckError(
-                f"the shipped snapshot has only {o.target.header}; "
-                f"{arch.install_hint} for --header {o.arch_header}"
+                f"no {o.arch_header} for {arch.name}: the shipped snapshot has only "
+                f"{o.target.header}; {arch.install_hint}"
             )
         if ctx.snapshot_tables is None:
             ctx.snapshot_tables = {t.label: t for t in load_snapshot(path)}

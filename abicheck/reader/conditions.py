@@ -1,0 +1,148 @@
+"""``#if`` and ``#elif``: a conditional line's truth under the macros of a walk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from pycparser import c_ast
+from pycparser.c_parser import ParseError
+
+from ..model import AbicheckError
+from .datamodel import DataModel, Value
+from .expand import Expander, ExpansionError
+from .exprparse import FastParser, Parser, balanced
+from .fold import Folder, NotConstant
+from .memo import Memo
+from .scan import MacroDef
+from .tokens import Tok, closing_paren, spell
+from .walk import Includes
+
+
+class Conditions:
+    """Decides conditional lines (``evaluate`` is the walk's IfEvaluator).
+
+    ``defined`` and ``__has_include`` are answered from the walk's macros and
+    ``includes``; the expression is folded as C11 6.10.1 says (every integer
+    intmax_t or uintmax_t, names left after expansion 0).
+    """
+
+    def __init__(self, model: DataModel, includes: Includes, parser: Parser, memo: Memo) -> None:
+        self._includes = includes
+        self._parser = parser
+        self._results = memo.if_results
+        self._asts: dict[str, c_ast.Node | str] = {}  # expression text -> its AST
+        self._pp_folder = Folder(model, self._if_ident, lambda _n: None, preprocessor=True)
+
+    def _if_ident(self, name: str) -> Value:
+        return self._pp_folder.make(0, self._pp_folder.INT)
+
+    def evaluate(
+        self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int
+    ) -> tuple[bool, Iterable[str]]:
+        """An ``#if``'s truth and the macro names it consulted; the same line with
+        the same macros is decided once (headers include the same files over and over)."""
+        hit = self._results.get(id(toks))
+        if hit is not None and hit[0] is toks:
+            for deps, result in hit[1]:
+                if all(macros.get(n) is d for n, d in deps):
+                    return result, [n for n, _ in deps]
+        names: set[str] = set()
+        result = self._decide_if(toks, macros, path, line, names)
+        deps = tuple((n, macros.get(n)) for n in names)
+        if hit is None:
+            self._results[id(toks)] = (toks, [(deps, result)])
+        elif len(hit[1]) < 8:
+            hit[1].append((deps, result))
+        return result, names
+
+    def _decide_if(
+        self,
+        toks: list[Tok],
+        macros: Mapping[str, MacroDef],
+        path: str,
+        line: int,
+        names: set[str],
+    ) -> bool:
+        try:
+            expanded = Expander(macros, names.add).expand(
+                self._defined(toks, macros, path, line, names)
+            )
+            expanded = self._defined(expanded, macros, path, line, names)
+        except ExpansionError as exc:
+            raise AbicheckError(f"in #if: {exc}", path, line) from None
+        parts: list[tuple[str, str]] = []
+        for t in expanded:
+            if t.kind == "id":
+                parts.append(("num", str(int(t.text == "true"))))  # other names are 0
+            elif t.kind in ("str", "other") or t.text in ("=", "{", "}", ";"):
+                raise AbicheckError(f"token {t.text!r} is not valid in #if", path, line)
+            else:
+                parts.append((t.kind, t.text))
+        text = " ".join(p[1] for p in parts)
+        node = self._asts.get(text)
+        if node is None:
+            try:
+                node = FastParser.parse(parts, lambda _n: False)
+                if node is None:
+                    if not balanced(parts):
+                        raise NotConstant("unbalanced parentheses")
+                    node = self._parser.expression(text)
+            except (ParseError, NotConstant):
+                node = f"cannot parse #if expression: {spell(toks)}"
+            except RecursionError:
+                node = "#if expression nested too deeply"
+            self._asts[text] = node
+        if isinstance(node, str):
+            raise AbicheckError(node, path, line)
+        try:
+            return self._pp_folder.fold(node).value != 0
+        except NotConstant as exc:
+            raise AbicheckError(f"in #if: {exc}", path, line) from None
+        except RecursionError:
+            raise AbicheckError("#if expression nested too deeply", path, line) from None
+
+    def _defined(
+        self,
+        toks: list[Tok],
+        macros: Mapping[str, MacroDef],
+        path: str,
+        line: int,
+        names: set[str],
+    ) -> list[Tok]:
+        """Replace ``defined X``, ``defined(X)`` and ``__has_include(...)`` by 0 or 1."""
+        out: list[Tok] = []
+        i = 0
+        n = len(toks)
+        while i < n:
+            t = toks[i]
+            if t.kind == "id" and t.text == "defined":
+                j = i + 1
+                paren = j < n and toks[j].text == "("
+                if paren:
+                    j += 1
+                if j >= n or toks[j].kind != "id":
+                    raise AbicheckError("'defined' needs a macro name", path, line)
+                name = toks[j].text
+                j += 1
+                if paren:
+                    if j >= n or toks[j].text != ")":
+                        raise AbicheckError("missing ')' after 'defined'", path, line)
+                    j += 1
+                names.add(name)
+                out.append(Tok("num", "1" if name in macros else "0", t.space))
+                i = j
+            elif t.kind == "id" and t.text in ("__has_include", "__has_include_next"):
+                j = closing_paren(toks, i + 1)
+                name = spell(toks[i + 2 : j]).replace(" ", "")
+                found = False
+                if len(name) > 2:
+                    found = (
+                        self._includes.resolve(name[1:-1], name[0] == '"', path, None)[0]
+                        is not None
+                    )
+                out.append(Tok("num", "1" if found else "0", t.space))
+                i = j + 1
+            else:
+                out.append(t)
+                i += 1
+        return out

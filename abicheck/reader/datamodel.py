@@ -1,0 +1,199 @@
+"""C's integer types and data models: ``CType``, ``Value``, ``DataModel`` (the
+sizes and alignments of the basic types), the type words the reader knows and
+the standard typedefs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+DataModelName = Literal["lp64", "ilp32"]
+
+
+@dataclass(frozen=True, slots=True)
+class CType:
+    """A C integer type: its width in bits, signedness and conversion rank."""
+
+    name: str
+    bits: int
+    signed: bool
+    rank: int
+
+    def wrap(self, v: int) -> int:
+        """Reduce ``v`` to this type's range, two's complement."""
+        mask = (1 << self.bits) - 1
+        v &= mask
+        if self.signed and v >> (self.bits - 1):
+            v -= 1 << self.bits
+        return v
+
+    def fits(self, v: int) -> bool:
+        if self.signed:
+            return -(1 << (self.bits - 1)) <= v < (1 << (self.bits - 1))
+        return 0 <= v < (1 << self.bits)
+
+    def unsigned(self) -> CType:
+        return CType("unsigned " + self.name.removeprefix("signed "), self.bits, False, self.rank)
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    value: int
+    type: CType
+
+
+@dataclass(frozen=True)
+class DataModel:
+    """C's basic types for one ABI (``lp64`` or ``ilp32``): their sizes and alignments
+    in bytes, and the integer types.
+
+    The basic types are the integer types by name, ``float``, ``double``, ``long
+    double``, ``void`` (size 1, as in GNU C) and ``pointer``. A type's alignment
+    alone (``_Alignof``) is its size, at most ``max_align``, but for long double's,
+    ``long_double_align``.
+    """
+
+    name: DataModelName
+    long_bytes: int
+    pointer_bytes: int
+    long_double_bytes: int
+    long_double_align: int
+    max_align: int
+    char_signed: bool = True
+
+    def types(self) -> dict[str, CType]:
+        """Name -> integer type under this model."""
+        return self._types
+
+    def sizes(self) -> Mapping[str, int]:
+        """Basic type -> its size in bytes."""
+        return self._sizes
+
+    def aligns(self) -> Mapping[str, int]:
+        """Basic type -> its alignment in bytes, alone."""
+        return self._aligns
+
+    @cached_property
+    def _sizes(self) -> dict[str, int]:
+        sizes = {n: t.bits // 8 for n, t in self._types.items()}
+        sizes.update(float=4, double=8, void=1, pointer=self.pointer_bytes)
+        sizes["long double"] = self.long_double_bytes
+        return sizes
+
+    @cached_property
+    def _aligns(self) -> dict[str, int]:
+        aligns = {n: min(size, self.max_align) for n, size in self._sizes.items()}
+        aligns["long double"] = self.long_double_align
+        return aligns
+
+    @cached_property
+    def _types(self) -> dict[str, CType]:
+        lb = self.long_bytes * 8
+        return {
+            "_Bool": CType("_Bool", 8, False, 0),
+            "char": CType("char", 8, self.char_signed, 1),
+            "signed char": CType("signed char", 8, True, 1),
+            "unsigned char": CType("unsigned char", 8, False, 1),
+            "short": CType("short", 16, True, 2),
+            "unsigned short": CType("unsigned short", 16, False, 2),
+            "int": CType("int", 32, True, 3),
+            "unsigned int": CType("unsigned int", 32, False, 3),
+            "long": CType("long", lb, True, 4),
+            "unsigned long": CType("unsigned long", lb, False, 4),
+            "long long": CType("long long", 64, True, 5),
+            "unsigned long long": CType("unsigned long long", 64, False, 5),
+            "__int128": CType("__int128", 128, True, 6),
+            "unsigned __int128": CType("unsigned __int128", 128, False, 6),
+        }
+
+
+#: C integer type -> the literal suffix that gives a constant that type.
+LITERAL_SUFFIX: Mapping[str, str] = {
+    "int": "",
+    "unsigned int": "U",
+    "long": "L",
+    "unsigned long": "UL",
+    "long long": "LL",
+    "unsigned long long": "ULL",
+}
+
+# As gcc has them on x86-64 and i386 (whose _Alignof(long double) is 4; its long
+# long and double align to 4 too, where other 32-bit ABIs align them to 8).
+DATA_MODELS: Mapping[str, DataModel] = {
+    "lp64": DataModel("lp64", 8, 8, 16, long_double_align=16, max_align=16),
+    "ilp32": DataModel("ilp32", 4, 4, 12, long_double_align=4, max_align=8),
+}
+
+# C's keywords as the reader meets them in expanded macros.
+INTEGER_TYPE_WORDS = frozenset(
+    {"char", "short", "int", "long", "unsigned", "signed", "_Bool", "__int128"}
+)
+BASIC_TYPE_WORDS = INTEGER_TYPE_WORDS | {"float", "double", "void"}
+QUALIFIERS = frozenset({"const", "volatile"})
+TAG_WORDS = frozenset({"struct", "union", "enum"})
+C_KEYWORDS = (
+    BASIC_TYPE_WORDS
+    | QUALIFIERS
+    | TAG_WORDS
+    | {"sizeof", "_Alignof", "__alignof__", "typedef", "static", "extern", "register"}
+)
+
+# Standard typedefs every C environment has, used when the headers read do
+# not declare them: name -> the basic type they stand for.
+STANDARD_TYPEDEFS = {
+    "size_t": "unsigned long",
+    "ssize_t": "long",
+    "ptrdiff_t": "long",
+    "intptr_t": "long",
+    "uintptr_t": "unsigned long",
+    "intmax_t": "long long",
+    "uintmax_t": "unsigned long long",
+    "wchar_t": "int",
+    "char16_t": "unsigned short",
+    "char32_t": "unsigned int",
+    "int8_t": "signed char",
+    "uint8_t": "unsigned char",
+    "int16_t": "short",
+    "uint16_t": "unsigned short",
+    "int32_t": "int",
+    "uint32_t": "unsigned int",
+    "int64_t": "long long",
+    "uint64_t": "unsigned long long",
+    "__s8": "signed char",
+    "__u8": "unsigned char",
+    "__s16": "short",
+    "__u16": "unsigned short",
+    "__s32": "int",
+    "__u32": "unsigned int",
+    "__s64": "long long",
+    "__u64": "unsigned long long",
+    "__le16": "unsigned short",
+    "__be16": "unsigned short",
+    "__le32": "unsigned int",
+    "__be32": "unsigned int",
+    "__le64": "unsigned long long",
+    "__be64": "unsigned long long",
+    "__kernel_long_t": "long",
+    "__kernel_ulong_t": "unsigned long",
+    "__kernel_size_t": "unsigned long",
+    "__kernel_ssize_t": "long",
+}
+
+# Standard typedefs that are int, not long, where long is 32 bits (i386, arm, mips32,
+# x32...: gcc's __SIZE_TYPE__ there is unsigned int).
+_ILP32_WORD_TYPES = {
+    "size_t": "unsigned int",
+    "ssize_t": "int",
+    "ptrdiff_t": "int",
+    "intptr_t": "int",
+    "uintptr_t": "unsigned int",
+}
+
+
+def word_type(name: str, model: DataModel) -> str:
+    """The basic type a standard typedef names under ``model``."""
+    if model.long_bytes == 4 and name in _ILP32_WORD_TYPES:
+        return _ILP32_WORD_TYPES[name]
+    return STANDARD_TYPEDEFS[name]

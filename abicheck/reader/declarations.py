@@ -1,0 +1,481 @@
+"""A header's declarations: the enum and typedef statements of its active text.
+
+``Statements`` finds a file's statements once per run; ``HeaderDecls`` reads
+those of one preprocessed header as its macro values need them (enum
+constants' values, typedef names and types), and answers the questions
+evaluations ask of them (``ask``, noted for the memo). It owns the typedef
+scope pycparser is told of. Struct and union declarations go here next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import cast
+
+from pycparser import c_ast
+from pycparser.c_parser import ParseError
+
+from .datamodel import BASIC_TYPE_WORDS, QUALIFIERS, STANDARD_TYPEDEFS, TAG_WORDS, DataModel, Value
+from .expand import Expander, ExpansionError
+from .exprparse import Parser, fast_enum
+from .fold import Folder, NotConstant
+from .memo import (
+    IDENT,
+    IS_ENUM_CONSTANT,
+    IS_TYPE_NAME,
+    IS_TYPEDEF,
+    TYPEDEF,
+    Answer,
+    Key,
+    Memo,
+    Question,
+    Read,
+    TokenPairs,
+)
+from .scan import ScannedFile
+from .tokens import Tok, closing_paren, spell, tokenize
+from .walk import Walk
+
+_TYPE_WORDS = (
+    BASIC_TYPE_WORDS | QUALIFIERS | TAG_WORDS | {"__signed__", "__const", "restrict", "__restrict"}
+)
+_GNU_SPELLINGS = {
+    "__signed__": "signed",
+    "__signed": "signed",
+    "__const": "const",
+    "__const__": "const",
+    "__volatile__": "volatile",
+    "__volatile": "volatile",
+    "__inline__": "inline",
+    "__inline": "inline",
+    "__restrict": "",
+    "__restrict__": "",
+    "__extension__": "",
+}
+_ENUM_RE = re.compile(r"\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
+_TYPEDEF_SCAN_RE = re.compile(r"\btypedef\b|[{};]")
+_ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
+
+
+@dataclass(slots=True)
+class RunDecls:
+    """The declarations in one run of a file's text lines, found once per run.
+
+    ``names`` are the identifiers in the typedef statements; ``plain`` holds the
+    typedefs they declare when no macro is defined under any of those names, by
+    which of those names are typedef names before the run.
+    """
+
+    enums: list[tuple[str, tuple[str, ...]]]  # statement, its enumerators
+    typedefs: list[str]
+    names: frozenset[str]
+    plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # a Memo cache
+
+
+class _TypedefScope(Mapping[str, object]):
+    """The typedef names pycparser is told of: the header's, read only if it asks
+    for a name the header's typedef statements mention."""
+
+    def __init__(self, decls: HeaderDecls) -> None:
+        self.decls = decls
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if self.decls.parser.parsing:
+            # asked mid-parse about a name not asked about before the parse (two
+            # tokens spelled together, say): what has been read decides
+            return name in self.decls.decls().typedefs
+        return self.decls.is_typedef(name)
+
+    def __getitem__(self, name: str) -> object:
+        if name not in self:
+            raise KeyError(name)
+        return self.decls.typedefs()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.decls.typedefs())
+
+    def __len__(self) -> int:
+        return len(self.decls.typedefs())
+
+
+@dataclass(slots=True)
+class Decls:
+    """Enum constants and typedefs declared in a header's active text."""
+
+    typedefs: dict[str, c_ast.Node] = field(default_factory=dict)
+    enums: dict[str, Value | str] = field(default_factory=dict)
+
+
+def _strip_gnu(toks: list[Tok]) -> list[Tok]:
+    """Drop GNU extensions pycparser does not know: __attribute__((...)), asm labels, ..."""
+    out: list[Tok] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        t = toks[i]
+        if t.kind == "id" and t.text in (
+            "__attribute__",
+            "__attribute",
+            "__asm__",
+            "__asm",
+            "asm",
+            "__declspec",
+        ):
+            j = i + 1
+            if j < n and toks[j].text == "(":
+                j = closing_paren(toks, j)
+            i = j + 1
+            continue
+        if t.kind == "id" and t.text in _GNU_SPELLINGS:
+            repl = _GNU_SPELLINGS[t.text]
+            if repl:
+                out.append(Tok("id", repl, True))
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+class Statements:
+    """The enum and typedef statements of runs of files' text lines, and their
+    tokens and spellings, each found once per run."""
+
+    def __init__(self, memo: Memo) -> None:
+        self._memo = memo
+        self._runs: dict[tuple[str, tuple[tuple[int, int], ...]], RunDecls] = {}
+        self._tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
+        self._spelled: dict[str, str] = {}
+
+    def of_run(self, sf: ScannedFile, spans: tuple[tuple[int, int], ...]) -> RunDecls:
+        """The enum and typedef statements in the given runs of text lines of one file."""
+        key = (sf.path, spans)
+        hit = self._runs.get(key)
+        if hit is not None:
+            return hit
+        text = "\n".join(sf.entries[i].text for start, end in spans for i in range(start, end))
+        enums: list[tuple[str, tuple[str, ...]]] = []
+        for m in _ENUM_RE.finditer(text):
+            depth = 0
+            for k in range(m.end() - 1, len(text)):
+                c = text[k]
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    depth -= 1
+                    if depth == 0:
+                        stmt = "enum " + text[m.end() - 1 : k + 1] + ";"
+                        enums.append((stmt, tuple(_ENUMERATOR_RE.findall(stmt))))
+                        break
+        typedefs: list[str] = []
+        depth = 0
+        start = -1
+        for m in _TYPEDEF_SCAN_RE.finditer(text):
+            g = m.group()
+            if g == "{":
+                depth += 1
+            elif g == "}":
+                depth = max(depth - 1, 0)
+            elif g == ";":
+                if depth == 0 and start >= 0:
+                    typedefs.append(text[start : m.end()])
+                    start = -1
+            elif depth == 0 and start < 0:
+                start = m.start()
+        names = frozenset().union(*(self.tokens(t)[1] for t in typedefs))
+        hit = self._runs[key] = RunDecls(enums, typedefs, names, self._memo.cache())
+        return hit
+
+    def tokens(self, stmt: str) -> tuple[list[Tok], frozenset[str]]:
+        """A declaration's tokens and the identifiers among them (tokenized once)."""
+        hit = self._tokens.get(stmt)
+        if hit is None:
+            toks = tokenize(stmt)
+            hit = (toks, frozenset(t.text for t in toks if t.kind == "id"))
+            self._tokens[stmt] = hit
+        return hit
+
+    def spelled(self, stmt: str) -> str:
+        """A declaration with no macros in it, as pycparser will read it."""
+        hit = self._spelled.get(stmt)
+        if hit is None:
+            hit = self._spelled[stmt] = spell(_strip_gnu(self.tokens(stmt)[0]))
+        return hit
+
+
+class HeaderDecls:
+    """The enum constants and typedefs of one preprocessed header, read lazily:
+    enum bodies when one of their constants is asked for, the typedef statements
+    when a name they mention is. ``recording`` holds, innermost last, the reads
+    of the evaluations under way (see ask)."""
+
+    def __init__(
+        self, walk: Walk, statements: Statements, parser: Parser, memo: Memo, model: DataModel
+    ) -> None:
+        self.walk = walk
+        self.macros = walk.macros
+        self.statements = statements
+        self.parser = parser
+        self.memo = memo
+        self.model = model
+        parser.scope = {}
+        self._decls: Decls | None = None
+        # typedef statements by run: (a run with no macros in them, or the expanded texts)
+        self._typedef_runs: list[tuple[RunDecls | None, list[str]]] = []
+        self._mentions: list[frozenset[str]] = []  # the identifiers in them
+        self._mentioned: frozenset[str] | None = None  # all of those
+        self._typedefs_read = 0  # how many of those runs pycparser has read
+        self._pending_enums: dict[str, str] = {}
+        self.recording: list[list[Read]] = []
+
+    def typedef_key(self, text: str, names: Iterable[str]) -> tuple[str, ...]:
+        """``text`` and which of ``names`` are typedef names as pycparser is told: what
+        its parse rests on. Asking reads the typedefs it needs now, before pycparser
+        parses (it asks mid-parse, and reading them then would parse within its parse)."""
+        scope = self.parser.scope
+        return (text, *sorted(n for n in names if n in scope))
+
+    # -- what evaluations read of the declarations, recorded for the cache ----
+
+    def ask(self, question: Question, key: Key) -> Answer:
+        """The answer to one question about the header's declarations, noted for
+        the evaluation under way (a cached result holds where the answers do)."""
+        answer = self.answer(question, key)
+        if self.recording:
+            self.recording[-1].append(Read(question, key, answer))
+        return answer
+
+    def answer(self, question: Question, key: Key) -> Answer:
+        """The answer to ``question`` about ``key`` here, not noted."""
+        if question is IS_TYPE_NAME:
+            return self._is_type_name(cast(TokenPairs, key))
+        name = cast(str, key)
+        if question is IS_TYPEDEF:
+            return name in BASIC_TYPE_WORDS or name in STANDARD_TYPEDEFS or self.is_typedef(name)
+        if question is TYPEDEF:
+            return self.typedefs(name).get(name) if self.mentioned(name) else None
+        if question is IS_ENUM_CONSTANT:
+            decls = self.decls()
+            return name in decls.enums or name in self._pending_enums
+        return self._ident_answer(name)
+
+    def _is_type_name(self, toks: TokenPairs) -> bool:
+        for kind, text in toks:
+            if kind != "id" and kind != "num" and text not in ("*", "(", ")", "[", "]"):
+                return False
+        first = toks[0][1]
+        return first in _TYPE_WORDS or first in STANDARD_TYPEDEFS or self.is_typedef(first)
+
+    def is_type(self, name: str) -> bool:
+        """Whether ``name`` is a typedef name here, as pycparser is told (ExprParser)."""
+        return bool(self.ask(IS_TYPEDEF, name))
+
+    def is_enum_constant(self, name: str) -> bool:
+        """``#define X X`` naming an enum constant X is no recursion: X is the constant."""
+        return bool(self.ask(IS_ENUM_CONSTANT, name))
+
+    def ident(self, name: str) -> Value:
+        """An identifier's value (an enum constant's), or NotConstant with why it has none."""
+        answer = self.ask(IDENT, name)
+        if isinstance(answer, Value):
+            return answer
+        raise NotConstant(cast(str, answer))
+
+    def _ident_answer(self, name: str) -> Value | str:
+        decls = self.decls()
+        v = decls.enums.get(name)
+        if v is None and name in self._pending_enums:
+            self._eval_enum(self._pending_enums[name])
+            v = decls.enums.get(name)
+        if v is not None:
+            return v
+        m = self.macros.get(name)
+        if m is not None and m.params is not None:
+            return f"function-like macro {name} used without arguments"
+        return f"undefined identifier {name}"
+
+    def typedef(self, name: str) -> c_ast.Node | None:
+        """A typedef name's type AST, or None."""
+        return cast("c_ast.Node | None", self.ask(TYPEDEF, name))
+
+    def parse(self, text: str) -> c_ast.FileAST | None:
+        """pycparser's AST for one expanded declaration, or None if it will not parse;
+        cached by the text and which of its identifiers are typedef names here
+        (asking that reads the typedefs before pycparser parses, not during)."""
+        key = self.typedef_key(text, self.statements.tokens(text)[1])
+        if key in self.memo.decl_asts:
+            return self.memo.decl_asts[key]
+        ast = fast_enum(text, self.parser.scope) if text.startswith("enum") else None
+        if ast is None:
+            try:
+                ast = self.parser.declaration(text)
+            except (ParseError, RecursionError):
+                ast = None
+        self.memo.decl_asts[key] = ast
+        return ast
+
+    # -- declarations ------------------------------------------------------
+
+    def decls(self) -> Decls:
+        """Enum constants and typedefs of the header's active text, found once and
+        read lazily: enum bodies when one of their constants is asked for, the
+        typedef statements when a name they mention is (see typedefs)."""
+        if self._decls is not None:
+            return self._decls
+        decls = self._decls = Decls()
+        self.parser.scope = _TypedefScope(self)
+        runs: list[tuple[ScannedFile, list[tuple[int, int]]]] = []
+        for sf, start, end in self.walk.text_chunks:
+            if runs and runs[-1][0] is sf:
+                runs[-1][1].append((start, end))
+            else:
+                runs.append((sf, [(start, end)]))
+        defined = self.macros.keys()
+        for sf, spans in runs:
+            rd = self.statements.of_run(sf, tuple(spans))
+            if rd.typedefs and not defined.isdisjoint(rd.names):
+                texts = [self.expand(stmt) for stmt in rd.typedefs]
+                self._typedef_runs.append((None, texts))
+                for text in texts:
+                    self._mentions.append(self.statements.tokens(text)[1])
+            elif rd.typedefs:
+                self._typedef_runs.append((rd, []))
+                self._mentions.append(rd.names)
+            for stmt, names in rd.enums:
+                for name in names:
+                    self._pending_enums.setdefault(name, stmt)
+        return decls
+
+    def mentioned(self, name: str) -> bool:
+        """Whether a typedef statement of the header's active text names ``name``
+        (after its macros are expanded): if not, it declares no typedef ``name``."""
+        if self._mentioned is None:
+            self.decls()
+            self._mentioned = frozenset().union(*self._mentions)
+        return name in self._mentioned
+
+    def typedefs(self, until: str | None = None) -> dict[str, c_ast.Node]:
+        """The typedefs of the header's active text, read by pycparser as far as
+        needed: in order, run by run, up to the one declaring ``until`` (all if None)."""
+        typedefs = self.decls().typedefs
+        runs = self._typedef_runs
+        if self._typedefs_read == len(runs) or (until is not None and until in typedefs):
+            return typedefs
+        self.parser.scope = typedefs  # the scope each statement is read in
+        while self._typedefs_read < len(runs):
+            rd, texts = runs[self._typedefs_read]
+            self._typedefs_read += 1
+            if rd is None:
+                for text in texts:
+                    self._typedef_stmt(text, typedefs)
+            else:
+                # what the run declares depends on which of its names are typedefs already
+                key = tuple(sorted(n for n in rd.names if n in typedefs))
+                plain = rd.plain.get(key)
+                if plain is None:
+                    plain = rd.plain[key] = {}
+                    for stmt in rd.typedefs:
+                        self._typedef_stmt(self.statements.spelled(stmt), plain)
+                        typedefs.update(plain)
+                typedefs.update(plain)
+            if until is not None and until in typedefs:
+                break
+        self.parser.scope = _TypedefScope(self) if self._typedefs_read < len(runs) else typedefs
+        return typedefs
+
+    def is_typedef(self, name: str) -> bool:
+        return self.mentioned(name) and name in self.typedefs(name)
+
+    def expand(self, stmt: str) -> str:
+        """A declaration with its macros expanded, as pycparser will read it; the
+        expansion is reused while the definitions it looked up are the same."""
+        toks, names = self.statements.tokens(stmt)
+        macros = self.macros
+        if macros.keys().isdisjoint(names):
+            return self.statements.spelled(stmt)
+        hit = self.memo.decl_expansions.get(stmt)
+        if hit is not None and tuple(map(macros.get, hit[0][0])) == hit[0][1]:
+            return hit[1]
+        looked_up: set[str] = set()
+        with contextlib.suppress(ExpansionError):
+            toks = Expander(macros, looked_up.add).expand(toks)
+        text = spell(_strip_gnu(toks))
+        names_seen = tuple(looked_up)
+        self.memo.decl_expansions[stmt] = ((names_seen, tuple(map(macros.get, names_seen))), text)
+        return text
+
+    def _typedef_stmt(self, text: str, typedefs: dict[str, c_ast.Node]) -> None:
+        """Add the typedefs one expanded statement declares."""
+        ast = self.parse(text)
+        if ast is None:
+            return
+        for ext in ast.ext:
+            if isinstance(ext, c_ast.Typedef):
+                typedefs[ext.name] = ext.type
+
+    def _eval_enum(self, stmt: str) -> None:
+        """Give the constants of one enum their values (or why they have none).
+
+        An enum whose values rest on nothing outside it (most do) is folded
+        once per run and its values reused, by its text after macro expansion.
+        """
+        decls = self.decls()
+        names = _ENUMERATOR_RE.findall(stmt)
+        for n in names:
+            self._pending_enums.pop(n, None)
+        text = self.expand(stmt)
+        known = self.memo.enum_values.get(text)
+        if known is not None:
+            decls.enums.update(known)
+            return
+        ast = self.parse(text)
+        enum = None
+        if ast is not None and ast.ext and isinstance(ast.ext[0], c_ast.Decl):
+            enum = ast.ext[0].type
+        if not isinstance(enum, c_ast.Enum) or enum.values is None:
+            for n in names:
+                decls.enums.setdefault(n, "enum declaration pycparser cannot read")
+            return
+        own: dict[str, Value] = {}
+        outside = False
+
+        def ident(name: str) -> Value:
+            nonlocal outside
+            v = own.get(name)
+            if v is not None:
+                return v
+            outside = True
+            return self.ident(name)
+
+        def typedef(name: str) -> c_ast.Node | None:
+            nonlocal outside
+            outside = True
+            return self.typedef(name)
+
+        folder = Folder(self.model, ident, typedef)
+        values: list[tuple[str, Value | str]] = []
+        value: Value | str
+        nxt: Value | str = folder.make(0, folder.INT)
+        for e in enum.values.enumerators:
+            if e.value is not None:
+                try:
+                    nxt = folder.fold(e.value)
+                except NotConstant as exc:
+                    nxt = f"enum constant {e.name}: {exc}"
+                except RecursionError:
+                    nxt = f"enum constant {e.name}: nested too deeply"
+            if isinstance(nxt, Value):
+                t = folder.INT if folder.INT.fits(nxt.value) else nxt.type
+                value = own[e.name] = Value(nxt.value, t)
+                nxt = folder.make(nxt.value + 1, t)
+            else:
+                value = nxt
+            decls.enums[e.name] = value
+            values.append((e.name, value))
+        if not outside:
+            self.memo.enum_values[text] = values

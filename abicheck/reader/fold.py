@@ -1,0 +1,475 @@
+"""Integer constant expressions: pycparser ASTs folded with C semantics.
+
+``Folder`` visits an expression AST and returns a ``Value`` (an int and its C
+integer type). Integer literals take the type C gives them, operands go
+through the integer promotions and the usual arithmetic conversions, results
+wrap to their type's width, division truncates, and sizeof follows a data
+model. What is not an integer constant raises ``NotConstant`` with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pycparser import c_ast
+
+from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, CType, DataModel, Value, word_type
+
+
+class NotConstant(Exception):
+    """The expression has no integer value; the message is the reason."""
+
+
+# pycparser's types of floating constants
+_FLOAT_CONSTANTS = frozenset({"float", "double", "long double"})
+_NON_INTEGER_WORDS = frozenset({"float", "double", "void"})
+
+_INT_SUFFIX_RE = re.compile(r"([0-9a-fA-FxXbB]+?)([uU]?(?:ll|LL|l|L)?[uU]?)$")
+_ESCAPES = {
+    "n": 10,
+    "t": 9,
+    "r": 13,
+    "a": 7,
+    "b": 8,
+    "f": 12,
+    "v": 11,
+    "e": 27,
+    "\\": 92,
+    "'": 39,
+    '"': 34,
+    "?": 63,
+}
+
+
+def _char_values(body: str, wide: bool = False) -> list[int]:
+    """The values of a character constant's chars, escapes decoded (bytes unless ``wide``)."""
+    out: list[int] = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out.extend([ord(c)] if wide else c.encode("utf-8"))
+            i += 1
+            continue
+        i += 1
+        if i >= len(body):
+            raise NotConstant("bad escape in character constant")
+        c = body[i]
+        if c in "01234567":
+            j = i
+            while j < len(body) and j < i + 3 and body[j] in "01234567":
+                j += 1
+            out.append(int(body[i:j], 8))
+            i = j
+        elif c == "x":
+            j = i + 1
+            while j < len(body) and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            if j == i + 1:
+                raise NotConstant("\\x used with no hex digits")
+            out.append(int(body[i + 1 : j], 16))
+            i = j
+        elif c in "uU":
+            n = 4 if c == "u" else 8
+            digits = body[i + 1 : i + 1 + n]
+            if len(digits) != n or any(x not in "0123456789abcdefABCDEF" for x in digits):
+                raise NotConstant(f"\\{c} needs {n} hex digits")
+            code = int(digits, 16)
+            if wide:
+                out.append(code)
+            else:
+                try:
+                    out.extend(chr(code).encode("utf-8"))
+                except (ValueError, UnicodeEncodeError):
+                    raise NotConstant(f"\\{c}{digits} is not a character") from None
+            i += 1 + n
+        elif c in _ESCAPES:
+            out.append(_ESCAPES[c])
+            i += 1
+        else:
+            out.append(ord(c))
+            i += 1
+    return out
+
+
+class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
+    """Folds an expression AST to a ``Value``.
+
+    ``ident`` resolves an identifier that is left after macro expansion (an
+    enum constant) or raises NotConstant; ``typedef`` resolves a typedef name
+    to its type AST or None. In ``preprocessor`` mode (``#if``) every integer
+    is intmax_t or uintmax_t, as C11 6.10.1 says.
+    """
+
+    def __init__(
+        self,
+        model: DataModel,
+        ident: Callable[[str], Value],
+        typedef: Callable[[str], c_ast.Node | None],
+        preprocessor: bool = False,
+    ) -> None:
+        self.model = model
+        self.types = model.types()
+        self.sizes = model.sizes()
+        self.ident = ident
+        self.typedef = typedef
+        self.pp = preprocessor
+        self.INT = self.types["int"]
+        self.size_t = self.types[word_type("size_t", model)]
+        self._literals: dict[str, Value] = {}
+        self._visitors: dict[type[c_ast.Node], Callable[[c_ast.Node], Value]] = {}
+
+    # -- helpers -----------------------------------------------------------
+
+    def fold(self, node: c_ast.Node) -> Value:
+        """The value of ``node``: its ``visit_<Kind>`` method, found once per kind."""
+        visitor = self._visitors.get(node.__class__)
+        if visitor is None:
+            name = "visit_" + node.__class__.__name__
+            visitor = self._visitors[node.__class__] = getattr(self, name, self.generic_visit)
+        return visitor(node)
+
+    def generic_visit(self, node: c_ast.Node) -> Any:
+        raise NotConstant(f"not an integer constant expression ({type(node).__name__})")
+
+    def make(self, v: int, t: CType) -> Value:
+        """``v`` as a value of type ``t`` (intmax_t's or uintmax_t's under ``#if``), wrapped."""
+        if self.pp:
+            t = self.types["long long"] if t.signed else self.types["unsigned long long"]
+        return Value(t.wrap(v), t)
+
+    def promote(self, t: CType) -> CType:
+        if self.pp:
+            return self.types["long long"] if t.signed else self.types["unsigned long long"]
+        if t.rank < 3:
+            return self.INT
+        return t
+
+    def usual(self, a: CType, b: CType) -> CType:
+        a, b = self.promote(a), self.promote(b)
+        if a is b or a == b:
+            return a
+        if a.signed == b.signed:
+            return a if a.rank >= b.rank else b
+        u, s = (a, b) if not a.signed else (b, a)
+        if u.rank >= s.rank:
+            return u
+        if s.bits > u.bits:
+            return s
+        return s.unsigned()
+
+    # -- leaves ------------------------------------------------------------
+
+    def visit_Constant(self, node: c_ast.Constant) -> Value:
+        kind = node.type
+        text: str = node.value
+        if kind == "string":
+            raise NotConstant("string literal")
+        if kind in ("float", "double", "long double"):
+            raise NotConstant("floating-point constant")
+        if kind == "char" or text.endswith("'"):
+            return self._char(text)
+        v = self._literals.get(text)
+        if v is None:
+            v = self._literals[text] = self._int_literal(text)
+        return v
+
+    def _char(self, text: str) -> Value:
+        prefix, _, body = text.partition("'")
+        codes = _char_values(body[:-1], wide=prefix != "")
+        if not codes:
+            raise NotConstant("empty character constant")
+        if prefix == "":
+            if len(codes) == 1:
+                return self.make(self.types["char"].wrap(codes[0]), self.INT)
+            v = 0
+            for c in codes:
+                v = (v << 8) | (c & 0xFF)
+            return self.make(v, self.INT)
+        kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(
+            prefix, "int"
+        )
+        code = codes[-1]
+        if prefix == "u" and code > 0xFFFF:
+            code = 0xDC00 | ((code - 0x10000) & 0x3FF)  # gcc keeps the low surrogate
+        return self.make(code, self.types[kind])
+
+    def _int_literal(self, text: str) -> Value:
+        t = text.replace("'", "")
+        m = _INT_SUFFIX_RE.match(t)
+        if m is None:
+            raise NotConstant(f"bad integer constant {text}")
+        digits, suffix = m.group(1), m.group(2).lower()
+        try:
+            if digits[:2] in ("0x", "0X"):
+                v, decimal = int(digits[2:], 16), False
+            elif digits[:2] in ("0b", "0B"):
+                v, decimal = int(digits[2:], 2), False
+            elif digits.startswith("0") and len(digits) > 1:
+                v, decimal = int(digits, 8), False
+            else:
+                v, decimal = int(digits, 10), True
+        except ValueError:
+            raise NotConstant(f"bad integer constant {text}") from None
+        unsigned = "u" in suffix
+        longs = suffix.count("l")
+        names = [["int", "long", "long long"], ["long", "long long"], ["long long"]][longs]
+        candidates: list[str] = []
+        for n in names:
+            if unsigned:
+                candidates.append("unsigned " + n)
+            elif decimal:
+                candidates.append(n)
+            else:
+                candidates += [n, "unsigned " + n]
+        for c in candidates:
+            ct = self.types[c]
+            if ct.fits(v):
+                return self.make(v, ct)
+        if self.types["unsigned long long"].fits(v):
+            # gcc: "integer constant is so large that it is unsigned"
+            return self.make(v, self.types["unsigned long long"])
+        raise NotConstant(f"integer constant {text} too large for any type")
+
+    def visit_ID(self, node: c_ast.ID) -> Value:
+        return self.ident(node.name)
+
+    # -- operators ---------------------------------------------------------
+
+    def visit_UnaryOp(self, node: c_ast.UnaryOp) -> Value:
+        op = node.op
+        if op == "sizeof":
+            return self.make(self._sizeof(node.expr), self.size_t)
+        if op == "_Alignof":
+            return self.make(min(self._sizeof(node.expr), 8), self.size_t)
+        if op in ("&", "*", "++", "--", "p++", "p--"):
+            raise NotConstant(f"operator {op.lstrip('p')} on an lvalue")
+        a = self.fold(node.expr)
+        if op == "!":
+            return self.make(int(a.value == 0), self.INT)
+        t = self.promote(a.type)
+        if op == "-":
+            return self.make(-a.value, t)
+        if op == "+":
+            return self.make(a.value, t)
+        if op == "~":
+            return self.make(~a.value, t)
+        raise NotConstant(f"operator {op}")
+
+    def visit_BinaryOp(self, node: c_ast.BinaryOp) -> Value:
+        # Walk a left-leaning chain (a + b + c ...) in a loop, not by recursion.
+        spine = []
+        left: c_ast.Node = node
+        while isinstance(left, c_ast.BinaryOp):
+            spine.append(left)
+            left = left.left
+        acc = self.fold(left)
+        for b in reversed(spine):
+            acc = self._binary(b.op, acc, b.right)
+        return acc
+
+    def _binary(self, op: str, a: Value, right: c_ast.Node) -> Value:
+        if op == "&&":
+            if not a.value:
+                return self.make(0, self.INT)
+            return self.make(int(self.fold(right).value != 0), self.INT)
+        if op == "||":
+            if a.value:
+                return self.make(1, self.INT)
+            return self.make(int(self.fold(right).value != 0), self.INT)
+        b = self.fold(right)
+        if op in ("<<", ">>"):
+            t = self.promote(a.type)
+            n = b.value
+            if n < 0 or n >= t.bits:
+                raise NotConstant(f"shift count {n} out of range for {t.name} ({t.bits} bits)")
+            if op == "<<":
+                return self.make(a.value << n, t)
+            return self.make(t.wrap(a.value) >> n, t)
+        t = self.usual(a.type, b.type)
+        x, y = t.wrap(a.value), t.wrap(b.value)
+        if op in ("/", "%"):
+            if y == 0:
+                raise NotConstant("division by zero")
+            q = abs(x) // abs(y)
+            if (x < 0) != (y < 0):
+                q = -q
+            return self.make(q if op == "/" else x - y * q, t)
+        if op == "+":
+            return self.make(x + y, t)
+        if op == "-":
+            return self.make(x - y, t)
+        if op == "*":
+            return self.make(x * y, t)
+        if op == "&":
+            return self.make(x & y, t)
+        if op == "|":
+            return self.make(x | y, t)
+        if op == "^":
+            return self.make(x ^ y, t)
+        comparisons = {
+            "<": x < y,
+            ">": x > y,
+            "<=": x <= y,
+            ">=": x >= y,
+            "==": x == y,
+            "!=": x != y,
+        }
+        if op in comparisons:
+            return self.make(int(comparisons[op]), self.INT)
+        raise NotConstant(f"operator {op}")
+
+    def visit_TernaryOp(self, node: c_ast.TernaryOp) -> Value:
+        c = self.fold(node.cond)
+        chosen, other = (node.iftrue, node.iffalse) if c.value else (node.iffalse, node.iftrue)
+        v = self.fold(chosen)
+        try:
+            o = self.fold(other)
+        except NotConstant:
+            return v
+        t = self.usual(v.type, o.type)
+        return self.make(v.value, t)
+
+    def visit_ExprList(self, node: c_ast.ExprList) -> Value:
+        v: Value | None = None
+        for e in node.exprs:
+            v = self.fold(e)
+        if v is None:
+            raise NotConstant("empty expression")
+        return v
+
+    def visit_Cast(self, node: c_ast.Cast) -> Value:
+        t = self._type_of(node.to_type.type)
+        v = self.fold(node.expr)
+        if t.name == "_Bool":
+            return self.make(int(v.value != 0), t)
+        return self.make(v.value, t)
+
+    def visit_FuncCall(self, node: c_ast.FuncCall) -> Value:
+        name = node.name.name if isinstance(node.name, c_ast.ID) else "?"
+        args = node.args.exprs if node.args is not None else []
+        if name == "__builtin_constant_p" and len(args) == 1:
+            try:
+                self.fold(args[0])
+            except NotConstant:
+                return self.make(0, self.INT)
+            return self.make(1, self.INT)
+        if name in _BSWAP and len(args) == 1:
+            bits = _BSWAP[name]
+            t = self.types["unsigned short" if bits == 16 else "unsigned int"]
+            if bits == 64:
+                t = self.types["unsigned long long"]
+            v = self.fold(args[0]).value & ((1 << bits) - 1)
+            return self.make(int.from_bytes(v.to_bytes(bits // 8, "little"), "big"), t)
+        raise NotConstant(f"function call {name}()")
+
+    # -- types -------------------------------------------------------------
+
+    def _type_of(self, decl: c_ast.Node) -> CType:
+        """The integer type a type AST names, or NotConstant."""
+        if isinstance(decl, c_ast.PtrDecl):
+            raise NotConstant("cast to a pointer type")
+        if isinstance(decl, c_ast.TypeDecl):
+            return self._type_of(decl.type)
+        if isinstance(decl, c_ast.IdentifierType):
+            return self._basic(decl.names)
+        if isinstance(decl, c_ast.Enum):
+            return self.INT
+        if isinstance(decl, (c_ast.Struct, c_ast.Union)):
+            raise NotConstant(f"cast to {type(decl).__name__.lower()} {decl.name or ''}".strip())
+        raise NotConstant(f"cast to a non-integer type ({type(decl).__name__})")
+
+    def _basic(self, names: list[str]) -> CType:
+        words = [n for n in names if n not in ("const", "volatile", "signed")]
+        signed = "signed" in names
+        if len(words) == 1 and words[0] not in BASIC_TYPE_WORDS:
+            td = self.typedef(words[0])
+            if td is None:
+                if words[0] not in STANDARD_TYPEDEFS:
+                    raise NotConstant(f"unknown type {words[0]}")
+                return self._basic(word_type(words[0], self.model).split())
+            return self._type_of(td)
+        if "float" in words or "double" in words:
+            raise NotConstant("floating-point type")
+        if "void" in words:
+            raise NotConstant("void type")
+        unsigned = "unsigned" in words
+        base = [w for w in words if w not in ("unsigned", "int")]
+        if base == ["_Bool"]:
+            return self.types["_Bool"]
+        if base == ["char"]:
+            key = "unsigned char" if unsigned else ("signed char" if signed else "char")
+            return self.types[key]
+        key = {
+            (): "int",
+            ("short",): "short",
+            ("long",): "long",
+            ("long", "long"): "long long",
+        }.get(tuple(base), "__int128" if base == ["__int128"] else "")
+        if not key:
+            raise NotConstant(f"unknown type {' '.join(names)}")
+        return self.types["unsigned " + key if unsigned else key]
+
+    def _sizeof(self, node: c_ast.Node) -> int:
+        if isinstance(node, c_ast.Typename):
+            return self._size_of_type(node.type)
+        if isinstance(node, c_ast.Constant) and node.type == "string":
+            return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
+        if isinstance(node, c_ast.Constant) and node.type in _FLOAT_CONSTANTS:
+            return self.sizes[node.type]
+        return self.fold(node).type.bits // 8
+
+    def _size_of_type(self, decl: c_ast.Node) -> int:
+        if isinstance(decl, c_ast.PtrDecl):
+            return self.sizes["pointer"]
+        if isinstance(decl, c_ast.ArrayDecl):
+            if decl.dim is None:
+                raise NotConstant("sizeof of an array of unknown size")
+            return self.fold(decl.dim).value * self._size_of_type(decl.type)
+        if isinstance(decl, c_ast.TypeDecl):
+            return self._size_of_type(decl.type)
+        if isinstance(decl, c_ast.IdentifierType):
+            words = [n for n in decl.names if n not in ("const", "volatile")]
+            if len(words) == 1 and words[0] not in BASIC_TYPE_WORDS:
+                td = self.typedef(words[0])
+                if td is not None:
+                    return self._size_of_type(td)
+            if words == ["long", "double"]:
+                return self.sizes["long double"]
+            if len(words) == 1 and words[0] in _NON_INTEGER_WORDS:
+                return self.sizes[words[0]]
+            return self._basic(decl.names).bits // 8
+        if isinstance(decl, c_ast.Enum):
+            return 4
+        if isinstance(decl, (c_ast.Struct, c_ast.Union)):
+            kind = type(decl).__name__.lower()
+            raise NotConstant(f"needs sizeof of {kind} {decl.name or '(anonymous)'}")
+        raise NotConstant(f"sizeof of {type(decl).__name__}")
+
+
+_BSWAP = {"__builtin_bswap16": 16, "__builtin_bswap32": 32, "__builtin_bswap64": 64}
+
+
+def _no_ident(name: str) -> Value:
+    raise NotConstant(f"undefined identifier {name}")
+
+
+class Literals:
+    """Integer literals' values under a data model, each worked out once."""
+
+    def __init__(self, model: DataModel) -> None:
+        self._folder = Folder(model, _no_ident, lambda _n: None)
+        self._values: dict[str, Value] = {}
+
+    def value(self, text: str) -> Value | None:
+        """The value of the integer literal ``text``, or None if it is none."""
+        v = self._values.get(text)
+        if v is None:
+            try:
+                v = self._folder._int_literal(text)
+            except NotConstant:
+                return None
+            self._values[text] = v
+        return v

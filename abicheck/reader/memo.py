@@ -1,0 +1,114 @@
+"""What the reader keeps from one header for the next, each answer keyed by what it rests on.
+
+A ``Memo`` holds every cache whose answers rest on a header's state (its macro
+definitions, its declarations); the caches of pure functions of their key (a
+file's scan, a literal's value, a text's tokens) stay with their owners.
+``Memo(reuse=False)`` keeps nothing, and function-like macros are then
+expanded the usual way rather than from templates: every header is read from
+scratch, the reference that reuse is checked against (``ABICHECK_NO_REUSE=1``
+sets it for a run of the command).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
+
+from pycparser import c_ast
+
+from .datamodel import Value
+from .scan import MacroDef
+from .tokens import Tok
+
+if TYPE_CHECKING:
+    from .evaluation import Result, Subs, Template
+    from .walk import Summary
+
+NO_REUSE_ENV = "ABICHECK_NO_REUSE"
+
+# The definitions a result looked up, and what each was then (None: undefined).
+Deps = tuple[tuple[str, ...], tuple[MacroDef | None, ...]]
+NO_DEPS: Deps = ((), ())
+
+
+class Question(enum.Enum):
+    """What an evaluation asks of a header's declarations."""
+
+    IS_TYPEDEF = "is this name a typedef name, as pycparser is told"
+    TYPEDEF = "this typedef name's type"
+    IS_ENUM_CONSTANT = "is this name an enum constant"
+    IDENT = "this identifier's value, or why it has none"
+    IS_TYPE_NAME = "do these tokens spell a type name"
+
+
+IS_TYPEDEF = Question.IS_TYPEDEF
+TYPEDEF = Question.TYPEDEF
+IS_ENUM_CONSTANT = Question.IS_ENUM_CONSTANT
+IDENT = Question.IDENT
+IS_TYPE_NAME = Question.IS_TYPE_NAME
+
+TokenPairs = tuple[tuple[str, str], ...]  # (kind, text) of each token
+# A name, or (for IS_TYPE_NAME) the tokens of an expansion.
+Key: TypeAlias = "str | TokenPairs"
+# IS_* questions: a bool; TYPEDEF: a type AST or None; IDENT: a Value or why not.
+Answer: TypeAlias = "bool | Value | str | c_ast.Node | None"
+
+
+class Read(NamedTuple):
+    """One question an evaluation asked and the answer it got."""
+
+    question: Question
+    key: Key
+    answer: Answer
+
+
+Reads = tuple[Read, ...]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Forgetful(dict[K, V]):
+    """A cache that keeps nothing: every look-up misses."""
+
+    def __setitem__(self, key: K, value: V) -> None:
+        pass
+
+    def setdefault(self, key: K, default: Any = None) -> Any:
+        return default
+
+
+def reuse_default() -> bool:
+    """Whether reuse is on when the caller does not say: off where ABICHECK_NO_REUSE is set."""
+    return os.environ.get(NO_REUSE_ENV, "") in ("", "0")
+
+
+class Memo:
+    """The caches one Reader keeps across headers; with ``reuse`` off they keep nothing."""
+
+    def __init__(self, reuse: bool = True) -> None:
+        self.reuse = reuse
+        # (path, -I index) -> walks of that file: (state read, effects)
+        self.walks: dict[tuple[str, int], list[Summary]] = self.cache()
+        # id(tokens of an #if line) -> (those tokens, [(macros consulted, truth)])
+        self.if_results: dict[
+            int, tuple[list[Tok], list[tuple[tuple[tuple[str, MacroDef | None], ...], bool]]]
+        ] = self.cache()
+        # a macro -> its last result and what it rested on
+        self.values: dict[MacroDef, tuple[Deps, Subs, Reads, Result]] = self.cache()
+        # results that rest on nothing but the definition (literals, function-like)
+        self.fixed: dict[MacroDef, Result] = self.cache()
+        self.templates: dict[MacroDef, Template] = self.cache()
+        # (expression text, the typedef names in it) -> its AST or why it has none
+        self.asts: dict[tuple[str, ...], c_ast.Node | str] = self.cache()
+        # (declaration text, the typedef names in it) -> its AST (None: unreadable)
+        self.decl_asts: dict[tuple[str, ...], c_ast.FileAST | None] = self.cache()
+        # declaration -> (the definitions its expansion looked up, the expanded text)
+        self.decl_expansions: dict[str, tuple[Deps, str]] = self.cache()
+        # an enum declaration resting on nothing outside it -> its constants' values
+        self.enum_values: dict[str, list[tuple[str, Value | str]]] = self.cache()
+
+    def cache(self) -> dict[Any, Any]:
+        """A new cache: a dict, or one that keeps nothing when reuse is off."""
+        return {} if self.reuse else _Forgetful()

@@ -1,0 +1,381 @@
+"""Scanning: one file -> logical lines (comments removed, continuations spliced),
+its directives parsed and its conditionals matched, once per run (``FileCache``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+
+from ..model import AbicheckError
+from .tokens import Tok, tokenize
+
+MAX_FILE_BYTES = 256 * 2**20
+
+
+class MacroDef:
+    """One ``#define`` as written. ``params`` is None for object-like macros.
+
+    ``body`` is the replacement list's tokens, made from ``text`` when first
+    used (many definitions are never expanded). Compared by identity.
+    """
+
+    __slots__ = ("name", "params", "variadic", "_body", "text", "file", "line", "comment")
+
+    def __init__(
+        self,
+        name: str,
+        params: tuple[str, ...] | None,
+        variadic: bool,
+        body: tuple[Tok, ...] | None,
+        text: str,
+        file: str,
+        line: int,
+        comment: str,
+    ) -> None:
+        self.name = name
+        self.params = params
+        self.variadic = variadic
+        self._body = body
+        self.text = text
+        self.file = file
+        self.line = line
+        self.comment = comment
+
+    @property
+    def body(self) -> tuple[Tok, ...]:
+        body = self._body
+        if body is None:
+            toks = tokenize(self.text)
+            if toks:
+                toks[0].space = False
+            body = self._body = tuple(toks)
+        return body
+
+    def __repr__(self) -> str:
+        return f"MacroDef({self.name!r}, {self.params!r}, {self.text!r}, {self.file}:{self.line})"
+
+    @property
+    def expr(self) -> str:
+        """The replacement text as written; function-like macros lead with their parameters."""
+        if self.params is None:
+            return self.text
+        params = list(self.params)
+        if self.variadic and params and params[-1] == "__VA_ARGS__":
+            params[-1] = "..."
+        return f"({', '.join(params)}) {self.text}".rstrip()
+
+
+@dataclass(slots=True)
+class Entry:
+    """A directive's logical line, or (``directive`` empty) a run of text lines
+    between directives, joined by newlines.
+
+    For conditional directives, ``nxt`` is the index of the next branch
+    (``#elif``/``#else``/``#endif``) and ``end`` the index of the ``#endif``.
+    """
+
+    line: int
+    text: str
+    directive: str = ""
+    rest: str = ""
+    comment: str = ""
+    toks: list[Tok] | None = None
+    macro: MacroDef | None = None
+    nxt: int = 0
+    end: int = 0
+
+    def tokens(self) -> list[Tok]:
+        """An ``#if``'s or ``#elif``'s expression tokens, made at first use (the
+        conditionals in skipped blocks are never evaluated)."""
+        if self.toks is None:
+            self.toks = tokenize(self.rest)
+        return self.toks
+
+
+@dataclass(slots=True)
+class ScannedFile:
+    path: str
+    entries: list[Entry]
+    guard: str | None = None
+    has_text: bool = False
+    decl_hint: bool = False
+
+
+_SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
+_STR_END = {'"': re.compile(r'(?:\\.|[^"\\\n])*"'), "'": re.compile(r"(?:\\.|[^'\\\n])*'")}
+_DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
+_DEFINE_RE = re.compile(r"([A-Za-z_$][\w$]*)(\()?(.*)", re.S)
+_PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
+IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*\Z")
+_CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
+_PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
+_DECL_HINT_RE = re.compile(r"\b(?:enum|typedef)\b")
+
+
+def read_source(path: str) -> str:
+    """A file's text: UTF-8, no NUL bytes; anything else is an AbicheckError at its line."""
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise AbicheckError("is a directory, not a header", path)
+        if not stat.S_ISREG(st.st_mode):
+            raise AbicheckError("not a regular file (a device, FIFO or socket?)", path)
+        if st.st_size > MAX_FILE_BYTES:
+            raise AbicheckError(
+                f"file too large: {st.st_size} bytes (headers are read up to "
+                f"{MAX_FILE_BYTES // 2**20} MiB)",
+                path,
+            )
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise AbicheckError("no such file", path) from None
+    except OSError as exc:
+        raise AbicheckError(f"cannot read: {exc.strerror}", path) from None
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise AbicheckError("NUL byte: binary file, not a C header", path, line)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise AbicheckError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}): binary file?", path, line
+        ) from None
+
+
+def logical_lines(text: str, path: str) -> list[tuple[int, str, str]]:
+    """Split C source into logical lines: (first physical line, text, comment text).
+
+    Comments become one space (a block comment may join physical lines, as in
+    C translation phase 3); backslash-newlines are spliced; the comment text
+    kept is that of the comments that begin on the logical line.
+    """
+    out: list[tuple[int, str, str]] = []
+    buf: list[str] = []
+    comments: list[str] = []
+    phys = 1  # the physical line at pos
+    start = 1  # the first physical line of the logical line in buf
+    pos = 0
+    n = len(text)
+    search = _SCAN_RE.search
+    while True:
+        m = search(text, pos)
+        end = n if m is None else m.start()
+        if end > pos:
+            # plain text up to the next comment, literal or continuation: its
+            # newlines end logical lines, all at once
+            pieces = text[pos:end].split("\n")
+            if len(pieces) > 1:
+                buf.append(pieces[0])
+                out.append((start, "".join(buf), " ".join(comments)))
+                buf = []
+                comments = []
+                last = len(pieces) - 1
+                out += [(phys + k, pieces[k], "") for k in range(1, last)]
+                phys += last
+                start = phys
+                buf.append(pieces[last])
+            else:
+                buf.append(pieces[0])
+        if m is None:
+            break
+        tok = m.group()
+        if tok == "/*":
+            end = text.find("*/", m.end())
+            if end < 0:
+                raise AbicheckError("unterminated comment", path, phys)
+            body = text[m.end() : end]
+            phys += body.count("\n")
+            comments.append(body)
+            buf.append(" ")
+            pos = end + 2
+        elif tok == "//":
+            end = m.end()
+            while True:
+                nl = text.find("\n", end)
+                if nl < 0:
+                    end = len(text)
+                    break
+                if text[nl - 1] == "\\" or text[nl - 2 : nl] == "\\\r":
+                    phys += 1
+                    end = nl + 1
+                    continue
+                end = nl
+                break
+            comments.append(text[m.end() : end].replace("\\\n", " "))
+            buf.append(" ")
+            pos = end
+        elif tok in ('"', "'"):
+            lit = _STR_END[tok].match(text, m.end())
+            if lit is None:
+                buf.append(tok)
+                pos = m.end()
+            else:
+                buf.append(text[m.start() : lit.end()])
+                pos = lit.end()
+        else:  # backslash-newline
+            phys += 1
+            pos = m.end()
+    if buf and any(buf):
+        out.append((start, "".join(buf), " ".join(comments)))
+    return out
+
+
+def _clean_comment(text: str) -> str:
+    lines = [ln.strip().lstrip("*").strip() for ln in text.strip().splitlines()]
+    return " ".join(ln for ln in lines if ln)
+
+
+def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
+    """``NAME(params) body`` or ``NAME body`` -> MacroDef."""
+    rest = rest.strip()
+    m = _DEFINE_RE.match(rest)
+    if m is None:
+        raise AbicheckError("macro name missing after #define", path, line)
+    name, paren, tail = m.group(1), m.group(2), m.group(3)
+    params: tuple[str, ...] | None = None
+    variadic = False
+    if paren:
+        pm = _PARAMS_RE.match(tail)
+        if pm is None:
+            raise AbicheckError(f"missing ')' in parameter list of macro {name}", path, line)
+        plist = [p.strip() for p in pm.group(1).split(",")] if pm.group(1).strip() else []
+        names: list[str] = []
+        for i, p in enumerate(plist):
+            if p == "..." and i == len(plist) - 1:
+                variadic = True
+                names.append("__VA_ARGS__")
+            elif p.endswith("...") and i == len(plist) - 1 and IDENT_RE.match(p[:-3].strip()):
+                variadic = True
+                names.append(p[:-3].strip())
+            elif IDENT_RE.match(p):
+                names.append(p)
+            else:
+                raise AbicheckError(f"bad parameter {p!r} in macro {name}", path, line)
+        params = tuple(names)
+        tail = pm.group(2)
+    elif tail and not tail[0].isspace():
+        # C99 requires white space after the name; gcc warns and goes on.
+        pass
+    text = tail.strip()
+    if _PLAIN_NUMBER_RE.match(text):  # most bodies: one number, no tokenizer needed
+        return MacroDef(name, params, variadic, (Tok("num", text),), text, path, line, comment)
+    return MacroDef(name, params, variadic, None, text, path, line, comment)
+
+
+def scan_file(path: str) -> ScannedFile:
+    """Read and scan one file: logical lines, parsed directives, matched conditionals."""
+    text = read_source(path)
+    entries: list[Entry] = []
+    # open conditionals: [index of the #if, index of its latest branch]
+    stack: list[list[int]] = []
+    decl_hint = False
+    has_text = False
+    run: list[str] = []  # the text lines since the last directive, kept as one entry
+    run_line = 0
+    for line, ltext, comment in logical_lines(text, path):
+        stripped = ltext.lstrip()
+        if stripped[:1] != "#":
+            if stripped:
+                if not run:
+                    run_line = line
+                run.append(ltext)
+            continue
+        if run:
+            joined = "\n".join(run)
+            has_text = True
+            decl_hint = decl_hint or _DECL_HINT_RE.search(joined) is not None
+            entries.append(Entry(run_line, joined))
+            run = []
+        m = _DIRECTIVE_RE.match(ltext)
+        assert m is not None
+        name = m.group(1) or ""
+        rest = m.group(2)
+        e = Entry(line, ltext, name or "#", rest)
+        idx = len(entries)
+        if name == "define":
+            e.comment = _clean_comment(comment) if comment else ""
+            e.macro = parse_define(rest, path, line, e.comment)
+        elif name in _CONDITIONALS:
+            if name in ("if", "ifdef", "ifndef"):
+                stack.append([idx, idx])
+            else:
+                if not stack:
+                    raise AbicheckError(f"#{name} without #if", path, line)
+                opener, last = stack[-1]
+                if name != "endif" and entries[last].directive == "else":
+                    raise AbicheckError(f"#{name} after #else", path, line)
+                entries[last].nxt = idx
+                stack[-1][1] = idx
+                if name == "endif":
+                    stack.pop()
+                    j = opener
+                    while j != idx:
+                        entries[j].end = idx
+                        j = entries[j].nxt
+                    e.end = idx
+        entries.append(e)
+    if run:
+        joined = "\n".join(run)
+        has_text = True
+        decl_hint = decl_hint or _DECL_HINT_RE.search(joined) is not None
+        entries.append(Entry(run_line, joined))
+    if stack:
+        opener_entry = entries[stack[-1][0]]
+        raise AbicheckError(f"unterminated #{opener_entry.directive}", path, opener_entry.line)
+    for k, e in enumerate(entries):
+        if not e.directive:
+            e.end = k + 1  # the walk goes on after it
+    return ScannedFile(path, entries, _find_guard(entries), has_text, decl_hint)
+
+
+def _find_guard(entries: list[Entry]) -> str | None:
+    """The include-guard macro if the whole file is ``#ifndef G ... #endif``."""
+    if not entries:
+        return None
+    first = entries[0]
+    if first.directive == "ifndef":
+        guard = first.rest.strip()
+    elif first.directive == "if" and first.tokens():
+        t = [x.text for x in first.tokens()]
+        if t[:2] == ["!", "defined"]:
+            guard = "".join(t[2:]).strip("()")
+        else:
+            return None
+    else:
+        return None
+    if not IDENT_RE.match(guard) or first.end != len(entries) - 1 or first.nxt != first.end:
+        return None
+    return guard
+
+
+class FileCache:
+    """Scanned files by path, so a file is read and scanned once per run."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, ScannedFile | AbicheckError] = {}
+        self._exists: dict[str, bool] = {}
+
+    def get(self, path: str) -> ScannedFile:
+        hit = self._files.get(path)
+        if hit is None:
+            try:
+                hit = scan_file(path)
+            except AbicheckError as exc:
+                hit = exc
+            self._files[path] = hit
+        if isinstance(hit, AbicheckError):
+            raise hit
+        return hit
+
+    def isfile(self, path: str) -> bool:
+        """Whether an include may resolve to ``path``: it exists and is no folder
+        (a device or FIFO is found, and then refused by name when read)."""
+        hit = self._exists.get(path)
+        if hit is None:
+            hit = self._exists[path] = os.path.exists(path) and not os.path.isdir(path)
+        return hit

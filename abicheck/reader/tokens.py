@@ -1,0 +1,100 @@
+"""Preprocessing tokens: ``tokenize`` one logical line, ``spell`` tokens back to text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Tok:
+    """A preprocessing token; ``kind`` is id, num, chr, str, punct or other."""
+
+    kind: str
+    text: str
+    space: bool = False
+    hide: frozenset[str] = frozenset()
+    # Set on an identifier left unexpanded because its macro was in its hide set.
+    blocked: bool = False
+
+    def copy(self, hide: frozenset[str] | None = None, space: bool | None = None) -> Tok:
+        return Tok(
+            self.kind,
+            self.text,
+            self.space if space is None else space,
+            self.hide if hide is None else hide,
+            self.blocked,
+        )
+
+
+# white space, then one token: a character constant, a string literal (either
+# with its prefix), an identifier, a pp-number, a punctuator, or any other
+# character; the kind is told from the token's first (and last) character
+_TOKEN_RE = re.compile(
+    r"""
+    ([ \t\f\v\r\n]*)
+    ( (?:L|u|U)?'(?:\\.|[^'\\\n])*'
+    | (?:L|u8|u|U)?"(?:\\.|[^"\\\n])*"
+    | [A-Za-z_$][A-Za-z0-9_$]*
+    | \.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
+    | \.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
+    | [\[\](){}.,;:?~!<>=+\-*/%&|^\#]
+    | [^ \t\f\v\r\n]
+    )
+    """,
+    re.X | re.S,
+)
+_KIND_BY_FIRST = (
+    dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$", "id")
+    | dict.fromkeys("0123456789", "num")
+    | dict.fromkeys("[](){},;:?~!<>=+-*/%&|^#", "punct")
+)
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split one logical line into preprocessing tokens (kind id, num, chr, str,
+    punct or other)."""
+    toks: list[Tok] = []
+    for ws, t in _TOKEN_RE.findall(text):
+        kind = _KIND_BY_FIRST.get(t[0], "other")
+        if kind == "id":
+            last = t[-1]
+            if last == "'":
+                kind = "chr"  # L'x', u'x', U'x'
+            elif last == '"':
+                kind = "str"  # L"..", u8"..", ...
+        elif kind == "other":
+            c = t[0]
+            if c == ".":
+                kind = "num" if len(t) > 1 and t[1] in "0123456789" else "punct"
+            elif c == "'" and len(t) > 1:
+                kind = "chr"
+            elif c == '"' and len(t) > 1:
+                kind = "str"
+        toks.append(Tok(kind, t, ws != ""))
+    return toks
+
+
+def spell(toks: Iterable[Tok]) -> str:
+    """Tokens back to text, one space where the source had white space."""
+    out: list[str] = []
+    for t in toks:
+        if t.space and out:
+            out.append(" ")
+        out.append(t.text)
+    return "".join(out)
+
+
+def closing_paren(toks: list[Tok], open_at: int) -> int:
+    """The index of the ``)`` closing the ``(`` at ``open_at`` (``len(toks)`` if none)."""
+    depth = 0
+    for j in range(open_at, len(toks)):
+        text = toks[j].text
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(toks)

@@ -1,0 +1,313 @@
+"""The preprocessor walk: a header through its includes and conditionals, leaving
+the macro table as it stands at the end; a file's walk is replayed where it read
+the same state (the replay memo)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..model import AbicheckError
+from .expand import Expander
+from .scan import IDENT_RE, Entry, FileCache, MacroDef, ScannedFile
+from .tokens import Tok, spell, tokenize
+
+MAX_INCLUDE_DEPTH = 200
+
+
+# (tokens, macros, path, line) -> (truth, the macro names it consulted)
+IfEvaluator = Callable[[list[Tok], Mapping[str, MacroDef], str, int], tuple[bool, Iterable[str]]]
+
+# What a walk did, in order, so that a file's walk can be replayed (plain tuples:
+# the walk logs every macro it reads). A run of active text lines is (file, first
+# index, index past the last).
+TextRun = tuple[ScannedFile, int, int]
+MacroRead = tuple[Literal["r"], str, MacroDef | None]  # name, definition read
+MacroWritten = tuple[Literal["w"], str, MacroDef | None]  # name, definition or None
+OnceChecked = tuple[Literal["q"], str, bool]  # path, whether #pragma once marked it
+OnceMarked = tuple[Literal["o"], str]  # path
+TextSeen = tuple[Literal["c"], TextRun]
+Dep = MacroRead | OnceChecked  # what a walk read of the state before it
+Effect = MacroWritten | OnceMarked | TextSeen  # what it did
+Event = Dep | Effect
+Summary = tuple[tuple[Dep, ...], tuple[Effect, ...]]  # one walk of a file
+MAX_MEMO_VARIANTS = 4
+
+
+@dataclass
+class Walk:
+    """The state of one preprocessing run: the macro table and what was seen."""
+
+    macros: dict[str, MacroDef]
+    # runs of active text lines: (file, first index, index past the last)
+    text_chunks: list[TextRun] = field(default_factory=list)
+    once: set[str] = field(default_factory=set)
+    log: list[Event] = field(default_factory=list)
+
+    def read(self, name: str) -> MacroDef | None:
+        d = self.macros.get(name)
+        self.log.append(("r", name, d))
+        return d
+
+    def write(self, name: str, d: MacroDef | None) -> None:
+        if d is None:
+            self.macros.pop(name, None)
+        else:
+            self.macros[name] = d
+        self.log.append(("w", name, d))
+
+
+class Includes:
+    """Include resolution: ``dirs`` (the ``-I`` folders) are searched for ``<...>``
+    and, after the including file's folder, for ``"..."``."""
+
+    def __init__(self, files: FileCache, include_dirs: Iterable[str]) -> None:
+        self.files = files
+        self.dirs = [os.path.normpath(d) for d in include_dirs]
+
+    def resolve(
+        self,
+        name: str,
+        quoted: bool,
+        current: str,
+        next_after: int | None,
+        current_index: int = -1,
+    ) -> tuple[str | None, int]:
+        """The path ``name`` resolves to and the index of the -I folder it was found in.
+
+        A quoted include found beside the including file inherits that file's
+        folder index, as in gcc, so an ``#include_next`` in it searches on from there.
+        """
+        if os.path.isabs(name):
+            return (name, -1) if self.files.isfile(name) else (None, -1)
+        if quoted and next_after is None:
+            cand = os.path.normpath(os.path.join(os.path.dirname(current), name))
+            if self.files.isfile(cand):
+                return cand, current_index
+        start = 0 if next_after is None else next_after + 1
+        for k in range(start, len(self.dirs)):
+            cand = os.path.join(self.dirs[k], name)
+            if self.files.isfile(cand):
+                return os.path.normpath(cand), k
+        return None, -1
+
+
+class Preprocessor:
+    """Runs headers through includes and conditionals, collecting their macros.
+
+    ``eval_if`` decides ``#if``/``#elif``; ``memo`` holds the walks of files
+    to replay, by (path, -I index) (see _file).
+    """
+
+    def __init__(
+        self,
+        includes: Includes,
+        eval_if: IfEvaluator,
+        memo: dict[tuple[str, int], list[Summary]],
+    ) -> None:
+        self.includes = includes
+        self.files = includes.files
+        self.eval_if = eval_if
+        self._memo = memo
+
+    def run(self, path: str, predefined: Mapping[str, MacroDef]) -> Walk:
+        walk = Walk(dict(predefined))
+        self._file(walk, path, [], -1)
+        return walk
+
+    def _file(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
+        """Walk one file, or replay an earlier walk of it that read the same state.
+
+        A walk's effect (the macros it defines and undefines, the files it marks
+        ``#pragma once``, its active text) depends only on the state it reads: the
+        definitions of the macros it tests or expands before writing them, and
+        the once-marks it checks. Headers include the same files again and
+        again from the same state; those walks are replayed from the log.
+        """
+        key = (path, dir_index)
+        variants = self._memo.get(key)
+        if variants:
+            for deps, effects in variants:
+                if self._holds(walk, deps):
+                    self._replay(walk, deps, effects)
+                    return
+        start = len(walk.log)
+        self._walk(walk, path, chain, dir_index)
+        variants = self._memo.setdefault(key, [])
+        if len(variants) < MAX_MEMO_VARIANTS:
+            variants.append(_summarize(walk.log, start))
+
+    @staticmethod
+    def _holds(walk: Walk, deps: tuple[Dep, ...]) -> bool:
+        macros = walk.macros
+        once = walk.once
+        for ev in deps:
+            if ev[0] == "r":
+                if macros.get(ev[1]) is not ev[2]:
+                    return False
+            elif (ev[1] in once) != ev[2]:
+                return False
+        return True
+
+    @staticmethod
+    def _replay(walk: Walk, deps: tuple[Dep, ...], effects: tuple[Effect, ...]) -> None:
+        log = walk.log
+        log.extend(deps)
+        for ev in effects:
+            if ev[0] == "w":
+                if ev[2] is None:
+                    walk.macros.pop(ev[1], None)
+                else:
+                    walk.macros[ev[1]] = ev[2]
+            elif ev[0] == "o":
+                walk.once.add(ev[1])
+            else:
+                walk.text_chunks.append(ev[1])
+        log.extend(effects)
+
+    def _walk(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
+        sf = self.files.get(path)
+        entries = sf.entries
+        n = len(entries)
+        i = 0
+        while i < n:
+            e = entries[i]
+            d = e.directive
+            if not d:
+                if sf.decl_hint:
+                    chunk = (sf, i, e.end)
+                    walk.text_chunks.append(chunk)
+                    walk.log.append(("c", chunk))
+                i = e.end
+                continue
+            if d == "define":
+                assert e.macro is not None
+                walk.write(e.macro.name, e.macro)
+                i += 1
+            elif d in ("if", "ifdef", "ifndef"):
+                j = i
+                taken = self._cond(walk, sf, e)
+                while not taken:
+                    j = entries[j].nxt
+                    b = entries[j]
+                    if b.directive == "endif":
+                        break
+                    if b.directive == "else":
+                        taken = True
+                        break
+                    taken = self._cond(walk, sf, b)
+                i = j + 1
+            elif d in ("elif", "else", "elifdef", "elifndef"):
+                i = e.end + 1
+            elif d == "endif":
+                i += 1
+            elif d == "undef":
+                walk.write(e.rest.strip(), None)
+                i += 1
+            elif d in ("include", "include_next"):
+                self._include(walk, sf, e, chain, dir_index, next_=d == "include_next")
+                i += 1
+            elif d == "error":
+                raise AbicheckError(f"#error {e.rest.strip()}", path, e.line)
+            elif d == "pragma":
+                if e.rest.split() == ["once"]:
+                    walk.once.add(path)
+                    walk.log.append(("o", path))
+                i += 1
+            else:  # warning, line, ident, null and unknown directives
+                i += 1
+
+    def _cond(self, walk: Walk, sf: ScannedFile, e: Entry) -> bool:
+        d = e.directive
+        if d in ("ifdef", "ifndef", "elifdef", "elifndef"):
+            name = e.rest.strip()
+            if not IDENT_RE.match(name):
+                raise AbicheckError(f"#{d} needs a macro name", sf.path, e.line)
+            return (walk.read(name) is not None) == (d in ("ifdef", "elifdef"))
+        toks = e.tokens()
+        if not toks:
+            raise AbicheckError(f"#{d} with no expression", sf.path, e.line)
+        truth, names = self.eval_if(toks, walk.macros, sf.path, e.line)
+        for n in names:
+            walk.read(n)
+        return truth
+
+    def _include(
+        self,
+        walk: Walk,
+        sf: ScannedFile,
+        e: Entry,
+        chain: list[tuple[str, int]],
+        dir_index: int,
+        next_: bool,
+    ) -> None:
+        spec = e.rest.strip()
+        if not spec or spec[0] not in '<"':
+            toks = Expander(walk.macros, walk.read).expand(tokenize(spec))
+            spec = spell(toks).strip()
+            if spec.startswith("<"):
+                spec = spec.replace(" ", "")
+        if len(spec) < 3 or not (
+            (spec[0] == "<" and spec.endswith(">")) or (spec[0] == '"' and spec.endswith('"'))
+        ):
+            raise AbicheckError(f'#include expects "FILE" or <FILE>, got {spec!r}', sf.path, e.line)
+        name = spec[1:-1]
+        here = chain + [(sf.path, e.line)]
+        found, idx = self.includes.resolve(
+            name, spec[0] == '"', sf.path, dir_index if next_ else None, dir_index
+        )
+        if found is None:
+            trail = " <- ".join(f"{p}:{ln}" for p, ln in reversed(here))
+            raise AbicheckError(
+                f"include file {spec} not found (included from {trail}; searched: "
+                f"{', '.join(self.includes.dirs) or 'no -I folders'})",
+                sf.path,
+                e.line,
+            )
+        once = found in walk.once
+        walk.log.append(("q", found, once))
+        if once:
+            return
+        target = self.files.get(found)
+        if target.guard is not None and walk.read(target.guard) is not None:
+            return
+        if any(p == found for p, _ in here):
+            cycle = " -> ".join([p for p, _ in here[[p for p, _ in here].index(found) :]] + [found])
+            raise AbicheckError(f"include cycle: {cycle}", sf.path, e.line)
+        if len(here) >= MAX_INCLUDE_DEPTH:
+            raise AbicheckError(
+                f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
+            )
+        self._file(walk, found, here, idx)
+
+
+def _summarize(log: list[Event], start: int) -> Summary:
+    """From the events of one file's walk: the state it read before writing it
+    (its dependencies), and what it wrote (its effects), each in order."""
+    deps: list[Dep] = []
+    effects: list[Effect] = []
+    written: set[str] = set()
+    seen: set[str] = set()
+    marked: set[str] = set()
+    checked: set[str] = set()
+    for i in range(start, len(log)):
+        ev = log[i]
+        if ev[0] == "r":
+            name = ev[1]
+            if name not in written and name not in seen:
+                seen.add(name)
+                deps.append(ev)
+        elif ev[0] == "w":
+            written.add(ev[1])
+            effects.append(ev)
+        elif ev[0] == "q":
+            if ev[1] not in marked and ev[1] not in checked:
+                checked.add(ev[1])
+                deps.append(ev)
+        else:
+            if ev[0] == "o":
+                marked.add(ev[1])
+            effects.append(ev)
+    return tuple(deps), tuple(effects)
