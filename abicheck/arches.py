@@ -100,6 +100,7 @@ def _common(data_model: DataModel, big_endian: bool, unsigned_char: bool) -> lis
         ("__UINT32_TYPE__", "unsigned int"),
         ("__INT64_TYPE__", "long int" if lp64 else "long long int"),
         ("__UINT64_TYPE__", "long unsigned int" if lp64 else "long long unsigned int"),
+        ("__WINT_TYPE__", "unsigned int"),
     ]
     if lp64:
         out += [("__LP64__", "1"), ("_LP64", "1")]
@@ -128,8 +129,15 @@ def _arch(
         data_model=data_model,
         big_endian=big_endian,
         unsigned_char=unsigned_char,
-        predefines=tuple(_common(data_model, big_endian, unsigned_char) + specific),
+        predefines=tuple(_common(data_model, big_endian, unsigned_char) + _wchar(specific)),
     )
+
+
+def _wchar(specific: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``specific`` with wchar_t's type, ``int`` unless it says otherwise."""
+    if any(name == "__WCHAR_TYPE__" for name, _ in specific):
+        return specific
+    return [*specific, ("__WCHAR_TYPE__", "int")]
 
 
 def _mips(name: str, triplet: str, lp64: bool, big_endian: bool) -> Arch:
@@ -159,6 +167,7 @@ _PPC64 = [("__powerpc64__", "1"), ("__PPC64__", "1"), ("_ARCH_PPC64", "1")]
 _BE = [("__BIG_ENDIAN__", "1"), ("_BIG_ENDIAN", "1")]
 _LE = [("__LITTLE_ENDIAN__", "1"), ("_LITTLE_ENDIAN", "1")]
 _ARM = [("__arm__", "1"), ("__ARM_EABI__", "1"), ("__ARMEL__", "1"), ("__ARM_32BIT_STATE", "1")]
+_ARM += [("__WCHAR_TYPE__", "unsigned int")]
 _X86_64 = [("__x86_64__", "1"), ("__x86_64", "1"), ("__amd64__", "1"), ("__amd64", "1")]
 
 # fmt: off
@@ -170,7 +179,7 @@ _ARCHES: tuple[Arch, ...] = (
           [("__arc__", "1"), ("__ARCHS__", "1"), ("__LITTLE_ENDIAN__", "1")]),
     _arch("arm64", "arm64", "aarch64-linux-gnu", "lp64", False, True,
           [("__aarch64__", "1"), ("__AARCH64EL__", "1"), ("__ARM_64BIT_STATE", "1"),
-           ("__ARM_ARCH", "8")]),
+           ("__ARM_ARCH", "8"), ("__WCHAR_TYPE__", "unsigned int")]),
     _arch("armel", "arm", "arm-linux-gnueabi", "ilp32", False, True,
           [*_ARM, ("__ARM_ARCH", "5")]),
     _arch("armhf", "arm", "arm-linux-gnueabihf", "ilp32", False, True,

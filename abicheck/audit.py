@@ -66,7 +66,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Literal, NoReturn, get_args
+from typing import Any, Generic, Literal, NoReturn, TypeVar, get_args
 
 from ._callable import callable_module
 from .compare import Source, family_of
@@ -90,6 +90,8 @@ SEVERITY: Mapping[ChangeKind, Severity] = {
     "source_removed": "incompatible",
     "source_added": "compatible",
 }
+
+_Matched = TypeVar("_Matched")
 
 EXIT_NONE = 0
 EXIT_ERROR = 1
@@ -123,7 +125,7 @@ class Suppression:
     name: str
     reason: str
     arch: str | None = None
-    kind: ChangeKind | None = None
+    kind: str | None = None
     file: str = ""
     line: int = 0
 
@@ -140,13 +142,17 @@ class Suppression:
         return " ".join(parts)
 
     def matches(self, change: Change) -> bool:
-        if not fnmatchcase(change.name, self.name):
+        return self.matches_item(change.name, change.kind, (change.label, change.baseline_label))
+
+    def matches_item(self, name: str, kind: str, labels: Sequence[str]) -> bool:
+        """Whether the rule covers ``name`` of that ``kind`` (a change kind, or a binding
+        check's status) in a source with one of ``labels``."""
+        if not fnmatchcase(name, self.name):
             return False
-        if self.kind is not None and change.kind != self.kind:
+        if self.kind is not None and kind != self.kind:
             return False
         if self.arch is None:
             return True
-        labels = {change.label, change.baseline_label}
         return any(
             fnmatchcase(lab, self.arch) or fnmatchcase(_short_label(lab), self.arch)
             for lab in labels
@@ -166,7 +172,6 @@ class Suppression:
 
 _TOML_POS = re.compile(r"\(at line (\d+), column \d+\)")
 _HEADER = re.compile(r"^\s*\[\[\s*suppress\s*\]\]")
-_KEYS = ("name", "arch", "kind", "reason")
 
 
 def _entry_lines(text: str) -> list[tuple[int, int]]:
@@ -188,8 +193,17 @@ def _key_line(text: str, span: tuple[int, int] | None, key: str) -> int | None:
     return span[0]
 
 
-def parse_suppressions(text: str, path: str = "<suppressions>") -> list[Suppression]:
-    """Suppressions from TOML text; AbicheckError at ``path:line`` for bad input."""
+def parse_suppressions(
+    text: str,
+    path: str = "<suppressions>",
+    kinds: Sequence[str] = CHANGE_KINDS,
+    kind_key: str = "kind",
+) -> list[Suppression]:
+    """Suppressions from TOML text; AbicheckError at ``path:line`` for bad input.
+
+    ``kinds`` are the values the key ``kind_key`` may take: an audit's change kinds
+    (``kind``), or a binding check's statuses (``status``)."""
+    keys = ("name", "arch", kind_key, "reason")
     import tomllib  # only suppression files need it
 
     try:
@@ -222,9 +236,9 @@ def parse_suppressions(text: str, path: str = "<suppressions>") -> list[Suppress
         if not isinstance(entry, dict):
             bad(f"suppression {i + 1} must be a table")
         for key in sorted(entry):
-            if key not in _KEYS:
-                bad(f"unknown key {key!r} in suppression (expected {', '.join(_KEYS)})", key)
-        for key in _KEYS:
+            if key not in keys:
+                bad(f"unknown key {key!r} in suppression (expected {', '.join(keys)})", key)
+        for key in keys:
             if key in entry and not isinstance(entry[key], str):
                 bad(f"{key!r} must be a string", key)
         name = entry.get("name")
@@ -239,18 +253,20 @@ def parse_suppressions(text: str, path: str = "<suppressions>") -> list[Suppress
         arch = entry.get("arch")
         if arch is not None and not arch:
             bad("'arch' must not be empty (leave it out to match every source)", "arch")
-        kind = entry.get("kind")
-        if kind is not None and kind not in CHANGE_KINDS:
-            bad(f"'kind' must be one of {', '.join(CHANGE_KINDS)}, not {kind!r}", "kind")
+        kind = entry.get(kind_key)
+        if kind is not None and kind not in kinds:
+            bad(f"{kind_key!r} must be one of {', '.join(kinds)}, not {kind!r}", kind_key)
         line = span[0] if span else 0
         out.append(Suppression(str(name), reason.strip(), arch, kind, path, line))
     return out
 
 
-def load_suppressions(path: str | Path) -> list[Suppression]:
+def load_suppressions(
+    path: str | Path, kinds: Sequence[str] = CHANGE_KINDS, kind_key: str = "kind"
+) -> list[Suppression]:
     """Suppressions from a TOML file (see the module docstring for the format)."""
     p = str(path)
-    return parse_suppressions(read_text(p), p)
+    return parse_suppressions(read_text(p), p, kinds, kind_key)
 
 
 # -- changes ---------------------------------------------------------------------
@@ -355,11 +371,12 @@ class Pair:
 
 
 @dataclass(frozen=True)
-class SuppressionUse:
-    """A suppression and the changes it matched (empty: stale)."""
+class SuppressionUse(Generic[_Matched]):
+    """A suppression and what it matched, changes or a binding check's rows (empty:
+    stale)."""
 
     suppression: Suppression
-    matches: tuple[Change, ...]
+    matches: tuple[_Matched, ...]
 
     @property
     def stale(self) -> bool:
@@ -372,7 +389,7 @@ class AuditResult:
 
     changes: tuple[Change, ...]
     pairs: tuple[Pair, ...]
-    suppressions: tuple[SuppressionUse, ...]
+    suppressions: tuple[SuppressionUse[Change], ...]
     baseline: tuple[Source, ...]
     current: tuple[Source, ...]
     pair_mode: PairMode = "auto"
@@ -387,7 +404,7 @@ class AuditResult:
         return tuple(c for c in self.changes if c.suppressed_by is not None)
 
     @property
-    def matched(self) -> tuple[SuppressionUse, ...]:
+    def matched(self) -> tuple[SuppressionUse[Change], ...]:
         return tuple(u for u in self.suppressions if u.matches)
 
     @property

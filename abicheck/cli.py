@@ -28,7 +28,13 @@ from .langs import LANGUAGES
 from .model import AbicheckError, Macro, Table
 from .parse import Reader, parse_cli_define, paused_gc
 from .progress import Progress
-from .report import AUDIT_FORMATS, render_audit, render_comparison_report, render_parse_table
+from .report import (
+    AUDIT_FORMATS,
+    BINDING_FORMATS,
+    render_audit,
+    render_comparison_report,
+    render_parse_table,
+)
 from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
 from .sources import SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
@@ -159,6 +165,11 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--kernel-tree", metavar="DIR", help="read arch: sources from a kernel source tree"
     )
+    _add_arch_from(p)
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help=f"one of: {SPEC_FORMS}")
+
+
+def _add_arch_from(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--arch-from",
         choices=("auto", "installed", "snapshot"),
@@ -166,7 +177,6 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
         help="arch: sources from installed cross headers, the shipped snapshot, or "
         "installed where present (auto, the default)",
     )
-    p.add_argument("sources", nargs="*", metavar="SOURCE", help=f"one of: {SPEC_FORMS}")
 
 
 def _source_options(args: argparse.Namespace) -> SourceOptions:
@@ -327,6 +337,25 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return result.exit_code(args.fail_on)
 
 
+# -- binding ------------------------------------------------------------------
+
+
+def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .audit import load_suppressions
+    from .bindings.check import STATUSES, check_binding
+    from .report import render_binding
+
+    options = SourceOptions(kernel_tree=args.kernel_tree, arch_from=args.arch_from)
+    tables = _load([args.source], options, err)
+    if any(t.kind != "binding" for t in tables):
+        raise AbicheckError(f"{args.source!r} is not a binding; give go:DIR, rust:DIR or zig:FILE")
+    rules = load_suppressions(args.suppressions, STATUSES, "status") if args.suppressions else []
+    against = ("arch", "libc") if args.against == "both" else (args.against,)
+    result = check_binding(tables, options, against, args.arch, rules)
+    _write(render_binding(result, args.format), args.output, out)
+    return result.exit_code(args.fail_on)
+
+
 # -- main ---------------------------------------------------------------------
 
 
@@ -441,6 +470,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser(
+        "binding",
+        help="check a binding's per-architecture constants against the kernel's",
+        description="Read a binding's constant tables (Go's x/sys, Rust's libc crate, "
+        "Zig's linux.zig) and check each architecture's against the kernel headers of "
+        "that architecture and the C library's. Exit 1 when a constant is wrong or "
+        "collides with another name (see --fail-on), 2 on errors.",
+    )
+    p.add_argument("source", metavar="SOURCE", help="go:DIR, rust:DIR or zig:FILE")
+    p.add_argument(
+        "--against",
+        choices=("arch", "libc", "both"),
+        default="both",
+        help="check against the kernel headers, the C library's, or both (default both)",
+    )
+    p.add_argument(
+        "--arch",
+        action="append",
+        default=[],
+        metavar="ARCH",
+        help="only this architecture (repeatable; abicheck's names, as for arch:)",
+    )
+    p.add_argument("--suppressions", metavar="FILE", help="TOML file of accepted rows")
+    p.add_argument(
+        "--fail-on",
+        choices=("wrong", "any", "never"),
+        default="wrong",
+        help="what fails: wrong or colliding values (default), any difference, nothing",
+    )
+    p.add_argument("--format", choices=BINDING_FORMATS, default="table")
+    _add_arch_from(p)
+    p.add_argument("--kernel-tree", metavar="DIR", help="kernel headers from a kernel tree")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.set_defaults(func=cmd_binding)
     return parser
 
 

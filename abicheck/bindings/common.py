@@ -9,19 +9,12 @@ from ..arches import all_arches
 from ..model import Macro, sorted_macros
 from . import BindingTable
 
-#: Architectures the registry is about to gain (issue 12); known to the readers
-#: until :mod:`abicheck.arches` has them.
-PENDING_ARCHES = frozenset(
-    {"loong64", "csky", "hexagon", "microblaze", "nios2", "or1k", "xtensa", "riscv32"}
-    | {"sparc", "hppa64"}
-)
-
 _INT = re.compile(r"0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*")
 
 
 def is_known_arch(name: str) -> bool:
-    """Whether ``name`` is one of abicheck's architecture names (or a pending one)."""
-    return name in PENDING_ARCHES or any(a.name == name for a in all_arches())
+    """Whether ``name`` is one of abicheck's architecture names."""
+    return any(a.name == name for a in all_arches())
 
 
 def int_literal(text: str, legacy_octal: bool = False) -> int | None:

@@ -68,9 +68,10 @@ ZIG_ARCHES = {
     "powerpc64": "ppc64",
     "powerpc64le": "ppc64el",
     "sh": "sh4",
+    "sparc": "sparc32",
     **{a: a for a in ("alpha", "arc", "csky", "hexagon", "m68k", "microblaze", "or1k")},
     **{a: a for a in ("mips", "mipsel", "mips64", "mips64el", "powerpc", "riscv32")},
-    **{a: a for a in ("riscv64", "s390x", "sparc", "sparc64", "xtensa")},
+    **{a: a for a in ("riscv64", "s390x", "sparc64", "xtensa")},
 }
 _MIPS32, _MIPS64 = frozenset({"mips", "mipsel"}), frozenset({"mips64", "mips64el"})
 _PPC32, _PPC64 = frozenset({"powerpc", "powerpcle"}), frozenset({"powerpc64", "powerpc64le"})

@@ -18,6 +18,7 @@ characters in header text are shown as escapes in every format.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..audit import AuditResult
 from ..compare import Comparison
@@ -28,13 +29,18 @@ from .html import render_comparison_html
 from .junit import render_comparison_junit
 from .text import render_parse_table
 
+if TYPE_CHECKING:
+    from ..bindings.check import BindingResult
+
 __all__ = [
     "ALL_COMPARISON_FORMATS",
     "AUDIT_FORMATS",
+    "BINDING_FORMATS",
     "COMPARISON_FORMATS",
     "deviating",
     "majority",
     "render_audit",
+    "render_binding",
     "render_comparison",
     "render_comparison_html",
     "render_comparison_junit",
@@ -59,6 +65,8 @@ COMPARISON_RENDERERS: dict[str, Callable[[Comparison], str]] = {
     "html": html.render_comparison_html,
 }
 AUDIT_FORMATS: tuple[str, ...] = tuple(AUDIT_RENDERERS)
+#: A binding check's formats (its renderers are imported when one is asked for).
+BINDING_FORMATS: tuple[str, ...] = AUDIT_FORMATS
 ALL_COMPARISON_FORMATS: tuple[str, ...] = tuple(COMPARISON_RENDERERS)
 #: The text formats, those :func:`render_comparison` takes.
 COMPARISON_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
@@ -73,6 +81,21 @@ def render_audit(result: AuditResult, fmt: str = "table") -> str:
     """An audit as text in ``fmt``, one of :data:`AUDIT_FORMATS`."""
     _check_format(fmt, AUDIT_FORMATS)
     return AUDIT_RENDERERS[fmt](result)
+
+
+def render_binding(result: BindingResult, fmt: str = "table") -> str:
+    """A binding check as text in ``fmt``, one of :data:`BINDING_FORMATS`."""
+    from . import binding
+
+    _check_format(fmt, BINDING_FORMATS)
+    renderers: dict[str, Callable[[BindingResult], str]] = {
+        "table": binding.render_binding_table,
+        "markdown": binding.render_binding_markdown,
+        "json": binding.render_binding_json,
+        "junit": binding.render_binding_junit,
+        "html": binding.render_binding_html,
+    }
+    return renderers[fmt](result)
 
 
 def render_comparison_report(cmp: Comparison, fmt: str = "table") -> str:

@@ -26,9 +26,11 @@ from ..arches import all_arches
 from ..model import AbicheckError, Table
 from .arch import MAKE_SNAPSHOT_COMMAND, ArchSource, arch_macros, installed_dirs, integer_macros
 from .base import ArchFrom, Context, SourceKind, SourceOptions
+from .binding import GoSource, ZigSource
 from .header import EmbeddedSource, HeaderSource
 from .kernel import KernelSource
 from .libc import LibcSource, libc_table
+from .libc_arch import LibcArchSource
 from .module import ModuleSource, constants_module_table
 from .packages import package_versions
 from .python import PythonSource, python_table
@@ -42,9 +44,12 @@ KINDS: tuple[SourceKind, ...] = (
     ARCH,
     SystemSource(),
     LibcSource(),
+    LibcArchSource(),
     PythonSource(),
     KernelSource(),
     EmbeddedSource(),
+    GoSource(),
+    ZigSource(),
     SnapshotSource(),
     ModuleSource(),
     HeaderSource(),

@@ -41,6 +41,10 @@ def installed_dirs(arch: Arch) -> tuple[Path, ...] | None:
     The architecture's cross package (``/usr/<triplet>/include``) where installed, also
     for the host; else, for the host, its own ``/usr/include`` (:func:`arches.include_dirs`).
     """
+    if not arch.cross_package:
+        # no Debian package: whatever lies under /usr/<triplet> is another's (hppa's
+        # libc package links /usr/hppa64-linux-gnu/include to hppa's headers)
+        return None
     cross = Path("/usr") / arch.triplet / "include"
     if (cross / "asm").is_dir():
         return (cross,)

@@ -21,12 +21,21 @@ FamilyKind = Literal["flag", "enum"]
 class Family:
     """Macros named ``<prefix>_*``: flag bits or the values of an enumeration.
 
-    ``emit`` says whether ``abicheck emit`` writes it by default.
+    ``emit`` says whether ``abicheck emit`` writes it by default; ``names``, where a
+    prefix is shared with other constants (bindings' ``MS_*`` are mostly mount
+    flags), lists the family's members (None: every name with the prefix).
     """
 
     prefix: str
     kind: FamilyKind = "flag"
     emit: bool = True
+    names: frozenset[str] | None = None
+
+    def holds(self, name: str) -> bool:
+        """Whether ``name`` is one of this family's."""
+        if not name.startswith(self.prefix + "_"):
+            return False
+        return self.names is None or name in self.names
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +52,17 @@ class Target:
     libc_header: str
     families: tuple[Family, ...]
     probes: tuple[str, ...] = ()
+    #: further uapi headers holding families of the target (the binding check reads
+    #: them beside ``header`` where they are installed)
+    more_headers: tuple[str, ...] = ()
+    #: names that are other names' aliases (``MAP_ANON``: ``MAP_ANONYMOUS``)
+    aliases: tuple[tuple[str, str], ...] = ()
 
     def family_of(self, name: str) -> str:
         """The family of ``name`` (longest matching prefix), or its first word."""
         best = ""
         for fam in self.families:
-            if name.startswith(fam.prefix + "_") and len(fam.prefix) > len(best):
+            if fam.holds(name) and len(fam.prefix) > len(best):
                 best = fam.prefix
         if best:
             return best
@@ -57,7 +71,7 @@ class Target:
 
     def has(self, name: str) -> bool:
         """Whether ``name`` belongs to one of the target's families."""
-        return any(name.startswith(fam.prefix + "_") for fam in self.families)
+        return any(fam.holds(name) for fam in self.families)
 
     def rank(self, family: str) -> tuple[int, str]:
         """A sort key putting the target's families first, in their order."""

@@ -16,7 +16,8 @@ MMAN = Target(
         # the C library's (posix_madvise); a family whose prefix has an underscore
         # is not emitted by default: emit's families are the name's first word
         Family("POSIX_MADV", "enum", emit=False),
-        Family("MS"),
+        # msync's; other MS_* (mount flags) share the prefix in bindings
+        Family("MS", names=frozenset({"MS_ASYNC", "MS_SYNC", "MS_INVALIDATE"})),
         Family("MCL"),
         Family("MREMAP"),
         Family("MLOCK"),
@@ -25,4 +26,7 @@ MMAN = Target(
         Family("OVERCOMMIT", "enum"),
     ),
     probes=("MADV_", "PROT_", "MAP_", "MS_", "MCL_"),
+    # memfd_create's flags: in <sys/mman.h> for the C library, their own uapi header
+    more_headers=("linux/memfd.h",),
+    aliases=(("MAP_ANON", "MAP_ANONYMOUS"),),
 )
