@@ -150,3 +150,22 @@ def test_a_whole_binding_in_under_two_seconds() -> None:
     start = time.perf_counter()
     assert run("binding", GO)[0] == 0
     assert time.perf_counter() - start < 2.0
+
+
+def test_a_git_checkout_of_the_binding_records_its_commit(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    repo = tmp_path / "sys"
+    shutil.copytree(FIX / "go", repo)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    for spec in (f"go:{repo}", f"go:{repo / 'unix'}"):
+        code, out, _ = run("binding", spec, "--arch", "mips", "--format", "json")
+        assert code == 0 and json.loads(out)["binding"]["commit"] == head.strip()
+    # files copied into another project's checkout are no checkout of the binding
+    code, out, _ = run("binding", GO, "--arch", "mips", "--format", "json")
+    assert "commit" not in json.loads(out)["binding"]

@@ -20,25 +20,33 @@ from .base import Context, SourceKind
 Reader = Callable[[str], list[BindingTable]]
 
 
-def git_commit(path: str) -> str:
-    """The commit checked out where ``path`` lies, or "" when it is no git checkout."""
-    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+def git_commit(path: str, depth: int = 1) -> str:
+    """The commit checked out in the git checkout ``path`` is the root of, or at most
+    ``depth`` folders below (``x/sys`` and its ``unix/``); "" otherwise (a copy of
+    the files inside another project's checkout is no checkout of the binding)."""
+    p = Path(path).resolve()
+    folder = p if p.is_dir() else p.parent
     try:
         proc = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel", "HEAD"],
             capture_output=True,
             text=True,
             timeout=10,
         )
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    return proc.stdout.strip() if proc.returncode == 0 else ""
+    lines = proc.stdout.split()
+    if proc.returncode != 0 or len(lines) != 2:
+        return ""
+    top = Path(lines[0])
+    return lines[1] if top in [folder, *folder.parents][: depth + 1] else ""
 
 
 class BindingSource(SourceKind):
     """A binding's tables; subclasses name the reader and how labels are made."""
 
-    reader: ClassVar[str]
+    #: How far below the binding's repository root the path given may lie.
+    depth: ClassVar[int] = 1
 
     def read(self, path: str) -> list[BindingTable]:
         raise NotImplementedError
@@ -53,7 +61,7 @@ class BindingSource(SourceKind):
         found = self.read(path)
         if not found:
             raise AbicheckError(f"no {self.name} constant tables found", path)
-        commit = git_commit(path)
+        commit = git_commit(path, self.depth)
         out = []
         for t in found:
             notes = [("binding_arch", t.binding_arch)]
@@ -86,6 +94,7 @@ class ZigSource(BindingSource):
     name = "zig"
     forms = ("zig:FILE",)
     prefix: ClassVar[str] = "zig:"
+    depth: ClassVar[int] = 3  # lib/std/os/linux.zig
 
     def read(self, path: str) -> list[BindingTable]:
         from ..bindings.zig import read
