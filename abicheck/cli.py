@@ -25,8 +25,8 @@ from .audit import audit, load_suppressions
 from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
 from .langs import LANGUAGES
-from .model import AbicheckError, Macro, Table
-from .parse import Reader, parse_cli_define, paused_gc
+from .model import AbicheckError, Table
+from .parse import Reader, parse_cli_define, paused_gc, read_headers
 from .progress import Progress
 from .report import (
     AUDIT_FORMATS,
@@ -35,6 +35,7 @@ from .report import (
     render_comparison_report,
     render_parse_table,
 )
+from .report.json import write_parse_json
 from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
 from .sources import SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
@@ -101,54 +102,18 @@ def _json_dump(data: Any, out: TextIO) -> None:
 # -- parse --------------------------------------------------------------------
 
 
-def _write_parse_json(results: list[dict[str, Any]], out: TextIO) -> None:
-    """The parse JSON, one macro per line: the same data as indented JSON, each
-    macro's line made once however many headers show it (a whole uapi tree is
-    ~120,000 macro entries, most of them shared)."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    encoded: dict[int, str] = {}  # id(Macro) -> its JSON; the macros live in results
-    out.write("[\n")
-    for i, res in enumerate(results):
-        head = {k: v for k, v in res.items() if k != "defines"}
-        out.write("  " + dumps(head)[:-1] + ', "defines": [')
-        macros: Sequence[Macro] = res["defines"]
-        lines = []
-        for m in macros:
-            text = encoded.get(id(m))
-            if text is None:
-                text = encoded[id(m)] = m.json_text()
-            lines.append(text)
-        if lines:
-            out.write("\n    " + ",\n    ".join(lines) + "\n  ")
-        out.write("]}" + ("," if i < len(results) - 1 else "") + "\n")
-    out.write("]\n")
-
-
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    embedded = display_name(embedded_header())
-    headers = args.headers or [embedded]
-    reader = _reader(args)
-    status = EXIT_OK
-    results: list[dict[str, Any]] = []
-    tables: list[str] = []
-    for h in headers:
-        path = str(embedded_header()) if h == embedded else h
-        try:
-            macros = reader.read(path)
-        except AbicheckError as exc:
-            err.write(f"{exc}\n")
-            status = EXIT_ERROR
-            results.append({"header": h, "error": str(exc), "defines": []})
-            continue
-        if args.format == "json":
-            results.append({"header": h, "defines": macros})
-        else:
-            tables.append(render_parse_table(h, macros, args.builtins))
+    headers = args.headers or [display_name(embedded_header())]
+    results = read_headers(headers, _reader(args))
+    for res in results:
+        if res.error is not None:
+            err.write(f"{res.error}\n")
     if args.format == "json":
-        _write_parse_json(results, out)
+        write_parse_json(results, out)
     else:
-        out.write("\n".join(tables))
-    return status
+        shown = [r for r in results if r.error is None]
+        out.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
+    return EXIT_ERROR if any(r.error is not None for r in results) else EXIT_OK
 
 
 # -- sources ------------------------------------------------------------------

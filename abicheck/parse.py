@@ -16,7 +16,8 @@ import gc
 import operator
 import platform
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from .model import BUILTIN_FILE, COMMAND_LINE_FILE, AbicheckError, Macro
 from .reader.conditions import Conditions
@@ -28,7 +29,7 @@ from .reader.fold import Literals
 from .reader.memo import Memo, reuse_default
 from .reader.scan import FileCache, MacroDef
 from .reader.walk import Includes, Preprocessor, Walk
-from .resources import data_dir, display_name
+from .resources import data_dir, display_name, shipped_path
 
 _SHIPPED = str(data_dir("headers"))
 
@@ -195,3 +196,25 @@ def read(
     """Every macro visible after including ``header``, evaluated, sorted by name (one
     header; for many, make one :class:`Reader` and call its ``read`` for each)."""
     return Reader(include_dirs, defines, data_model).read(header)
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderResult:
+    """One header of :func:`read_headers`: its macros, or the error it failed with."""
+
+    header: str
+    macros: tuple[Macro, ...] = ()
+    error: AbicheckError | None = None
+
+
+def read_headers(headers: Sequence[str], reader: Reader) -> list[HeaderResult]:
+    """Each of ``headers`` read with ``reader``, in order; a header that fails gives its
+    error in its place and the others are still read. ``<abicheck>/headers/...``
+    names a file shipped with abicheck (the embedded header)."""
+    out = []
+    for h in headers:
+        try:
+            out.append(HeaderResult(h, reader.read(shipped_path(h))))
+        except AbicheckError as exc:
+            out.append(HeaderResult(h, error=exc))
+    return out

@@ -169,3 +169,14 @@ def test_a_git_checkout_of_the_binding_records_its_commit(tmp_path: Path) -> Non
     # files copied into another project's checkout are no checkout of the binding
     code, out, _ = run("binding", GO, "--arch", "mips", "--format", "json")
     assert "commit" not in json.loads(out)["binding"]
+
+
+def test_binding_sources_work_in_compare_snapshot_audit_and_emit(tmp_path: Path) -> None:
+    lock = tmp_path / "b.json"
+    assert run("snapshot", GO, "-o", str(lock)) == (0, "", "")
+    code, out, err = run("audit", "--baseline", str(lock), "--fail-on", "any")
+    assert (code, err) == (0, ""), out  # read again from each table's provenance
+    code, out, _ = run("compare", ZIG, "--only", "MAP_32BIT")
+    assert code == 0 and "MAP_32BIT: only on zig:amd64, zig:i386, zig:mips" in out
+    code, out, _ = run("emit", f"{GO}", "--lang", "python")
+    assert code == 0 and '"go:mips": {' in out and '"MAP_RENAME": 0x800,' in out

@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from ..audit import AuditResult
 from ..compare import Comparison
+from ..model import Macro
+
+if TYPE_CHECKING:
+    from ..parse import HeaderResult
 
 
 def render_json(result: Comparison | AuditResult) -> str:
     """``result.to_json()`` as indented JSON, non-ASCII kept."""
     return json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_parse_json(results: Sequence[HeaderResult], out: TextIO) -> None:
+    """The parse JSON, one macro per line: a list with an object per header
+    (``header``, ``error`` when it failed, ``defines``), each macro's line made once
+    however many headers show it (a whole uapi tree is ~120,000 macro entries, most
+    of them shared)."""
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    encoded: dict[int, str] = {}  # id(Macro) -> its JSON; the macros live in results
+    out.write("[\n")
+    for i, res in enumerate(results):
+        head = {"header": res.header}
+        if res.error is not None:
+            head["error"] = str(res.error)
+        out.write("  " + dumps(head)[:-1] + ', "defines": [')
+        macros: Sequence[Macro] = res.macros
+        lines = []
+        for m in macros:
+            text = encoded.get(id(m))
+            if text is None:
+                text = encoded[id(m)] = m.json_text()
+            lines.append(text)
+        if lines:
+            out.write("\n    " + ",\n    ".join(lines) + "\n  ")
+        out.write("]}" + ("," if i < len(results) - 1 else "") + "\n")
+    out.write("]\n")
