@@ -300,3 +300,27 @@ def test_a_constant_that_refers_to_itself(tmp_path: Path) -> None:
     text = "pub type c_char = i8;\npub const A: u8 = B;\npub const B: u8 = A + 1;\n"
     root = crate(tmp_path, {"src/lib.rs": text})
     assert error(root) == f"{root}/src/lib.rs:2: error: constant A refers to itself"
+
+
+def test_a_file_that_ends_inside_an_item(tmp_path: Path) -> None:
+    root = crate(tmp_path, {"src/lib.rs": "pub type c_char = i8;\npub const"})
+    assert error(root) == f"{root}/src/lib.rs:2: error: unexpected end of file"
+
+
+def test_an_empty_cfg(tmp_path: Path) -> None:
+    root = crate(tmp_path, {"src/lib.rs": "pub type c_char = i8;\n\n#[cfg()]\nmod x;\n"})
+    assert error(root) == f"{root}/src/lib.rs:3: error: empty cfg predicate"
+
+
+def test_a_cfg_on_cfg_if_applies_to_every_branch(tmp_path: Path) -> None:
+    text = """pub type c_char = i8;
+    #[cfg(target_env = "musl")]
+    cfg_if! {
+        if #[cfg(target_arch = "x86_64")] { pub const A: u8 = 1; } else { pub const B: u8 = 2; }
+    }
+    """
+    root = crate(tmp_path, {"src/lib.rs": text})
+    got = {t.binding_arch + "-" + t.env: [m.name for m in t.macros] for t in read(root)}
+    assert got["x86_64-musl"] == ["A"]
+    assert got["aarch64-musl"] == ["B"]
+    assert got["x86_64-gnu"] == []

@@ -37,10 +37,13 @@ Cfg = Is | Op
 _COMBINATORS = ("any", "all", "not")
 
 
-def parse_cfg(tokens: Sequence[Token], src: Source) -> Cfg:
-    """The predicate of ``tokens`` (what is inside ``cfg(...)``; several, comma
-    separated, mean ``all``, as in ``cfg_if!``). Raises :class:`AbicheckError`."""
+def parse_cfg(tokens: Sequence[Token], src: Source, at: int) -> Cfg:
+    """The predicate of ``tokens`` (what is inside ``cfg(...)``, at offset ``at``;
+    several, comma separated, mean ``all``, as in ``cfg_if!``). Raises
+    :class:`AbicheckError`."""
     preds, rest = _list(tokens, 0, src)
+    if not preds:
+        raise src.error("empty cfg predicate", at)
     if rest != len(tokens):
         raise src.error("malformed cfg predicate", tokens[rest].pos)
     return preds[0] if len(preds) == 1 else Op("all", tuple(preds))

@@ -117,6 +117,12 @@ class _Parser:
     def line(self, tok: Token) -> int:
         return self.src.line(tok.pos)
 
+    def tok(self, i: int) -> Token:
+        """The token at ``i``; the end of the file there is an error."""
+        if i >= len(self.toks):
+            raise self.fail("unexpected end of file", i)
+        return self.toks[i]
+
     def text(self, i: int) -> str:
         return self.toks[i].text if i < len(self.toks) else ""
 
@@ -143,8 +149,8 @@ class _Parser:
             return None, i
         cfg = cfgs[0] if len(cfgs) == 1 else Op("all", tuple(cfgs)) if cfgs else None
         if self.text(i) == "cfg_if" and self.text(i + 1) == "!":
-            return self.cfg_if(i), self.close[i + 2] + 1
-        if self.text(i + 1) == "!" and self.toks[i].kind == "ident":
+            return self.cfg_if(i, cfg), self.close[i + 2] + 1
+        if self.text(i + 1) == "!" and self.tok(i).kind == "ident":
             return None, self.skip_macro(i + 2)
         vis, i = self.visibility(i)
         keyword = self.text(i)
@@ -171,7 +177,7 @@ class _Parser:
             return end + 1, None, path
         name = body[0].text
         if name == "cfg" and len(body) > 2 and body[1].text == "(":
-            return end + 1, parse_cfg(body[2:-1], self.src), path
+            return end + 1, parse_cfg(body[2:-1], self.src, body[0].pos), path
         if name == "path" and len(body) == 3 and body[2].kind == "str":
             return end + 1, None, body[2].text.strip('"')
         return end + 1, None, path
@@ -185,7 +191,7 @@ class _Parser:
 
     def skip_macro(self, i: int) -> int:
         """Past a macro invocation whose ``!`` is just before ``i``."""
-        if self.toks[i].kind == "ident":  # macro_rules! name { ... }
+        if self.tok(i).kind == "ident":  # macro_rules! name { ... }
             i += 1
         if self.text(i) not in _OPEN:
             raise self.fail("expected a delimiter after '!'", i)
@@ -216,7 +222,7 @@ class _Parser:
         return i
 
     def const(self, i: int, vis: int, cfg: Cfg | None) -> tuple[Item | None, int]:
-        name = self.toks[i + 1]
+        name = self.tok(i + 1)
         if self.text(i + 2) != ":":
             return None, self.skip_item(i, True)
         eq = self.until(i + 3, "=")
@@ -226,7 +232,7 @@ class _Parser:
         return Const(name.text, vis, typ, expr, self.line(name), cfg), end + 1
 
     def type_alias(self, i: int, vis: int, cfg: Cfg | None) -> tuple[Item | None, int]:
-        name = self.toks[i + 1]
+        name = self.tok(i + 1)
         end = self.until(i + 1, ";")
         if self.text(i + 2) != "=":
             return None, end + 1
@@ -234,7 +240,7 @@ class _Parser:
         return TypeAlias(name.text, vis, target, self.line(name), cfg), end + 1
 
     def mod(self, i: int, path: str | None, cfg: Cfg | None) -> tuple[Item, int]:
-        name = self.toks[i + 1]
+        name = self.tok(i + 1)
         if self.text(i + 2) == ";":
             return ModDecl(name.text, path, None, self.line(name), cfg), i + 3
         if self.text(i + 2) != "{":
@@ -252,8 +258,9 @@ class _Parser:
             return None, end + 1
         return GlobUse(path, vis, self.line(self.toks[i]), cfg), end + 1
 
-    def cfg_if(self, i: int) -> CfgIf:
-        """The ``cfg_if!`` whose name is at ``i``."""
+    def cfg_if(self, i: int, outer: Cfg | None) -> CfgIf:
+        """The ``cfg_if!`` whose name is at ``i`` (under ``#[cfg(outer)]``: every
+        branch, the final ``else`` too, then needs ``outer``)."""
         if self.text(i + 2) != "{":
             raise self.fail("expected '{' after cfg_if!", i + 2)
         j, end = i + 3, self.close[i + 2]
@@ -264,7 +271,8 @@ class _Parser:
                 j, cfg = self.cfg_if_condition(j + 1)
             if self.text(j) != "{":
                 raise self.fail("malformed cfg_if!: expected '{'", j)
-            branches.append((cfg, self.items(j + 1, self.close[j])))
+            needs = cfg if outer is None else outer if cfg is None else Op("all", (outer, cfg))
+            branches.append((needs, self.items(j + 1, self.close[j])))
             j = self.close[j] + 1
             if j >= end or cfg is None:
                 break
@@ -280,7 +288,7 @@ class _Parser:
         if self.text(j) != "#" or self.text(j + 1) != "[" or self.text(j + 2) != "cfg":
             raise self.fail("malformed cfg_if!: expected #[cfg(...)]", j)
         end = self.close[j + 1]
-        return end + 1, parse_cfg(self.toks[j + 4 : end - 1], self.src)
+        return end + 1, parse_cfg(self.toks[j + 4 : end - 1], self.src, self.toks[j].pos)
 
 
 def as_path(tokens: Sequence[Token]) -> Path | None:
