@@ -124,7 +124,10 @@ def select(selectors: Sequence[str] | None) -> tuple[RustTarget, ...]:
         hits = {t.name for t in TARGETS if selector in (t.name, t.arch, t.env)}
         if not hits:
             names = ", ".join(t.name for t in TARGETS)
-            raise AbicheckError(f"unknown Rust target {selector!r}; available: {names}, gnu, musl")
+            raise AbicheckError(
+                f"unknown Rust target {selector!r}; available: {names} "
+                "(or an arch alone, or gnu or musl)"
+            )
         chosen |= hits
     return tuple(t for t in TARGETS if t.name in chosen)
 
