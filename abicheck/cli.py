@@ -310,7 +310,11 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .bindings.check import STATUSES, check_binding
     from .report import render_binding
 
-    options = SourceOptions(kernel_tree=args.kernel_tree, arch_from=args.arch_from)
+    options = SourceOptions(
+        kernel_tree=args.kernel_tree,
+        arch_from=args.arch_from,
+        rust_targets=tuple(args.rust_target),
+    )
     tables = _load([args.source], options, err)
     if any(t.kind != "binding" for t in tables):
         raise AbicheckError(f"{args.source!r} is not a binding; give go:DIR, rust:DIR or zig:FILE")
@@ -457,6 +461,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ARCH",
         help="only this architecture (repeatable; abicheck's names, as for arch:)",
+    )
+    p.add_argument(
+        "--rust-target",
+        action="append",
+        default=[],
+        metavar="SEL",
+        help="rust: only these targets (powerpc64-musl, an arch, gnu or musl; repeatable)",
     )
     p.add_argument("--suppressions", metavar="FILE", help="TOML file of accepted rows")
     p.add_argument(

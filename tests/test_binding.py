@@ -180,3 +180,38 @@ def test_binding_sources_work_in_compare_snapshot_audit_and_emit(tmp_path: Path)
     assert code == 0 and "MAP_32BIT: only on zig:amd64, zig:i386, zig:mips" in out
     code, out, _ = run("emit", f"{GO}", "--lang", "python")
     assert code == 0 and '"go:mips": {' in out and '"MAP_RENAME": 0x800,' in out
+
+
+RUST = f"rust:{FIX / 'rust' / 'libc-0.2.139'}"
+
+
+def test_rust_0_2_139_powerpc64_musl_map_locked_and_noreserve_are_wrong() -> None:
+    """libc 0.2.60 to 0.2.174 had powerpc64(le) musl's MAP_LOCKED and MAP_NORESERVE
+    wrong; 0.2.139 (Debian's) shows exactly those four rows, MAP_32BIT colliding with
+    MAP_NORESERVE there (still so at the crate's HEAD, says the issue), and hexagon
+    musl's MAP_UNINITIALIZED still 0, the value it had before Linux 4.17 made it
+    0x4000000 for every configuration."""
+    result, by = rows(RUST)
+    wrong = sorted((r.table, r.name, r.value, r.kernel) for r in result.rows if r.status == "wrong")
+    assert wrong == [
+        ("rust-musl:hexagon", "MAP_UNINITIALIZED", 0, 0x4000000),
+        ("rust-musl:ppc64", "MAP_LOCKED", 0x2000, 0x80),
+        ("rust-musl:ppc64", "MAP_NORESERVE", 0x4000, 0x40),
+        ("rust-musl:ppc64el", "MAP_LOCKED", 0x2000, 0x80),
+        ("rust-musl:ppc64el", "MAP_NORESERVE", 0x4000, 0x40),
+    ]
+    r = by[("rust-musl:ppc64", "MAP_LOCKED")]
+    assert r.at == "src/unix/linux_like/linux/musl/b64/powerpc64.rs:168" and r.libc == 0x80
+    for table in ("rust-musl:ppc64", "rust-musl:ppc64el"):
+        c = by[(table, "MAP_32BIT")]
+        assert (c.status, c.value, c.collides_with) == ("collides", 0x40, "MAP_NORESERVE")
+    assert by[("rust-gnu:ppc64", "MAP_LOCKED")].status == "same"
+    assert result.exit_code() == 1
+
+
+def test_rust_targets_are_selected() -> None:
+    code, out, err = run("binding", RUST, "--rust-target", "powerpc64-musl", "--format", "json")
+    assert code == 1 and err == ""
+    assert {r["table"] for r in json.loads(out)["rows"]} == {"rust-musl:ppc64"}
+    code, _, err = run("binding", RUST, "--rust-target", "vax")
+    assert code == 2 and "unknown Rust target 'vax'" in err

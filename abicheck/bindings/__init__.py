@@ -18,16 +18,10 @@ from dataclasses import dataclass
 from ..arches import all_arches
 from ..model import Macro
 
-#: Linux architectures abicheck does not read headers for (yet) but knows by name.
-EXTRA_ARCHES = frozenset(
-    {"csky", "hexagon", "hppa64", "loong64", "microblaze", "nios2", "or1k", "riscv32", "sparc"}
-    | {"xtensa"}
-)
-
 
 def is_known_arch(name: str) -> bool:
-    """Whether ``name`` is an abicheck architecture name (or one of :data:`EXTRA_ARCHES`)."""
-    return name in EXTRA_ARCHES or any(a.name == name for a in all_arches())
+    """Whether ``name`` is one of abicheck's architecture names."""
+    return any(a.name == name for a in all_arches())
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,4 +35,4 @@ class BindingTable:
     macros: tuple[Macro, ...]
 
 
-__all__ = ["EXTRA_ARCHES", "BindingTable", "is_known_arch"]
+__all__ = ["BindingTable", "is_known_arch"]

@@ -5,16 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from ..arches import all_arches
 from ..model import Macro, sorted_macros
-from . import BindingTable
+from . import BindingTable, is_known_arch
 
 _INT = re.compile(r"0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*")
-
-
-def is_known_arch(name: str) -> bool:
-    """Whether ``name`` is one of abicheck's architecture names."""
-    return any(a.name == name for a in all_arches())
 
 
 def int_literal(text: str, legacy_octal: bool = False) -> int | None:

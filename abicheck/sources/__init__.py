@@ -26,7 +26,7 @@ from ..arches import all_arches
 from ..model import AbicheckError, Table
 from .arch import MAKE_SNAPSHOT_COMMAND, ArchSource, arch_macros, installed_dirs, integer_macros
 from .base import ArchFrom, Context, SourceKind, SourceOptions
-from .binding import GoSource, ZigSource
+from .binding import GoSource, RustSource, ZigSource
 from .header import EmbeddedSource, HeaderSource
 from .kernel import KernelSource
 from .libc import LibcSource, libc_table
@@ -49,6 +49,7 @@ KINDS: tuple[SourceKind, ...] = (
     KernelSource(),
     EmbeddedSource(),
     GoSource(),
+    RustSource(),
     ZigSource(),
     SnapshotSource(),
     ModuleSource(),

@@ -28,7 +28,8 @@ class SourceOptions:
     uapi dirs ``arch:`` sources read instead of installed headers; ``snapshot``
     overrides the shipped architecture snapshot; ``arch_from`` forces installed
     headers or the snapshot (``auto``: installed where present); ``cc`` is the C
-    compiler for the ``libc`` source; ``target`` what the tables are about.
+    compiler for the ``libc`` source; ``target`` what the tables are about;
+    ``rust_targets`` the Rust targets ``rust:`` sources read (all when empty).
     """
 
     include_dirs: tuple[str, ...] = ()
@@ -40,6 +41,7 @@ class SourceOptions:
     arch_from: ArchFrom = "auto"
     cc: str = "gcc"
     target: Target = MMAN
+    rust_targets: tuple[str, ...] = ()
 
     @property
     def arch_header(self) -> str:

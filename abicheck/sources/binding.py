@@ -48,7 +48,7 @@ class BindingSource(SourceKind):
     #: How far below the binding's repository root the path given may lie.
     depth: ClassVar[int] = 1
 
-    def read(self, path: str) -> list[BindingTable]:
+    def read(self, path: str, ctx: Context) -> list[BindingTable]:
         raise NotImplementedError
 
     def label(self, t: BindingTable) -> str:
@@ -58,7 +58,7 @@ class BindingSource(SourceKind):
         path = spec[len(self.prefix) :]
         if not path:
             raise AbicheckError(f"{self.prefix} needs a path: {self.forms[0]}")
-        found = self.read(path)
+        found = self.read(path, ctx)
         if not found:
             raise AbicheckError(f"no {self.name} constant tables found", path)
         commit = git_commit(path, self.depth)
@@ -84,7 +84,7 @@ class GoSource(BindingSource):
     forms = ("go:DIR",)
     prefix: ClassVar[str] = "go:"
 
-    def read(self, path: str) -> list[BindingTable]:
+    def read(self, path: str, ctx: Context) -> list[BindingTable]:
         from ..bindings.go import read
 
         return read(path)
@@ -96,10 +96,28 @@ class ZigSource(BindingSource):
     prefix: ClassVar[str] = "zig:"
     depth: ClassVar[int] = 3  # lib/std/os/linux.zig
 
-    def read(self, path: str) -> list[BindingTable]:
+    def read(self, path: str, ctx: Context) -> list[BindingTable]:
         from ..bindings.zig import read
 
         return read(path)
+
+
+class RustSource(BindingSource):
+    """``rust:DIR``: the ``libc`` crate, a table per Linux target, labelled by its C
+    library environment (``rust-gnu:ppc64``, ``rust-musl:ppc64``); the options'
+    ``rust_targets`` select some (``powerpc64-musl``, ``musl``, ``mips``)."""
+
+    name = "rust"
+    forms = ("rust:DIR",)
+    prefix: ClassVar[str] = "rust:"
+
+    def label(self, t: BindingTable) -> str:
+        return f"rust-{t.env}:{t.arch}"
+
+    def read(self, path: str, ctx: Context) -> list[BindingTable]:
+        from ..bindings.rust import read
+
+        return read(path, ctx.options.rust_targets or None)
 
 
 def binding_tables(tables: Sequence[Table]) -> list[Table]:

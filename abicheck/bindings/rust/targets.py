@@ -108,6 +108,7 @@ ABICHECK_ARCH = {
     "loongarch64": "loong64",
     "powerpc64": "ppc64",
     "powerpc64le": "ppc64el",
+    "sparc": "sparc32",
     "x86": "i386",
     "x86_64": "amd64",
 }
