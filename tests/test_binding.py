@@ -215,3 +215,25 @@ def test_rust_targets_are_selected() -> None:
     assert {r["table"] for r in json.loads(out)["rows"]} == {"rust-musl:ppc64"}
     code, _, err = run("binding", RUST, "--rust-target", "vax")
     assert code == 2 and "unknown Rust target 'vax'" in err
+
+
+def test_the_fixtures_are_the_upstream_files_their_source_notes_name() -> None:
+    """Every sha256 a SOURCE.md lists (``<sha256>  <file>``) holds for the committed
+    file, and Zig's linux.zig is whole: its size and line count are upstream's."""
+    import hashlib
+    import re
+
+    checked = 0
+    for note in FIX.glob("*/SOURCE.md"):
+        for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", note.read_text(), re.M):
+            found = [p for p in note.parent.rglob(Path(name).name) if p.is_file()]
+            match = [p for p in found if p.as_posix().endswith(name)]
+            assert len(match) == 1, (note, name)
+            assert hashlib.sha256(match[0].read_bytes()).hexdigest() == digest, match[0]
+            checked += 1
+    assert checked >= 16  # Go's 16 files at least
+    zig = (FIX / "zig" / "lib" / "std" / "os" / "linux.zig").read_bytes()
+    assert (len(zig), zig.count(b"\n")) == (324241, 11372)
+    assert hashlib.sha256(zig).hexdigest() == (
+        "99ca417fabe39a928b282ece89ad5e222fe33a992c99d03578c52f6511b0688c"
+    )
