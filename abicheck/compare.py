@@ -66,16 +66,47 @@ def _every_name(name: str) -> bool:
     return True
 
 
-def _selector(only: Sequence[str] | None, target: Target) -> Callable[[str], bool]:
-    if not only:
-        return target.has
+def check_filter(
+    only: Sequence[str], names: Iterable[str], option: str = "--only", target: Target = MMAN
+) -> None:
+    """Raise AbicheckError when a prefix of ``only`` matches none of ``names``: a
+    filter that matches nothing is an error, not a pass. The message names the
+    target's families there are (or all, when none is) and the closest names, as
+    ruff does for an unknown rule selector."""
+    import difflib
+
+    present = sorted(set(names))
+    for p in only:
+        if any(n.startswith(p) for n in present):
+            continue
+        ours = {target.family_of(n) for n in present if target.has(n)}
+        families = [f for f in target.prefixes if f in ours] or sorted(
+            {n.split("_", 1)[0] for n in present if "_" in n and not n.startswith("_")}
+        )
+        close = difflib.get_close_matches(p.upper(), present, n=3, cutoff=0.6)
+        close += [f + "_" for f in families if f.startswith(p.upper().rstrip("_"))][:3]
+        hint = f"; did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
+        raise AbicheckError(
+            f"{option} {p}: no name starts with it; families here: "
+            f"{', '.join(families) or 'none'}{hint}"
+        )
+
+
+def _prefixes(only: Sequence[str]) -> list[str]:
+    """``--only`` values as name prefixes (a bare word is a family: MS means MS_)."""
     prefixes = []
     for p in only:
         p = p.strip()
         if not p:
             raise AbicheckError("--only needs a non-empty name prefix")
-        # A bare word is a family: MS means MS_ (not MSG_...).
         prefixes.append(p if "_" in p.strip("_") or p.endswith("_") else p + "_")
+    return prefixes
+
+
+def _selector(only: Sequence[str] | None, target: Target) -> Callable[[str], bool]:
+    if not only:
+        return target.has
+    prefixes = _prefixes(only)
 
     def select(name: str) -> bool:
         return any(
@@ -212,6 +243,8 @@ def compare(
         raise AbicheckError(f"source label given twice: {', '.join(dupes)}")
     select = _selector(only, target)
     integers = [[m for m in t.macros if m.value is not None and not m.builtin] for t in tables]
+    if only:
+        check_filter(_prefixes(only), (m.name for ms in integers for m in ms), target=target)
     if not only and not any(target.has(m.name) for ms in integers for m in ms):
         select = _every_name  # no names of the target anywhere: compare all integer names
     per_source = [{m.name: m for m in ms if select(m.name)} for ms in integers]

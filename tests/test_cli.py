@@ -547,3 +547,20 @@ def test_audit_rereads_a_define_whose_value_holds_spaces(tmp_path: Path, monkeyp
     code, out, err = run("audit", "--baseline", "b.json", "--fail-on", "any")
     assert (code, err) == (0, ""), out
     assert "0 incompatible, 0 compatible change(s)" in out
+
+
+def test_a_filter_that_matches_nothing_is_an_error() -> None:
+    code, out, err = run("compare", "--only", "FOO")
+    assert (code, out) == (2, "")
+    assert err == (
+        "abicheck: error: --only FOO_: no name starts with it; families here: PROT, MAP, "
+        "MADV, POSIX_MADV, MS, MCL, MREMAP, MLOCK, PKEY, OVERCOMMIT\n"
+    )
+    code, _, err = run("compare", "--only", "map_", "--format", "junit")
+    assert code == 2 and err.endswith("did you mean MAP_TYPE, MAP_SYNC, MAP_FILE, MAP_?\n")
+    code, _, err = run("verify", "--only", "MADV_FOO")
+    assert code == 2 and err.startswith("abicheck: error: --only MADV_FOO: no name starts with it")
+    # a prefix that matches is fine even when another one also does
+    assert (
+        run("compare", "--only", "MADV_REMOVE", "--only", "MAP_ANON", "--fail-on", "never")[0] == 0
+    )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from abicheck.compare import check_filter
 from abicheck.model import AbicheckError, Table
 from abicheck.verify import libc, procfs
 from abicheck.verify.harness import drop_ids, run_child, scratch_dir
@@ -49,6 +50,9 @@ def verify(
     if timeout <= 0:
         raise AbicheckError("timeout must be positive")
     prefixes = _prefixes(only)
+    if prefixes:
+        known = [m.name for t in tables for m in t.macros if m.name.startswith(PREFIXES)]
+        check_filter(prefixes, [*known, *GENERIC_ADVICE.values()])
     uname = os.uname()
     drop = drop_ids(run_as)
     tmp, disk = scratch_dir()
