@@ -43,6 +43,11 @@ class BindingSource(SourceKind):
     def read(self, path: str) -> list[BindingTable]:
         raise NotImplementedError
 
+    def tables(self, path: str, ctx: Context) -> list[BindingTable]:
+        """The binding's tables under ``path`` (by default :meth:`read`, which needs no
+        context)."""
+        return self.read(path)
+
     def label(self, t: BindingTable) -> str:
         return f"{self.name}:{t.arch}"
 
@@ -50,7 +55,7 @@ class BindingSource(SourceKind):
         path = spec[len(self.prefix) :]
         if not path:
             raise AbicheckError(f"{self.prefix} needs a path: {self.forms[0]}")
-        found = self.read(path)
+        found = self.tables(path, ctx)
         if not found:
             raise AbicheckError(f"no {self.name} constant tables found", path)
         commit = git_commit(path)
@@ -60,6 +65,7 @@ class BindingSource(SourceKind):
             notes += [("env", t.env)] if t.env else []
             notes += [("commit", commit)] if commit else []
             notes += [] if t.known else [("unknown_arch", "not an architecture abicheck knows")]
+            notes += t.notes
             origin = Provenance(self.name, path=path, arch=t.arch, notes=tuple(notes))
             out.append(Table(self.label(t), "binding", t.macros, origin))
         return sorted(out, key=lambda t: t.label)
