@@ -4,7 +4,8 @@ A spec is one of the forms of the source kinds in :data:`KINDS` (one module each
 ``PATH`` (a C header, :mod:`.header`), ``PATH.json`` (an abicheck snapshot: all its
 tables), ``PATH.py`` (a Python module of constants, read with :mod:`ast`, never
 imported), ``arch:NAME``/``arch:all`` (:mod:`.arch`), ``system``, ``libc``,
-``python``, ``kernel``, ``embedded`` (or ``arm-2.6.16``); and ``LABEL=SPEC``: any spec
+``python``, ``kernel``, ``embedded`` (or ``arm-2.6.16``), the bindings ``go:DIR``, ``zig:FILE`` and
+``musl:DIR`` (:mod:`.binding`, :mod:`.musl`); and ``LABEL=SPEC``: any spec
 giving one table, under the column label ``LABEL``. Keywords win over files of the
 same name: write ``./system`` for such a file.
 
@@ -32,6 +33,7 @@ from .kernel import KernelSource
 from .libc import LibcSource, libc_table
 from .libc_arch import LibcArchSource
 from .module import ModuleSource, constants_module_table
+from .musl import MuslSource
 from .packages import package_versions
 from .python import PythonSource, python_table
 from .snapshot_file import SnapshotSource
@@ -50,6 +52,7 @@ KINDS: tuple[SourceKind, ...] = (
     EmbeddedSource(),
     GoSource(),
     ZigSource(),
+    MuslSource(),
     SnapshotSource(),
     ModuleSource(),
     HeaderSource(),
