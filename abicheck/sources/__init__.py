@@ -27,7 +27,7 @@ from ..arches import all_arches
 from ..model import AbicheckError, Table
 from .arch import MAKE_SNAPSHOT_COMMAND, ArchSource, arch_macros, installed_dirs, integer_macros
 from .base import ArchFrom, Context, SourceKind, SourceOptions
-from .binding import GoSource, ZigSource
+from .binding import BindingSource, GoSource, ZigSource
 from .header import EmbeddedSource, HeaderSource
 from .kernel import KernelSource
 from .libc import LibcSource, libc_table
@@ -64,6 +64,8 @@ SPEC_FORMS = ", ".join(
     + [f for k in KINDS if k.name != "header" and not k.suffixes for f in k.forms]
     + [f for k in KINDS if k.suffixes for f in k.forms]
 )
+#: The spec forms of the binding kinds (``abicheck binding`` takes these only).
+BINDING_FORMS = ", ".join(f for k in KINDS if isinstance(k, BindingSource) for f in k.forms)
 ProgressFn = Callable[[int, int, str], None]
 
 
@@ -251,6 +253,7 @@ def default_sources(options: SourceOptions | None = None) -> SourceList:
 
 
 __all__ = [
+    "BINDING_FORMS",
     "DEFAULT_SPECS",
     "KEYWORDS",
     "KINDS",
