@@ -109,6 +109,12 @@ def _common(data_model: DataModel, big_endian: bool, unsigned_char: bool) -> lis
     return out
 
 
+def generic_predefines(data_model: DataModel = "ilp32") -> dict[str, str]:
+    """The predefines of a generic little-endian Linux target of ``data_model`` with
+    no architecture's own macros: for an architecture abicheck does not know."""
+    return dict(_wchar(_common(data_model, False, False)))
+
+
 def _arch(
     name: str,
     kernel: str,

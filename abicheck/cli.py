@@ -38,7 +38,7 @@ from .report import (
 from .report.json import write_parse_json
 from .resources import display_name, embedded_header
 from .snapshot import dump_snapshot, load_snapshot
-from .sources import SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
+from .sources import BINDING_FORMS, SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
 from .targets.mman import MMAN
 
 # emit (jinja2) and verify (ctypes) are imported by their commands only: a run
@@ -317,7 +317,7 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     tables = _load([args.source], options, err)
     if any(t.kind != "binding" for t in tables):
-        raise AbicheckError(f"{args.source!r} is not a binding; give go:DIR, rust:DIR or zig:FILE")
+        raise AbicheckError(f"{args.source!r} is not a binding; give one of: {BINDING_FORMS}")
     rules = load_suppressions(args.suppressions, STATUSES, "status") if args.suppressions else []
     against = ("arch", "libc") if args.against == "both" else (args.against,)
     result = check_binding(tables, options, against, args.arch, rules)
@@ -444,11 +444,11 @@ def build_parser() -> argparse.ArgumentParser:
         "binding",
         help="check a binding's per-architecture constants against the kernel's",
         description="Read a binding's constant tables (Go's x/sys, Rust's libc crate, "
-        "Zig's linux.zig) and check each architecture's against the kernel headers of "
-        "that architecture and the C library's. Exit 1 when a constant is wrong or "
-        "collides with another name (see --fail-on), 2 on errors.",
+        "Zig's linux.zig, musl's headers) and check each architecture's against the "
+        "kernel headers of that architecture and the C library's. Exit 1 when a constant "
+        "is wrong or collides with another name (see --fail-on), 2 on errors.",
     )
-    p.add_argument("source", metavar="SOURCE", help="go:DIR, rust:DIR or zig:FILE")
+    p.add_argument("source", metavar="SOURCE", help=f"one of: {BINDING_FORMS}")
     p.add_argument(
         "--against",
         choices=("arch", "libc", "both"),

@@ -136,7 +136,8 @@ def test_binding_errors() -> None:
     code, _, err = run("binding", "arch:mips")
     assert (code, err) == (
         2,
-        "abicheck: error: 'arch:mips' is not a binding; give go:DIR, rust:DIR or zig:FILE\n",
+        "abicheck: error: 'arch:mips' is not a binding; give one of: "
+        "go:DIR, rust:DIR, zig:FILE, musl:DIR\n",
     )
     code, _, err = run("binding", GO, "--arch", "alpha")
     assert code == 2 and "--arch alpha: the binding has no such table" in err

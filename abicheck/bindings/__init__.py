@@ -8,7 +8,8 @@ the binding's own name for the architecture (Go's ``mipsle``, Rust's
 ``powerpc64``, Zig's ``mips``) with ``env`` the C library environment where the
 binding has several (Rust's ``gnu``/``musl``), and ``arch`` that name mapped to
 abicheck's architecture names (:mod:`abicheck.arches`; the binding's own name
-where abicheck does not know it, with ``known`` False).
+where abicheck does not know it, with ``known`` False); ``notes`` are further
+provenance notes the reader adds (how it read that table).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class BindingTable:
     known: bool
     env: str
     macros: tuple[Macro, ...]
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 __all__ = ["BindingTable", "is_known_arch"]

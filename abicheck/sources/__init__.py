@@ -4,7 +4,8 @@ A spec is one of the forms of the source kinds in :data:`KINDS` (one module each
 ``PATH`` (a C header, :mod:`.header`), ``PATH.json`` (an abicheck snapshot: all its
 tables), ``PATH.py`` (a Python module of constants, read with :mod:`ast`, never
 imported), ``arch:NAME``/``arch:all`` (:mod:`.arch`), ``system``, ``libc``,
-``python``, ``kernel``, ``embedded`` (or ``arm-2.6.16``); and ``LABEL=SPEC``: any spec
+``python``, ``kernel``, ``embedded`` (or ``arm-2.6.16``), the bindings ``go:DIR``, ``zig:FILE`` and
+``musl:DIR`` (:mod:`.binding`, :mod:`.musl`); and ``LABEL=SPEC``: any spec
 giving one table, under the column label ``LABEL``. Keywords win over files of the
 same name: write ``./system`` for such a file.
 
@@ -26,12 +27,13 @@ from ..arches import all_arches
 from ..model import AbicheckError, Table
 from .arch import MAKE_SNAPSHOT_COMMAND, ArchSource, arch_macros, installed_dirs, integer_macros
 from .base import ArchFrom, Context, SourceKind, SourceOptions
-from .binding import GoSource, RustSource, ZigSource
+from .binding import BindingSource, GoSource, RustSource, ZigSource
 from .header import EmbeddedSource, HeaderSource
 from .kernel import KernelSource
 from .libc import LibcSource, libc_table
 from .libc_arch import LibcArchSource
 from .module import ModuleSource, constants_module_table
+from .musl import MuslSource
 from .packages import package_versions
 from .python import PythonSource, python_table
 from .snapshot_file import SnapshotSource
@@ -51,6 +53,7 @@ KINDS: tuple[SourceKind, ...] = (
     GoSource(),
     RustSource(),
     ZigSource(),
+    MuslSource(),
     SnapshotSource(),
     ModuleSource(),
     HeaderSource(),
@@ -62,6 +65,8 @@ SPEC_FORMS = ", ".join(
     + [f for k in KINDS if k.name != "header" and not k.suffixes for f in k.forms]
     + [f for k in KINDS if k.suffixes for f in k.forms]
 )
+#: The spec forms of the binding kinds (``abicheck binding`` takes these only).
+BINDING_FORMS = ", ".join(f for k in KINDS if isinstance(k, BindingSource) for f in k.forms)
 ProgressFn = Callable[[int, int, str], None]
 
 
@@ -249,6 +254,7 @@ def default_sources(options: SourceOptions | None = None) -> SourceList:
 
 
 __all__ = [
+    "BINDING_FORMS",
     "DEFAULT_SPECS",
     "KEYWORDS",
     "KINDS",

@@ -49,6 +49,7 @@ class BindingSource(SourceKind):
     depth: ClassVar[int] = 1
 
     def read(self, path: str, ctx: Context) -> list[BindingTable]:
+        """The binding's tables under ``path``."""
         raise NotImplementedError
 
     def label(self, t: BindingTable) -> str:
@@ -68,6 +69,7 @@ class BindingSource(SourceKind):
             notes += [("env", t.env)] if t.env else []
             notes += [("commit", commit)] if commit else []
             notes += [] if t.known else [("unknown_arch", "not an architecture abicheck knows")]
+            notes += t.notes
             origin = Provenance(self.name, path=path, arch=t.arch, notes=tuple(notes))
             out.append(Table(self.label(t), "binding", t.macros, origin))
         return sorted(out, key=lambda t: t.label)
