@@ -50,6 +50,11 @@ class Arch:
         return 64 if self.data_model == "lp64" else 32
 
     @property
+    def libc_package(self) -> str:
+        """Debian's package of glibc's headers for this architecture ("" where none)."""
+        return f"libc6-dev-{self.name}-cross" if self.cross_package else ""
+
+    @property
     def install_hint(self) -> str:
         """How to get this architecture's headers, for error messages."""
         if self.cross_package:
@@ -295,6 +300,16 @@ def all_arches() -> tuple[Arch, ...]:
 def debian_arches() -> tuple[Arch, ...]:
     """The architectures Debian ships cross headers for, sorted by name."""
     return tuple(a for a in all_arches() if a.cross_package)
+
+
+def apt_packages(libc: bool = True) -> list[str]:
+    """Debian's packages of every architecture's kernel headers (and, with ``libc``,
+    the C library's), for ``apt-get install``: what ``arch:`` and ``libc:`` sources
+    and ``abicheck binding`` read when installed."""
+    out = [a.cross_package for a in debian_arches()]
+    if libc:
+        out += [a.libc_package for a in debian_arches()]
+    return out
 
 
 def lookup(name: str) -> Arch:

@@ -325,6 +325,23 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return result.exit_code(args.fail_on)
 
 
+# -- arches -------------------------------------------------------------------
+
+
+def cmd_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .arches import all_arches, apt_packages
+    from .report.text import render_arches_table
+    from .sources import installed_dirs
+
+    if args.apt_packages:
+        out.write(" ".join(apt_packages(libc=not args.no_libc)) + "\n")
+        return EXIT_OK
+    arches = all_arches()
+    installed = {a.name: installed_dirs(a) is not None for a in arches}
+    out.write(render_arches_table(arches, installed))
+    return EXIT_OK
+
+
 # -- main ---------------------------------------------------------------------
 
 
@@ -481,6 +498,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernel-tree", metavar="DIR", help="kernel headers from a kernel tree")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.set_defaults(func=cmd_binding)
+
+    p = sub.add_parser(
+        "arches",
+        help="list the architectures abicheck knows and the packages of their headers",
+        description="List every architecture (Debian and kernel names, data model, byte "
+        "order, the Debian package of its headers and whether it is installed).",
+    )
+    p.add_argument(
+        "--apt-packages",
+        action="store_true",
+        help="print the Debian packages of every architecture's kernel and C library "
+        "headers, for apt-get install $(abicheck arches --apt-packages)",
+    )
+    p.add_argument(
+        "--no-libc", action="store_true", help="with --apt-packages: kernel headers only"
+    )
+    p.set_defaults(func=cmd_arches)
     return parser
 
 

@@ -564,3 +564,30 @@ def test_a_filter_that_matches_nothing_is_an_error() -> None:
     assert (
         run("compare", "--only", "MADV_REMOVE", "--only", "MAP_ANON", "--fail-on", "never")[0] == 0
     )
+
+
+def test_arches_lists_the_registry_and_the_packages_to_install() -> None:
+    from abicheck.arches import all_arches
+
+    code, out, err = run("arches")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert len(lines) == 2 + len(all_arches())
+    assert lines[2].split()[:6] == [
+        "alpha",
+        "alpha",
+        "lp64",
+        "little",
+        "signed",
+        "linux-libc-dev-alpha-cross",
+    ]
+    assert any(ln.startswith("loong64 ") and "(kernel tree, or the snapshot)" in ln for ln in lines)
+    code, out, _ = run("arches", "--apt-packages")
+    packages = out.split()
+    assert code == 0 and len(packages) == 42
+    assert "linux-libc-dev-mips-cross" in packages and "libc6-dev-mips-cross" in packages
+    # what CI installs covers every package the command names
+    listed = (Path(__file__).parent.parent / ".ci" / "apt-packages.txt").read_text().split()
+    assert set(packages) <= set(listed)
+    code, out, _ = run("arches", "--apt-packages", "--no-libc")
+    assert out.split() == [p for p in packages if p.startswith("linux-libc-dev-")]

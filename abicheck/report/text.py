@@ -17,6 +17,7 @@ from . import common
 from .common import tabulate, visible_rows, visible_text
 
 if TYPE_CHECKING:
+    from ..arches import Arch
     from ..verify.model import VerifyReport
 
 
@@ -105,3 +106,21 @@ def render_verify_table(report: VerifyReport) -> str:
     counts = {s: sum(r.status == s for r in report.results) for s in STATUSES}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return f"kernel {report.kernel} ({report.machine})\n{body}\n{summary or 'no results'}\n"
+
+
+def render_arches_table(arches: Sequence[Arch], installed: dict[str, bool]) -> str:
+    """The architecture registry as a table: names, ABI facts, package, installed."""
+    rows = [
+        [
+            a.name,
+            a.kernel,
+            a.data_model,
+            "big" if a.big_endian else "little",
+            "unsigned" if a.unsigned_char else "signed",
+            a.cross_package or "(kernel tree, or the snapshot)",
+            "yes" if installed[a.name] else "no",
+        ]
+        for a in arches
+    ]
+    headers = ["arch", "kernel", "data model", "endian", "char", "headers package", "installed"]
+    return tabulate(rows, headers=headers) + "\n"

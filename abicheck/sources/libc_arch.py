@@ -24,11 +24,6 @@ from .packages import package_version
 GNU_SOURCE = (("_GNU_SOURCE", "1"),)
 
 
-def libc_package(arch: Arch) -> str:
-    """Debian's package of glibc's headers for ``arch`` ("" where there is none)."""
-    return f"libc6-dev-{arch.name}-cross" if arch.cross_package else ""
-
-
 def libc_dirs(arch: Arch) -> tuple[Path, ...] | None:
     """The include folders ``libc:ARCH`` reads, or None when the package is missing."""
     root = Path("/usr") / arch.triplet / "include"
@@ -58,7 +53,7 @@ class LibcArchSource(SourceKind):
     def arch(self, arch: Arch, ctx: Context) -> Table:
         target = ctx.options.target
         dirs = libc_dirs(arch)
-        package = libc_package(arch)
+        package = arch.libc_package
         if dirs is None:
             hint = f"install {package}" if package else "Debian has no C library headers for it"
             raise AbicheckError(f"no C library headers for {arch.name}: {hint}")
