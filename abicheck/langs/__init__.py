@@ -33,7 +33,7 @@ class Language:
     check_macro: Callable[[Macro, str], None]
     classes: Classes
     context: Callable[[Sequence[TableView]], dict[str, Any]]
-    filters: Mapping[str, Callable[..., str]]
+    filters: Mapping[str, Callable[..., Any]]
 
 
 def _no_classes(*_args: object) -> tuple[EnumClass, ...]:
@@ -67,7 +67,7 @@ LANGUAGES: dict[str, Language] = {
     ),
 }
 #: Every filter a template may use, whatever its language.
-FILTERS: dict[str, Callable[..., str]] = {
+FILTERS: dict[str, Callable[..., Any]] = {
     name: f for lang in LANGUAGES.values() for name, f in lang.filters.items()
 }
 FILTERS["sanitize"] = sanitize_text

@@ -38,8 +38,33 @@ def py_literal(value: object, hex: bool = False) -> str:
     """A Python integer literal for ``value``: ``0x20``, ``-1``, ``5``."""
     v = check_int(value)
     if hex and v >= 0:
-        return f"{v:#x}"
+        return f"0x{v:X}"  # upper-case digits, as ruff format and black write them
     return str(v)
+
+
+#: The line length generated modules keep to: ruff's and black's default, and E501's.
+LINE_LENGTH = 88
+
+
+def wrap(text: str, width: int = LINE_LENGTH) -> list[str]:
+    """``text`` (one paragraph, sanitized) as lines of at most ``width`` characters
+    (a word longer than that is split)."""
+    import textwrap
+
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def pydoc(text: str, indent: int = 0) -> str:
+    """A docstring literal holding ``text`` at ``indent`` columns: on one line where it
+    fits in :data:`LINE_LENGTH`, else wrapped, closing quotes on a line of their own
+    (the form ruff format and black leave as it is)."""
+    one = f'"""{text}"""'
+    if indent + len(one) <= LINE_LENGTH:
+        return one
+    pad = " " * indent
+    lines = wrap(text, LINE_LENGTH - indent - 3)
+    body = "\n".join(pad + line for line in lines[1:])
+    return f'"""{lines[0]}\n{body}\n{pad}"""' if body else f'"""{lines[0]}\n{pad}"""'
 
 
 def py_ident(name: object) -> str:
@@ -101,4 +126,9 @@ def context(views: Sequence[TableView]) -> dict[str, Any]:
     return {"exports": [*exports, "TABLES", "for_arch"]}
 
 
-FILTERS: Mapping[str, Callable[..., str]] = {"py_literal": py_literal, "py_ident": py_ident}
+FILTERS: Mapping[str, Callable[..., Any]] = {
+    "py_literal": py_literal,
+    "py_ident": py_ident,
+    "pydoc": pydoc,
+    "wrap": wrap,
+}
