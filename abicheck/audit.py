@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, NoReturn, TypeVar, get_args
 
 from ._callable import callable_module
-from .compare import Source, family_of
+from .compare import Source, family_of, snapshot_labels
 from .compare import format_value as _format_value
 from .model import AbicheckError, Macro, Table, read_text
 
@@ -468,6 +468,7 @@ class AuditResult:
             ],
             "baseline": [s.to_json() for s in self.baseline],
             "current": [s.to_json() for s in self.current],
+            "from_snapshot": snapshot_labels(self.current),
         }
 
 

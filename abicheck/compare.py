@@ -173,6 +173,11 @@ class Source:
     def of(cls, table: Table) -> Source:
         return cls(table.label, table.kind, table.origin.as_dict())
 
+    @property
+    def from_snapshot(self) -> bool:
+        """Whether the table came from abicheck's shipped snapshot, not from headers."""
+        return self.origin.get("from") == "snapshot"
+
     def to_json(self) -> dict[str, Any]:
         """Label, kind and origin (keys sorted, so the JSON is the same on every run)."""
         return {
@@ -180,6 +185,11 @@ class Source:
             "kind": self.kind,
             "origin": {k: str(self.origin[k]) for k in sorted(self.origin)},
         }
+
+
+def snapshot_labels(sources: Iterable[Source]) -> list[str]:
+    """The labels of the sources read from the shipped snapshot, not from headers."""
+    return [s.label for s in sources if s.from_snapshot]
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,7 @@ class Comparison:
         """``{"sources": [...], "rows": [...], "findings": [...]}`` (see the issue)."""
         return {
             "sources": [s.to_json() for s in self.sources],
+            "from_snapshot": snapshot_labels(self.sources),
             "rows": [r.to_json() for r in self.rows],
             "findings": [f.to_json() for f in self.findings],
         }

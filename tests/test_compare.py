@@ -228,7 +228,8 @@ def test_family_and_format() -> None:
 
 def test_json_shape(default: Comparison) -> None:
     data = json.loads(render_comparison(default, "json"))
-    assert set(data) == {"sources", "rows", "findings"}
+    assert set(data) == {"sources", "from_snapshot", "rows", "findings"}
+    assert data["from_snapshot"] == []
     assert [s["label"] for s in data["sources"]] == [EMBEDDED_LABEL, "system", "libc", "python"]
     assert all(set(s) == {"label", "kind", "origin"} for s in data["sources"])
     for row in data["rows"]:

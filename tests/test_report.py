@@ -555,3 +555,32 @@ def test_summary_says_source_for_one() -> None:
     assert render_comparison_report(two, "table").endswith(
         "2 names in 2 sources: 0 same, 1 differ, 1 partial\n"
     )
+
+
+def test_tables_from_the_shipped_snapshot_are_said_so_in_every_format() -> None:
+    from abicheck.sources import SourceOptions
+
+    tables = load_sources(["arch:mips", "arch:alpha"], SourceOptions(arch_from="snapshot"))
+    cmp = compare(tables)
+    note = (
+        "2 table(s) from abicheck's shipped snapshot, not installed headers: arch:mips, "
+        "arch:alpha (installed headers win where Debian has them: apt-get install "
+        "$(abicheck arches --apt-packages); for the others, --kernel-tree DIR)"
+    )
+    assert f"\nNote: {note}\n" in render_comparison_report(cmp, "table")
+    assert "> **Note:** 2 table(s) from abicheck" in render_comparison_report(cmp, "markdown")
+    data = json.loads(render_comparison_report(cmp, "json"))
+    assert data["from_snapshot"] == ["arch:mips", "arch:alpha"]
+    root = ET.fromstring(render_comparison_report(cmp, "junit"))
+    props = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert props["abicheck.from_snapshot"] == "arch:mips arch:alpha"
+    assert 'class="banner" role="note"' in render_comparison_report(cmp, "html")
+    result = audit(tables, tables)
+    assert json.loads(render_audit(result, "json"))["from_snapshot"] == ["arch:alpha", "arch:mips"]
+    assert f"\nNote: {note.replace('arch:mips, arch:alpha', 'arch:alpha, arch:mips')}\n" in (
+        render_audit(result, "table")
+    )
+    # installed headers: no note anywhere
+    plain = compare(load_sources(["arch:mips"], SourceOptions(arch_from="installed")))
+    assert "Note:" not in render_comparison_report(plain, "table")
+    assert json.loads(render_comparison_report(plain, "json"))["from_snapshot"] == []

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..audit import AuditResult, Change, Suppression, format_value
-from ..compare import Comparison, Row, Source
+from ..compare import Comparison, Row, Source, snapshot_labels
 from ..compare import format_value as cmp_format_value
 
 #: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
@@ -183,3 +183,16 @@ def suppression_rows(result: AuditResult, matched: str) -> list[list[str]]:
         ]
         for u in result.suppressions
     ]
+
+
+def snapshot_note(sources: Iterable[Source]) -> str:
+    """One line saying which tables came from abicheck's shipped snapshot rather than
+    installed headers, and how to read real ones ("" when none did)."""
+    labels = snapshot_labels(sources)
+    if not labels:
+        return ""
+    return (
+        f"{len(labels)} table(s) from abicheck's shipped snapshot, not installed headers: "
+        f"{', '.join(labels)} (installed headers win where Debian has them: apt-get "
+        "install $(abicheck arches --apt-packages); for the others, --kernel-tree DIR)"
+    )

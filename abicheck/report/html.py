@@ -18,7 +18,7 @@ from ..audit import AuditResult, Change, Pair, format_value
 from ..compare import FAMILIES, Comparison, Row, Source, family_of
 from ..compare import format_value as cmp_format_value
 from ..resources import data_dir
-from .common import columns, deviating, families, pairs_line, visible_text
+from .common import columns, deviating, families, pairs_line, snapshot_note, visible_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -109,6 +109,7 @@ class Page:
     provenance: tuple[tuple[str, tuple[Source, ...]], ...] = ()
     version: str = __version__
     matrix_note: str = ""
+    banner: str = ""
 
 
 def _visible(value: _V) -> _V:
@@ -267,6 +268,7 @@ def audit_page(result: AuditResult) -> Page:
             ("Today", _provenance(result.current)),
         ),
         matrix_note="Cells show today's value; changed cells show baseline → today.",
+        banner=snapshot_note(result.current),
     )
 
 
@@ -333,6 +335,7 @@ def comparison_page(cmp: Comparison, title: str = "ABI constants across sources"
         provenance=(("Sources", _provenance(cmp.sources)),),
         matrix_note="Coloured cells differ from the value most sources give "
         "(all values are coloured when no value has a majority).",
+        banner=snapshot_note(cmp.sources),
     )
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 
 from .. import __version__
 from ..audit import AuditResult, Change
-from ..compare import Comparison, Row, family_of
+from ..compare import Comparison, Row, family_of, snapshot_labels
 from ..compare import format_value as cmp_format_value
 from .common import deviating, families, found_text, majority, suppression_text
 
@@ -29,7 +30,9 @@ def _xml_text(text: str) -> str:
     return re.sub(_XML_BAD, "?", text)
 
 
-def _testsuites(name: str, cases: list[ET.Element], out_text: str = "") -> str:
+def _testsuites(
+    name: str, cases: list[ET.Element], out_text: str = "", snapshot: Sequence[str] = ()
+) -> str:
     counts = {
         key: str(sum(1 for c in cases if c.find(tag) is not None))
         for key, tag in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped"))
@@ -40,6 +43,9 @@ def _testsuites(name: str, cases: list[ET.Element], out_text: str = "") -> str:
     suite = ET.SubElement(root, "testsuite", {"name": name, **counts})
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", {"name": "abicheck.version", "value": __version__})
+    if snapshot:  # tables from the shipped snapshot, not installed headers
+        value = _xml_text(" ".join(snapshot))
+        ET.SubElement(props, "property", {"name": "abicheck.from_snapshot", "value": value})
     suite.extend(cases)
     if out_text:
         ET.SubElement(suite, "system-out").text = _xml_text(out_text)
@@ -118,7 +124,8 @@ def render_audit_junit(result: AuditResult) -> str:
         else:
             lines = [f"{c.label}: {c.describe()}" for c in u.matches]
             cases.append(_case("suppressions", name, [], [s.reason, *lines]))
-    return _testsuites("abicheck audit", cases, f"{result.summary()}; {found_text(result)}")
+    summary = f"{result.summary()}; {found_text(result)}"
+    return _testsuites("abicheck audit", cases, summary, snapshot_labels(result.current))
 
 
 # -- comparisons ---------------------------------------------------------------------------
@@ -157,4 +164,4 @@ def render_comparison_junit(cmp: Comparison) -> str:
             if fails or out or any(r.values.get(label) is not None for r in rows):
                 cases.append(_case(label, fam, fails, out, what=_OFF))
     text = "\n".join(f.text for f in cmp.findings)
-    return _testsuites("abicheck compare", cases, text)
+    return _testsuites("abicheck compare", cases, text, snapshot_labels(cmp.sources))

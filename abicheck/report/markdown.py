@@ -35,6 +35,8 @@ def render_comparison_markdown(cmp: Comparison) -> str:
     """A section per family, the sources and the findings as lists."""
     headers = ["name", *common.columns(cmp), "status"]
     out = ["# abicheck compare", "", common.summary(cmp), ""]
+    if note := common.snapshot_note(cmp.sources):
+        out += [f"> **Note:** {md_text(note)}", ""]
     for family, rows in common.families(cmp).items():
         cells = [common.row_cells(cmp, r) for r in rows]
         out += [f"## {family}_", "", md_table(cells, headers, numparse=False), ""]
@@ -59,6 +61,8 @@ def render_audit_markdown(result: AuditResult) -> str:
     """The summary, a table per kind of change, the suppressions and the sources."""
     out = ["## ABI audit", "", f"Compared: {md_text(common.pairs_line(result))}", ""]
     out.append(f"**{md_text(result.summary())}**; {common.found_text(result)}.")
+    if note := common.snapshot_note(result.current):
+        out += ["", f"> **Note:** {md_text(note)}"]
     sections = [
         ("Incompatible changes", [c for c in result.active if c.severity == "incompatible"]),
         ("Compatible changes", [c for c in result.active if c.severity == "compatible"]),

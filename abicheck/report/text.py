@@ -32,6 +32,8 @@ def render_comparison_table(cmp: Comparison) -> str:
         out.append("")
     if not cmp.rows:
         out.append("(no names to compare)\n")
+    if note := common.snapshot_note(cmp.sources):
+        out += [f"Note: {note}", ""]
     out.append("Sources:")
     out += [f"  {s.label} ({s.kind}): {common.describe(s)}" for s in cmp.sources]
     out.append("")
@@ -48,6 +50,8 @@ def render_comparison_table(cmp: Comparison) -> str:
 def render_audit_table(result: AuditResult) -> str:
     """The changes, the suppressions and the summary with the exit bits."""
     out = [f"abicheck audit: {common.pairs_line(result)}", ""]
+    if note := common.snapshot_note(result.current):
+        out += [f"Note: {note}", ""]
     if result.changes:
         rows = visible_rows(common.change_rows(result.changes))
         out.append(tabulate(rows, headers=common.CHANGE_HEADERS))
