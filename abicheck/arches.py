@@ -337,6 +337,13 @@ def host_arch() -> Arch:
     return lookup(machine)
 
 
+def need_linux(what: str) -> None:
+    """Raise AbicheckError when this machine does not run Linux: ``what`` (the live
+    kernel, this system's uapi headers) is only there on Linux."""
+    if not sys.platform.startswith("linux"):
+        raise AbicheckError(f"{what} needs Linux; this machine runs {sys.platform}")
+
+
 def is_host(arch: Arch) -> bool:
     """Whether ``arch`` is this machine's architecture."""
     try:

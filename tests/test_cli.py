@@ -595,3 +595,25 @@ def test_arches_lists_the_registry_and_the_packages_to_install() -> None:
     assert set(packages) <= set(listed)
     code, out, _ = run("arches", "--apt-packages", "--no-libc")
     assert out.split() == [p for p in packages if p.startswith("linux-libc-dev-")]
+
+
+def test_on_a_machine_that_is_not_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify, kernel and system say they need Linux (exit 2, no traceback); the default
+    comparison leaves system out with a note and still runs."""
+    monkeypatch.setattr(sys, "platform", "darwin")
+    code, out, err = run("verify")  # its default sources hold system
+    assert (code, out) == (2, "") and err.endswith("needs Linux; this machine runs darwin\n")
+    code, out, err = run("verify", "embedded")
+    assert (code, out) == (2, "")
+    assert err == (
+        "abicheck: error: verify (it asks the running kernel) needs Linux; "
+        "this machine runs darwin\n"
+    )
+    code, _, err = run("compare", "kernel", "embedded")
+    assert code == 2 and "needs Linux; this machine runs darwin" in err
+    code, out, err = run("compare", "--fail-on", "never")
+    assert code == 0 and "system (system)" not in out
+    assert err.startswith(
+        "abicheck: note: source 'system' left out of the default comparison: the system "
+        "source (this machine's Linux uapi headers) needs Linux"
+    )

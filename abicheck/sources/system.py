@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from .. import __version__
-from ..arches import Arch, host_arch, include_dirs
+from ..arches import Arch, host_arch, include_dirs, need_linux
 from ..model import AbicheckError, Provenance, Table
 from .base import Context, SourceKind
 from .packages import HOST_UAPI_PACKAGE, package_version
@@ -19,6 +19,7 @@ class SystemSource(SourceKind):
     keywords: ClassVar[tuple[str, ...]] = ("system",)
 
     def load(self, spec: str, ctx: Context) -> list[Table]:
+        need_linux("the system source (this machine's Linux uapi headers)")
         try:
             host: Arch | None = host_arch()
         except AbicheckError:

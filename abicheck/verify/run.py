@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from abicheck.arches import need_linux
 from abicheck.compare import check_filter
 from abicheck.model import AbicheckError, Table
 from abicheck.verify import libc, procfs
@@ -47,6 +48,7 @@ def verify(
     MADV_ name) are added with source "kernel".  Returns a report sorted by
     (name, value, source).
     """
+    need_linux("verify (it asks the running kernel)")
     if timeout <= 0:
         raise AbicheckError("timeout must be positive")
     prefixes = _prefixes(only)
