@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ..model import BUILTIN_FILE, COMMAND_LINE_FILE, Macro, Provenance, Table, sorted_macros
 from .base import Context, SourceKind
-from .packages import LIBC_DEV_PACKAGE, package_version
+from .packages import LIBC_DEV_PACKAGE, package_of, package_version
 
 
 def libc_table(cc: str = "gcc", header: str = "sys/mman.h") -> Table:
@@ -26,14 +26,17 @@ def libc_table(cc: str = "gcc", header: str = "sys/mman.h") -> Table:
             file = COMMAND_LINE_FILE if file == COMMAND_LINE_FILE else BUILTIN_FILE
         macros.append(Macro(name, "integer", value, body, file, line))
     found = next((f for f, _, _ in where.values() if f.endswith("/" + header)), "")
+    # the package that owns the file the compiler read (libc6-dev-amd64-cross's headers
+    # come first in gcc's path when installed), libc6-dev where dpkg cannot tell
+    package = (package_of(found) if found else "") or LIBC_DEV_PACKAGE
     origin = Provenance(
         source="libc",
         path=found or f"{header} (not found)",
         header=header,
         compiler=table.compiler,
         flags=table.flags,
-        package=LIBC_DEV_PACKAGE,
-        version=package_version(LIBC_DEV_PACKAGE),
+        package=package,
+        version=package_version(package),
     )
     return Table("libc", "libc", sorted_macros(macros), origin)
 

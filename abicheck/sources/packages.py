@@ -48,3 +48,21 @@ def package_version(package: str) -> str:
     if package in known:
         return known[package]
     return _dpkg_versions((package,)).get(package, "")
+
+
+@lru_cache(maxsize=64)
+def package_of(path: str) -> str:
+    """The installed Debian package that owns the file ``path`` (``dpkg -S``), or "" when
+    none does or dpkg is missing (a few seconds at most: dpkg-query has a timeout)."""
+    try:
+        proc = subprocess.run(
+            ["dpkg-query", "-S", path],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, LC_ALL="C"),
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    first = proc.stdout.splitlines()[0] if proc.returncode == 0 and proc.stdout else ""
+    return first.split(":", 1)[0].split(",")[0].strip()
