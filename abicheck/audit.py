@@ -93,6 +93,9 @@ SEVERITY: Mapping[ChangeKind, Severity] = {
 
 _Matched = TypeVar("_Matched")
 
+#: The name and version of the JSON ``AuditResult.to_json`` gives.
+FORMAT = "abicheck-audit/1"
+
 EXIT_NONE = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -323,17 +326,19 @@ class Change:
         return f"{self.name} ({format_value(self.new, self.family)}) added"
 
     def to_json(self) -> dict[str, Any]:
+        """The change; what it has not (a source-level change's name, a value's place
+        where there is no value) is null, never ""."""
         return {
             "kind": self.kind,
             "severity": self.severity,
-            "label": self.label,
-            "baseline_label": self.baseline_label,
-            "family": self.family,
-            "name": self.name,
+            "label": self.label or None,
+            "baseline_label": self.baseline_label or None,
+            "family": self.family or None,
+            "name": self.name or None,
             "old": self.old,
             "new": self.new,
-            "old_at": self.old_at,
-            "new_at": self.new_at,
+            "old_at": self.old_at or None,
+            "new_at": self.new_at or None,
             "suppressed_by": None if self.suppressed_by is None else self.suppressed_by.to_json(),
         }
 
@@ -451,10 +456,14 @@ class AuditResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "format": FORMAT,
             "pair": self.pair_mode,
             "summary": self.counts(),
             "found": self.found,
-            "pairs": [{"baseline": p.baseline_label, "current": p.label} for p in self.pairs],
+            "pairs": [
+                {"baseline": p.baseline_label or None, "current": p.label or None}
+                for p in self.pairs
+            ],
             "changes": [c.to_json() for c in self.changes],
             "suppressions": [
                 {

@@ -44,6 +44,8 @@ from .targets.mman import MMAN
 #: The default target's families, in display order (see :mod:`abicheck.targets`).
 FAMILIES: tuple[str, ...] = MMAN.prefixes
 STATUSES = ("same", "differs", "partial")
+#: The name and version of the JSON ``to_json`` gives (schemas/compare.schema.json).
+FORMAT = "abicheck-compare/1"
 FAIL_ON = ("differs", "partial", "never")
 _IDENT = re.compile(r"\(*\s*([A-Za-z_]\w*)\s*\)*")
 #: At most this many sources: findings name every source; more: majority summaries.
@@ -210,8 +212,10 @@ class Comparison:
     def to_json(self) -> dict[str, Any]:
         """``{"sources": [...], "rows": [...], "findings": [...]}`` (see the issue)."""
         return {
+            "format": FORMAT,
             "sources": [s.to_json() for s in self.sources],
             "from_snapshot": snapshot_labels(self.sources),
+            "summary": {status: self.count(status) for status in STATUSES},
             "rows": [r.to_json() for r in self.rows],
             "findings": [f.to_json() for f in self.findings],
         }

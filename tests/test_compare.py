@@ -228,7 +228,7 @@ def test_family_and_format() -> None:
 
 def test_json_shape(default: Comparison) -> None:
     data = json.loads(render_comparison(default, "json"))
-    assert set(data) == {"sources", "from_snapshot", "rows", "findings"}
+    assert set(data) == {"format", "sources", "from_snapshot", "summary", "rows", "findings"}
     assert data["from_snapshot"] == []
     assert [s["label"] for s in data["sources"]] == [EMBEDDED_LABEL, "system", "libc", "python"]
     assert all(set(s) == {"label", "kind", "origin"} for s in data["sources"])

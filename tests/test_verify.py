@@ -389,7 +389,7 @@ def test_scratch_dirs_named_by_pid() -> None:
 
 def test_json_shape_and_exit_codes(root_report: VerifyReport, system_table: Table) -> None:
     data = root_report.to_json()
-    assert set(data) == {"kernel", "machine", "results"}
+    assert set(data) == {"format", "kernel", "machine", "results"}
     assert (data["kernel"], data["machine"]) == (os.uname().release, os.uname().machine)
     keys = {"name", "value", "source", "status", "errno", "evidence"}
     assert all(set(r) == keys for r in data["results"])

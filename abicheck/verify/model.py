@@ -43,6 +43,7 @@ class VerifyReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "format": "abicheck-verify/1",
             "kernel": self.kernel,
             "machine": self.machine,
             "results": [r.to_json() for r in self.results],

@@ -1,0 +1,72 @@
+"""Every command's JSON carries its format name and validates against the JSON Schema
+abicheck ships for it (abicheck/schemas/)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from abicheck.cli import main
+from abicheck.schemas import NAMES, schema
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def run_json(*argv: str) -> dict:  # type: ignore[type-arg]
+    out, err = io.StringIO(), io.StringIO()
+    code = main([*argv], out, err)
+    assert not code & 2, err.getvalue()  # no usage or input error (audit: bits 4, 8)
+    data: dict = json.loads(out.getvalue())  # type: ignore[type-arg]
+    return data
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_schemas_are_valid_schemas(name: str) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema(name))
+    assert schema(name)["$id"] == schema(name)["properties"]["format"]["const"]
+
+
+def _valid(name: str, data: dict) -> None:  # type: ignore[type-arg]
+    jsonschema.Draft202012Validator(schema(name)).validate(data)
+    assert data["format"] == schema(name)["$id"]
+
+
+def test_compare_json(tmp_path: Path) -> None:
+    _valid("compare", run_json("compare", "--format", "json"))
+    data = run_json("compare", "arch:all", "--format", "json")
+    _valid("compare", data)
+    assert data["summary"]["differs"] > 0 and len(data["from_snapshot"]) == 11
+
+
+def test_audit_json(tmp_path: Path) -> None:
+    lock = tmp_path / "abi.lock.json"
+    assert main(["snapshot", "embedded", "-o", str(lock)], io.StringIO(), io.StringIO()) == 0
+    _valid("snapshot", json.loads(lock.read_text()))
+    supp = tmp_path / "s.toml"
+    supp.write_text('[[suppress]]\nname = "MADV_REMOVE"\nreason = "known"\n')
+    data = run_json(
+        "audit", "--baseline", str(lock), "system", "--suppressions", str(supp), "--format", "json"
+    )
+    _valid("audit", data)
+    removed = next(c for c in data["changes"] if c["kind"] == "name_removed")
+    assert removed["new"] is None and removed["new_at"] is None  # null, never ""
+    assert any(c["suppressed_by"] for c in data["changes"])
+
+
+def test_snapshot_json_of_every_architecture(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main(["snapshot", "arch:all"], out, io.StringIO()) == 0
+    _valid("snapshot", json.loads(out.getvalue()))
+
+
+def test_verify_json() -> None:
+    _valid("verify", run_json("verify", "--only", "MADV_REMOVE", "--format", "json"))
+
+
+def test_binding_json() -> None:
+    go = FIX / "bindings" / "go"
+    _valid("binding", run_json("binding", f"go:{go}", "--arch", "mips", "--format", "json"))
