@@ -345,8 +345,20 @@ def cmd_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- main ---------------------------------------------------------------------
 
 
+class UsageError(Exception):
+    """A command line argparse refused: ``str()`` is the one line to print."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one line naming the (sub)command, raised instead of
+    printed with the usage (main writes them to its ``err`` and exits 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="abicheck",
         description="Read C headers' #define tables and cross-check ABI constants.",
         epilog=EXIT_STATUS_HELP,
@@ -603,8 +615,16 @@ def main(
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the subcommand they were given to
+            sub = f"{parser.prog} {args.command}" if getattr(args, "command", None) else parser.prog
+            raise UsageError(
+                f"{sub}: error: unrecognized arguments: {' '.join(extra)} (see {sub} --help)"
+            )
+    except UsageError as exc:
+        err.write(f"{exc}\n")
+        return EXIT_ERROR
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     func: Command = args.func
     output = _Output(out)

@@ -617,3 +617,22 @@ def test_on_a_machine_that_is_not_linux(monkeypatch: pytest.MonkeyPatch) -> None
         "abicheck: note: source 'system' left out of the default comparison: the system "
         "source (this machine's Linux uapi headers) needs Linux"
     )
+
+
+def test_usage_errors_are_one_line_naming_the_subcommand() -> None:
+    assert run("compare", "--bogus") == (
+        2,
+        "",
+        "abicheck compare: error: unrecognized arguments: --bogus (see abicheck compare --help)\n",
+    )
+    assert run("emit") == (
+        2,
+        "",
+        "abicheck emit: error: the following arguments are required: --lang "
+        "(see abicheck emit --help)\n",
+    )
+    code, _, err = run("frob")
+    assert code == 2 and err.startswith("abicheck: error: argument COMMAND: invalid choice")
+    assert err.count("\n") == 1
+    code, _, err = run("audit", "--fail-on", "sometimes", "--baseline", "x.json")
+    assert code == 2 and err.startswith("abicheck audit: error: argument --fail-on")
