@@ -608,3 +608,13 @@ def test_junit_attributes_are_those_junit_10_xsd_allows(tmp_path: Path) -> None:
             if el.tag in _JUNIT_ATTRS:
                 assert set(el.attrib) <= _JUNIT_ATTRS[el.tag], (el.tag, el.attrib)
         assert "skipped" not in root.attrib
+
+
+def test_a_suppressed_change_names_the_rule_that_matched_it(tmp_path: Path) -> None:
+    result = arm_audit(tmp_path)
+    suppressed = [c for c in result.changes if c.suppressed_by is not None]
+    assert suppressed
+    text = render_audit(result, "table")
+    for c in suppressed:
+        row = next(ln for ln in text.splitlines() if f" {c.name} " in ln and c.kind in ln)
+        assert f"suppressed by {c.suppressed_by.location}" in row  # type: ignore[union-attr]

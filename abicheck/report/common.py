@@ -141,7 +141,7 @@ def change_rows(changes: Sequence[Change]) -> list[list[str]]:
             c.family,
             c.name,
             c.kind,
-            "suppressed" if c.suppressed else c.severity,
+            f"suppressed by {c.suppressed_by.location}" if c.suppressed_by else c.severity,
             format_value(c.old, c.family),
             format_value(c.new, c.family),
         ]
