@@ -190,8 +190,8 @@ def test_rust_0_2_139_powerpc64_musl_map_locked_and_noreserve_are_wrong() -> Non
     """libc 0.2.60 to 0.2.174 had powerpc64(le) musl's MAP_LOCKED and MAP_NORESERVE
     wrong; 0.2.139 (Debian's) shows exactly those four rows, MAP_32BIT colliding with
     MAP_NORESERVE there (still so at the crate's HEAD, says the issue), and hexagon
-    musl's MAP_UNINITIALIZED still 0, the value it had before Linux 4.17 made it
-    0x4000000 for every configuration."""
+    musl's MAP_UNINITIALIZED still 0, the value the uapi header once gave it without
+    CONFIG_MMAP_ALLOW_UNINITIALIZED (it is 0x4000000 whatever the configuration now)."""
     result, by = rows(RUST)
     wrong = sorted((r.table, r.name, r.value, r.kernel) for r in result.rows if r.status == "wrong")
     assert wrong == [
