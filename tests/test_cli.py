@@ -636,3 +636,19 @@ def test_usage_errors_are_one_line_naming_the_subcommand() -> None:
     assert err.count("\n") == 1
     code, _, err = run("audit", "--fail-on", "sometimes", "--baseline", "x.json")
     assert code == 2 and err.startswith("abicheck audit: error: argument --fail-on")
+
+
+def test_profilers_get_to_write_their_results(tmp_path: Path) -> None:
+    """The command ends through os._exit for speed, but not under a profiler."""
+    prof = tmp_path / "parse.prof"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "abicheck", "parse"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert prof.stat().st_size > 0
+    import pstats
+
+    assert pstats.Stats(str(prof)).total_calls > 0
