@@ -24,7 +24,6 @@ from .audit import FAIL_ON as AUDIT_FAIL_ON
 from .audit import audit, load_suppressions
 from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
-from .langs import LANGUAGES
 from .model import AbicheckError, Table
 from .parse import Reader, parse_cli_define, paused_gc, read_headers
 from .progress import Progress
@@ -404,7 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
         "ARM header) as a Python module or a C header.",
     )
     _add_source_options(p)
-    p.add_argument("--lang", choices=sorted(LANGUAGES), required=True)
+    p.add_argument(
+        "--lang",
+        required=True,
+        metavar="LANG",
+        help="the output language: python or c (abicheck.langs; checked when emitting)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--template-dir", metavar="DIR", help="use your own templates")
     p.add_argument(

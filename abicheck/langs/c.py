@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -186,6 +185,8 @@ def guard(views: Sequence[TableView]) -> str:
     """The include guard of a header made of ``views``."""
     keys = "_".join(v.key for v in views)
     if len(keys) > 48:
+        import hashlib  # only headers of many tables need it
+
         keys = hashlib.sha256("\n".join(v.key for v in views).encode()).hexdigest()[:12].upper()
     return f"ABICHECK_{keys}_H"
 
