@@ -130,6 +130,22 @@ def compiler_version(cc: str = "gcc") -> str:
     return proc.stdout.splitlines()[0].strip()
 
 
+@lru_cache(maxsize=4)
+def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
+    """The folders ``cc`` searches for ``#include <...>``, in its order (``cc -E -v``);
+    () when there is no such compiler."""
+    if shutil.which(cc) is None:
+        return ()
+    proc = _run([cc, "-E", "-v", "-x", "c", "/dev/null"])
+    lines = proc.stderr.splitlines()
+    try:
+        start = lines.index("#include <...> search starts here:") + 1
+        end = lines.index("End of search list.")
+    except ValueError:
+        return ()
+    return tuple(ln.strip() for ln in lines[start:end])
+
+
 @lru_cache(maxsize=16)
 def _host_predefines(cc: str) -> dict[str, str]:
     compiler_version(cc)

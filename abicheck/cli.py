@@ -9,6 +9,7 @@ error (a bug) exits 3, except in ``audit``, whose status is a bit mask with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import io
 import json
@@ -89,8 +90,26 @@ def _defines(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(dict(parse_cli_define(d) for d in specs).items())
 
 
-def _reader(args: argparse.Namespace) -> Reader:
-    return Reader(args.include, dict(_defines(args.define)), args.data_model)
+def _reader(args: argparse.Namespace, dirs: Sequence[str]) -> Reader:
+    return Reader(dirs, dict(_defines(args.define)), args.data_model)
+
+
+def _system_dirs() -> list[str]:
+    """Where ``parse`` looks for ``#include <...>`` given no -I: the C compiler's own
+    search path, as gcc would; without one, the host's multiarch folder, /usr/include
+    and abicheck's freestanding headers."""
+    from .cc import search_dirs
+
+    found = search_dirs()
+    if found:
+        return list(found)
+    from .arches import host_arch
+    from .resources import data_dir
+
+    dirs = [str(data_dir("headers") / "freestanding")]
+    with contextlib.suppress(AbicheckError):  # an unknown machine: no multiarch folder
+        dirs.append(f"/usr/include/{host_arch().multiarch}")
+    return [*dirs, "/usr/include"]
 
 
 def _json_dump(data: Any, out: TextIO) -> None:
@@ -103,7 +122,10 @@ def _json_dump(data: Any, out: TextIO) -> None:
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     headers = args.headers or [display_name(embedded_header())]
-    results = read_headers(headers, _reader(args))
+    dirs = args.include
+    if args.headers and not dirs and not args.nostdinc:
+        dirs = _system_dirs()
+    results = read_headers(headers, _reader(args, dirs))
     for res in results:
         if res.error is not None:
             err.write(f"{res.error}\n")
@@ -376,6 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument(
         "--builtins", action="store_true", help="also list compiler-predefined macros in tables"
+    )
+    p.add_argument(
+        "--nostdinc",
+        action="store_true",
+        help="without -I, search no system folders (default: the C compiler's search path)",
     )
     p.add_argument("headers", nargs="*", metavar="HEADER")
     p.set_defaults(func=cmd_parse)

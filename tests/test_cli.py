@@ -652,3 +652,15 @@ def test_profilers_get_to_write_their_results(tmp_path: Path) -> None:
     import pstats
 
     assert pstats.Stats(str(prof)).total_calls > 0
+
+
+def test_parse_finds_system_headers_as_the_compiler_does() -> None:
+    """Without -I, parse searches the C compiler's own include path (gcc -E -v), as gcc
+    does; --nostdinc turns that off."""
+    code, out, err = run("parse", "--format", "json", "/usr/include/linux/mman.h")
+    assert (code, err) == (0, "")
+    (result,) = json.loads(out)
+    values = {d["name"]: d["value"] for d in result["defines"]}
+    assert values["MAP_ANONYMOUS"] == 0x20 and values["MADV_REMOVE"] == 9
+    code, _, err = run("parse", "--nostdinc", "/usr/include/linux/mman.h")
+    assert code == 2 and "include file <asm/mman.h> not found" in err
