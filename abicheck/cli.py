@@ -249,8 +249,13 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
     result = compare(tables, args.only or None)
-    _write(render_comparison_report(result, args.format), args.output, out)
-    return result.exit_code(args.fail_on)
+    text = render_comparison_report(result, args.format)
+    status = result.exit_code(args.fail_on)
+    if status and args.format == "table":  # a failure that reads as one, said so
+        what = "a value differs" if args.fail_on == "differs" else "a name differs or is partial"
+        text += f"exit status {status}: {what} between the sources (--fail-on {args.fail_on})\n"
+    _write(text, args.output, out)
+    return status
 
 
 # -- emit ---------------------------------------------------------------------

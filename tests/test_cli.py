@@ -664,3 +664,11 @@ def test_parse_finds_system_headers_as_the_compiler_does() -> None:
     assert values["MAP_ANONYMOUS"] == 0x20 and values["MADV_REMOVE"] == 9
     code, _, err = run("parse", "--nostdinc", "/usr/include/linux/mman.h")
     assert code == 2 and "include file <asm/mman.h> not found" in err
+
+
+def test_compare_says_what_its_failing_exit_status_means() -> None:
+    code, out, _ = run("compare", "--only", "MADV_REMOVE")
+    assert code == 1
+    assert out.endswith("exit status 1: a value differs between the sources (--fail-on differs)\n")
+    code, out, _ = run("compare", "--only", "MADV_REMOVE", "--fail-on", "never")
+    assert code == 0 and "exit status" not in out
