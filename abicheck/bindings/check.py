@@ -235,21 +235,25 @@ def check_binding(
     rows: list[BindingRow] = []
     sources: dict[str, Source] = {}
     unchecked: list[tuple[str, str]] = []
+    refs: dict[str, tuple[Table | None, Table | None]] = {}
     for t in chosen:
         try:
             arch = lookup(t.origin.arch)
         except AbicheckError:
             unchecked.append((t.label, f"{t.origin.arch}: not an architecture abicheck knows"))
             continue
-        kernel = _kernel(arch, ctx) if "arch" in against else None
-        libc = None
-        if "libc" in against:
-            try:
-                libc = LibcArchSource().arch(arch, ctx)
-            except AbicheckError as exc:
-                if kernel is None:
-                    raise
-                unchecked.append((f"libc:{arch.name}", exc.message))
+        if arch.name not in refs:  # read once per architecture (Rust: gnu and musl)
+            kernel = _kernel(arch, ctx) if "arch" in against else None
+            libc = None
+            if "libc" in against:
+                try:
+                    libc = LibcArchSource().arch(arch, ctx)
+                except AbicheckError as exc:
+                    if kernel is None:
+                        raise
+                    unchecked.append((f"libc:{arch.name}", exc.message))
+            refs[arch.name] = (kernel, libc)
+        kernel, libc = refs[arch.name]
         reference = kernel or libc
         assert reference is not None
         for s in (kernel, libc):
