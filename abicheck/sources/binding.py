@@ -9,7 +9,7 @@ with abicheck's architecture names (the binding's own where abicheck has none).
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -120,8 +120,3 @@ class RustSource(BindingSource):
         from ..bindings.rust import read
 
         return read(path, ctx.options.rust_targets or None)
-
-
-def binding_tables(tables: Sequence[Table]) -> list[Table]:
-    """The binding tables among ``tables``."""
-    return [t for t in tables if t.kind == "binding"]
