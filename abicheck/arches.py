@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from abicheck.model import AbicheckError
+from abicheck.reader.datamodel import DataModel as DataModelSpec
 from abicheck.reader.datamodel import DataModelName as DataModel
+from abicheck.reader.datamodel import arch_model
 
 #: Root under which the cross packages and the host's multiarch headers live.
 USR = Path("/usr")
@@ -60,6 +62,12 @@ class Arch:
         if self.cross_package:
             return f"install {self.cross_package}"
         return "give --kernel-tree (Debian has no cross headers for it)"
+
+    @property
+    def abi(self) -> DataModelSpec:
+        """This architecture's C ABI: sizes and alignments of the basic types, alone
+        and in structs, char signedness, bit-field rules (``headers/abi.json``)."""
+        return arch_model(self.name, self.data_model, not self.unsigned_char)
 
     def predefined(self) -> dict[str, str]:
         """The predefines as a name -> replacement mapping."""
