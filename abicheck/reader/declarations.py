@@ -77,6 +77,7 @@ class RunDecls:
 
     enums: list[tuple[str, tuple[str, ...], int]]  # statement, its enumerators, span
     typedefs: list[tuple[str, int, str]]
+    typedef_lines: list[int]  # the line each typedef statement starts on
     records: list[tuple[str, int]]
     tags: dict[str, list[tuple[str, int, int]]]
     names: frozenset[str]
@@ -168,6 +169,7 @@ class Statements:
                         )
                         break
         typedefs: list[tuple[str, int, str]] = []
+        typedef_lines: list[int] = []
         records: list[tuple[str, int]] = []
         tags: dict[str, list[tuple[str, int, int]]] = {}
         for start, end in split(text):
@@ -183,12 +185,13 @@ class Statements:
                     begin, first = t.start(), "typedef"
             stmt = text[begin:end]
             defines = _RECORD_BODY_RE.search(stmt) is not None
-            span = locate(begin)[0] if first == "typedef" or defines else -1
+            span, line = locate(begin)
             if first == "typedef":
                 typedefs.append((stmt, span, ""))
+                typedef_lines.append(line)
             elif first not in _TYPE_WORDS and first not in _STATEMENT_WORDS and not defines:
-                span = locate(begin)[0]
                 typedefs.append((stmt, span, first))
+                typedef_lines.append(line)
             elif defines:
                 records.append((stmt, span))
             if defines:
@@ -197,7 +200,9 @@ class Statements:
                         line = locate(begin + t.start())[1]
                         tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
         names = frozenset().union(*(self.tokens(t[0])[1] for t in typedefs))
-        hit = self._runs[key] = RunDecls(enums, typedefs, records, tags, names, self._memo.cache())
+        hit = self._runs[key] = RunDecls(
+            enums, typedefs, typedef_lines, records, tags, names, self._memo.cache()
+        )
         return hit
 
     def tokens(self, stmt: str) -> tuple[list[Tok], frozenset[str]]:
@@ -245,6 +250,8 @@ class HeaderDecls:
         self._tags: dict[str, list[tuple[str, int, str, int]]] = {}
         self._records: dict[str, tuple[c_ast.Node, str, int] | None] = {}
         self._layouts: Layouts | None = None
+        # every typedef statement: (statement, text run, file, line, led by a macro)
+        self._typedef_places: list[tuple[str, int, str, int, str]] = []
 
     def typedef_key(self, text: str, names: Iterable[str]) -> tuple[str, ...]:
         """``text`` and which of ``names`` are typedef names as pycparser is told: what
@@ -359,6 +366,36 @@ class HeaderDecls:
         self.decls()
         return list(self._tags)
 
+    def named_types(self) -> list[tuple[str, c_ast.Node | None, str, int]]:
+        """Every struct and union the header defines and every typedef of an unnamed
+        one, in the order they appear: ("struct stat" or "typedef NAME", the type's
+        AST or None where it cannot be read, file, line)."""
+        self.decls()
+        out: list[tuple[int, int, str, c_ast.Node | None, str]] = []
+        for key, places in self._tags.items():
+            found = self._record(key)
+            run, path, line = places[0][1], places[0][2], places[0][3]
+            if found is not None:
+                path, line = found[1], found[2]
+                run = next(p[1] for p in places if (p[2], p[3]) == (path, line))
+            out.append((run, line, key, None if found is None else found[0], path))
+        for stmt, run, path, line, first in self._typedef_places:
+            text = self.expand(stmt, run)
+            if first and not text.startswith("typedef"):
+                continue
+            ast = self.parse(text)
+            for ext in ast.ext if ast is not None else ():
+                t = ext.type if isinstance(ext, c_ast.Typedef) else None
+                record = t.type if isinstance(t, c_ast.TypeDecl) else None
+                if (
+                    isinstance(record, (c_ast.Struct, c_ast.Union))
+                    and record.name is None
+                    and record.decls is not None
+                ):
+                    out.append((run, line, f"typedef {ext.name}", t, path))
+        out.sort(key=lambda e: (e[0], e[1]))
+        return [(name, node, path, line) for _, line, name, node, path in out]
+
     def layout_of(self, node: c_ast.Node) -> TypeLayout:
         """The layout of a type AST here (raises NotConstant with why it has none)."""
         return self.layouts.of(node)
@@ -420,6 +457,10 @@ class HeaderDecls:
             elif rd.typedefs:
                 self._typedef_runs.append((rd, []))
                 self._mentions.append(rd.names)
+            self._typedef_places += [
+                (stmt, runs_at[span], sf.path, line, first)
+                for (stmt, span, first), line in zip(rd.typedefs, rd.typedef_lines, strict=True)
+            ]
             for stmt, names, span in rd.enums:
                 for name in names:
                     self._pending_enums.setdefault(name, (stmt, runs_at[span]))

@@ -20,6 +20,7 @@ from typing import Any
 
 from pycparser import c_ast
 
+from ..model import MemberLayout, RecordLayout
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, DataModel, Value, word_type
 from .fold import NotConstant
 from .statements import ALIGNED, ATTRS_MEMBER, PACKED
@@ -411,3 +412,24 @@ def _basic_key(words: list[str]) -> str | None:
     if key is None:
         return None
     return f"unsigned {key}" if unsigned else key
+
+
+def record_layout(
+    name: str, node: c_ast.Node | None, path: str, line: int, decls: Any
+) -> RecordLayout:
+    """``name``'s layout (``node`` its AST, None if unreadable) as the model records
+    it: size, alignment and every member reachable by name; or why it has none.
+    ``decls`` is the header's HeaderDecls."""
+    if node is None:
+        return RecordLayout(name, path, line, None, None, (), "declaration pycparser cannot read")
+    try:
+        layout = decls.layout_of(node)
+    except NotConstant as exc:
+        return RecordLayout(name, path, line, None, None, (), str(exc))
+    except RecursionError:
+        return RecordLayout(name, path, line, None, None, (), "nested too deeply")
+    members = tuple(
+        MemberLayout(m.name, m.offset, m.size, m.bit_offset, m.bit_width, m.type_name)
+        for m in flatten(layout)
+    )
+    return RecordLayout(name, path, line, layout.size, layout.align, members)

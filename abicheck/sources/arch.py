@@ -152,7 +152,9 @@ class ArchSource(SourceKind):
         path = _find(header, dirs)
         if path is None:
             raise AbicheckError(f"no {header} for {arch.name} in {', '.join(map(str, dirs))}")
-        reader = ctx.readers.get(dirs, None, arch.data_model, arch.predefined(), arch.unsigned_char)
+        reader = ctx.readers.get(
+            dirs, None, arch.data_model, arch.predefined(), arch.unsigned_char, abi=arch.abi
+        )
         package = ""
         if headers_from == "installed":
             cross = Path("/usr") / arch.triplet / "include"

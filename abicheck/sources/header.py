@@ -65,7 +65,9 @@ class EmbeddedSource(SourceKind):
 
     def load(self, spec: str, ctx: Context) -> list[Table]:
         arm = lookup(_EMBEDDED_ARCH)
-        reader = ctx.readers.get((), None, arm.data_model, arm.predefined(), arm.unsigned_char)
+        reader = ctx.readers.get(
+            (), None, arm.data_model, arm.predefined(), arm.unsigned_char, abi=arm.abi
+        )
         path = embedded_header()
         origin = Provenance(
             source=self.name,
