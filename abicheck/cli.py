@@ -253,7 +253,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
     result = compare(tables, args.only or None)
-    text = render_comparison_report(result, args.format)
+    text = render_comparison_report(result, args.format, args.fail_on)
     status = result.exit_code(args.fail_on)
     if status and args.format == "table":  # a failure that reads as one, said so
         what = "a value differs" if args.fail_on == "differs" else "a name differs or is partial"

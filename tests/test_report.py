@@ -7,6 +7,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import xmlschema
 from junitparser import Failure, JUnitXml, Skipped
 
 from abicheck.audit import AuditResult, audit, parse_suppressions
@@ -425,6 +427,99 @@ def test_comparison_screenshot(chromium: str, tmp_path: Path) -> None:
     if os.environ.get("ABICHECK_UPDATE_DOCS"):
         (ROOT / "docs" / "report.png").write_bytes(data)
     assert (ROOT / "docs" / "report.png").stat().st_size > 10_000
+
+
+JUNIT_XSD = Path(__file__).parent / "fixtures" / "junit" / "junit-10.xsd"
+
+
+@pytest.fixture(scope="module")
+def junit_schema() -> xmlschema.XMLSchema:
+    """Jenkins' junit-10.xsd (fixtures/junit/SOURCE.md), the schema CI reporters use."""
+    return xmlschema.XMLSchema(str(JUNIT_XSD))
+
+
+def schema_errors(schema: xmlschema.XMLSchema, text: str) -> list[str]:
+    return [f"{e.path}: {e.reason}" for e in schema.iter_errors(text)]
+
+
+def test_the_schema_rejects_what_it_should_and_accepts_pytest(
+    junit_schema: xmlschema.XMLSchema, tmp_path: Path
+) -> None:
+    """The schema is the strict one: ``skipped`` on <testsuites> (what abicheck once
+    wrote) is refused, and pytest's own --junitxml output passes it."""
+    bad = '<testsuites tests="1" skipped="0"><testsuite name="s" tests="1" failures="0" '
+    bad += 'errors="0"><testcase name="c" classname="k"/></testsuite></testsuites>'
+    assert any("skipped" in e for e in schema_errors(junit_schema, bad))
+    (tmp_path / "test_x.py").write_text(
+        "import pytest\ndef test_ok(): pass\ndef test_bad(): assert 0\n"
+        "@pytest.mark.skip(reason='r')\ndef test_skip(): pass\n"
+    )
+    xml = tmp_path / "pytest.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    text = xml.read_text(encoding="utf-8")
+    assert 'failures="1"' in text and 'skipped="1"' in text
+    assert schema_errors(junit_schema, text) == []
+
+
+@needs_system
+def test_junit_reports_are_valid_against_junit_10_xsd(
+    junit_schema: xmlschema.XMLSchema, tmp_path: Path
+) -> None:
+    cmp = arch_comparison()
+    texts = {
+        "audit": render_audit(arm_audit(tmp_path), "junit"),
+        "audit with control characters": render_audit(hostile_audit(), "junit"),
+        **{
+            f"compare --fail-on {f}": render_comparison_report(cmp, "junit", f)
+            for f in ("differs", "partial", "never")
+        },
+    }
+    for what, text in texts.items():
+        assert schema_errors(junit_schema, text) == [], what
+
+
+def junit_failures(text: str) -> list[tuple[str, str]]:
+    root = ET.fromstring(text)
+    return sorted(
+        (c.get("classname", ""), c.get("name", ""))
+        for c in root.iter("testcase")
+        if c.find("failure") is not None
+    )
+
+
+def test_comparison_junit_fails_only_for_what_fail_on_counts() -> None:
+    cmp = arch_comparison()
+    never = render_comparison_report(cmp, "junit", "never")
+    assert junit_failures(never) == []
+    assert '<testsuites name="abicheck compare" tests="288" failures="0" errors="0">' in never
+    (suite,) = list(JUnitXml.fromstring(never))
+    cases = {(c.classname, c.name): c for c in suite}
+    # the variation is still told, as the case's output
+    assert "PROT_SEM: 0x10 here, 8 on 27 of 32" in (cases[("arch:mips", "PROT")].system_out or "")
+    assert cmp.exit_code("never") == 0
+
+    differs = render_comparison_report(cmp, "junit", "differs")
+    assert differs == render_comparison_report(cmp, "junit")  # the default, as before
+    assert ("arch:mips", "PROT") in junit_failures(differs)
+    assert len(junit_failures(differs)) == 32 and cmp.exit_code("differs") == 1
+
+    partial = render_comparison_report(cmp, "junit", "partial")
+    (psuite,) = list(JUnitXml.fromstring(partial))
+    pcases = {(c.classname, c.name): c for c in psuite}
+    # amd64 has MAP_32BIT, alpha does not: alpha's MAP case fails for it under partial only
+    (fail,) = pcases[("arch:alpha", "MAP")].result
+    assert isinstance(fail, Failure) and fail.type == "partial"
+    assert "MAP_32BIT: not defined here" in (fail.text or "")
+    assert "MAP_32BIT: not defined here" in (cases[("arch:alpha", "MAP")].system_out or "")
+    assert set(junit_failures(differs)) < set(junit_failures(partial))
+    with pytest.raises(AbicheckError, match="unknown --fail-on 'odd'"):
+        render_comparison_junit(cmp, "odd")
 
 
 def test_audit_junit_per_architecture() -> None:

@@ -116,9 +116,12 @@ def render_layouts(report: LayoutReport, fmt: str = "table") -> str:
     return renderers[fmt](report)
 
 
-def render_comparison_report(cmp: Comparison, fmt: str = "table") -> str:
-    """A comparison as text in ``fmt``, one of :data:`ALL_COMPARISON_FORMATS`."""
+def render_comparison_report(cmp: Comparison, fmt: str = "table", fail_on: str = "differs") -> str:
+    """A comparison as text in ``fmt``, one of :data:`ALL_COMPARISON_FORMATS`;
+    ``fail_on`` (compare's ``--fail-on``) is what JUnit counts as a failure."""
     _check_format(fmt, ALL_COMPARISON_FORMATS)
+    if fmt == "junit":
+        return junit.render_comparison_junit(cmp, fail_on)
     return COMPARISON_RENDERERS[fmt](cmp)
 
 
