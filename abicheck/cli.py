@@ -246,6 +246,28 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
         raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
 
 
+#: The reports ``--markdown FILE`` and the like write beside the main output.
+REPORT_FILES = ("markdown", "json", "junit", "html")
+
+
+def _add_report_files(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "more reports from the same run (as pytest's --junitxml), beside the output"
+    )
+    for fmt in REPORT_FILES:
+        g.add_argument(
+            f"--{fmt}", dest=f"report_{fmt}", metavar="FILE", help=f"also write the {fmt} report"
+        )
+
+
+def _write_reports(args: argparse.Namespace, render: Callable[[str], str], out: TextIO) -> None:
+    """The reports asked for with ``--markdown FILE`` and the like, each rendered once."""
+    for fmt in REPORT_FILES:
+        path = getattr(args, f"report_{fmt}")
+        if path is not None:
+            _write(render(fmt), path, out)
+
+
 # -- compare ------------------------------------------------------------------
 
 
@@ -258,6 +280,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if status and args.format == "table":  # a failure that reads as one, said so
         what = "a value differs" if args.fail_on == "differs" else "a name differs or is partial"
         text += f"exit status {status}: {what} between the sources (--fail-on {args.fail_on})\n"
+    _write_reports(args, lambda fmt: render_comparison_report(result, fmt, args.fail_on), out)
     _write(text, args.output, out)
     return status
 
@@ -328,6 +351,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress.close()
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     result = audit(baseline, current, suppressions, baseline_file=args.baseline)
+    _write_reports(args, lambda fmt: render_audit(result, fmt), out)
     _write(render_audit(result, args.format), args.output, out)
     return result.exit_code(args.fail_on)
 
@@ -351,6 +375,7 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = load_suppressions(args.suppressions, STATUSES, "status") if args.suppressions else []
     against = ("arch", "libc") if args.against == "both" else (args.against,)
     result = check_binding(tables, options, against, args.arch, rules)
+    _write_reports(args, lambda fmt: render_binding(result, fmt), out)
     _write(render_binding(result, args.format), args.output, out)
     return result.exit_code(args.fail_on)
 
@@ -489,6 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
     p.add_argument("--fail-on", choices=COMPARE_FAIL_ON, default="differs")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_report_files(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -566,6 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", choices=AUDIT_FAIL_ON, default="incompatible")
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_report_files(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
@@ -608,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_arch_from(p)
     p.add_argument("--kernel-tree", metavar="DIR", help="kernel headers from a kernel tree")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_report_files(p)
     p.set_defaults(func=cmd_binding)
 
     p = sub.add_parser(

@@ -232,6 +232,33 @@ def test_snapshot_then_audit(tmp_path: Path) -> None:
     assert code == 12 and out.startswith("<?xml")
 
 
+def test_one_run_writes_several_reports(tmp_path: Path) -> None:
+    """--markdown/--json/--junit/--html FILE beside the terminal output: each file is
+    what --format gives for it, byte for byte, from one run."""
+    lock = tmp_path / "abi.lock.json"
+    assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
+    cmd = ["audit", "--baseline", str(lock), "system"]
+    files = {fmt: tmp_path / f"report.{fmt}" for fmt in ("markdown", "json", "junit", "html")}
+    flags = [x for fmt, path in files.items() for x in (f"--{fmt}", str(path))]
+    code, out, err = run(*cmd, *flags)
+    assert (code, err) == (12, "")
+    assert out == run(*cmd)[1]  # the terminal output is the table, as without them
+    for fmt, path in files.items():
+        alone = run(*cmd, "--format", fmt)
+        assert alone[0] == 12
+        assert path.read_text(encoding="utf-8") == alone[1], fmt
+    assert files["junit"].read_text(encoding="utf-8").startswith("<?xml")
+
+    junit = tmp_path / "compare.xml"
+    code, out, _ = run(
+        "compare", "arch:mips", "arch:alpha", "--fail-on", "never", "--junit", str(junit)
+    )
+    assert code == 0 and out.startswith("PROT_\nname ")
+    assert 'failures="0"' in junit.read_text(encoding="utf-8")
+    code, _, err = run("compare", "arch:mips", "--json", str(tmp_path / "no" / "such.json"))
+    assert code == 2 and err.startswith(str(tmp_path / "no" / "such.json"))
+
+
 def test_audit_bad_baseline(tmp_path: Path) -> None:
     lock = tmp_path / "abi.lock.json"
     lock.write_text('{\n  "format": \n')
