@@ -117,6 +117,48 @@ def test_audit_text_formats(tmp_path: Path) -> None:
         assert render_audit(result, fmt) == render_audit(arm_audit(tmp_path), fmt)
 
 
+def md_headings(md: str) -> list[str]:
+    return [ln for ln in md.splitlines() if ln.startswith("#")]
+
+
+def test_comparison_markdown_findings_first_bold_cells_sources_folded() -> None:
+    md = render_comparison_report(arch_comparison(), "markdown")
+    # a job summary may be 1 MiB; this is the largest comparison there is
+    assert len(md.encode()) < 100 * 1024
+    heads = md_headings(md)
+    assert heads[:3] == ["## abicheck compare", "### Findings", "### PROT_"]
+    assert [h for h in heads if not h.startswith("### ")] == ["## abicheck compare"]
+    assert md.index("### Findings") < md.index("### PROT_") < md.index("<details>")
+    assert "\n\n<details>\n<summary>Sources (32)</summary>\n\n| label " in md
+    assert md.endswith("\n\n</details>\n")
+    assert "| arch:mips " in md[md.index("<details>") :]
+    header = next(ln for ln in md.splitlines() if ln.startswith("| name "))
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    row = next(ln for ln in md.splitlines() if ln.startswith("| PROT_SEM "))
+    cells = dict(zip(cols, (c.strip() for c in row.strip("|").split("|")), strict=True))
+    odd = ("mips", "mips64", "mips64el", "mipsel", "xtensa")
+    assert {c for c, v in cells.items() if v == "**0x10**"} == set(odd)
+    assert {c for c, v in cells.items() if v == "8"} == set(cols[1:-1]) - set(odd)
+    assert cells["status"] == "differs"
+    read = next(ln for ln in md.splitlines() if ln.startswith("| PROT_READ "))
+    assert "**" not in read
+
+
+@needs_system
+def test_audit_markdown_has_the_same_layout(tmp_path: Path) -> None:
+    md = render_audit(arm_audit(tmp_path), "markdown")
+    heads = [h.split(" (")[0] for h in md_headings(md)]  # counts depend on /usr/include
+    assert heads == [
+        "## ABI audit",
+        "### Incompatible changes",
+        "### Compatible changes",
+        "### Suppressed changes",
+        "### Suppressions",
+    ]
+    assert md.index("### Suppressions") < md.index("<details>\n<summary>Sources (2)</summary>")
+    assert md.endswith("\n\n</details>\n")
+
+
 def test_unknown_format_is_an_error() -> None:
     result = audit([Table("t", "file", ())], [Table("t", "file", ())])
     with pytest.raises(AbicheckError, match="unknown report format 'xml'"):

@@ -1,7 +1,14 @@
-"""GitHub-flavoured markdown, for job summaries and pull-request comments."""
+"""GitHub-flavoured markdown, for job summaries and pull-request comments.
+
+The compare and audit reports share one layout: a ``##`` title, the summary and what was found
+(findings, or changes), ``###`` sections, and the sources last, folded in a
+``<details>`` element. A comparison of every architecture stays far below GitHub's
+1 MiB limit for a step summary (about 60 kB).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ..audit import AuditResult, Change
@@ -27,29 +34,49 @@ def md_code(text: str) -> str:
     return "`" + visible_text(text).replace("\n", " ") + "`"
 
 
-def md_table(rows: list[list[str]], headers: list[str], numparse: bool = True) -> str:
-    """A GitHub table of :func:`md_text` cells (numbers right-aligned if ``numparse``)."""
+def md_table(
+    rows: list[list[str]],
+    headers: list[str],
+    numparse: bool = True,
+    strong: Collection[tuple[int, int]] = (),
+) -> str:
+    """A GitHub table of :func:`md_text` cells (numbers right-aligned if ``numparse``);
+    the cells at the (row, column) positions in ``strong`` in bold."""
     return tabulate(
-        [[md_text(c) for c in r] for r in rows],
+        [
+            [f"**{md_text(c)}**" if (i, j) in strong and c else md_text(c) for j, c in enumerate(r)]
+            for i, r in enumerate(rows)
+        ],
         headers=[md_text(h) for h in headers],
         tablefmt="github",
         disable_numparse=not numparse,
     )
 
 
+def _sources_details(title: str, table: str) -> list[str]:
+    """A table folded in ``<details>``: blank lines around it, so that GitHub renders it."""
+    return ["<details>", f"<summary>{title}</summary>", "", table, "", "</details>"]
+
+
 def render_comparison_markdown(cmp: Comparison) -> str:
-    """A section per family, the sources and the findings as lists."""
+    """The summary and the findings, a table per family (values off the row's majority
+    in bold), then the sources, folded."""
     headers = ["name", *common.columns(cmp), "status"]
-    out = ["# abicheck compare", "", common.summary(cmp), ""]
+    out = ["## abicheck compare", "", common.summary(cmp), ""]
     if note := common.snapshot_note(cmp.sources):
         out += [f"> **Note:** {md_text(note)}", ""]
+    out += ["### Findings", ""]
+    out += [f"- {md_text(f.text)}" for f in cmp.findings] or ["- none"]
+    out.append("")
     for family, rows in common.families(cmp).items():
         cells = [common.row_cells(cmp, r) for r in rows]
-        out += [f"## {family}_", "", md_table(cells, headers, numparse=False), ""]
-    out += ["## Sources", ""]
-    out += [f"- {md_code(s.label)} ({s.kind}): {md_text(common.describe(s))}" for s in cmp.sources]
-    out += ["", "## Findings", ""]
-    out += [f"- {md_text(f.text)}" for f in cmp.findings] or ["- none"]
+        column = {lb: 1 + j for j, lb in enumerate(cmp.labels)}
+        strong = {(i, column[lb]) for i, r in enumerate(rows) for lb in common.deviating(r)}
+        out += [f"### {family}_", "", md_table(cells, headers, False, strong), ""]
+    prov = [[s.label, s.kind, common.describe(s)] for s in cmp.sources]
+    out += _sources_details(
+        f"Sources ({len(cmp.sources)})", md_table(prov, ["label", "kind", "origin"])
+    )
     return visible_text("\n".join(out) + "\n")
 
 
@@ -86,7 +113,8 @@ def render_audit_markdown(result: AuditResult) -> str:
         for s in infos
     ]
     if prov:
-        out += ["", "### Sources", "", md_table(prov, ["side", "label", "kind", "origin"])]
+        table = md_table(prov, ["side", "label", "kind", "origin"])
+        out += ["", *_sources_details(f"Sources ({len(prov)})", table)]
     return visible_text("\n".join(out) + "\n")
 
 
