@@ -268,6 +268,15 @@ def _write_reports(args: argparse.Namespace, render: Callable[[str], str], out: 
             _write(render(fmt), path, out)
 
 
+def _terminal_style(args: argparse.Namespace, out: TextIO) -> tuple[int | None, bool]:
+    """The width and colour of a table written to ``out`` (none for a file, -o)."""
+    if args.format != "table" or args.output not in (None, "-"):
+        return None, False
+    from .report.text import terminal_style
+
+    return terminal_style(out.isatty(), os.environ)
+
+
 # -- compare ------------------------------------------------------------------
 
 
@@ -275,7 +284,8 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
     result = compare(tables, args.only or None)
-    text = render_comparison_report(result, args.format, args.fail_on)
+    width, color = _terminal_style(args, out)
+    text = render_comparison_report(result, args.format, args.fail_on, width, color)
     status = result.exit_code(args.fail_on)
     if status and args.format == "table":  # a failure that reads as one, said so
         what = "a value differs" if args.fail_on == "differs" else "a name differs or is partial"
@@ -352,7 +362,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     result = audit(baseline, current, suppressions, baseline_file=args.baseline)
     _write_reports(args, lambda fmt: render_audit(result, fmt), out)
-    _write(render_audit(result, args.format), args.output, out)
+    _write(render_audit(result, args.format, _terminal_style(args, out)[1]), args.output, out)
     return result.exit_code(args.fail_on)
 
 

@@ -175,6 +175,102 @@ def test_compare_json_and_fail_on() -> None:
     assert code == 0
 
 
+ANSI = "\x1b["
+
+
+def test_compare_table_fits_columns_split_by_architecture_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for var in ("COLUMNS", "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    code, whole, _ = run("compare", "arch:all", "--only", "PROT_")
+    assert code == 1 and ANSI not in whole
+    # not a terminal and no COLUMNS: one table, 32 architectures wide, as always
+    header = whole.splitlines()[1].split()
+    assert len(header) == 34 and max(len(ln) for ln in whole.splitlines()) > 300
+    monkeypatch.setenv("COLUMNS", "80")
+    code, split, _ = run("compare", "arch:all", "--only", "PROT_")
+    assert code == 1 and ANSI not in split
+    lines = split.splitlines()
+    assert max(len(ln) for ln in lines) <= 80
+    groups = [ln for ln in lines if ln.startswith("PROT_ (")]
+    assert groups[0].startswith("PROT_ (alpha to ") and groups[-1].endswith(" to xtensa)")
+    # every group has the name and status columns; together, every architecture once
+    heads = [lines[i + 1].split() for i, ln in enumerate(lines) if ln.startswith("PROT_ (")]
+    assert all(h[0] == "name" and h[-1] == "status" for h in heads)
+    assert [a for h in heads for a in h[1:-1]] == header[1:-1]
+    sem = [ln.split() for ln in lines if ln.startswith("PROT_SEM ")]
+    assert len(sem) == len(groups) and all(r[-1] == "differs" for r in sem)
+    whole_sem = next(ln.split() for ln in whole.splitlines() if ln.startswith("PROT_SEM "))
+    assert [v for r in sem for v in r[1:-1]] == whole_sem[1:-1]
+    # a wide enough terminal: the table as it is
+    monkeypatch.setenv("COLUMNS", "1000")
+    assert run("compare", "arch:all", "--only", "PROT_")[1] == whole
+
+
+def test_table_colour_follows_no_color_and_force_color(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for var in ("COLUMNS", "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    cmd = ("compare", "arch:mips", "arch:alpha", "arch:amd64", "--only", "PROT_")
+    plain = run(*cmd)[1]
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, coloured, _ = run(*cmd)
+    sem = next(ln for ln in coloured.splitlines() if ln.startswith("PROT_SEM "))
+    # the value off the majority and the status, bold yellow; the others plain
+    assert sem.split() == [
+        "PROT_SEM",
+        "\x1b[33;1m0x10\x1b[0m",
+        "8",
+        "8",
+        "\x1b[33;1mdiffers\x1b[0m",
+    ]
+    assert coloured.splitlines()[0] == "\x1b[1mPROT_\x1b[0m"
+    # the colours take no room: the columns line up as without them
+    strip = coloured.replace("\x1b[33;1m", "").replace("\x1b[1m", "").replace("\x1b[0m", "")
+    assert strip == plain
+    assert run("compare", "arch:mips", *cmd[2:], "--format", "json")[1].count(ANSI) == 0
+    out = tmp_path / "t.txt"
+    assert run(*cmd, "-o", str(out))[0] == 1
+    assert out.read_text(encoding="utf-8") == plain  # a file: no colour
+    monkeypatch.setenv("NO_COLOR", "1")  # wins over FORCE_COLOR
+    assert run(*cmd)[1] == plain
+
+
+def test_a_terminal_gets_colour_and_its_width_a_pipe_neither() -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")}
+    env["TERM"] = "xterm"
+    cmd = [sys.executable, "-m", "abicheck", "compare", "arch:all", "--only", "PROT_"]
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 90, 0, 0))
+    proc = subprocess.run(cmd, stdout=follower, stderr=subprocess.DEVNULL, env=env, timeout=120)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    shown = b"".join(chunks).decode().replace("\r\n", "\n")
+    assert proc.returncode == 1
+    assert "\x1b[33;1m0x10\x1b[0m" in shown
+    plain = shown.replace("\x1b[33;1m", "").replace("\x1b[36m", "").replace("\x1b[1m", "")
+    plain = plain.replace("\x1b[0m", "")
+    assert ANSI not in plain and max(len(ln) for ln in plain.splitlines()) <= 90
+    piped = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert ANSI not in piped.stdout and max(len(ln) for ln in piped.stdout.splitlines()) > 300
+
+
 def test_compare_unknown_architecture() -> None:
     code, out, err = run("compare", "arch:vax")
     assert code == 2 and out == ""

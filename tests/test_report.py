@@ -37,6 +37,7 @@ from abicheck.report import (
     render_comparison_junit,
     render_comparison_report,
 )
+from abicheck.report.text import terminal_style
 from abicheck.resources import EMBEDDED_LABEL, embedded_header
 from abicheck.snapshot import dump_snapshot, load_snapshot
 from abicheck.sources import load_sources
@@ -157,6 +158,44 @@ def test_audit_markdown_has_the_same_layout(tmp_path: Path) -> None:
     ]
     assert md.index("### Suppressions") < md.index("<details>\n<summary>Sources (2)</summary>")
     assert md.endswith("\n\n</details>\n")
+
+
+def test_terminal_style() -> None:
+    tty, pipe = True, False
+    assert terminal_style(pipe, {}) == (None, False)
+    assert terminal_style(pipe, {"COLUMNS": "72"}) == (72, False)
+    assert terminal_style(pipe, {"COLUMNS": "x", "FORCE_COLOR": "1"}) == (None, True)
+    assert terminal_style(pipe, {"FORCE_COLOR": ""}) == (None, False)  # empty: unset
+    assert terminal_style(tty, {"COLUMNS": "120"}) == (120, True)
+    assert terminal_style(tty, {"COLUMNS": "120", "TERM": "dumb"}) == (120, False)
+    assert terminal_style(tty, {"COLUMNS": "120", "NO_COLOR": "1"}) == (120, False)
+    assert terminal_style(tty, {"COLUMNS": "99", "NO_COLOR": "1", "FORCE_COLOR": "1"}) == (
+        99,
+        False,
+    )
+
+
+def test_audit_table_colours_severities() -> None:
+    def t(**values: int) -> Table:
+        macros = tuple(
+            Macro(n, "integer", v, str(v), "m.h", i + 1) for i, (n, v) in enumerate(values.items())
+        )
+        return Table("t", "file", macros)
+
+    supp = parse_suppressions('[[suppress]]\nname = "MAP_Z"\nreason = "r"\n', "s.toml")
+    result = audit([t(MAP_X=1, MAP_Z=4)], [t(MAP_X=2, MAP_Y=1)], supp)
+    plain = render_audit(result, "table")
+    assert "\x1b" not in plain and render_audit(result, "table", color=False) == plain
+    text = render_audit(result, "table", color=True)
+    rows = {ln.split()[2]: ln for ln in text.splitlines() if ln.startswith("t ")}
+    assert "\x1b[31;1mincompatible\x1b[0m" in rows["MAP_X"]
+    assert "\x1b[32mcompatible\x1b[0m" in rows["MAP_Y"]
+    assert "\x1b[2msuppressed by s.toml:1\x1b[0m" in rows["MAP_Z"]
+    sgr = ("\x1b[31;1m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m")
+    stripped = text
+    for code in sgr:
+        stripped = stripped.replace(code, "")
+    assert stripped == plain
 
 
 def test_unknown_format_is_an_error() -> None:

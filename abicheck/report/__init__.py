@@ -83,9 +83,12 @@ def _check_format(fmt: str, formats: Sequence[str]) -> None:
         raise AbicheckError(f"unknown report format {fmt!r}: expected one of {', '.join(formats)}")
 
 
-def render_audit(result: AuditResult, fmt: str = "table") -> str:
-    """An audit as text in ``fmt``, one of :data:`AUDIT_FORMATS`."""
+def render_audit(result: AuditResult, fmt: str = "table", color: bool = False) -> str:
+    """An audit as text in ``fmt``, one of :data:`AUDIT_FORMATS`; a table in ANSI
+    colours with ``color``."""
     _check_format(fmt, AUDIT_FORMATS)
+    if fmt == "table":
+        return text.render_audit_table(result, color)
     return AUDIT_RENDERERS[fmt](result)
 
 
@@ -116,12 +119,22 @@ def render_layouts(report: LayoutReport, fmt: str = "table") -> str:
     return renderers[fmt](report)
 
 
-def render_comparison_report(cmp: Comparison, fmt: str = "table", fail_on: str = "differs") -> str:
+def render_comparison_report(
+    cmp: Comparison,
+    fmt: str = "table",
+    fail_on: str = "differs",
+    width: int | None = None,
+    color: bool = False,
+) -> str:
     """A comparison as text in ``fmt``, one of :data:`ALL_COMPARISON_FORMATS`;
-    ``fail_on`` (compare's ``--fail-on``) is what JUnit counts as a failure."""
+    ``fail_on`` (compare's ``--fail-on``) is what JUnit counts as a failure; a table
+    fits in ``width`` columns and is in ANSI colours with ``color``
+    (:func:`~abicheck.report.text.terminal_style` gives both for a stream)."""
     _check_format(fmt, ALL_COMPARISON_FORMATS)
     if fmt == "junit":
         return junit.render_comparison_junit(cmp, fail_on)
+    if fmt == "table":
+        return text.render_comparison_table(cmp, width, color)
     return COMPARISON_RENDERERS[fmt](cmp)
 
 
