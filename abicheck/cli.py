@@ -375,9 +375,36 @@ class UsageError(Exception):
     """A command line argparse refused: ``str()`` is the one line to print."""
 
 
+class _Help(argparse.HelpFormatter):
+    """Help that shows each option's default: ``(default X)`` is added to a help text
+    that does not say its default already. No default (None), a flag's False and an
+    empty list (a repeatable option given no times) are not shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default in (None, False, [], "")
+            or default is argparse.SUPPRESS
+            or not action.option_strings
+        ):
+            return text
+        return f"{text} (default %(default)s)"
+
+
+class _RawHelp(_Help, argparse.RawDescriptionHelpFormatter):
+    """:class:`_Help` keeping the description's and epilog's line breaks."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with its errors as one line naming the (sub)command, raised instead of
-    printed with the usage (main writes them to its ``err`` and exits 2)."""
+    printed with the usage (main writes them to its ``err`` and exits 2); its help
+    shows defaults (:class:`_Help`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
@@ -388,10 +415,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="abicheck",
         description="Read C headers' #define tables and cross-check ABI constants.",
         epilog=EXIT_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawHelp,
     )
     parser.add_argument("--version", action="version", version=f"abicheck {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        help="one of these (abicheck COMMAND --help for its options):",
+    )
 
     p = sub.add_parser(
         "parse",
@@ -400,7 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluated (default: the embedded ARM mman.h).",
     )
     _add_reader_options(p)
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--format", choices=("table", "json"), default="table", help="the listing's format"
+    )
     p.add_argument(
         "--builtins", action="store_true", help="also list compiler-predefined macros in tables"
     )
@@ -409,7 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="without -I, search no system folders (default: the C compiler's search path)",
     )
-    p.add_argument("headers", nargs="*", metavar="HEADER")
+    p.add_argument(
+        "headers", nargs="*", metavar="HEADER", help="a header file (default: the embedded mman.h)"
+    )
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser(
@@ -421,10 +457,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source_options(p)
     p.add_argument(
-        "--only", action="append", default=[], metavar="PREFIX", help="only names with PREFIX"
+        "--only",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="only names with PREFIX (repeatable)",
     )
-    p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
-    p.add_argument("--fail-on", choices=COMPARE_FAIL_ON, default="differs")
+    p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
+    p.add_argument(
+        "--fail-on",
+        choices=COMPARE_FAIL_ON,
+        default="differs",
+        help="exit 1 when a value differs, when a name differs or is partial, or never",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.set_defaults(func=cmd_compare)
 
@@ -477,7 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also call MADV_HWPOISON and MADV_SOFT_OFFLINE (root only; poisons memory)",
     )
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--format", choices=("table", "json"), default="table", help="the report's format"
+    )
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
@@ -500,8 +547,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(p)
     p.add_argument("--baseline", required=True, metavar="FILE", help="abicheck snapshot")
     p.add_argument("--suppressions", metavar="FILE", help="TOML file of accepted changes")
-    p.add_argument("--fail-on", choices=AUDIT_FAIL_ON, default="incompatible")
-    p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
+    p.add_argument(
+        "--fail-on",
+        choices=AUDIT_FAIL_ON,
+        default="incompatible",
+        help="which changes make the status non-zero",
+    )
+    p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.set_defaults(func=cmd_audit)
 
@@ -539,9 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=("wrong", "any", "never"),
         default="wrong",
-        help="what fails: wrong or colliding values (default), any difference, nothing",
+        help="what fails: wrong or colliding values, any difference, or nothing",
     )
-    p.add_argument("--format", choices=BINDING_FORMATS, default="table")
+    p.add_argument("--format", choices=BINDING_FORMATS, default="table", help="the report's format")
     _add_arch_from(p)
     p.add_argument("--kernel-tree", metavar="DIR", help="kernel headers from a kernel tree")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
@@ -656,7 +708,8 @@ def main(
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args, extra = parser.parse_known_args(argv)
+        with contextlib.redirect_stdout(out):  # --help and --version to ``out``
+            args, extra = parser.parse_known_args(argv)
         if extra:  # named by the subcommand they were given to
             sub = f"{parser.prog} {args.command}" if getattr(args, "command", None) else parser.prog
             raise UsageError(
