@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import gc
 import io
-import json
 import os
 import stat
 import sys
@@ -31,6 +30,7 @@ from .progress import Progress
 from .report import (
     AUDIT_FORMATS,
     BINDING_FORMATS,
+    VERIFY_FORMATS,
     render_audit,
     render_comparison_report,
     render_parse_table,
@@ -85,6 +85,20 @@ def _add_reader_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_output(p: argparse.ArgumentParser, what: str = "the report") -> None:
+    p.add_argument("-o", "--output", metavar="FILE", help=f"write {what} to FILE (default: stdout)")
+
+
+def _add_only(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="only names with PREFIX (repeatable; a bare word is a family: MS means MS_)",
+    )
+
+
 def _defines(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """``-D`` options as name and value pairs, the last of a name winning (as in gcc)."""
     return tuple(dict(parse_cli_define(d) for d in specs).items())
@@ -112,11 +126,6 @@ def _system_dirs() -> list[str]:
     return [*dirs, "/usr/include"]
 
 
-def _json_dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, sort_keys=False, ensure_ascii=False)
-    out.write("\n")
-
-
 # -- parse --------------------------------------------------------------------
 
 
@@ -129,11 +138,16 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for res in results:
         if res.error is not None:
             err.write(f"{res.error}\n")
+    to_file = args.output not in (None, "-")
+    # to stdout the JSON is streamed (a whole tree's is large, and a reader may stop early)
+    dest: TextIO = io.StringIO() if to_file else out
     if args.format == "json":
-        write_parse_json(results, out)
+        write_parse_json(results, dest)
     else:
         shown = [r for r in results if r.error is None]
-        out.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
+        dest.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
+    if to_file:
+        _write(cast(io.StringIO, dest).getvalue(), args.output, out)
     return EXIT_ERROR if any(r.error is not None for r in results) else EXIT_OK
 
 
@@ -292,12 +306,9 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .verify import verify
 
     report = verify(tables, args.only, args.allow_dangerous)
-    if args.format == "json":
-        _json_dump(report.to_json(), out)
-    else:
-        from .report.text import render_verify_table
+    from .report import render_verify
 
-        out.write(render_verify_table(report))
+    _write(render_verify(report, args.format), args.output, out)
     return report.exit_code()
 
 
@@ -323,7 +334,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         finally:
             progress.close()
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
-    result = audit(baseline, current, suppressions, baseline_file=args.baseline)
+    result = audit(baseline, current, suppressions, baseline_file=args.baseline, only=args.only)
     _write(render_audit(result, args.format), args.output, out)
     return result.exit_code(args.fail_on)
 
@@ -360,11 +371,11 @@ def cmd_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .sources import installed_dirs
 
     if args.apt_packages:
-        out.write(" ".join(apt_packages(libc=not args.no_libc)) + "\n")
+        _write(" ".join(apt_packages(libc=not args.no_libc)) + "\n", args.output, out)
         return EXIT_OK
     arches = all_arches()
     installed = {a.name: installed_dirs(a) is not None for a in arches}
-    out.write(render_arches_table(arches, installed))
+    _write(render_arches_table(arches, installed), args.output, out)
     return EXIT_OK
 
 
@@ -435,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("table", "json"), default="table", help="the listing's format"
     )
+    _add_output(p, "the listing")
     p.add_argument(
         "--builtins", action="store_true", help="also list compiler-predefined macros in tables"
     )
@@ -456,13 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
         "some does (see --fail-on), 2 on errors.",
     )
     _add_source_options(p)
-    p.add_argument(
-        "--only",
-        action="append",
-        default=[],
-        metavar="PREFIX",
-        help="only names with PREFIX (repeatable)",
-    )
+    _add_only(p)
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
     p.add_argument(
         "--fail-on",
@@ -470,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="differs",
         help="exit 1 when a value differs, when a name differs or is partial, or never",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_output(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -486,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LANG",
         help="the output language: python or c (abicheck.langs; checked when emitting)",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _add_output(p, "the module")
     p.add_argument("--template-dir", metavar="DIR", help="use your own templates")
     p.add_argument(
         "--family",
@@ -510,21 +516,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and system). Exit 1 when a named constant is rejected or mismatches.",
     )
     _add_source_options(p)
-    p.add_argument(
-        "--only",
-        action="append",
-        default=[],
-        metavar="PREFIX",
-        help="only names with PREFIX (repeatable)",
-    )
+    _add_only(p)
     p.add_argument(
         "--allow-dangerous",
         action="store_true",
         help="also call MADV_HWPOISON and MADV_SOFT_OFFLINE (root only; poisons memory)",
     )
-    p.add_argument(
-        "--format", choices=("table", "json"), default="table", help="the report's format"
-    )
+    p.add_argument("--format", choices=VERIFY_FORMATS, default="table", help="the report's format")
+    _add_output(p)
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
@@ -534,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sorted JSON (default sources as for compare).",
     )
     _add_source_options(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _add_output(p, "the snapshot")
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser(
@@ -554,7 +553,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="which changes make the status non-zero",
     )
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_only(p)
+    _add_output(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
@@ -596,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=BINDING_FORMATS, default="table", help="the report's format")
     _add_arch_from(p)
     p.add_argument("--kernel-tree", metavar="DIR", help="kernel headers from a kernel tree")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_output(p)
     p.set_defaults(func=cmd_binding)
 
     p = sub.add_parser(
@@ -614,6 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-libc", action="store_true", help="with --apt-packages: kernel headers only"
     )
+    _add_output(p, "the list")
     p.set_defaults(func=cmd_arches)
     return parser
 

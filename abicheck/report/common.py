@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit import AuditResult, Change, Suppression, format_value
 from ..compare import Comparison, Row, Source, snapshot_labels
 from ..compare import format_value as cmp_format_value
+
+if TYPE_CHECKING:
+    from ..verify.model import VerifyReport, VerifyResult
 
 #: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
 #: characters but newline (ESC starts terminal sequences), DEL, and the
@@ -196,3 +199,29 @@ def snapshot_note(sources: Iterable[Source]) -> str:
         f"{', '.join(labels)} (installed headers win where Debian has them: apt-get "
         "install $(abicheck arches --apt-packages); for the others, --kernel-tree DIR)"
     )
+
+
+# -- verify reports -------------------------------------------------------------------
+
+VERIFY_HEADERS = ("name", "value", "source", "status", "evidence")
+
+
+def verify_value(r: VerifyResult) -> str:
+    """A verified value as people write it: hex for MAP_ and PROT_ flags, else decimal."""
+    if r.value is None:
+        return "-"
+    return f"{r.value:#x}" if r.name.startswith(("MAP_", "PROT_")) else str(r.value)
+
+
+def verify_rows(report: VerifyReport) -> list[list[str]]:
+    """A row of :data:`VERIFY_HEADERS` cells per result, in the report's order."""
+    return [[r.name, verify_value(r), r.source, r.status, r.evidence] for r in report.results]
+
+
+def verify_summary(report: VerifyReport) -> str:
+    """``3 verified, 1 rejected``: the count of each status there is, in
+    :data:`~abicheck.verify.model.STATUSES` order, or ``no results``."""
+    from ..verify.model import STATUSES  # verify (ctypes) only when its report is shown
+
+    counts = {s: sum(r.status == s for r in report.results) for s in STATUSES}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no results"

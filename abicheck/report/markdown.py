@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..audit import AuditResult, Change
 from ..compare import Comparison
 from . import common
 from .common import tabulate, visible_text
+
+if TYPE_CHECKING:
+    from ..verify.model import VerifyReport
 
 
 def md_text(text: str) -> str:
@@ -81,4 +86,18 @@ def render_audit_markdown(result: AuditResult) -> str:
     ]
     if prov:
         out += ["", "### Sources", "", md_table(prov, ["side", "label", "kind", "origin"])]
+    return visible_text("\n".join(out) + "\n")
+
+
+def render_verify_markdown(report: VerifyReport) -> str:
+    """The kernel it ran on with the status counts, then a row per result."""
+    rows = common.verify_rows(report)
+    out = [
+        "# abicheck verify",
+        "",
+        f"kernel {md_code(report.kernel)} ({md_text(report.machine)}): "
+        f"{common.verify_summary(report)}",
+        "",
+        md_table(rows, list(common.VERIFY_HEADERS), numparse=False) if rows else "no results",
+    ]
     return visible_text("\n".join(out) + "\n")
