@@ -24,6 +24,7 @@ from .audit import FAIL_ON as AUDIT_FAIL_ON
 from .audit import audit, load_suppressions
 from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
+from .config import Config, load_config
 from .model import AbicheckError, Table
 from .parse import Reader, parse_cli_define, paused_gc, read_headers
 from .progress import Progress
@@ -544,7 +545,11 @@ def build_parser() -> argparse.ArgumentParser:
         "8 incompatible change (see --fail-on).",
     )
     _add_source_options(p)
-    p.add_argument("--baseline", required=True, metavar="FILE", help="abicheck snapshot")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="abicheck snapshot (required, unless [tool.abicheck] in pyproject.toml has baseline)",
+    )
     p.add_argument("--suppressions", metavar="FILE", help="TOML file of accepted changes")
     p.add_argument(
         "--fail-on",
@@ -620,6 +625,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+#: The commands whose SOURCE arguments ``sources`` in [tool.abicheck] gives.
+CONFIG_SOURCE_COMMANDS = ("compare", "emit", "verify", "snapshot", "audit")
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def apply_config(parser: argparse.ArgumentParser, config: Config) -> None:
+    """Make ``config`` (``[tool.abicheck]``) the defaults of ``parser``'s subcommands,
+    so that what the command line gives wins. Raises AbicheckError at the file for
+    a format no such command has."""
+    if config.file is None:
+        return
+    subs = _subcommands(parser)
+    if config.sources:
+        for name in CONFIG_SOURCE_COMMANDS:
+            subs[name].set_defaults(sources=list(config.sources))
+    if config.baseline is not None:
+        subs["audit"].set_defaults(baseline=config.baseline)
+    if config.suppressions is not None:
+        subs["audit"].set_defaults(suppressions=config.suppressions)
+    for name, fmt in config.formats.items():
+        actions = [a for a in subs[name]._actions if a.dest == "format"] if name in subs else []
+        if not actions:
+            have = ", ".join(
+                n for n, p in subs.items() if any(a.dest == "format" for a in p._actions)
+            )
+            raise AbicheckError(
+                f"tool.abicheck.formats: {name!r} is no command with --format; those are: {have}",
+                config.file,
+                config.line_of("formats"),
+            )
+        choices = list(actions[0].choices or ())
+        if fmt not in choices:
+            raise AbicheckError(
+                f"tool.abicheck.formats.{name}: {fmt!r} is not a format of {name}; "
+                f"expected one of {', '.join(choices)}",
+                config.file,
+                config.line_of("formats"),
+            )
+        subs[name].set_defaults(format=fmt)
 
 
 class _OutputError(Exception):
@@ -709,12 +758,22 @@ def main(
     err = err or sys.stderr
     parser = build_parser()
     try:
+        apply_config(parser, load_config())
+    except AbicheckError as exc:
+        err.write(f"{exc}\n")
+        return EXIT_ERROR
+    try:
         with contextlib.redirect_stdout(out):  # --help and --version to ``out``
             args, extra = parser.parse_known_args(argv)
         if extra:  # named by the subcommand they were given to
             sub = f"{parser.prog} {args.command}" if getattr(args, "command", None) else parser.prog
             raise UsageError(
                 f"{sub}: error: unrecognized arguments: {' '.join(extra)} (see {sub} --help)"
+            )
+        if getattr(args, "command", None) == "audit" and args.baseline is None:
+            raise UsageError(
+                "abicheck audit: error: the following arguments are required: --baseline "
+                "(or baseline in [tool.abicheck] of pyproject.toml; see abicheck audit --help)"
             )
     except UsageError as exc:
         err.write(f"{exc}\n")
