@@ -257,6 +257,26 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
         raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
 
 
+def _report(text: str, verdict: str, args: argparse.Namespace, out: TextIO) -> None:
+    """``text`` to -o or stdout; with --quiet only the one ``verdict`` line goes to
+    stdout (and the report still to the file -o names)."""
+    if not getattr(args, "quiet", False):
+        _write(text, args.output, out)
+        return
+    if args.output not in (None, "-"):
+        _write(text, args.output, out)
+    out.write(verdict + "\n")
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the verdict line (the report still goes to -o FILE), no notes",
+    )
+
+
 # -- compare ------------------------------------------------------------------
 
 
@@ -269,7 +289,9 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if status and args.format == "table":  # a failure that reads as one, said so
         what = "a value differs" if args.fail_on == "differs" else "a name differs or is partial"
         text += f"exit status {status}: {what} between the sources (--fail-on {args.fail_on})\n"
-    _write(text, args.output, out)
+    from .report.common import summary
+
+    _report(text, f"abicheck compare: {summary(result)}; exit status {status}", args, out)
     return status
 
 
@@ -288,6 +310,10 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rendered = emit(tables, args.lang, template_dir, args.family or None)
     if args.check:
         diff = check(Path(args.check), rendered)
+        if args.quiet:
+            state = "up to date" if diff is None else "out of date; exit status 1"
+            out.write(f"abicheck emit: {args.check} is {state}\n")
+            return EXIT_OK if diff is None else 1
         if diff is None:
             return EXIT_OK
         err.write(f"{args.check}: generated file out of date; regenerate it with abicheck emit\n")
@@ -308,9 +334,15 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     report = verify(tables, args.only, args.allow_dangerous)
     from .report import render_verify
+    from .report.common import verify_summary
 
-    _write(render_verify(report, args.format), args.output, out)
-    return report.exit_code()
+    status = report.exit_code()
+    verdict = (
+        f"abicheck verify: kernel {report.kernel} ({report.machine}): "
+        f"{verify_summary(report)}; exit status {status}"
+    )
+    _report(render_verify(report, args.format), verdict, args, out)
+    return status
 
 
 # -- snapshot and audit ---------------------------------------------------------
@@ -336,8 +368,10 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress.close()
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     result = audit(baseline, current, suppressions, baseline_file=args.baseline, only=args.only)
-    _write(render_audit(result, args.format), args.output, out)
-    return result.exit_code(args.fail_on)
+    status = result.exit_code(args.fail_on)
+    verdict = f"abicheck audit: {result.summary()}; exit status {status}"
+    _report(render_audit(result, args.format), verdict, args, out)
+    return status
 
 
 # -- binding ------------------------------------------------------------------
@@ -359,8 +393,12 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = load_suppressions(args.suppressions, STATUSES, "status") if args.suppressions else []
     against = ("arch", "libc") if args.against == "both" else (args.against,)
     result = check_binding(tables, options, against, args.arch, rules)
-    _write(render_binding(result, args.format), args.output, out)
-    return result.exit_code(args.fail_on)
+    from .report.binding import summary_line
+
+    status = result.exit_code(args.fail_on)
+    verdict = f"abicheck binding: {summary_line(result)}; exit status {status}"
+    _report(render_binding(result, args.format), verdict, args, out)
+    return status
 
 
 # -- arches -------------------------------------------------------------------
@@ -478,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a value differs, when a name differs or is partial, or never",
     )
     _add_output(p)
+    _add_quiet(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -507,6 +546,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="exit 1 with a diff when FILE differs from what would be generated",
     )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="with --check: print only the verdict line, no diff",
+    )
     p.set_defaults(func=cmd_emit)
 
     p = sub.add_parser(
@@ -525,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=VERIFY_FORMATS, default="table", help="the report's format")
     _add_output(p)
+    _add_quiet(p)
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
@@ -560,6 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
     _add_only(p)
     _add_output(p)
+    _add_quiet(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
@@ -602,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_arch_from(p)
     p.add_argument("--kernel-tree", metavar="DIR", help="kernel headers from a kernel tree")
     _add_output(p)
+    _add_quiet(p)
     p.set_defaults(func=cmd_binding)
 
     p = sub.add_parser(
@@ -782,9 +830,10 @@ def main(
         return int(exc.code or 0)
     func: Command = args.func
     output = _Output(out)
+    notes = io.StringIO() if getattr(args, "quiet", False) else err  # --quiet: no notes
     try:
         with paused_gc():
-            status = func(args, cast(TextIO, output), err)
+            status = func(args, cast(TextIO, output), notes)
         output.flush()
         return status
     except _OutputError as exc:

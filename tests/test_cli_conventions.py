@@ -128,3 +128,53 @@ def test_audit_only(tmp_path: Path) -> None:
     code, _, err = run("audit", "--baseline", str(lock), "system", "--only", "NOPE")
     assert code == 2
     assert err.startswith("abicheck: error: --only NOPE_: no name starts with it;")
+
+
+# -- --quiet ----------------------------------------------------------------------
+
+
+def test_quiet_prints_only_the_verdict_line(tmp_path: Path) -> None:
+    # 2.6.16's MADV_REMOVE is 5; the system's headers, libc and Python say 9
+    assert run("compare", "--only", "MADV_REMOVE", "-q") == (
+        1,
+        "abicheck compare: 1 name in 4 sources: 0 same, 1 differ, 0 partial; exit status 1\n",
+        "",
+    )
+    lock = tmp_path / "abi.lock.json"
+    assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
+    report = tmp_path / "audit.html"
+    argv = ["audit", "--baseline", str(lock), "system", "--only", "MADV_REMOVE", "--quiet"]
+    assert run(*argv, "--format", "html", "-o", str(report)) == (
+        8,
+        "abicheck audit: 1 incompatible, 0 compatible change(s), 0 suppressed; exit status 8\n",
+        "",
+    )
+    assert "MADV_REMOVE" in report.read_text(encoding="utf-8")  # the report still written
+    code, out, err = run("verify", "--only", "MADV_REMOVE", "-q")
+    assert (code, err) == (1, "") and out.count("\n") == 1
+    assert out.startswith("abicheck verify: kernel ")
+    assert out.endswith(": 1 verified, 1 rejected; exit status 1\n")
+
+
+def test_quiet_emit_check(tmp_path: Path) -> None:
+    module = tmp_path / "mman_consts.py"
+    assert run("emit", "--lang", "python", "-o", str(module))[0] == 0
+    assert run("emit", "--lang", "python", "--check", str(module), "-q") == (
+        0,
+        f"abicheck emit: {module} is up to date\n",
+        "",
+    )
+    module.write_text(module.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert run("emit", "--lang", "python", "--check", str(module), "-q") == (
+        1,
+        f"abicheck emit: {module} is out of date; exit status 1\n",
+        "",
+    )
+
+
+def test_quiet_binding() -> None:
+    go = Path(__file__).parent / "fixtures" / "bindings" / "go"
+    code, out, err = run("binding", f"go:{go}", "--quiet")
+    assert err == "" and out.count("\n") == 1
+    assert out.startswith("abicheck binding: ") and " same, " in out
+    assert out.endswith(f"; exit status {code}\n")
