@@ -418,6 +418,53 @@ def cmd_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+# -- completion and manpage ---------------------------------------------------
+
+
+def _source_words() -> list[str]:
+    """The SOURCE arguments that are words, not files, for shell completion."""
+    from .arches import all_arches
+
+    fixed = ["system", "libc", "python", "kernel", "embedded", "arch:all"]
+    return fixed + [f"arch:{a.name}" for a in all_arches()]
+
+
+def cmd_completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .shell import completion
+
+    out.write(completion(build_parser(), args.shell, _source_words()))
+    return EXIT_OK
+
+
+def cmd_manpage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .shell import manpage
+
+    _write(manpage(build_parser(), __version__, EXIT_STATUS_HELP), args.output, out)
+    return EXIT_OK
+
+
+def _add_shell_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print the completion script for SHELL, made from abicheck's own "
+        'options. bash: eval "$(abicheck completion bash)" in ~/.bashrc; zsh: '
+        "abicheck completion zsh > _abicheck in a folder on $fpath; fish: abicheck "
+        "completion fish > ~/.config/fish/completions/abicheck.fish.",
+    )
+    p.add_argument(
+        "shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish"
+    )
+    p.set_defaults(func=cmd_completion)
+    p = sub.add_parser(
+        "manpage",
+        help="print the man page (roff), made from the options",
+        description="Print abicheck(1) as roff: abicheck manpage | man -l -",
+    )
+    _add_output(p, "the page")
+    p.set_defaults(func=cmd_manpage)
+
+
 # -- main ---------------------------------------------------------------------
 
 
@@ -669,6 +716,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output(p, "the list")
     p.set_defaults(func=cmd_arches)
+    _add_shell_commands(sub)
     return parser
 
 
