@@ -136,3 +136,17 @@ def test_audit_without_a_baseline_anywhere(tmp_path: Path, monkeypatch: pytest.M
         "abicheck audit: error: the following arguments are required: --baseline (or baseline "
         "in [tool.abicheck] of pyproject.toml; see abicheck audit --help)\n",
     )
+
+
+def test_the_readme_example(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```toml\n")[1:]]
+    (block,) = [b for b in blocks if "[tool.abicheck]" in b]
+    (tmp_path / "pyproject.toml").write_text(block, encoding="utf-8")
+    assert load_config(tmp_path) == Config(
+        str(tmp_path / "pyproject.toml"),
+        str(tmp_path / "abi.lock.json"),
+        str(tmp_path / "abicheck-suppressions.toml"),
+        ("arch:all",),
+        {"audit": "markdown"},
+    )
