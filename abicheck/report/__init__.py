@@ -2,7 +2,8 @@
 
 :func:`render_comparison_report` renders a :class:`~abicheck.compare.Comparison`
 (``abicheck compare``) and :func:`render_audit` an :class:`~abicheck.audit.AuditResult`
-(``abicheck audit``), each in one of five formats, a module each:
+(``abicheck audit``), each in one of five formats, a module each, and
+:func:`render_layouts` struct layouts (``abicheck layout``) in three of them:
 
 * ``table`` (:mod:`.text`): plain text for a terminal (tabulate); also parsed headers;
 * ``markdown`` (:mod:`.markdown`): GitHub-flavoured, for job summaries and comments;
@@ -31,6 +32,7 @@ from .text import render_parse_table
 
 if TYPE_CHECKING:
     from ..bindings.check import BindingResult
+    from ..layouts import LayoutReport
     from ..verify.model import VerifyReport
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "AUDIT_FORMATS",
     "BINDING_FORMATS",
     "VERIFY_FORMATS",
+    "LAYOUT_FORMATS",
     "COMPARISON_FORMATS",
     "deviating",
     "majority",
@@ -47,6 +50,7 @@ __all__ = [
     "render_comparison_html",
     "render_comparison_junit",
     "render_comparison_report",
+    "render_layouts",
     "render_parse_table",
     "render_verify",
     "tabulate",
@@ -73,6 +77,8 @@ BINDING_FORMATS: tuple[str, ...] = AUDIT_FORMATS
 #: A verify report's formats (no html: a verify report is one list, not a matrix).
 VERIFY_FORMATS: tuple[str, ...] = ("table", "markdown", "json", "junit")
 ALL_COMPARISON_FORMATS: tuple[str, ...] = tuple(COMPARISON_RENDERERS)
+#: The formats of ``abicheck layout``.
+LAYOUT_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
 #: The text formats, those :func:`render_comparison` takes.
 COMPARISON_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
 
@@ -114,6 +120,18 @@ def render_verify(report: VerifyReport, fmt: str = "table") -> str:
         "table": text.render_verify_table,
         "markdown": markdown.render_verify_markdown,
         "junit": junit.render_verify_junit,
+    }
+    return renderers[fmt](report)
+
+
+def render_layouts(report: LayoutReport, fmt: str = "table") -> str:
+    """Struct layouts (:func:`abicheck.layouts`) as text in ``fmt``, one of
+    :data:`LAYOUT_FORMATS`."""
+    _check_format(fmt, LAYOUT_FORMATS)
+    renderers: dict[str, Callable[[LayoutReport], str]] = {
+        "table": text.render_layout_table,
+        "markdown": markdown.render_layout_markdown,
+        "json": json.render_layout_json,
     }
     return renderers[fmt](report)
 
