@@ -33,11 +33,13 @@ from .text import render_parse_table
 if TYPE_CHECKING:
     from ..bindings.check import BindingResult
     from ..layouts import LayoutReport
+    from ..verify.model import VerifyReport
 
 __all__ = [
     "ALL_COMPARISON_FORMATS",
     "AUDIT_FORMATS",
     "BINDING_FORMATS",
+    "VERIFY_FORMATS",
     "LAYOUT_FORMATS",
     "COMPARISON_FORMATS",
     "deviating",
@@ -50,6 +52,7 @@ __all__ = [
     "render_comparison_report",
     "render_layouts",
     "render_parse_table",
+    "render_verify",
     "tabulate",
     "visible_text",
 ]
@@ -71,6 +74,8 @@ COMPARISON_RENDERERS: dict[str, Callable[[Comparison], str]] = {
 AUDIT_FORMATS: tuple[str, ...] = tuple(AUDIT_RENDERERS)
 #: A binding check's formats (its renderers are imported when one is asked for).
 BINDING_FORMATS: tuple[str, ...] = AUDIT_FORMATS
+#: A verify report's formats (no html: a verify report is one list, not a matrix).
+VERIFY_FORMATS: tuple[str, ...] = ("table", "markdown", "json", "junit")
 ALL_COMPARISON_FORMATS: tuple[str, ...] = tuple(COMPARISON_RENDERERS)
 #: The formats of ``abicheck layout``.
 LAYOUT_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
@@ -105,6 +110,21 @@ def render_binding(result: BindingResult, fmt: str = "table") -> str:
         "html": binding.render_binding_html,
     }
     return renderers[fmt](result)
+
+
+def render_verify(report: VerifyReport, fmt: str = "table") -> str:
+    """A verify report as text in ``fmt``, one of :data:`VERIFY_FORMATS`."""
+    _check_format(fmt, VERIFY_FORMATS)
+    if fmt == "json":
+        import json as _json
+
+        return _json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    renderers: dict[str, Callable[[VerifyReport], str]] = {
+        "table": text.render_verify_table,
+        "markdown": markdown.render_verify_markdown,
+        "junit": junit.render_verify_junit,
+    }
+    return renderers[fmt](report)
 
 
 def render_layouts(report: LayoutReport, fmt: str = "table") -> str:

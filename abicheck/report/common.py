@@ -16,6 +16,9 @@ from ..model import MemberLayout, RecordLayout
 if TYPE_CHECKING:
     from ..layouts import MemberRow, TypeRow
 
+if TYPE_CHECKING:
+    from ..verify.model import VerifyReport, VerifyResult
+
 #: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
 #: characters but newline (ESC starts terminal sequences), DEL, and the
 #: bidirectional-text controls that reorder what is shown.
@@ -200,6 +203,32 @@ def snapshot_note(sources: Iterable[Source]) -> str:
         f"{', '.join(labels)} (installed headers win where Debian has them: apt-get "
         "install $(abicheck arches --apt-packages); for the others, --kernel-tree DIR)"
     )
+
+
+# -- verify reports -------------------------------------------------------------------
+
+VERIFY_HEADERS = ("name", "value", "source", "status", "evidence")
+
+
+def verify_value(r: VerifyResult) -> str:
+    """A verified value as people write it: hex for MAP_ and PROT_ flags, else decimal."""
+    if r.value is None:
+        return "-"
+    return f"{r.value:#x}" if r.name.startswith(("MAP_", "PROT_")) else str(r.value)
+
+
+def verify_rows(report: VerifyReport) -> list[list[str]]:
+    """A row of :data:`VERIFY_HEADERS` cells per result, in the report's order."""
+    return [[r.name, verify_value(r), r.source, r.status, r.evidence] for r in report.results]
+
+
+def verify_summary(report: VerifyReport) -> str:
+    """``3 verified, 1 rejected``: the count of each status there is, in
+    :data:`~abicheck.verify.model.STATUSES` order, or ``no results``."""
+    from ..verify.model import STATUSES  # verify (ctypes) only when its report is shown
+
+    counts = {s: sum(r.status == s for r in report.results) for s in STATUSES}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no results"
 
 
 # -- layouts -----------------------------------------------------------------------------

@@ -13,13 +13,25 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..audit import AuditResult, Change
 from ..compare import FAIL_ON, Comparison, Row, family_of, snapshot_labels
 from ..compare import format_value as cmp_format_value
 from ..model import AbicheckError
-from .common import deviating, families, found_text, majority, suppression_text
+from .common import (
+    deviating,
+    families,
+    found_text,
+    majority,
+    suppression_text,
+    verify_rows,
+    verify_summary,
+)
+
+if TYPE_CHECKING:
+    from ..verify.model import VerifyReport
 
 # compiled at first use by re's cache (3 ms; only JUnit output needs it)
 _XML_BAD = "[^\t\n\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -177,3 +189,26 @@ def render_comparison_junit(cmp: Comparison, fail_on: str = "differs") -> str:
                 cases.append(_case(label, fam, fails, out, what=what))
     text = "\n".join(f.text for f in cmp.findings)
     return _testsuites("abicheck compare", cases, text, snapshot_labels(cmp.sources))
+
+
+# -- verify reports -------------------------------------------------------------------------
+
+
+def render_verify_junit(report: VerifyReport) -> str:
+    """A verify report as JUnit XML: a test case per result (``classname`` the source,
+    ``name`` the name and value), failing when rejected, mismatched, crashed or timed
+    out, skipped when skipped, the evidence its text."""
+    from ..verify.model import FAILING
+
+    cases = []
+    for r, cells in zip(report.results, verify_rows(report), strict=True):
+        name = f"{r.name}={cells[1]}"
+        if r.status in FAILING:
+            case = _case(r.source, name, [r.evidence], [], what=(r.status, r.status))
+        elif r.status == "skipped":
+            case = _case(r.source, name, [], [], skipped=r.evidence or "skipped")
+        else:
+            case = _case(r.source, name, [], [f"{r.status}: {r.evidence}"])
+        cases.append(case)
+    summary = f"kernel {report.kernel} ({report.machine}): {verify_summary(report)}"
+    return _testsuites("abicheck verify", cases, summary)

@@ -19,6 +19,7 @@ from .common import tabulate, visible_text
 
 if TYPE_CHECKING:
     from ..layouts import LayoutReport
+    from ..verify.model import VerifyReport
 
 
 def md_text(text: str) -> str:
@@ -115,6 +116,20 @@ def render_audit_markdown(result: AuditResult) -> str:
     if prov:
         table = md_table(prov, ["side", "label", "kind", "origin"])
         out += ["", *_sources_details(f"Sources ({len(prov)})", table)]
+    return visible_text("\n".join(out) + "\n")
+
+
+def render_verify_markdown(report: VerifyReport) -> str:
+    """The kernel it ran on with the status counts, then a row per result."""
+    rows = common.verify_rows(report)
+    out = [
+        "# abicheck verify",
+        "",
+        f"kernel {md_code(report.kernel)} ({md_text(report.machine)}): "
+        f"{common.verify_summary(report)}",
+        "",
+        md_table(rows, list(common.VERIFY_HEADERS), numparse=False) if rows else "no results",
+    ]
     return visible_text("\n".join(out) + "\n")
 
 

@@ -212,22 +212,10 @@ def render_parse_table(header: str, macros: Sequence[Macro], builtins: bool) -> 
 
 def render_verify_table(report: VerifyReport) -> str:
     """The report as a text table, kernel release on top and status counts at the bottom."""
-    from ..verify.model import STATUSES  # verify (ctypes) only when its report is shown
-
-    rows = []
-    for r in report.results:
-        if r.value is None:
-            value = "-"
-        elif r.name.startswith(("MAP_", "PROT_")):
-            value = f"{r.value:#x}"
-        else:
-            value = str(r.value)
-        # names and source labels come from headers and the command line
-        rows.append([visible_text(x) for x in (r.name, value, r.source, r.status, r.evidence)])
-    body = tabulate(rows, headers=["name", "value", "source", "status", "evidence"])
-    counts = {s: sum(r.status == s for r in report.results) for s in STATUSES}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    return f"kernel {report.kernel} ({report.machine})\n{body}\n{summary or 'no results'}\n"
+    # names and source labels come from headers and the command line
+    rows = visible_rows(common.verify_rows(report))
+    body = tabulate(rows, headers=list(common.VERIFY_HEADERS))
+    return f"kernel {report.kernel} ({report.machine})\n{body}\n{common.verify_summary(report)}\n"
 
 
 def render_arches_table(arches: Sequence[Arch], installed: dict[str, bool]) -> str:
