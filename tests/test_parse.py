@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -12,8 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abicheck.arches import cross_compiler, lookup
+from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
-from abicheck.parse import Reader
+from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
 from abicheck.reader.tokens import tokenize
 from abicheck.resources import embedded_header
 
@@ -706,3 +710,85 @@ def test_data_models_give_sizes_and_alignments_of_the_basic_types() -> None:
     assert dict(DATA_MODELS["lp64"].aligns()) == dict(zip(names, lp64, strict=True))
     assert dict(DATA_MODELS["ilp32"].sizes()) == dict(zip(names, ilp32_sizes, strict=True))
     assert dict(DATA_MODELS["ilp32"].aligns()) == dict(zip(names, ilp32_aligns, strict=True))
+
+
+# -- targets: --arch, --data-model, -U and the freestanding headers -----------------
+#: The standard headers abicheck ships freestanding versions of.
+FREESTANDING = ("stddef.h", "stdint.h", "limits.h", "stdbool.h", "stdarg.h", "float.h")
+#: The macros of <stdint.h>, <limits.h>, <stdbool.h> and <float.h> compared with gcc's.
+STANDARD = re.compile(
+    r"U?INT(8|16|32|64|PTR|MAX|_LEAST\d+|_FAST\d+)_(MAX|MIN)|SIZE_MAX|PTRDIFF_M..|"
+    r"SIG_ATOMIC_M..|WCHAR_M..|WINT_M..|U?(S|U)?CHAR_(MAX|MIN|BIT)|U?S?HRT_M..|U?INT_M..|"
+    r"U?L?LONG_M..|MB_LEN_MAX|(FLT|DBL|LDBL)_(MANT_DIG|DIG|M.._(10_)?EXP|RADIX)|"
+    r"FLT_EVAL_METHOD|DECIMAL_DIG|true|false|__bool_true_false_are_defined"
+)
+#: Arches that try each: unsigned char (armhf, arm64, s390x), big endian (m68k, mips,
+#: s390x), wchar_t long (m68k), x32's ilp32 on a 64-bit machine, x87 (i386).
+TARGET_ARCHES = ("arm64", "armhf", "i386", "m68k", "mips", "s390x", "x32")
+
+
+def _standard_header(tmp: Path) -> Path:
+    path = tmp / "standard.h"
+    path.write_text("".join(f"#include <{h}>\n" for h in FREESTANDING), encoding="utf-8")
+    return path
+
+
+def _standard(values: dict[str, int]) -> dict[str, int]:
+    return {n: v for n, v in values.items() if STANDARD.fullmatch(n)}
+
+
+@pytest.mark.parametrize("name", TARGET_ARCHES)
+def test_standard_headers_are_the_cross_compilers(name: str, tmp_path: Path) -> None:
+    """<stdint.h>, <limits.h>, ... with glibc's headers (the freestanding ones
+    include_next them) give the values the architecture's own gcc gives."""
+    arch = lookup(name)
+    header = _standard_header(tmp_path)
+    gcc = compiler_macros(header, cc=cross_compiler(arch), system_includes=True)
+    want = _standard(gcc.values)
+    assert want["INT32_MAX"] == 0x7FFFFFFF and "UINTPTR_MAX" in want and "CHAR_MIN" in want
+    setup = target_setup(name)
+    reader = Reader(setup.system_dirs, None, setup.data_model, setup.predefines, arch.unsigned_char)
+    ours = {m.name: m.value for m in reader.read(str(header)) if m.value is not None}
+    assert {n: ours.get(n) for n in want} == want
+
+
+@pytest.mark.parametrize("name", TARGET_ARCHES)
+def test_freestanding_headers_are_gccs(name: str, tmp_path: Path) -> None:
+    """Without a C library (__STDC_HOSTED__ 0), abicheck's own headers give the
+    values gcc's own give (gcc -nostdinc -I its include folder, freestanding)."""
+    arch = lookup(name)
+    cc = cross_compiler(arch)
+    own = subprocess.run(
+        [cc, "-print-file-name=include"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    header = _standard_header(tmp_path)
+    # gcc's own <limits.h> would include_next a C library's without _LIBC_LIMITS_H_
+    gcc = compiler_macros(header, [own], {"__STDC_HOSTED__": "0", "_LIBC_LIMITS_H_": "1"}, cc=cc)
+    want = _standard(gcc.values)
+    assert len(want) > 60
+    predefines = {**arch.predefined(), "__STDC_HOSTED__": "0"}
+    reader = Reader([freestanding_dir()], None, arch.data_model, predefines, arch.unsigned_char)
+    ours = {m.name: m.value for m in reader.read(str(header)) if m.value is not None}
+    assert {n: ours.get(n) for n in want} == want
+    assert ours["CHAR_MIN"] == (0 if arch.unsigned_char else -128)
+
+
+def test_freestanding_headers_ship() -> None:
+    assert sorted(p.name for p in Path(freestanding_dir()).glob("*.h")) == sorted(FREESTANDING)
+
+
+def test_target_setup() -> None:
+    x32 = target_setup("x32", "ilp32", ["__ILP32__"])
+    assert x32.data_model == "ilp32" and x32.arch == "x32"
+    assert x32.predefines["__x86_64__"] == "1" and "__ILP32__" not in x32.predefines
+    assert x32.system_dirs == (freestanding_dir(), "/usr/x86_64-linux-gnux32/include")
+    generic = target_setup("", "ilp32")
+    assert generic.arch == "" and generic.system_dirs == ()
+    assert generic.predefines == predefined_macros("ilp32")
+    assert "__i386__" not in generic.predefines and "__x86_64__" not in generic.predefines
+    assert generic.predefines["__SIZE_TYPE__"] == "unsigned int"
+    assert target_setup().predefines["__SIZEOF_LONG__"] == "8"
+    with pytest.raises(AbicheckError, match="--data-model lp64 disagrees with --arch x32"):
+        target_setup("x32", "lp64")
+    with pytest.raises(AbicheckError, match="did you mean x32"):
+        target_setup("x23")
