@@ -75,9 +75,13 @@ class Arch:
 #: The recorded predefines of every Debian architecture's gcc (scripts/record-predefines).
 PREDEFINES_FILE = data_dir("headers") / "predefines.json"
 
-#: The compiler version every architecture's predefines say (gcc 12, as Debian 12's);
+#: The compiler version every architecture's predefines say (gcc 12.2.0, Debian 12's);
 #: not recorded, so that the data does not depend on the recording compiler's patch level.
-COMPILER_VERSION: tuple[tuple[str, str], ...] = (("__GNUC_MINOR__", "2"), ("__GNUC__", "12"))
+COMPILER_VERSION: tuple[tuple[str, str], ...] = (
+    ("__GNUC_MINOR__", "2"),
+    ("__GNUC_PATCHLEVEL__", "0"),
+    ("__GNUC__", "12"),
+)
 
 _VERSION_NAMES = frozenset({"__GNUC__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__", "__VERSION__"})
 # _FloatN, decimal floating point and fixed point families: no integer a header tests
