@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abicheck.arches import cross_compiler, lookup
+from abicheck.arches import Arch, cross_compiler, debian_arches, lookup
 from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
@@ -792,3 +792,25 @@ def test_target_setup() -> None:
         target_setup("x32", "lp64")
     with pytest.raises(AbicheckError, match="did you mean x32"):
         target_setup("x23")
+
+
+@pytest.mark.parametrize("arch", debian_arches(), ids=lambda a: a.name)
+def test_glibc_stdio_h_is_the_cross_compilers(arch: Arch) -> None:
+    """glibc's <stdio.h> read as each architecture (its recorded predefines, the
+    freestanding headers, its installed headers): every value the cross gcc's, the
+    ones that rest on __STDC_VERSION__ and __GNUC__ among them."""
+    header = Path("/usr") / arch.triplet / "include" / "stdio.h"
+    gcc = compiler_macros(header, cc=cross_compiler(arch), system_includes=True).values
+    setup = target_setup(arch.name)
+    reader = Reader(setup.system_dirs, None, setup.data_model, setup.predefines, arch.unsigned_char)
+    shipped = "<abicheck>/headers/freestanding/"  # its own guards: not gcc's names
+    macros = [m for m in reader.read(str(header)) if not m.file.startswith(shipped)]
+    ours = {m.name: m.value for m in macros if m.value is not None}
+    assert {n: gcc.get(n) for n in ours} == ours
+    three = {
+        "__GLIBC_USE_DEPRECATED_GETS": 0,
+        "__HAVE_GENERIC_SELECTION": 1,
+        "__glibc_c99_flexarr_available": 1,
+    }
+    assert {n: ours.get(n) for n in three} == {n: gcc[n] for n in three} == three
+    assert ours["BUFSIZ"] == 8192 and ours["EOF"] == -1 and len(ours) > 200
