@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from abicheck.arches import (
+    PREDEFINES_FILE,
     Arch,
     all_arches,
     compiler_package,
@@ -326,3 +329,15 @@ def test_unknown_arch_suggests_close_names() -> None:
     with pytest.raises(AbicheckError) as info:
         lookup("amd46")
     assert "did you mean amd64 or arm64? available: alpha, amd64," in str(info.value)
+
+
+def test_predefines_recorded_with_the_script(tmp_path: Path) -> None:
+    """scripts/record-predefines, run as documented, makes the shipped file byte for
+    byte (sorted, so a rerun with the same compilers changes nothing)."""
+    made = tmp_path / "predefines.json"
+    argv = [sys.executable, str(REPO / "scripts" / "record-predefines"), "-o", str(made)]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert made.read_bytes() == PREDEFINES_FILE.read_bytes()
+    assert PREDEFINES_FILE.name == "predefines.json"

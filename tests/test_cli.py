@@ -750,3 +750,20 @@ def test_header_sources_take_arch_and_undefine(tmp_path: Path) -> None:
     assert macros["MAP_32BIT"] == 0x40 and macros["PROT_WRITE"] == 2
     code, out, err = run("audit", "--baseline", str(out_file))
     assert (code, err) == (0, "")
+
+
+def test_parse_arch_without_installed_headers(tmp_path: Path) -> None:
+    """An architecture Debian has no headers for: its predefines and the freestanding
+    headers after -I (csky: ilp32, unsigned char)."""
+    (tmp_path / "limits_test.h").write_text(
+        "#include <stdint.h>\n#include <limits.h>\n#include <stddef.h>\n"
+        "#define SIZE_OF_SIZE_T sizeof(size_t)\n",
+        encoding="utf-8",
+    )
+    got = _parsed("--arch", "csky", "-I", str(tmp_path), str(tmp_path / "limits_test.h"))
+    values = {n: d["value"] for n, d in got.items()}
+    assert values["CHAR_MIN"] == 0 and values["CHAR_MAX"] == 255
+    assert values["SIZE_MAX"] == 0xFFFFFFFF and values["UINTPTR_MAX"] == 0xFFFFFFFF
+    assert values["INT64_MIN"] == -(2**63) and values["LONG_MAX"] == 0x7FFFFFFF
+    assert values["SIZE_OF_SIZE_T"] == 4
+    assert str(got["INT32_MAX"]["file"]) == "<abicheck>/headers/freestanding/stdint.h"

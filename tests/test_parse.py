@@ -814,3 +814,23 @@ def test_glibc_stdio_h_is_the_cross_compilers(arch: Arch) -> None:
     }
     assert {n: ours.get(n) for n in three} == {n: gcc[n] for n in three} == three
     assert ours["BUFSIZ"] == 8192 and ours["EOF"] == -1 and len(ours) > 200
+
+
+def test_has_include_next_searches_after_the_files_folder(tmp_path: Path) -> None:
+    """``__has_include_next`` is asked of the folders after the one the file is in
+    (gcc's): a freestanding header gives way to a C library's only when there is one."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for d in (first, second):
+        d.mkdir()
+    (first / "x.h").write_text(
+        "#if __has_include_next(<x.h>)\n#define NEXT 1\n#include_next <x.h>\n"
+        "#else\n#define NEXT 0\n#endif\n",
+        encoding="utf-8",
+    )
+    (second / "x.h").write_text("#define SECOND 2\n", encoding="utf-8")
+    main = tmp_path / "main.h"
+    main.write_text("#include <x.h>\n#if __has_include(<x.h>)\n#define SEEN 1\n#endif\n")
+    alone = values(main, include_dirs=[str(first)])
+    assert (alone["NEXT"], alone.get("SECOND"), alone["SEEN"]) == (0, None, 1)
+    both = values(main, include_dirs=[str(first), str(second)])
+    assert (both["NEXT"], both["SECOND"], both["SEEN"]) == (1, 2, 1)
