@@ -86,7 +86,9 @@ def target_setup(
             raise AbicheckError(
                 f"--data-model {data_model} disagrees with --arch {arch}, which is {a.data_model}"
             )
-        found = include_dirs(a) or ()
+        # none for an architecture Debian has no headers for: what may lie under
+        # /usr/<triplet> is another's (hppa64's is hppa's)
+        found = (include_dirs(a) if a.cross_package else None) or ()
         setup = TargetSetup(
             a.predefined(),
             a.data_model,

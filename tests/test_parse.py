@@ -782,6 +782,8 @@ def test_target_setup() -> None:
     assert x32.data_model == "ilp32" and x32.arch == "x32"
     assert x32.predefines["__x86_64__"] == "1" and "__ILP32__" not in x32.predefines
     assert x32.system_dirs == (freestanding_dir(), "/usr/x86_64-linux-gnux32/include")
+    # hppa64 has no headers of its own: /usr/hppa64-linux-gnu/include is hppa's
+    assert target_setup("hppa64").system_dirs == (freestanding_dir(),)
     generic = target_setup("", "ilp32")
     assert generic.arch == "" and generic.system_dirs == ()
     assert generic.predefines == predefined_macros("ilp32")
