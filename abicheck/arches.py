@@ -19,7 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from abicheck.model import AbicheckError
+from abicheck.reader.datamodel import DataModel as DataModelSpec
 from abicheck.reader.datamodel import DataModelName as DataModel
+from abicheck.reader.datamodel import arch_model
 from abicheck.resources import data_dir
 
 #: Root under which the cross packages and the host's multiarch headers live.
@@ -66,6 +68,12 @@ class Arch:
         if self.cross_package:
             return f"install {self.cross_package}"
         return "give --kernel-tree (Debian has no cross headers for it)"
+
+    @property
+    def abi(self) -> DataModelSpec:
+        """This architecture's C ABI: sizes and alignments of the basic types, alone
+        and in structs, char signedness, bit-field rules (``headers/abi.json``)."""
+        return arch_model(self.name, self.data_model, not self.unsigned_char)
 
     def predefined(self) -> dict[str, str]:
         """The predefines as a name -> replacement mapping."""

@@ -108,8 +108,9 @@ def _arch(args: argparse.Namespace) -> str:
 
 
 def _reader(args: argparse.Namespace, dirs: Sequence[str], setup: TargetSetup) -> Reader:
+    defines = dict(_defines(args.define))
     return Reader(
-        dirs, dict(_defines(args.define)), setup.data_model, setup.predefines, setup.unsigned_char
+        dirs, defines, setup.data_model, setup.predefines, setup.unsigned_char, abi=setup.abi
     )
 
 

@@ -105,6 +105,64 @@ class Macro:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class MemberLayout:
+    """One member of a struct or union, reachable by name from it: its offset in bytes
+    from the start of the outer type, its size in bytes (a bit-field's: its declared
+    type's), and for a bit-field its offset in bits from that start and its width
+    (None for other members); ``type`` is its C type, spelled briefly."""
+
+    name: str
+    offset: int
+    size: int
+    bit_offset: int | None
+    bit_width: int | None
+    type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "offset": self.offset,
+            "size": self.size,
+            "bit_offset": self.bit_offset,
+            "bit_width": self.bit_width,
+            "type": self.type,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLayout:
+    """A struct, union or typedef of an unnamed one (``name`` "struct stat", "union
+    sigval", "typedef fsid_t") as one ABI lays it out: where it is declared, its size
+    and alignment in bytes and its members (those of anonymous members included);
+    ``size`` and ``align`` are None when it has no layout, ``reason`` says why."""
+
+    name: str
+    file: str
+    line: int
+    size: int | None
+    align: int | None
+    members: tuple[MemberLayout, ...] = ()
+    reason: str = ""
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "size": self.size,
+            "align": self.align,
+            "members": [m.to_json() for m in self.members],
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
 Pairs = tuple[tuple[str, str], ...]
 
 

@@ -19,13 +19,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .arches import generic
-from .model import BUILTIN_FILE, COMMAND_LINE_FILE, AbicheckError, Macro
+from .model import BUILTIN_FILE, COMMAND_LINE_FILE, AbicheckError, Macro, RecordLayout
 from .reader.conditions import Conditions
 from .reader.datamodel import DATA_MODELS, DataModel
 from .reader.declarations import HeaderDecls, Statements
 from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
 from .reader.fold import Literals
+from .reader.layout import record_layout
 from .reader.memo import Memo, reuse_default
 from .reader.scan import FileCache, MacroDef
 from .reader.walk import Includes, Preprocessor, Walk
@@ -57,15 +58,17 @@ def freestanding_dir() -> str:
 @dataclass(frozen=True, slots=True)
 class TargetSetup:
     """What a Reader is given for a target: ``predefines`` (name -> replacement),
-    ``data_model``, ``unsigned_char`` and ``system_dirs``, the include folders searched
+    ``data_model``, ``unsigned_char``, ``system_dirs``, the include folders searched
     after the ``-I`` ones (for an architecture: the freestanding headers, then its
-    installed headers, as gcc searches its own folder and then its sysroot's)."""
+    installed headers, as gcc searches its own folder and then its sysroot's), and
+    ``abi``, an architecture's type sizes and alignments (None: the data model's)."""
 
     predefines: dict[str, str]
     data_model: str
     unsigned_char: bool = False
     system_dirs: tuple[str, ...] = ()
     arch: str = ""
+    abi: DataModel | None = None
 
 
 def target_setup(
@@ -95,6 +98,7 @@ def target_setup(
             a.unsigned_char,
             (freestanding_dir(), *map(str, found)),
             a.name,
+            a.abi,
         )
     else:
         setup = TargetSetup(predefined_macros(data_model or "lp64"), data_model or "lp64")
@@ -139,6 +143,8 @@ class Reader:
     ``data_model`` ``lp64`` or ``ilp32``; ``predefines`` replaces the generic
     compiler-predefined macros (an architecture's, say); ``unsigned_char`` is for
     targets whose plain ``char`` is unsigned (arm, powerpc, s390, ...).
+    ``abi`` (an architecture's, :attr:`abicheck.arches.Arch.abi`) gives the sizes
+    and alignments of its types, for sizeof and struct layouts.
     ``reuse=False`` (or, left None, ``ABICHECK_NO_REUSE=1`` in the environment)
     reads every header from scratch: nothing is reused that rests on an earlier
     header's state (see reader.memo), the reference reuse is checked against.
@@ -152,12 +158,13 @@ class Reader:
         predefines: Mapping[str, str] | None = None,
         unsigned_char: bool = False,
         reuse: bool | None = None,
+        abi: DataModel | None = None,
     ) -> None:
         if data_model not in DATA_MODELS:
             raise AbicheckError(
                 f"unknown data model {data_model!r}; available: {', '.join(DATA_MODELS)}"
             )
-        self.model: DataModel = dataclasses.replace(
+        self.model: DataModel = abi or dataclasses.replace(
             DATA_MODELS[data_model], char_signed=not unsigned_char
         )
         self.files = FileCache()
@@ -209,6 +216,21 @@ class Reader:
                 for m in macros
             ]
         return tuple(macros)
+
+    def layouts(self, header: str) -> tuple[RecordLayout, ...]:
+        """Every struct and union ``header`` (and what it includes) defines, and every
+        typedef of an unnamed one, laid out under this reader's ABI, in the order
+        they appear; a type that cannot be laid out has ``size`` None and the reason.
+
+        Raises AbicheckError (with file:line) as :meth:`read` does.
+        """
+        with paused_gc():
+            walk = self.pp.run(header, self.predefined)
+            decls = HeaderDecls(walk, self.statements, self.parser, self.memo, self.model)
+            out = []
+            for name, node, path, line in decls.named_types():
+                out.append(record_layout(name, node, display_name(path), line, decls))
+            return tuple(out)
 
     def _evaluation(self, walk: Walk) -> Evaluation:
         """A fresh evaluation of the macros ``walk`` left, with its own view of the

@@ -188,8 +188,7 @@ def test_enum_constants_and_typedefs() -> None:
     assert t["SIZE_TYPEDEF"].value == 4
     assert t["SIZE_ARRAY"].value == 32
     assert t["COLOUR_BLUE"].value == 17
-    assert t["SIZE_STRUCT"].kind == "other"
-    assert t["SIZE_STRUCT"].reason.startswith("needs sizeof of struct")
+    assert t["SIZE_STRUCT"].value == 8  # a typedef of an unnamed struct (gcc: 8)
     flags = {n: t[n].value for n in ("FLAG_CHAR", "FLAG_SIZE", "FLAG_CAST", "FLAG_NEXT")}
     assert flags == {"FLAG_CHAR": 120, "FLAG_SIZE": 16, "FLAG_CAST": 255, "FLAG_NEXT": 256}
     assert (t["FLAG_COND"].value, t["ODD_SECOND"].value) == (256, 33)
@@ -258,7 +257,7 @@ def test_calls_of_undefined_macros_with_type_arguments(tmp_path: Path) -> None:
         ("NEGSHIFT", "shift count -1 out of range for int (32 bits)"),
         ("FLOAT", "floating-point constant"),
         ("UNKNOWN", "undefined identifier NOT_DEFINED_ANYWHERE"),
-        ("STRUCT_SIZE", "needs sizeof of struct never_declared"),
+        ("STRUCT_SIZE", "incomplete type struct never_declared"),
         ("CALL", "function call foo()"),
     ],
 )

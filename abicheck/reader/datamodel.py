@@ -4,10 +4,11 @@ the standard typedefs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Literal
+from dataclasses import dataclass, replace
+from functools import cache, cached_property
+from typing import Any, Literal
 
 DataModelName = Literal["lp64", "ilp32"]
 
@@ -62,6 +63,13 @@ class DataModel:
     long_double_align: int
     max_align: int
     char_signed: bool = True
+    # an architecture's ABI (abicheck/data/abi.json): basic type -> (size, _Alignof,
+    # __alignof__); gcc's bit-field rules; __BIGGEST_ALIGNMENT__
+    abi_types: tuple[tuple[str, int, int, int], ...] = ()
+    pcc_bitfield: bool = True
+    anon_bitfield_align: bool = False
+    biggest_align: int = 16
+    arch: str = ""
 
     def types(self) -> dict[str, CType]:
         """Name -> integer type under this model."""
@@ -75,18 +83,46 @@ class DataModel:
         """Basic type -> its alignment in bytes, alone."""
         return self._aligns
 
+    def preferred(self) -> Mapping[str, int]:
+        """Basic type -> its preferred alignment (GNU ``__alignof__``; i386's long long
+        and double: 8, where ``_Alignof`` and struct members give 4)."""
+        return self._preferred
+
     @cached_property
     def _sizes(self) -> dict[str, int]:
         sizes = {n: t.bits // 8 for n, t in self._types.items()}
         sizes.update(float=4, double=8, void=1, pointer=self.pointer_bytes)
         sizes["long double"] = self.long_double_bytes
+        sizes.update(self._from_abi(1))
         return sizes
 
     @cached_property
     def _aligns(self) -> dict[str, int]:
         aligns = {n: min(size, self.max_align) for n, size in self._sizes.items()}
         aligns["long double"] = self.long_double_align
+        aligns.update(self._from_abi(2))
         return aligns
+
+    @cached_property
+    def _preferred(self) -> dict[str, int]:
+        preferred = dict(self._aligns)
+        preferred.update(self._from_abi(3))
+        return preferred
+
+    def _from_abi(self, column: int) -> dict[str, int]:
+        """Column 1 (size), 2 (alignment) or 3 (preferred) of the ABI's basic types,
+        given to the unsigned integer types too."""
+        out: dict[str, int] = {}
+        for row in self.abi_types:
+            name = row[0]
+            value = int(row[column])
+            out[name] = value
+            if name in ("char", "short", "int", "long", "long long", "__int128"):
+                out["unsigned " + name] = value
+                if name == "char":
+                    out["signed char"] = value
+        out.pop("enum", None)
+        return out
 
     @cached_property
     def _types(self) -> dict[str, CType]:
@@ -197,3 +233,36 @@ def word_type(name: str, model: DataModel) -> str:
     if model.long_bytes == 4 and name in _ILP32_WORD_TYPES:
         return _ILP32_WORD_TYPES[name]
     return STANDARD_TYPEDEFS[name]
+
+
+def arch_model(arch: str, data_model: DataModelName, char_signed: bool) -> DataModel:
+    """The data model of architecture ``arch`` with its ABI from the shipped
+    ``headers/abi.json`` (recorded from the cross compilers by scripts/record-abi);
+    the generic ``data_model`` for an architecture it does not list."""
+    entry = _abi_data().get(arch)
+    base = DATA_MODELS[data_model]
+    if entry is None:
+        return replace(base, char_signed=char_signed)
+    types = tuple(sorted((n, *v) for n, v in entry["types"].items()))
+    sizes = {n: s for n, s, _, _ in types}
+    aligns = {n: a for n, _, a, _ in types}
+    return replace(
+        base,
+        char_signed=char_signed,
+        long_double_bytes=sizes["long double"],
+        long_double_align=aligns["long double"],
+        max_align=max(aligns.values()),
+        abi_types=types,
+        pcc_bitfield=bool(entry["pcc_bitfield"]),
+        anon_bitfield_align=bool(entry["anon_bitfield_align"]),
+        biggest_align=int(entry["biggest_align"]),
+        arch=arch,
+    )
+
+
+@cache
+def _abi_data() -> dict[str, Any]:
+    from ..resources import data_dir
+
+    data: dict[str, Any] = json.loads((data_dir("headers") / "abi.json").read_text())
+    return data["arches"]  # type: ignore[no-any-return]

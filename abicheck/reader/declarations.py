@@ -9,6 +9,7 @@ scope pycparser is told of. Struct and union declarations go here next.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,11 +23,13 @@ from .datamodel import BASIC_TYPE_WORDS, QUALIFIERS, STANDARD_TYPEDEFS, TAG_WORD
 from .expand import Expander, ExpansionError
 from .exprparse import Parser, fast_enum
 from .fold import Folder, NotConstant
+from .layout import Layouts, TypeLayout
 from .memo import (
     IDENT,
     IS_ENUM_CONSTANT,
     IS_TYPE_NAME,
     IS_TYPEDEF,
+    RECORD,
     TYPEDEF,
     Answer,
     Key,
@@ -36,27 +39,24 @@ from .memo import (
     TokenPairs,
 )
 from .scan import ScannedFile
-from .tokens import Tok, closing_paren, spell, tokenize
+from .statements import lower_gnu, split
+from .tokens import Tok, spell, tokenize
 from .walk import Walk
 
 _TYPE_WORDS = (
     BASIC_TYPE_WORDS | QUALIFIERS | TAG_WORDS | {"__signed__", "__const", "restrict", "__restrict"}
 )
-_GNU_SPELLINGS = {
-    "__signed__": "signed",
-    "__signed": "signed",
-    "__const": "const",
-    "__const__": "const",
-    "__volatile__": "volatile",
-    "__volatile": "volatile",
-    "__inline__": "inline",
-    "__inline": "inline",
-    "__restrict": "",
-    "__restrict__": "",
-    "__extension__": "",
-}
 _ENUM_RE = re.compile(r"\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
-_TYPEDEF_SCAN_RE = re.compile(r"\btypedef\b|[{};]")
+# a statement's first word (after __extension__)
+_STMT_START_RE = re.compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
+_ATTR_RE = r"(?:__attribute(?:__)?\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)\s*)*"
+# struct/union [attributes] [tag] [attributes] {
+_RECORD_BODY_RE = re.compile(
+    r"\b(struct|union)\s+" + _ATTR_RE + r"(?:([A-Za-z_]\w*)\s*)?" + _ATTR_RE + r"\{"
+)
+_TYPEDEF_RE = re.compile(r"\btypedef\b")
+# words that begin statements no macro turns into a typedef
+_STATEMENT_WORDS = frozenset({"static", "extern", "inline", "register", "auto", "_Static_assert"})
 _ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
 
@@ -64,13 +64,25 @@ _ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 class RunDecls:
     """The declarations in one run of a file's text lines, found once per run.
 
-    ``names`` are the identifiers in the typedef statements; ``plain`` holds the
-    typedefs they declare when no macro is defined under any of those names, by
-    which of those names are typedef names before the run.
+    Each statement comes with the index of the span (text run) it starts in.
+    ``typedefs`` are the typedef statements and those led by an identifier that
+    may be a macro standing for ``typedef`` (glibc's ``__STD_TYPE``), that
+    identifier given ("" for the others); ``records`` the other statements
+    defining a struct or union; ``tags`` where each ``struct TAG``/``union TAG`` is
+    defined: (statement, span, line). ``names`` are the identifiers in the typedef
+    statements; ``plain`` holds the typedefs they declare when no macro is defined
+    under any of those names, by which of those names are typedef names before
+    the run.
     """
 
-    enums: list[tuple[str, tuple[str, ...]]]  # statement, its enumerators
-    typedefs: list[str]
+    enums: list[tuple[str, tuple[str, ...], int]]  # statement, its enumerators, span
+    typedefs: list[tuple[str, int, str]]
+    typedef_lines: list[int]  # the line each typedef statement starts on
+    records: list[tuple[str, int]]
+    tags: dict[str, list[tuple[str, int, int]]]
+    # statements that run over several spans (a #define inside a struct's body):
+    # (statement, first span) -> (offset in the statement, span) where each part starts
+    breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]]
     names: frozenset[str]
     plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # a Memo cache
 
@@ -111,37 +123,6 @@ class Decls:
     enums: dict[str, Value | str] = field(default_factory=dict)
 
 
-def _strip_gnu(toks: list[Tok]) -> list[Tok]:
-    """Drop GNU extensions pycparser does not know: __attribute__((...)), asm labels, ..."""
-    out: list[Tok] = []
-    i = 0
-    n = len(toks)
-    while i < n:
-        t = toks[i]
-        if t.kind == "id" and t.text in (
-            "__attribute__",
-            "__attribute",
-            "__asm__",
-            "__asm",
-            "asm",
-            "__declspec",
-        ):
-            j = i + 1
-            if j < n and toks[j].text == "(":
-                j = closing_paren(toks, j)
-            i = j + 1
-            continue
-        if t.kind == "id" and t.text in _GNU_SPELLINGS:
-            repl = _GNU_SPELLINGS[t.text]
-            if repl:
-                out.append(Tok("id", repl, True))
-            i += 1
-            continue
-        out.append(t)
-        i += 1
-    return out
-
-
 class Statements:
     """The enum and typedef statements of runs of files' text lines, and their
     tokens and spellings, each found once per run."""
@@ -153,13 +134,43 @@ class Statements:
         self._spelled: dict[str, str] = {}
 
     def of_run(self, sf: ScannedFile, spans: tuple[tuple[int, int], ...]) -> RunDecls:
-        """The enum and typedef statements in the given runs of text lines of one file."""
+        """The statements in the given runs of text lines of one file."""
         key = (sf.path, spans)
         hit = self._runs.get(key)
         if hit is not None:
             return hit
-        text = "\n".join(sf.entries[i].text for start, end in spans for i in range(start, end))
-        enums: list[tuple[str, tuple[str, ...]]] = []
+        parts: list[str] = []
+        starts: list[int] = []  # offset of each entry's text
+        where: list[tuple[int, int]] = []  # (span index, first line) of each entry
+        offset = 0
+        for k, (start, end) in enumerate(spans):
+            for i in range(start, end):
+                starts.append(offset)
+                where.append((k, sf.entries[i].line))
+                parts.append(sf.entries[i].text)
+                offset += len(sf.entries[i].text) + 1
+        text = "\n".join(parts)
+
+        def locate(pos: int) -> tuple[int, int]:
+            e = bisect.bisect_right(starts, pos) - 1
+            span, line = where[e]
+            return span, line + text.count("\n", starts[e], pos)
+
+        breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
+
+        def note_breaks(stmt: str, begin: int, end: int, shift: int = 0) -> None:
+            """Where ``stmt`` (text[begin:end], ``shift`` chars more in front) changes span."""
+            e0 = bisect.bisect_right(starts, begin) - 1
+            e1 = bisect.bisect_right(starts, max(end - 1, begin)) - 1
+            if where[e0][0] == where[e1][0]:
+                return
+            parts = [(0, where[e0][0])]
+            for e in range(e0 + 1, e1 + 1):
+                if where[e][0] != parts[-1][1]:
+                    parts.append((starts[e] - begin + shift, where[e][0]))
+            breaks[(stmt, where[e0][0])] = tuple(parts)
+
+        enums: list[tuple[str, tuple[str, ...], int]] = []
         for m in _ENUM_RE.finditer(text):
             depth = 0
             for k in range(m.end() - 1, len(text)):
@@ -170,25 +181,47 @@ class Statements:
                     depth -= 1
                     if depth == 0:
                         stmt = "enum " + text[m.end() - 1 : k + 1] + ";"
-                        enums.append((stmt, tuple(_ENUMERATOR_RE.findall(stmt))))
+                        note_breaks(stmt, m.end() - 1, k + 1, shift=5)
+                        enums.append(
+                            (stmt, tuple(_ENUMERATOR_RE.findall(stmt)), locate(m.start())[0])
+                        )
                         break
-        typedefs: list[str] = []
-        depth = 0
-        start = -1
-        for m in _TYPEDEF_SCAN_RE.finditer(text):
-            g = m.group()
-            if g == "{":
-                depth += 1
-            elif g == "}":
-                depth = max(depth - 1, 0)
-            elif g == ";":
-                if depth == 0 and start >= 0:
-                    typedefs.append(text[start : m.end()])
-                    start = -1
-            elif depth == 0 and start < 0:
-                start = m.start()
-        names = frozenset().union(*(self.tokens(t)[1] for t in typedefs))
-        hit = self._runs[key] = RunDecls(enums, typedefs, names, self._memo.cache())
+        typedefs: list[tuple[str, int, str]] = []
+        typedef_lines: list[int] = []
+        records: list[tuple[str, int]] = []
+        tags: dict[str, list[tuple[str, int, int]]] = {}
+        for start, end in split(text):
+            lead = _STMT_START_RE.match(text, start, end)
+            if lead is None:
+                continue
+            begin = lead.start(1)
+            first = lead.group(1)
+            if first != "typedef":
+                # a typedef after words that expand to nothing (__BEGIN_DECLS, say)
+                t = _TYPEDEF_RE.search(text, begin, end)
+                if t is not None and "{" not in text[begin : t.start()]:
+                    begin, first = t.start(), "typedef"
+            stmt = text[begin:end]
+            note_breaks(stmt, begin, end)
+            defines = _RECORD_BODY_RE.search(stmt) is not None
+            span, line = locate(begin)
+            if first == "typedef":
+                typedefs.append((stmt, span, ""))
+                typedef_lines.append(line)
+            elif first not in _TYPE_WORDS and first not in _STATEMENT_WORDS and not defines:
+                typedefs.append((stmt, span, first))
+                typedef_lines.append(line)
+            elif defines:
+                records.append((stmt, span))
+            if defines:
+                for t in _RECORD_BODY_RE.finditer(stmt):
+                    if t.group(2):
+                        line = locate(begin + t.start())[1]
+                        tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
+        names = frozenset().union(*(self.tokens(t[0])[1] for t in typedefs))
+        hit = self._runs[key] = RunDecls(
+            enums, typedefs, typedef_lines, records, tags, breaks, names, self._memo.cache()
+        )
         return hit
 
     def tokens(self, stmt: str) -> tuple[list[Tok], frozenset[str]]:
@@ -204,7 +237,7 @@ class Statements:
         """A declaration with no macros in it, as pycparser will read it."""
         hit = self._spelled.get(stmt)
         if hit is None:
-            hit = self._spelled[stmt] = spell(_strip_gnu(self.tokens(stmt)[0]))
+            hit = self._spelled[stmt] = spell(lower_gnu(self.tokens(stmt)[0]))
         return hit
 
 
@@ -230,8 +263,16 @@ class HeaderDecls:
         self._mentions: list[frozenset[str]] = []  # the identifiers in them
         self._mentioned: frozenset[str] | None = None  # all of those
         self._typedefs_read = 0  # how many of those runs pycparser has read
-        self._pending_enums: dict[str, str] = {}
+        self._pending_enums: dict[str, tuple[str, int]] = {}  # (statement, text run)
         self.recording: list[list[Read]] = []
+        # struct/union TAG -> where statements define it: (statement, text run, file, line)
+        self._tags: dict[str, list[tuple[str, int, str, int]]] = {}
+        self._records: dict[str, tuple[c_ast.Node, str, int] | None] = {}
+        self._layouts: Layouts | None = None
+        # every typedef statement: (statement, text run, file, line, led by a macro)
+        self._typedef_places: list[tuple[str, int, str, int, str]] = []
+        # (statement, text run) -> where its parts in later runs start (see RunDecls)
+        self._breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
 
     def typedef_key(self, text: str, names: Iterable[str]) -> tuple[str, ...]:
         """``text`` and which of ``names`` are typedef names as pycparser is told: what
@@ -262,6 +303,9 @@ class HeaderDecls:
         if question is IS_ENUM_CONSTANT:
             decls = self.decls()
             return name in decls.enums or name in self._pending_enums
+        if question is RECORD:
+            found = self._record(name)
+            return None if found is None else found[0]
         return self._ident_answer(name)
 
     def _is_type_name(self, toks: TokenPairs) -> bool:
@@ -303,6 +347,85 @@ class HeaderDecls:
         """A typedef name's type AST, or None."""
         return cast("c_ast.Node | None", self.ask(TYPEDEF, name))
 
+    def record(self, key: str) -> c_ast.Node | None:
+        """The AST defining ``struct TAG`` or ``union TAG`` (``key``), or None."""
+        return cast("c_ast.Node | None", self.ask(RECORD, key))
+
+    @property
+    def layouts(self) -> Layouts:
+        """This header's type layouts (made at first use)."""
+        if self._layouts is None:
+            folder = Folder(self.model, self.ident, self.typedef)
+            self._layouts = Layouts(
+                self.model,
+                folder.fold,
+                self.typedef,
+                self.record,
+                self.recording,
+                defined=self._tags.__contains__,
+            )
+            folder.layouts = self._layouts
+        return self._layouts
+
+    def _record(self, key: str) -> tuple[c_ast.Node, str, int] | None:
+        """The definition of ``key`` and its file and line, found once per header."""
+        if key in self._records:
+            return self._records[key]
+        self.decls()
+        found = None
+        for stmt, run, path, line in self._tags.get(key, ()):
+            ast = self.parse(self.expand(stmt, run))
+            node = _find_record(ast, key) if ast is not None else None
+            if node is not None:
+                found = (node, path, line)
+                break
+        self._records[key] = found
+        return found
+
+    def where(self, key: str) -> tuple[str, int] | None:
+        """The file and line defining ``struct TAG``/``union TAG``, if it is defined."""
+        found = self._record(key)
+        return None if found is None else (found[1], found[2])
+
+    def record_keys(self) -> list[str]:
+        """Every ``struct TAG``/``union TAG`` a statement of the header defines, in order."""
+        self.decls()
+        return list(self._tags)
+
+    def named_types(self) -> list[tuple[str, c_ast.Node | None, str, int]]:
+        """Every struct and union the header defines and every typedef of an unnamed
+        one, in the order they appear: ("struct stat" or "typedef NAME", the type's
+        AST or None where it cannot be read, file, line)."""
+        self.decls()
+        out: list[tuple[int, int, str, c_ast.Node | None, str]] = []
+        for key, places in self._tags.items():
+            found = self._record(key)
+            run, path, line = places[0][1], places[0][2], places[0][3]
+            if found is not None:
+                path, line = found[1], found[2]
+                run = next(p[1] for p in places if (p[2], p[3]) == (path, line))
+            out.append((run, line, key, None if found is None else found[0], path))
+        for stmt, run, path, line, first in self._typedef_places:
+            text = self.expand(stmt, run)
+            if first and not text.startswith("typedef"):
+                continue
+            ast = self.parse(text)
+            for ext in ast.ext if ast is not None else ():
+                t = ext.type if isinstance(ext, c_ast.Typedef) else None
+                record = t.type if isinstance(t, c_ast.TypeDecl) else None
+                if (
+                    isinstance(record, (c_ast.Struct, c_ast.Union))
+                    and record.name is None
+                    and record.decls is not None
+                ):
+                    out.append((run, line, f"typedef {ext.name}", t, path))
+        out.sort(key=lambda e: (e[0], e[1]))
+        return [(name, node, path, line) for _, line, name, node, path in out]
+
+    def layout_of(self, node: c_ast.Node) -> TypeLayout:
+        """The layout of a type AST here (raises NotConstant with why it has none)."""
+        return self.layouts.of(node)
+
     def parse(self, text: str) -> c_ast.FileAST | None:
         """pycparser's AST for one expanded declaration, or None if it will not parse;
         cached by the text and which of its identifiers are typedef names here
@@ -324,31 +447,54 @@ class HeaderDecls:
     def decls(self) -> Decls:
         """Enum constants and typedefs of the header's active text, found once and
         read lazily: enum bodies when one of their constants is asked for, the
-        typedef statements when a name they mention is (see typedefs)."""
+        typedef statements when a name they mention is (see typedefs). Each
+        statement is read with the macros as they stood where it stands."""
         if self._decls is not None:
             return self._decls
         decls = self._decls = Decls()
         self.parser.scope = _TypedefScope(self)
-        runs: list[tuple[ScannedFile, list[tuple[int, int]]]] = []
-        for sf, start, end in self.walk.text_chunks:
+        runs: list[tuple[ScannedFile, list[tuple[int, int]], list[int]]] = []
+        for g, (sf, start, end) in enumerate(self.walk.text_chunks):
             if runs and runs[-1][0] is sf:
                 runs[-1][1].append((start, end))
+                runs[-1][2].append(g)
             else:
-                runs.append((sf, [(start, end)]))
-        defined = self.macros.keys()
-        for sf, spans in runs:
+                runs.append((sf, [(start, end)], [g]))
+        macros = self.macros
+        written = self.walk.last_write
+
+        def ever(name: str) -> bool:
+            return name in macros or name in written
+
+        for sf, spans, runs_at in runs:
             rd = self.statements.of_run(sf, tuple(spans))
-            if rd.typedefs and not defined.isdisjoint(rd.names):
-                texts = [self.expand(stmt) for stmt in rd.typedefs]
+            if rd.typedefs and any(ever(n) for n in rd.names):
+                texts = []
+                for stmt, span, first in rd.typedefs:
+                    if first and not ever(first):
+                        continue
+                    text = self.expand(stmt, runs_at[span])
+                    if first and not text.startswith("typedef"):
+                        continue
+                    texts.append(text)
                 self._typedef_runs.append((None, texts))
                 for text in texts:
                     self._mentions.append(self.statements.tokens(text)[1])
             elif rd.typedefs:
                 self._typedef_runs.append((rd, []))
                 self._mentions.append(rd.names)
-            for stmt, names in rd.enums:
+            self._typedef_places += [
+                (stmt, runs_at[span], sf.path, line, first)
+                for (stmt, span, first), line in zip(rd.typedefs, rd.typedef_lines, strict=True)
+            ]
+            for stmt, names, span in rd.enums:
                 for name in names:
-                    self._pending_enums.setdefault(name, stmt)
+                    self._pending_enums.setdefault(name, (stmt, runs_at[span]))
+            for (stmt, span), parts in rd.breaks.items():
+                self._breaks[(stmt, runs_at[span])] = tuple((o, runs_at[k]) for o, k in parts)
+            for key, where in rd.tags.items():
+                places = self._tags.setdefault(key, [])
+                places += [(stmt, runs_at[span], sf.path, line) for stmt, span, line in where]
         return decls
 
     def mentioned(self, name: str) -> bool:
@@ -379,7 +525,9 @@ class HeaderDecls:
                 plain = rd.plain.get(key)
                 if plain is None:
                     plain = rd.plain[key] = {}
-                    for stmt in rd.typedefs:
+                    for stmt, _, first in rd.typedefs:
+                        if first:
+                            continue  # led by no macro: no typedef
                         self._typedef_stmt(self.statements.spelled(stmt), plain)
                         typedefs.update(plain)
                 typedefs.update(plain)
@@ -391,11 +539,14 @@ class HeaderDecls:
     def is_typedef(self, name: str) -> bool:
         return self.mentioned(name) and name in self.typedefs(name)
 
-    def expand(self, stmt: str) -> str:
-        """A declaration with its macros expanded, as pycparser will read it; the
-        expansion is reused while the definitions it looked up are the same."""
+    def expand(self, stmt: str, run: int | None = None) -> str:
+        """A declaration with its macros expanded, as pycparser will read it: with the
+        macros as they stood at text run ``run`` (None: the end). The expansion is
+        reused while the definitions it looked up are the same."""
+        if run is not None and (stmt, run) in self._breaks:
+            return self._expand_parts(stmt, self._breaks[(stmt, run)])
         toks, names = self.statements.tokens(stmt)
-        macros = self.macros
+        macros = self.macros if run is None else self.walk.at(run)
         if macros.keys().isdisjoint(names):
             return self.statements.spelled(stmt)
         hit = self.memo.decl_expansions.get(stmt)
@@ -404,10 +555,25 @@ class HeaderDecls:
         looked_up: set[str] = set()
         with contextlib.suppress(ExpansionError):
             toks = Expander(macros, looked_up.add).expand(toks)
-        text = spell(_strip_gnu(toks))
+        text = spell(lower_gnu(toks))
         names_seen = tuple(looked_up)
         self.memo.decl_expansions[stmt] = ((names_seen, tuple(map(macros.get, names_seen))), text)
         return text
+
+    def _expand_parts(self, stmt: str, parts: tuple[tuple[int, int], ...]) -> str:
+        """A statement that runs over several text runs, each part expanded with the
+        macros of its own run (a #define between a struct's members applies to the
+        members after it); not reused."""
+        toks: list[Tok] = []
+        ends = [o for o, _ in parts[1:]] + [len(stmt)]
+        for (start, run), end in zip(parts, ends, strict=True):
+            piece = tokenize(stmt[start:end])
+            with contextlib.suppress(ExpansionError):
+                piece = Expander(self.walk.at(run), lambda _n: None).expand(piece)
+            if piece:
+                piece[0] = piece[0].copy(space=True)
+            toks += piece
+        return spell(lower_gnu(toks))
 
     def _typedef_stmt(self, text: str, typedefs: dict[str, c_ast.Node]) -> None:
         """Add the typedefs one expanded statement declares."""
@@ -418,17 +584,18 @@ class HeaderDecls:
             if isinstance(ext, c_ast.Typedef):
                 typedefs[ext.name] = ext.type
 
-    def _eval_enum(self, stmt: str) -> None:
+    def _eval_enum(self, where: tuple[str, int]) -> None:
         """Give the constants of one enum their values (or why they have none).
 
         An enum whose values rest on nothing outside it (most do) is folded
         once per run and its values reused, by its text after macro expansion.
         """
         decls = self.decls()
+        stmt, run = where
         names = _ENUMERATOR_RE.findall(stmt)
         for n in names:
             self._pending_enums.pop(n, None)
-        text = self.expand(stmt)
+        text = self.expand(stmt, run)
         known = self.memo.enum_values.get(text)
         if known is not None:
             decls.enums.update(known)
@@ -457,7 +624,7 @@ class HeaderDecls:
             outside = True
             return self.typedef(name)
 
-        folder = Folder(self.model, ident, typedef)
+        folder = Folder(self.model, ident, typedef, layouts=self.layouts)
         values: list[tuple[str, Value | str]] = []
         value: Value | str
         nxt: Value | str = folder.make(0, folder.INT)
@@ -479,3 +646,16 @@ class HeaderDecls:
             values.append((e.name, value))
         if not outside:
             self.memo.enum_values[text] = values
+
+
+def _find_record(ast: c_ast.Node, key: str) -> c_ast.Node | None:
+    """The struct or union ``key`` ("struct TAG") defined (with a body) in ``ast``."""
+    kind, _, tag = key.partition(" ")
+    cls = c_ast.Struct if kind == "struct" else c_ast.Union
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cls) and node.name == tag and node.decls is not None:
+            return node
+        stack.extend(child for _, child in reversed(node.children()))
+    return None

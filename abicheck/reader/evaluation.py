@@ -19,6 +19,7 @@ from .exprparse import FastParser, NotAnExpression, Parser, balanced
 from .fold import Folder, Literals, NotConstant
 from .memo import IS_TYPE_NAME, NO_DEPS, Deps, Memo, Read, Reads
 from .scan import MacroDef
+from .statements import lower_expression
 from .tokens import Tok, spell, tokenize
 
 # All expansions of one header together: a bound on exponential macro bombs.
@@ -26,6 +27,7 @@ MAX_HEADER_EXPANSION_TOKENS = 1_000_000
 _NUM_RE = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)[uUlL]{0,3}\Z")
 
 _STAND_IN_TOKENS: dict[str, list[tuple[str, str]]] = {}
+_GNU_OPERATORS = frozenset({"__alignof__", "__alignof", "__builtin_offsetof"})
 
 
 class _Survey(NamedTuple):
@@ -221,7 +223,7 @@ class Evaluation:
         self._no_template: set[MacroDef] = set()  # not to be tried again here
         self._active: set[str] = set()
         self.budget = MAX_HEADER_EXPANSION_TOKENS
-        self.folder = Folder(model, decls.ident, decls.typedef)
+        self.folder = Folder(model, decls.ident, decls.typedef, layouts=decls.layouts)
 
     # -- one macro ---------------------------------------------------------
 
@@ -341,9 +343,17 @@ class Evaluation:
             self.budget = max(expander.budget, 0)
         if not toks:
             return None, "empty", False
+        if any(t.text in _GNU_OPERATORS for t in toks):
+            toks = lower_expression(toks)
         pairs, blocked, brace, needs_decls, primary = _survey(toks)
         if blocked:
-            blocked = [t for t in blocked if not self.decls.is_enum_constant(t.text)]
+            # a macro that expands to its own name is that name: an enum constant
+            # or a typedef name (the kernel's #define __kernel_mode_t __kernel_mode_t)
+            blocked = [
+                t
+                for t in blocked
+                if not self.decls.is_enum_constant(t.text) and not self.decls.is_type(t.text)
+            ]
         if blocked:
             chain = ", ".join(sorted(blocked[0].hide))
             return None, f"recursive ({blocked[0].text} expands to itself through {chain})", False

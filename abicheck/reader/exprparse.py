@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from pycparser import c_ast, c_parser
 
@@ -36,6 +37,21 @@ class ExprParser(c_parser.CParser):  # type: ignore[misc]
         if super()._is_type_in_scope(name):
             return True
         return name in self._typedef_names() or name in STANDARD_TYPEDEFS
+
+    def _build_declarations(
+        self, spec: Any, decls: Any, typedef_namespace: bool = False
+    ) -> list[c_ast.Node]:
+        """pycparser's, keeping a typedef's ``_Alignas`` specifiers (its lowered
+        ``aligned`` attribute) on the typedef's own TypeDecl, where pycparser drops them."""
+        out: list[c_ast.Node] = super()._build_declarations(spec, decls, typedef_namespace)
+        if spec["alignment"] and "typedef" in spec["storage"]:
+            for d in out:
+                node = d.type
+                while not isinstance(node, c_ast.TypeDecl) and hasattr(node, "type"):
+                    node = node.type
+                if isinstance(node, c_ast.TypeDecl):
+                    node.align = list(spec["alignment"])
+        return out
 
     def parse_expression(self, text: str) -> c_ast.Node:
         """Parse one C expression; raises pycparser's ParseError."""

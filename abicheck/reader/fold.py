@@ -16,6 +16,7 @@ from typing import Any
 from pycparser import c_ast
 
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, CType, DataModel, Value, word_type
+from .statements import BUILTIN, PREFERRED
 
 
 class NotConstant(Exception):
@@ -109,6 +110,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         ident: Callable[[str], Value],
         typedef: Callable[[str], c_ast.Node | None],
         preprocessor: bool = False,
+        layouts: Any = None,
     ) -> None:
         self.model = model
         self.types = model.types()
@@ -116,6 +118,9 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.ident = ident
         self.typedef = typedef
         self.pp = preprocessor
+        # a reader.layout.Layouts: sizes, alignments and offsets of types (None: only
+        # the basic types have them)
+        self.layouts = layouts
         self.INT = self.types["int"]
         self.size_t = self.types[word_type("size_t", model)]
         self._literals: dict[str, Value] = {}
@@ -243,7 +248,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         if op == "sizeof":
             return self.make(self._sizeof(node.expr), self.size_t)
         if op == "_Alignof":
-            return self.make(min(self._sizeof(node.expr), 8), self.size_t)
+            return self.make(self._alignof(node.expr), self.size_t)
         if op in ("&", "*", "++", "--", "p++", "p--"):
             raise NotConstant(f"operator {op.lstrip('p')} on an lvalue")
         a = self.fold(node.expr)
@@ -342,7 +347,11 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
 
     def visit_Cast(self, node: c_ast.Cast) -> Value:
         t = self._type_of(node.to_type.type)
-        v = self.fold(node.expr)
+        if isinstance(node.expr, c_ast.UnaryOp) and node.expr.op == "&":
+            # ((size_t)&((T *)0)->m): offsetof spelled the classic way
+            v = self.make(self._null_member(node.expr.expr)[0] // 8, self.size_t)
+        else:
+            v = self.fold(node.expr)
         if t.name == "_Bool":
             return self.make(int(v.value != 0), t)
         return self.make(v.value, t)
@@ -356,6 +365,15 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             except NotConstant:
                 return self.make(0, self.INT)
             return self.make(1, self.INT)
+        if name == PREFERRED and len(args) == 1 and isinstance(args[0], c_ast.UnaryOp):
+            return self.make(self._alignof(args[0].expr, preferred=True), self.size_t)
+        if name == BUILTIN and len(args) == 1 and isinstance(args[0], c_ast.FuncCall):
+            inner = args[0].args.exprs if args[0].args is not None else []
+            if len(inner) != 2 or not isinstance(inner[0], c_ast.Typename):
+                raise NotConstant("bad __builtin_offsetof")
+            if self.layouts is None:
+                raise NotConstant("__builtin_offsetof needs the type's layout")
+            return self.make(self.layouts.offsetof(inner[0], inner[1]), self.size_t)
         if name in _BSWAP and len(args) == 1:
             bits = _BSWAP[name]
             t = self.types["unsigned short" if bits == 16 else "unsigned int"]
@@ -412,9 +430,53 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             raise NotConstant(f"unknown type {' '.join(names)}")
         return self.types["unsigned " + key if unsigned else key]
 
+    def _alignof(self, node: c_ast.Node, preferred: bool = False) -> int:
+        """``_Alignof(T)`` (``__alignof__`` if ``preferred``) of a type name."""
+        if not isinstance(node, c_ast.Typename):
+            raise NotConstant("_Alignof of an expression")
+        if self.layouts is not None:
+            layout = self.layouts.of(node)
+            return int(layout.preferred if preferred else layout.align)
+        size = self._size_of_type(node.type)
+        return min(size, 8)
+
+    def _null_member(self, node: c_ast.Node) -> tuple[int, Any]:
+        """The bit offset and layout of ``((T *)0)->m...``, the member of a null pointer."""
+        if self.layouts is None:
+            raise NotConstant("operator & on an lvalue")
+        path: list[c_ast.Node] = []
+        base = node
+        while isinstance(base, (c_ast.StructRef, c_ast.ArrayRef)):
+            if isinstance(base, c_ast.StructRef) and base.type == "->":
+                break
+            path.append(base)
+            base = base.name
+        if not isinstance(base, c_ast.StructRef) or base.type != "->":
+            raise NotConstant("operator & on an lvalue")
+        ptr = base.name
+        if not (
+            isinstance(ptr, c_ast.Cast)
+            and isinstance(ptr.to_type.type, c_ast.PtrDecl)
+            and self.fold(ptr.expr).value == 0
+        ):
+            raise NotConstant("operator & on an lvalue")
+        # a->b.c[2] as the designator b.c[2] within *a
+        designator: c_ast.Node = base.field
+        for p in reversed(path):
+            if isinstance(p, c_ast.StructRef):
+                designator = c_ast.StructRef(designator, ".", p.field)
+            else:
+                designator = c_ast.ArrayRef(designator, p.subscript)
+        record = self.layouts.of(ptr.to_type.type.type)
+        return self.layouts.member(record, designator)  # type: ignore[no-any-return]
+
     def _sizeof(self, node: c_ast.Node) -> int:
         if isinstance(node, c_ast.Typename):
+            if self.layouts is not None:
+                return self.layouts.of(node).size  # type: ignore[no-any-return]
             return self._size_of_type(node.type)
+        if isinstance(node, (c_ast.StructRef, c_ast.ArrayRef)):
+            return self._null_member(node)[1].size  # type: ignore[no-any-return]
         if isinstance(node, c_ast.Constant) and node.type == "string":
             return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
         if isinstance(node, c_ast.Constant) and node.type in _FLOAT_CONSTANTS:

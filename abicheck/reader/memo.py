@@ -40,6 +40,7 @@ class Question(enum.Enum):
     IS_ENUM_CONSTANT = "is this name an enum constant"
     IDENT = "this identifier's value, or why it has none"
     IS_TYPE_NAME = "do these tokens spell a type name"
+    RECORD = "the definition of this struct or union"
 
 
 IS_TYPEDEF = Question.IS_TYPEDEF
@@ -47,6 +48,7 @@ TYPEDEF = Question.TYPEDEF
 IS_ENUM_CONSTANT = Question.IS_ENUM_CONSTANT
 IDENT = Question.IDENT
 IS_TYPE_NAME = Question.IS_TYPE_NAME
+RECORD = Question.RECORD
 
 TokenPairs = tuple[tuple[str, str], ...]  # (kind, text) of each token
 # A name, or (for IS_TYPE_NAME) the tokens of an expansion.

@@ -111,7 +111,7 @@ _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
 IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*\Z")
 _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
-_DECL_HINT_RE = re.compile(r"\b(?:enum|typedef)\b")
+_DECL_HINT_RE = re.compile(r"\b(?:enum|typedef|struct|union)\b")
 
 
 def read_source(path: str) -> str:

@@ -5,7 +5,7 @@ the same state (the replay memo)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -45,6 +45,11 @@ class Walk:
     text_chunks: list[TextRun] = field(default_factory=list)
     once: set[str] = field(default_factory=set)
     log: list[Event] = field(default_factory=list)
+    # every #define and #undef in order, with how many text runs came before it,
+    # and each name's last such count: the macro table as it stood at any run
+    writes: list[tuple[int, str, MacroDef | None]] = field(default_factory=list)
+    last_write: dict[str, int] = field(default_factory=dict)
+    initial: Mapping[str, MacroDef] = field(default_factory=dict)
 
     def read(self, name: str) -> MacroDef | None:
         d = self.macros.get(name)
@@ -57,6 +62,15 @@ class Walk:
         else:
             self.macros[name] = d
         self.log.append(("w", name, d))
+        n = len(self.text_chunks)
+        self.writes.append((n, name, d))
+        self.last_write[name] = n
+
+    def at(self, run: int) -> Mapping[str, MacroDef]:
+        """The macro table as it stood when text run ``run`` was met."""
+        if not self.writes or self.writes[-1][0] <= run:
+            return self.macros
+        return _MacrosAt(self, run)
 
 
 class Includes:
@@ -119,7 +133,7 @@ class Preprocessor:
         self._memo = memo
 
     def run(self, path: str, predefined: Mapping[str, MacroDef]) -> Walk:
-        walk = Walk(dict(predefined))
+        walk = Walk(dict(predefined), initial=predefined)
         self._file(walk, path, [], -1)
         return walk
 
@@ -167,6 +181,9 @@ class Preprocessor:
                     walk.macros.pop(ev[1], None)
                 else:
                     walk.macros[ev[1]] = ev[2]
+                n = len(walk.text_chunks)
+                walk.writes.append((n, ev[1], ev[2]))
+                walk.last_write[ev[1]] = n
             elif ev[0] == "o":
                 walk.once.add(ev[1])
             else:
@@ -287,6 +304,42 @@ class Preprocessor:
                 f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
             )
         self._file(walk, found, here, idx)
+
+
+class _MacrosAt(Mapping[str, MacroDef]):
+    """A walk's macro table as it stood at one text run: the final table but for
+    the names defined or undefined after that run (looked up in the writes)."""
+
+    def __init__(self, walk: Walk, run: int) -> None:
+        self.walk = walk
+        self.run = run
+
+    def get(self, name: str, default: object = None) -> MacroDef | None:  # type: ignore[override]
+        walk = self.walk
+        last = walk.last_write.get(name)
+        if last is None or last <= self.run:
+            return walk.macros.get(name)
+        for n, written, d in reversed(walk.writes):
+            if n <= self.run and written == name:
+                return d
+        return walk.initial.get(name)
+
+    def __getitem__(self, name: str) -> MacroDef:
+        d = self.get(name)
+        if d is None:
+            raise KeyError(name)
+        return d
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (
+            n for n in {**self.walk.initial, **dict.fromkeys(self.walk.last_write)} if n in self
+        )
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _summarize(log: list[Event], start: int) -> Summary:

@@ -158,7 +158,7 @@ class ArchSource(SourceKind):
         # abicheck's freestanding headers first, where gcc has its own (<stddef.h>, ...)
         searched = (freestanding_dir(), *map(str, dirs))
         reader = ctx.readers.get(
-            searched, None, arch.data_model, arch.predefined(), arch.unsigned_char
+            searched, None, arch.data_model, arch.predefined(), arch.unsigned_char, abi=arch.abi
         )
         package = ""
         if headers_from == "installed":

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..model import AbicheckError, Pairs, Table
+from ..reader.datamodel import DataModel
 from ..targets import Target
 from ..targets.mman import MMAN
 
@@ -66,6 +67,7 @@ class _Readers:
         data_model: str,
         predefines: Mapping[str, str] | None,
         unsigned_char: bool = False,
+        abi: DataModel | None = None,
     ) -> Reader:
         from ..parse import Reader
 
@@ -75,10 +77,13 @@ class _Readers:
             data_model,
             None if predefines is None else tuple(sorted(predefines.items())),
             unsigned_char,
+            abi,
         )
         reader = self._pool.get(key)
         if reader is None:
-            reader = Reader(key[0], dict(defines or ()), data_model, predefines, unsigned_char)
+            reader = Reader(
+                key[0], dict(defines or ()), data_model, predefines, unsigned_char, abi=abi
+            )
             self._pool[key] = reader
         return reader
 

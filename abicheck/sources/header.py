@@ -51,6 +51,7 @@ class HeaderSource(SourceKind):
             setup.data_model,
             predefines,
             setup.unsigned_char,
+            abi=setup.abi,
         )
         macros = reader.read(path)
         origin = Provenance(
@@ -84,7 +85,9 @@ class EmbeddedSource(SourceKind):
 
     def load(self, spec: str, ctx: Context) -> list[Table]:
         arm = lookup(_EMBEDDED_ARCH)
-        reader = ctx.readers.get((), None, arm.data_model, arm.predefined(), arm.unsigned_char)
+        reader = ctx.readers.get(
+            (), None, arm.data_model, arm.predefined(), arm.unsigned_char, abi=arm.abi
+        )
         path = embedded_header()
         origin = Provenance(
             source=self.name,

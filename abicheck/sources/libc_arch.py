@@ -61,7 +61,7 @@ class LibcArchSource(SourceKind):
             raise AbicheckError(f"no C library headers for {arch.name}: {hint}")
         path = dirs[-1] / target.libc_header
         reader = ctx.readers.get(
-            dirs, GNU_SOURCE, arch.data_model, arch.predefined(), arch.unsigned_char
+            dirs, GNU_SOURCE, arch.data_model, arch.predefined(), arch.unsigned_char, abi=arch.abi
         )
         origin = Provenance(
             source=self.name,

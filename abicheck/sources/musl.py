@@ -149,7 +149,12 @@ class MuslSource(BindingSource):
             reader = ctx.readers.get(dirs, GNU_SOURCE, "ilp32", generic_predefines("ilp32"))
         else:
             reader = ctx.readers.get(
-                dirs, GNU_SOURCE, arch.data_model, arch.predefined(), arch.unsigned_char
+                dirs,
+                GNU_SOURCE,
+                arch.data_model,
+                arch.predefined(),
+                arch.unsigned_char,
+                abi=arch.abi,
             )
         macros = arch_macros(reader.read(str(tree / HEADER)), ctx.options.target)
         return _relative(macros, tree)
