@@ -767,3 +767,21 @@ def test_parse_arch_without_installed_headers(tmp_path: Path) -> None:
     assert values["INT64_MIN"] == -(2**63) and values["LONG_MAX"] == 0x7FFFFFFF
     assert values["SIZE_OF_SIZE_T"] == 4
     assert str(got["INT32_MAX"]["file"]) == "<abicheck>/headers/freestanding/stdint.h"
+
+
+@pytest.mark.parametrize("name", ["m68k", "i386", "x32", "armel"])
+def test_parse_arch_applies_the_abi(name: str, tmp_path: Path) -> None:
+    """--arch lays structs out by the architecture's ABI (m68k aligns to 2 bytes),
+    as its own gcc does."""
+    header = tmp_path / "s.h"
+    header.write_text(
+        "struct s { char c; int i; long long l; };\n"
+        "#define SIZE_S sizeof(struct s)\n#define ALIGN_LL __alignof__(long long)\n",
+        encoding="utf-8",
+    )
+    gcc = compiler_macros(header, [tmp_path], cc=cross_compiler(lookup(name))).values
+    assert gcc["SIZE_S"] == (14 if name == "m68k" else 16)
+    got = _parsed("--arch", name, str(header))
+    assert {n: got[n]["value"] for n in ("SIZE_S", "ALIGN_LL")} == {
+        n: gcc[n] for n in ("SIZE_S", "ALIGN_LL")
+    }
