@@ -65,13 +65,24 @@ exit status:
   error, 4 compatible change, 8 incompatible change."""
 
 
-def _add_reader_options(p: argparse.ArgumentParser) -> None:
+def _add_include_options(p: argparse.ArgumentParser) -> None:
     for flag, dest, metavar, what in (
         ("-I", "include", "DIR", "include folder"),
         ("-D", "define", "NAME[=VALUE]", "predefine a macro"),
-        ("-U", "undefine", "NAME", "remove a predefined macro (as gcc -U)"),
     ):
         p.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=what)
+
+
+def _add_reader_options(p: argparse.ArgumentParser) -> None:
+    _add_include_options(p)
+    p.add_argument(
+        "-U",
+        dest="undefine",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="remove a predefined macro (as gcc -U)",
+    )
     p.add_argument(
         "--arch",
         default="",
@@ -394,6 +405,65 @@ def cmd_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+# -- layout -------------------------------------------------------------------
+
+
+def cmd_layout(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .layouts import layouts
+    from .report import render_layouts
+
+    report = layouts(
+        args.header,
+        args.arch or None,
+        include_dirs=args.include,
+        defines=_defines(args.define),
+        undefines=args.undefine,
+        types=args.types,
+        kernel_tree=args.kernel_tree,
+    )
+    for note in report.notes:
+        err.write(note + "\n")
+    _write(render_layouts(report, args.format), args.output, out)
+    return EXIT_OK
+
+
+def _add_layout_parser(sub: Any) -> None:
+    from .report import LAYOUT_FORMATS
+
+    p = sub.add_parser(
+        "layout",
+        help="show structs' and unions' layouts per architecture, as pahole does",
+        description="Lay out every struct, union and typedef of an unnamed one that HEADER "
+        "declares (or the TYPEs: struct stat, stat, or a glob) as the architecture's "
+        "compiler does: size, alignment, each member's offset and size, holes and padding. "
+        "HEADER is a path, or <asm/stat.h> (or asm/stat.h) searched on the include dirs. "
+        "With several architectures, their sizes and the offsets that differ side by side.",
+    )
+    p.add_argument(
+        "--arch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="the architecture (as for arch:; repeatable; all: every one with headers "
+        "here; default: this machine's)",
+    )
+    _add_include_options(p)
+    p.add_argument(
+        "-U",
+        dest="undefine",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="remove a predefined macro (the architecture's, or a -D)",
+    )
+    p.add_argument("--kernel-tree", metavar="DIR", help="the uapi headers of a kernel source tree")
+    p.add_argument("--format", choices=LAYOUT_FORMATS, default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("header", metavar="HEADER")
+    p.add_argument("types", nargs="*", metavar="TYPE")
+    p.set_defaults(func=cmd_layout)
+
+
 # -- main ---------------------------------------------------------------------
 
 
@@ -589,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-libc", action="store_true", help="with --apt-packages: kernel headers only"
     )
     p.set_defaults(func=cmd_arches)
+    _add_layout_parser(sub)
     return parser
 
 

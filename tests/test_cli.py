@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import abicheck.emit
-from abicheck import cli
+from abicheck import arches, cli
 from abicheck.arches import cross_compiler, host_arch, include_dirs, lookup
 from abicheck.cc import compiler_macros
 from abicheck.cli import main
@@ -785,3 +785,185 @@ def test_parse_arch_applies_the_abi(name: str, tmp_path: Path) -> None:
     assert {n: got[n]["value"] for n in ("SIZE_S", "ALIGN_LL")} == {
         n: gcc[n] for n in ("SIZE_S", "ALIGN_LL")
     }
+
+
+# -- layout ---------------------------------------------------------------------
+
+LAYOUT = Path(__file__).parent / "fixtures" / "layout"
+
+
+def test_layout_table_is_pahole_like() -> None:
+    # the offsets, sizes and bit positions are x86_64-linux-gnu-gcc's (-S asm operands,
+    # as tests/test_layouts.py asks them)
+    kinds = str(LAYOUT / "kinds.h")
+    code, out, err = run("layout", "--arch", "x86_64", kinds, "anon", "struct bits")
+    assert (code, err) == (0, "")
+    assert out == (
+        f"/* amd64: {kinds} */\n"
+        "\n"
+        f"struct bits {{ /* {kinds}:15 */\n"
+        "    unsigned int       a:3; /* 0:0 4 */\n"
+        "    unsigned int       b:7; /* 0:3 4 */\n"
+        "\n"
+        "    /* XXX 2 bytes 6 bits hole */\n"
+        "\n"
+        "    unsigned int       c:2; /* 4:0 4 */\n"
+        "\n"
+        "    /* XXX 6 bits hole */\n"
+        "\n"
+        "    char               d;   /*   5 1 */\n"
+        "    unsigned long long e:5; /* 6:0 8 */\n"
+        "\n"
+        "    /* XXX 4 bits hole */\n"
+        "\n"
+        "    int                f:6; /* 7:1 4 */\n"
+        "\n"
+        "    /* bit_padding: 1 bit */\n"
+        "}; /* size: 8, align: 8 */\n"
+        "\n"
+        f"struct anon {{ /* {kinds}:25 */\n"
+        "    int    tag;  /*  0 4 */\n"
+        "\n"
+        "    /* XXX 4 bytes hole */\n"
+        "\n"
+        "    int    i;    /*  8 4 */\n"
+        "    short  lo;   /*  8 2 */\n"
+        "    short  hi;   /* 10 2 */\n"
+        "    double d;    /*  8 8 */\n"
+        "    char   tail; /* 16 1 */\n"
+        "\n"
+        "    /* padding: 7 */\n"
+        "}; /* size: 24, align: 8 */\n"
+    )
+
+
+def test_layout_of_an_incomplete_type_says_why() -> None:
+    header = str(LAYOUT / "incomplete.h")
+    code, out, err = run("layout", "--arch", "amd64", header, "has_incomplete")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2:] == [
+        f"struct has_incomplete {{ /* {header}:5 */",
+        "    /* no layout: incomplete type struct missing */",
+        "};",
+    ]
+
+
+def test_layout_side_by_side_shows_what_differs() -> None:
+    # sizeof, _Alignof and offsetof(struct epoll_event, data) by x86_64-linux-gnu-gcc,
+    # aarch64-linux-gnu-gcc, i686-linux-gnu-gcc: 12 1 4, 16 8 8, 12 4 4; struct flock's
+    # size, align and (offset, size) of l_start, l_len, l_pid by the same compilers:
+    # 32 8 (8 8) (16 8) (24 4), the same, 16 4 (4 4) (8 4) (12 4); l_type, l_whence alike
+    code, out, err = run(
+        "layout", "--arch", "amd64", "--arch", "arm64", "--arch", "i386", "linux/eventpoll.h",
+        "epoll_event", "flock",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    blocks = out.split("\n\n")
+    assert blocks[0].splitlines() == [
+        "struct flock (/usr/x86_64-linux-gnu/include/asm-generic/fcntl.h:196)",
+        "         amd64    arm64    i386",
+        "-------  -------  -------  ------",
+        "size     32       32       16",
+        "align    8        8        4",
+        "l_start  8 8      8 8      4 4",
+        "l_len    16 8     16 8     8 4",
+        "l_pid    24 4     24 4     12 4",
+    ]
+    assert blocks[1].splitlines() == [
+        "struct epoll_event (/usr/x86_64-linux-gnu/include/linux/eventpoll.h:83)",
+        "       amd64    arm64    i386",
+        "-----  -------  -------  ------",
+        "size   12       16       12",
+        "align  1        8        4",
+        "data   4 8      8 8      4 8",
+    ]
+    code, out, _ = run("layout", "--arch", "amd64", "--arch", "x32", str(LAYOUT / "kinds.h"))
+    assert code == 0
+    assert f"struct packed_s ({LAYOUT / 'kinds.h'}:5): same on all 2 architectures" in out
+
+
+def test_layout_markdown() -> None:
+    kinds = str(LAYOUT / "kinds.h")
+    code, out, _ = run("layout", "--arch", "amd64", "--format", "markdown", kinds, "flex")
+    assert code == 0
+    assert out == (
+        "# abicheck layout\n\n"
+        f"`amd64`: `{kinds}`\n\n"
+        "## `struct flex`\n\n"
+        f"`{kinds}:37`: size 16, align 8\n\n"
+        "| offset   | size    | type           | member   |\n"
+        "|----------|---------|----------------|----------|\n"
+        "| 0        | 2       | unsigned short | len      |\n"
+        "|          | 6 bytes |                | *(hole)* |\n"
+        "| 8        | 8       | long           | first    |\n"
+        "| 16       | 0       | char           | data[]   |\n"
+    )
+    code, out, _ = run(
+        "layout", "--arch", "amd64", "--arch", "m68k", "--format", "markdown", kinds, "flex"
+    )
+    assert code == 0
+    assert "| size  | 16      | 6      |\n| align | 8       | 2      |\n" in out
+    assert "| first | 8 8     | 2 4    |\n" in out
+
+
+def test_layout_all_architectures_notes_the_skipped_ones() -> None:
+    code, out, err = run("layout", "--arch", "all", "<linux/eventpoll.h>", "epoll_event")
+    assert code == 0
+    notes = err.splitlines()
+    assert len(notes) == 11 and all(n.startswith("abicheck: note: ") for n in notes)
+    assert "abicheck: note: xtensa skipped: give --kernel-tree" in notes[-1]
+    assert out.splitlines()[1].split() == [a.name for a in arches_with_headers()]
+
+
+def arches_with_headers() -> list[arches.Arch]:
+    return list(arches.debian_arches())
+
+
+def test_layout_output_file_and_determinism(tmp_path: Path) -> None:
+    target = tmp_path / "layout.json"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    argv = ["layout", "--arch", "all", "--format", "json", "<asm/stat.h>"]
+    code, out, _ = run(*argv, "-o", str(target))
+    assert (code, out) == (0, "")
+    first = target.read_bytes()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["layout.json"]
+    code, again, _ = run(*argv)
+    assert code == 0 and again.encode() == first
+    data = json.loads(first)
+    assert [d["arch"] for d in data] == [a.name for a in arches_with_headers()]
+    stat_amd64 = next(t for t in data[1]["types"] if t["name"] == "struct stat")
+    assert (stat_amd64["size"], stat_amd64["align"]) == (144, 8)  # x86_64-linux-gnu-gcc
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--arch", "amd64", str(LAYOUT / "kinds.h"), "bitz"],
+            f"{LAYOUT / 'kinds.h'}: error: no struct, union or typedef matches 'bitz'; "
+            "close matches: bits",
+        ),
+        (
+            ["--arch", "amd64", "<linux/eventpoll.h>", "epoll"],
+            "<linux/eventpoll.h>: error: no struct, union or typedef matches 'epoll'; "
+            "close matches: struct epoll_event",
+        ),
+        (["--arch", "pdp11", "x.h"], "abicheck: error: unknown architecture 'pdp11'; available:"),
+        (
+            ["--arch", "m68k", "<no/such.h>"],
+            "<no/such.h>: error: no such header in /usr/m68k-linux-gnu/include, "
+            "<abicheck>/headers/freestanding",
+        ),
+        (
+            ["--arch", "amd64", str(LAYOUT / "broken.h")],
+            f"{LAYOUT / 'broken.h'}:3: error: #error not a header to read",
+        ),
+        (["--arch", "amd64"], "abicheck layout: error: the following arguments are required"),
+    ],
+)
+def test_layout_errors_are_one_line(argv: list[str], message: str) -> None:
+    code, out, err = run("layout", *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1, err

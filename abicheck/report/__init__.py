@@ -2,7 +2,8 @@
 
 :func:`render_comparison_report` renders a :class:`~abicheck.compare.Comparison`
 (``abicheck compare``) and :func:`render_audit` an :class:`~abicheck.audit.AuditResult`
-(``abicheck audit``), each in one of five formats, a module each:
+(``abicheck audit``), each in one of five formats, a module each, and
+:func:`render_layouts` struct layouts (``abicheck layout``) in three of them:
 
 * ``table`` (:mod:`.text`): plain text for a terminal (tabulate); also parsed headers;
 * ``markdown`` (:mod:`.markdown`): GitHub-flavoured, for job summaries and comments;
@@ -31,11 +32,13 @@ from .text import render_parse_table
 
 if TYPE_CHECKING:
     from ..bindings.check import BindingResult
+    from ..layouts import LayoutReport
 
 __all__ = [
     "ALL_COMPARISON_FORMATS",
     "AUDIT_FORMATS",
     "BINDING_FORMATS",
+    "LAYOUT_FORMATS",
     "COMPARISON_FORMATS",
     "deviating",
     "majority",
@@ -45,6 +48,7 @@ __all__ = [
     "render_comparison_html",
     "render_comparison_junit",
     "render_comparison_report",
+    "render_layouts",
     "render_parse_table",
     "tabulate",
     "visible_text",
@@ -68,6 +72,8 @@ AUDIT_FORMATS: tuple[str, ...] = tuple(AUDIT_RENDERERS)
 #: A binding check's formats (its renderers are imported when one is asked for).
 BINDING_FORMATS: tuple[str, ...] = AUDIT_FORMATS
 ALL_COMPARISON_FORMATS: tuple[str, ...] = tuple(COMPARISON_RENDERERS)
+#: The formats of ``abicheck layout``.
+LAYOUT_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
 #: The text formats, those :func:`render_comparison` takes.
 COMPARISON_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
 
@@ -96,6 +102,18 @@ def render_binding(result: BindingResult, fmt: str = "table") -> str:
         "html": binding.render_binding_html,
     }
     return renderers[fmt](result)
+
+
+def render_layouts(report: LayoutReport, fmt: str = "table") -> str:
+    """Struct layouts (:func:`abicheck.layouts`) as text in ``fmt``, one of
+    :data:`LAYOUT_FORMATS`."""
+    _check_format(fmt, LAYOUT_FORMATS)
+    renderers: dict[str, Callable[[LayoutReport], str]] = {
+        "table": text.render_layout_table,
+        "markdown": markdown.render_layout_markdown,
+        "json": json.render_layout_json,
+    }
+    return renderers[fmt](report)
 
 
 def render_comparison_report(cmp: Comparison, fmt: str = "table") -> str:

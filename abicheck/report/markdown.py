@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..audit import AuditResult, Change
 from ..compare import Comparison
+from ..model import RecordLayout
 from . import common
 from .common import tabulate, visible_text
+
+if TYPE_CHECKING:
+    from ..layouts import LayoutReport
 
 
 def md_text(text: str) -> str:
@@ -82,3 +88,45 @@ def render_audit_markdown(result: AuditResult) -> str:
     if prov:
         out += ["", "### Sources", "", md_table(prov, ["side", "label", "kind", "origin"])]
     return visible_text("\n".join(out) + "\n")
+
+
+def render_layout_markdown(report: LayoutReport) -> str:
+    """One architecture: a table per type (offset, size, type, member, holes and
+    padding as rows). Several: a table per type of its size and alignment per
+    architecture and the members whose offset or size differ."""
+    names = [a.arch for a in report.arches]
+    out = ["# abicheck layout", ""]
+    if len(names) == 1:
+        (a,) = report.arches
+        out += [f"{md_code(a.arch)}: {', '.join(md_code(h) for h in a.headers)}", ""]
+        for t in a.types:
+            out += [f"## {md_code(t.name)}", ""]
+            if t.size is None:
+                out += [f"{md_code(t.location)}: no layout: {md_text(t.reason)}", ""]
+                continue
+            out += [f"{md_code(t.location)}: size {t.size}, align {t.align}", ""]
+            out += [md_table(_layout_rows(t), ["offset", "size", "type", "member"], False), ""]
+        return visible_text("\n".join(out))
+    for row in report.comparison:
+        t = report.first(row.name)
+        out += [f"## {md_code(row.name)}", "", md_code(t.location), ""]
+        if not row.differs:
+            out += [common.same_text(row, len(names)), ""]
+            continue
+        cells = common.side_by_side_cells(row, len(names))
+        out += [md_table(cells, ["", *names], numparse=False), ""]
+        if not any(m.differs for m in row.members):
+            out += [common.same_text(row, len(names)), ""]
+    return visible_text("\n".join(out))
+
+
+def _layout_rows(t: RecordLayout) -> list[list[str]]:
+    rows = []
+    for what, m, bits in common.layout_entries(t):
+        if m is not None:
+            spelled, decl = common.declaration(m)
+            rows.append([common.place_text(m), str(m.size), spelled, decl])
+        else:
+            label = {"hole": "hole", "bit_padding": "bit padding", "padding": "padding"}[what]
+            rows.append(["", common.bits_text(bits), "", f"*({label})*"])
+    return rows

@@ -1,4 +1,5 @@
-"""Plain text for a terminal (tabulate): comparisons, audits, verify reports, parsed headers.
+"""Plain text for a terminal (tabulate): comparisons, audits, verify reports, parsed
+headers, struct layouts.
 
 Every cell goes through :func:`~abicheck.report.common.visible_text` before
 tabulate measures it, so the columns line up and no control character reaches
@@ -12,12 +13,13 @@ from typing import TYPE_CHECKING
 
 from ..audit import AuditResult
 from ..compare import Comparison
-from ..model import BUILTIN_FILE, Macro
+from ..model import BUILTIN_FILE, Macro, RecordLayout
 from . import common
 from .common import tabulate, visible_rows, visible_text
 
 if TYPE_CHECKING:
     from ..arches import Arch
+    from ..layouts import LayoutReport
     from ..verify.model import VerifyReport
 
 
@@ -128,3 +130,61 @@ def render_arches_table(arches: Sequence[Arch], installed: dict[str, bool]) -> s
     ]
     headers = ["arch", "kernel", "data model", "endian", "char", "headers package", "installed"]
     return tabulate(rows, headers=headers) + "\n"
+
+
+# -- layouts -------------------------------------------------------------------------
+
+
+def render_layout_table(report: LayoutReport) -> str:
+    """One architecture: each type as pahole shows it (members with their offset and
+    size, holes and padding, size and alignment). Several: each type side by side,
+    its size and alignment per architecture and the members whose offset or size
+    differ."""
+    if len(report.arches) == 1:
+        (a,) = report.arches
+        out = [f"/* {a.arch}: {', '.join(a.headers)} */", ""]
+        for t in a.types:
+            out += [*_pahole(t), ""]
+        if not a.types:
+            out += ["/* no struct or union */", ""]
+        return visible_text("\n".join(out))
+    names = [a.arch for a in report.arches]
+    out = []
+    for row in report.comparison:
+        t = report.first(row.name)
+        title = f"{row.name} ({t.location})"
+        if not row.differs:
+            out += [f"{title}: {common.same_text(row, len(names))}", ""]
+            continue
+        cells = common.side_by_side_cells(row, len(names))
+        out.append(title)
+        out.append(tabulate(visible_rows(cells), headers=["", *names], disable_numparse=True))
+        if not any(m.differs for m in row.members):
+            out.append(common.same_text(row, len(names)))
+        out.append("")
+    return visible_text("\n".join(out))
+
+
+def _pahole(t: RecordLayout) -> list[str]:
+    out = [f"{t.name} {{ /* {t.location} */"]
+    if t.size is None:
+        return [*out, f"    /* no layout: {t.reason} */", "};"]
+    decls = [common.declaration(m) for m in t.members]
+    tw = max((len(d[0]) for d in decls), default=0)
+    dw = max((len(d[1]) + 1 for d in decls), default=0)
+    pw = max((len(common.place_text(m)) for m in t.members), default=1)
+    sw = max((len(str(m.size)) for m in t.members), default=1)
+    by_member = dict(zip(map(id, t.members), decls, strict=True))
+    for what, m, bits in common.layout_entries(t):
+        if m is not None:
+            spelled, decl = by_member[id(m)]
+            place = common.place_text(m)
+            out.append(f"    {spelled:<{tw}} {decl + ';':<{dw}} /* {place:>{pw}} {m.size:>{sw}} */")
+        elif what == "hole":
+            out += ["", f"    /* XXX {common.bits_text(bits)} hole */", ""]
+        elif what == "bit_padding":
+            out += ["", f"    /* bit_padding: {common.bits_text(bits)} */"]
+        else:
+            out += ["", f"    /* padding: {bits // 8} */"]
+    out.append(f"}}; /* size: {t.size}, align: {t.align} */")
+    return out
