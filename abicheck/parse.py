@@ -15,7 +15,7 @@ import dataclasses
 import gc
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .arches import generic
@@ -217,10 +217,13 @@ class Reader:
             ]
         return tuple(macros)
 
-    def layouts(self, header: str) -> tuple[RecordLayout, ...]:
+    def layouts(
+        self, header: str, names: Collection[str] | None = None
+    ) -> tuple[RecordLayout, ...]:
         """Every struct and union ``header`` (and what it includes) defines, and every
-        typedef of an unnamed one, laid out under this reader's ABI, in the order
-        they appear; a type that cannot be laid out has ``size`` None and the reason.
+        typedef of an unnamed one (only those ``names``, "struct stat" or "typedef
+        fsid_t", if given), laid out under this reader's ABI, in the order they
+        appear; a type that cannot be laid out has ``size`` None and the reason.
 
         Raises AbicheckError (with file:line) as :meth:`read` does.
         """
@@ -228,7 +231,7 @@ class Reader:
             walk = self.pp.run(header, self.predefined)
             decls = HeaderDecls(walk, self.statements, self.parser, self.memo, self.model)
             out = []
-            for name, node, path, line in decls.named_types():
+            for name, node, path, line in decls.named_types(names):
                 out.append(record_layout(name, node, display_name(path), line, decls))
             return tuple(out)
 

@@ -211,6 +211,8 @@ STANDARD_TYPEDEFS = {
     "__be32": "unsigned int",
     "__le64": "unsigned long long",
     "__be64": "unsigned long long",
+    "__int128_t": "__int128",
+    "__uint128_t": "unsigned __int128",
     "__kernel_long_t": "long",
     "__kernel_ulong_t": "unsigned long",
     "__kernel_size_t": "unsigned long",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -131,7 +131,7 @@ class Statements:
         self._memo = memo
         self._runs: dict[tuple[str, tuple[tuple[int, int], ...]], RunDecls] = {}
         self._tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
-        self._spelled: dict[str, str] = {}
+        self._spelled: dict[str | tuple[str, int], str] = {}
 
     def of_run(self, sf: ScannedFile, spans: tuple[tuple[int, int], ...]) -> RunDecls:
         """The statements in the given runs of text lines of one file."""
@@ -233,11 +233,13 @@ class Statements:
             self._tokens[stmt] = hit
         return hit
 
-    def spelled(self, stmt: str) -> str:
-        """A declaration with no macros in it, as pycparser will read it."""
-        hit = self._spelled.get(stmt)
+    def spelled(self, stmt: str, pack: int = 0) -> str:
+        """A declaration with no macros in it, as pycparser will read it (``pack``:
+        the ``#pragma pack`` in force)."""
+        key = (stmt, pack) if pack else stmt
+        hit = self._spelled.get(key)
         if hit is None:
-            hit = self._spelled[stmt] = spell(lower_gnu(self.tokens(stmt)[0]))
+            hit = self._spelled[key] = spell(lower_gnu(self.tokens(stmt)[0], pack))
         return hit
 
 
@@ -392,13 +394,21 @@ class HeaderDecls:
         self.decls()
         return list(self._tags)
 
-    def named_types(self) -> list[tuple[str, c_ast.Node | None, str, int]]:
+    def named_types(
+        self, wanted: Collection[str] | None = None
+    ) -> list[tuple[str, c_ast.Node | None, str, int]]:
         """Every struct and union the header defines and every typedef of an unnamed
-        one, in the order they appear: ("struct stat" or "typedef NAME", the type's
-        AST or None where it cannot be read, file, line)."""
+        one (only the ``wanted`` ones, if given), in the order they appear: ("struct
+        stat" or "typedef NAME", the type's AST or None where it cannot be read,
+        file, line)."""
         self.decls()
         out: list[tuple[int, int, str, c_ast.Node | None, str]] = []
+        typedef_names = None
+        if wanted is not None:
+            typedef_names = [w[8:] for w in wanted if w.startswith("typedef ")]
         for key, places in self._tags.items():
+            if wanted is not None and key not in wanted:
+                continue
             found = self._record(key)
             run, path, line = places[0][1], places[0][2], places[0][3]
             if found is not None:
@@ -406,6 +416,8 @@ class HeaderDecls:
                 run = next(p[1] for p in places if (p[2], p[3]) == (path, line))
             out.append((run, line, key, None if found is None else found[0], path))
         for stmt, run, path, line, first in self._typedef_places:
+            if typedef_names is not None and not any(n in stmt for n in typedef_names):
+                continue  # names no wanted typedef (a macro could, but not in the uapi)
             text = self.expand(stmt, run)
             if first and not text.startswith("typedef"):
                 continue
@@ -418,7 +430,9 @@ class HeaderDecls:
                     and record.name is None
                     and record.decls is not None
                 ):
-                    out.append((run, line, f"typedef {ext.name}", t, path))
+                    name = f"typedef {ext.name}"
+                    if wanted is None or name in wanted:
+                        out.append((run, line, name, t, path))
         out.sort(key=lambda e: (e[0], e[1]))
         return [(name, node, path, line) for _, line, name, node, path in out]
 
@@ -547,17 +561,19 @@ class HeaderDecls:
             return self._expand_parts(stmt, self._breaks[(stmt, run)])
         toks, names = self.statements.tokens(stmt)
         macros = self.macros if run is None else self.walk.at(run)
+        pack = self.walk.pack_at(run) if run is not None and self.walk.packs else 0
         if macros.keys().isdisjoint(names):
-            return self.statements.spelled(stmt)
-        hit = self.memo.decl_expansions.get(stmt)
+            return self.statements.spelled(stmt, pack)
+        key = (stmt, pack) if pack else stmt
+        hit = self.memo.decl_expansions.get(key)
         if hit is not None and tuple(map(macros.get, hit[0][0])) == hit[0][1]:
             return hit[1]
         looked_up: set[str] = set()
         with contextlib.suppress(ExpansionError):
             toks = Expander(macros, looked_up.add).expand(toks)
-        text = spell(lower_gnu(toks))
+        text = spell(lower_gnu(toks, pack))
         names_seen = tuple(looked_up)
-        self.memo.decl_expansions[stmt] = ((names_seen, tuple(map(macros.get, names_seen))), text)
+        self.memo.decl_expansions[key] = ((names_seen, tuple(map(macros.get, names_seen))), text)
         return text
 
     def _expand_parts(self, stmt: str, parts: tuple[tuple[int, int], ...]) -> str:
@@ -573,7 +589,7 @@ class HeaderDecls:
             if piece:
                 piece[0] = piece[0].copy(space=True)
             toks += piece
-        return spell(lower_gnu(toks))
+        return spell(lower_gnu(toks, self.walk.pack_at(parts[0][1])))
 
     def _typedef_stmt(self, text: str, typedefs: dict[str, c_ast.Node]) -> None:
         """Add the typedefs one expanded statement declares."""

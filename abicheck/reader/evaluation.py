@@ -27,7 +27,9 @@ MAX_HEADER_EXPANSION_TOKENS = 1_000_000
 _NUM_RE = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)[uUlL]{0,3}\Z")
 
 _STAND_IN_TOKENS: dict[str, list[tuple[str, str]]] = {}
-_GNU_OPERATORS = frozenset({"__alignof__", "__alignof", "__builtin_offsetof"})
+_GNU_OPERATORS = frozenset(
+    {"__alignof__", "__alignof", "__builtin_offsetof", "__typeof__", "__typeof", "typeof"}
+)
 
 
 class _Survey(NamedTuple):

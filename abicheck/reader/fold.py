@@ -16,7 +16,7 @@ from typing import Any
 from pycparser import c_ast
 
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, CType, DataModel, Value, word_type
-from .statements import BUILTIN, PREFERRED
+from .statements import BUILTIN, PREFERRED, TYPEOF
 
 
 class NotConstant(Exception):
@@ -359,6 +359,18 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     def visit_FuncCall(self, node: c_ast.FuncCall) -> Value:
         name = node.name.name if isinstance(node.name, c_ast.ID) else "?"
         args = node.args.exprs if node.args is not None else []
+        callee = node.name
+        if (
+            isinstance(callee, c_ast.FuncCall)
+            and isinstance(callee.name, c_ast.ID)
+            and callee.name.name == TYPEOF
+            and callee.args is not None
+            and len(callee.args.exprs) == 1
+            and len(args) == 1
+        ):
+            # (__typeof__(x))(a): a converted to x's type
+            t = self.fold(callee.args.exprs[0]).type
+            return self.make(self.fold(args[0]).value, t)
         if name == "__builtin_constant_p" and len(args) == 1:
             try:
                 self.fold(args[0])

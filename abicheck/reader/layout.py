@@ -23,7 +23,7 @@ from pycparser import c_ast
 from ..model import MemberLayout, RecordLayout
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, DataModel, Value, word_type
 from .fold import NotConstant
-from .statements import ALIGNED, ATTRS_MEMBER, PACKED
+from .statements import ALIGNED, ATTRS_MEMBER, MAX_ALIGN, PACKED
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +256,11 @@ class Layouts:
         decls = list(node.decls)
         packed = False
         min_align = 0
+        cap = 0  # #pragma pack: the largest alignment a member gets
         if decls and decls[0].name == ATTRS_MEMBER:
-            packed, min_align = self._attrs(decls.pop(0).align)
+            specs = decls.pop(0).align
+            packed, min_align = self._attrs(specs)
+            cap = self._max_align(specs)
         bitpos = 0  # next free bit (struct) / largest member so far (union)
         align = 1
         fields: list[Field] = []
@@ -290,10 +293,20 @@ class Layouts:
                     continue
                 here = 0 if union else bitpos
                 if model.pcc_bitfield and not (packed or m_packed):
-                    if not union and _excess_unit_span(here, width, unit, tsize):
+                    # under #pragma pack gcc does not move a field that spans units
+                    if not union and not cap and _excess_unit_span(here, width, unit, tsize):
                         here = bitpos = _round(bitpos, unit)
                     if name or model.anon_bitfield_align:
-                        align = max(align, t_layout.align)
+                        align = max(align, min(t_layout.align, cap) if cap else t_layout.align)
+                elif not model.pcc_bitfield and not (packed or m_packed):
+                    # gcc's layout_decl: a bit-field as wide as an integer mode, at a
+                    # position aligned for it, is a field of that mode (m68k: an
+                    # unsigned:16 at an even byte aligns the struct to 2)
+                    mode = _MODE_TYPES.get(width)
+                    if mode is not None:
+                        m_al = self.aligns[mode]
+                        if here % (m_al * 8) == 0:
+                            align = max(align, m_al)
                 if m_align:
                     here = bitpos = _round(bitpos, m_align * 8) if not union else 0
                     align = max(align, m_align)
@@ -305,6 +318,8 @@ class Layouts:
                 a = max(a, m_align)
             elif packed or m_packed:
                 a = 1
+            elif cap:
+                a = min(a, cap)
             if union:
                 fields.append(Field(name, 0, None, t_layout, tname))
                 bitpos = max(bitpos, t_layout.size * 8)
@@ -318,6 +333,14 @@ class Layouts:
         size = _round(_round(bitpos, 8) // 8, align)
         return TypeLayout(kind, size, align, align, tuple(fields))
 
+    def _max_align(self, specs: list[c_ast.Node] | None) -> int:
+        """The ``#pragma pack`` a record was defined under (its MAX_ALIGN marker), or 0."""
+        for spec in specs or ():
+            a = spec.alignment
+            if isinstance(a, c_ast.FuncCall) and _call_name(a) == MAX_ALIGN and a.args:
+                return int(self.fold(a.args.exprs[0]).value)
+        return 0
+
     def _attrs(self, specs: list[c_ast.Node] | None) -> tuple[bool, int]:
         """(packed, alignment) from a declaration's ``_Alignas`` specifiers (0: none)."""
         packed = False
@@ -326,6 +349,8 @@ class Layouts:
             a = spec.alignment
             if isinstance(a, c_ast.ID) and a.name == PACKED:
                 packed = True
+            elif isinstance(a, c_ast.FuncCall) and _call_name(a) == MAX_ALIGN:
+                continue
             elif isinstance(a, c_ast.FuncCall) and _call_name(a) == ALIGNED:
                 v = self.fold(a.args.exprs[0]).value if a.args else 0
                 align = max(align, v or self.model.biggest_align)
@@ -390,6 +415,10 @@ def _typedef_align(node: c_ast.TypeDecl, layouts: Layouts) -> int:
         return 0
     _, align = layouts._attrs(node.align)
     return align
+
+
+# integer modes by width: the type whose alignment a mode-wide bit-field takes
+_MODE_TYPES = {8: "char", 16: "short", 32: "int", 64: "long long"}
 
 
 def _excess_unit_span(bitpos: int, width: int, unit: int, type_bits: int) -> bool:

@@ -107,7 +107,7 @@ class Memo:
         # (declaration text, the typedef names in it) -> its AST (None: unreadable)
         self.decl_asts: dict[tuple[str, ...], c_ast.FileAST | None] = self.cache()
         # declaration -> (the definitions its expansion looked up, the expanded text)
-        self.decl_expansions: dict[str, tuple[Deps, str]] = self.cache()
+        self.decl_expansions: dict[str | tuple[str, int], tuple[Deps, str]] = self.cache()
         # an enum declaration resting on nothing outside it -> its constants' values
         self.enum_values: dict[str, list[tuple[str, Value | str]]] = self.cache()
 

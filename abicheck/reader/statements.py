@@ -20,11 +20,15 @@ ATTRS_MEMBER = "__abicheck_attrs"
 PACKED = "__abicheck_packed"
 #: ``_Alignas(ALIGNED(N))``: ``__attribute__((aligned(N)))`` (N 0: the target's largest).
 ALIGNED = "__abicheck_aligned"
+#: ``_Alignas(MAX_ALIGN(N))`` on a record: ``#pragma pack(N)`` was in force where it stands.
+MAX_ALIGN = "__abicheck_max_align"
 #: ``PREFERRED(_Alignof(T))``: GNU ``__alignof__(T)``, the preferred alignment.
 PREFERRED = "__abicheck_preferred"
 #: ``BUILTIN(offsetof(T, m))``: ``__builtin_offsetof(T, m)`` (plain ``offsetof``,
 #: which pycparser reads as a keyword, is a macro of ``<stddef.h>`` in C).
 BUILTIN = "__abicheck_builtin"
+#: ``(TYPEOF(x))(a)``: GNU ``(__typeof__(x))(a)``, ``a`` converted to the type of ``x``.
+TYPEOF = "__abicheck_typeof"
 
 _ATTRIBUTE_WORDS = frozenset({"__attribute__", "__attribute"})
 _DROPPED_WORDS = frozenset({"__asm__", "__asm", "asm", "__declspec"})
@@ -149,12 +153,13 @@ def _toks(*texts: str) -> list[Tok]:
     ]
 
 
-def lower_gnu(toks: list[Tok]) -> list[Tok]:
+def lower_gnu(toks: list[Tok], pack: int = 0) -> list[Tok]:
     """A declaration's tokens as pycparser reads them: GNU spellings made standard,
     ``asm`` labels dropped, and of the attributes, packed and aligned kept as
     ``_Alignas`` specifiers: a struct's or union's own in a first member named
     :data:`ATTRS_MEMBER`, a member's or typedef's at the start of its declaration
-    (the others are dropped)."""
+    (the others are dropped). ``pack``, the ``#pragma pack`` in force, goes into
+    every record body's first member as ``_Alignas(MAX_ALIGN(pack))``."""
     out: list[Tok] = []
     n = len(toks)
     parens = 0
@@ -205,10 +210,16 @@ def lower_gnu(toks: list[Tok]) -> list[Tok]:
         elif record_head and t.kind == "id":
             head_ids += 1
             if head_ids > 1:
-                record_head = False
+                record_head = False  # struct TAG NAME: no body
+                if pending:
+                    # gcc: attributes after a tag no body follows are the declaration's
+                    out[starts[-1] : starts[-1]] = pending
+                    pending = []
         elif text == "{":
             braces.append((len(out), record_head))
             out.append(t)
+            if record_head and pack:
+                pending += _toks("_Alignas", "(", MAX_ALIGN, "(", str(pack), ")", ")")
             if record_head and pending:
                 out += _marker(pending)
             record_head = False
@@ -234,6 +245,9 @@ def lower_gnu(toks: list[Tok]) -> list[Tok]:
             record_head = False
         elif record_head and t.kind != "id":
             record_head = False
+            if pending:
+                out[starts[-1] : starts[-1]] = pending
+                pending = []
         out.append(t)
         i += 1
     return out
@@ -245,7 +259,8 @@ def _marker(spec: list[Tok]) -> list[Tok]:
 
 def lower_expression(toks: list[Tok]) -> list[Tok]:
     """An expression's GNU operators as pycparser reads them: ``__alignof__(T)`` as
-    ``PREFERRED(_Alignof(T))``, ``__builtin_offsetof(...)`` as ``BUILTIN(offsetof(...))``."""
+    ``PREFERRED(_Alignof(T))``, ``__builtin_offsetof(...)`` as ``BUILTIN(offsetof(...))``,
+    ``__typeof__`` as ``TYPEOF`` (a cast ``(TYPEOF(x))(a)`` reads as a call)."""
     out: list[Tok] = []
     i = 0
     n = len(toks)
@@ -272,6 +287,10 @@ def lower_expression(toks: list[Tok]) -> list[Tok]:
             inner = lower_expression(toks[i + 1 : end + 1])
             out += [*_toks(BUILTIN, "(", "offsetof"), *inner, *_toks(")")]
             i = end + 1
+            continue
+        if t.kind == "id" and t.text in ("__typeof__", "__typeof", "typeof"):
+            out.append(Tok("id", TYPEOF, t.space))
+            i += 1
             continue
         out.append(t)
         i += 1

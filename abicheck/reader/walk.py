@@ -5,6 +5,7 @@ the same state (the replay memo)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,8 +30,10 @@ MacroWritten = tuple[Literal["w"], str, MacroDef | None]  # name, definition or 
 OnceChecked = tuple[Literal["q"], str, bool]  # path, whether #pragma once marked it
 OnceMarked = tuple[Literal["o"], str]  # path
 TextSeen = tuple[Literal["c"], TextRun]
+# #pragma pack: the packing and the push stack after it
+PackSet = tuple[Literal["p"], int, tuple[int, ...]]
 Dep = MacroRead | OnceChecked  # what a walk read of the state before it
-Effect = MacroWritten | OnceMarked | TextSeen  # what it did
+Effect = MacroWritten | OnceMarked | TextSeen | PackSet  # what it did
 Event = Dep | Effect
 Summary = tuple[tuple[Dep, ...], tuple[Effect, ...]]  # one walk of a file
 MAX_MEMO_VARIANTS = 4
@@ -50,6 +53,9 @@ class Walk:
     writes: list[tuple[int, str, MacroDef | None]] = field(default_factory=list)
     last_write: dict[str, int] = field(default_factory=dict)
     initial: Mapping[str, MacroDef] = field(default_factory=dict)
+    # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
+    packs: list[tuple[int, int]] = field(default_factory=list)
+    pack_stack: tuple[int, ...] = ()
 
     def read(self, name: str) -> MacroDef | None:
         d = self.macros.get(name)
@@ -65,6 +71,15 @@ class Walk:
         n = len(self.text_chunks)
         self.writes.append((n, name, d))
         self.last_write[name] = n
+
+    def pack_at(self, run: int) -> int:
+        """The ``#pragma pack`` in force at text run ``run`` (0: none)."""
+        value = 0
+        for n, v in self.packs:
+            if n > run:
+                break
+            value = v
+        return value
 
     def at(self, run: int) -> Mapping[str, MacroDef]:
         """The macro table as it stood when text run ``run`` was met."""
@@ -186,6 +201,9 @@ class Preprocessor:
                 walk.last_write[ev[1]] = n
             elif ev[0] == "o":
                 walk.once.add(ev[1])
+            elif ev[0] == "p":
+                walk.packs.append((len(walk.text_chunks), ev[1]))
+                walk.pack_stack = ev[2]
             else:
                 walk.text_chunks.append(ev[1])
         log.extend(effects)
@@ -235,9 +253,12 @@ class Preprocessor:
             elif d == "error":
                 raise AbicheckError(f"#error {e.rest.strip()}", path, e.line)
             elif d == "pragma":
-                if e.rest.split() == ["once"]:
+                words = e.rest.split()
+                if words == ["once"]:
                     walk.once.add(path)
                     walk.log.append(("o", path))
+                elif words and words[0].startswith("pack"):
+                    _pragma_pack(walk, e.rest, sf.path, e.line)
                 i += 1
             else:  # warning, line, ident, null and unknown directives
                 i += 1
@@ -304,6 +325,32 @@ class Preprocessor:
                 f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
             )
         self._file(walk, found, here, idx)
+
+
+_PACK_RE = re.compile(r"\s*pack\s*\(\s*(?:(push|pop)\s*,?\s*)?(\d+)?\s*\)\s*$")
+
+
+def _pragma_pack(walk: Walk, rest: str, path: str, line: int) -> None:
+    """``#pragma pack(N)``, ``pack()``, ``pack(push[, N])``, ``pack(pop)`` as gcc has them."""
+    m = _PACK_RE.match(rest)
+    if m is None:
+        raise AbicheckError(f"malformed #pragma {rest.strip()}", path, line)
+    how, n = m.group(1), m.group(2)
+    value = walk.packs[-1][1] if walk.packs else 0
+    stack = walk.pack_stack
+    if n is not None and int(n) not in (1, 2, 4, 8, 16):
+        raise AbicheckError(f"#pragma pack({n}): alignment must be 1, 2, 4, 8 or 16", path, line)
+    if how == "push":
+        stack = (*stack, value)
+        if n is not None:
+            value = int(n)
+    elif how == "pop":
+        value, stack = (stack[-1], stack[:-1]) if stack else (0, ())
+    else:
+        value = int(n) if n is not None else 0
+    walk.packs.append((len(walk.text_chunks), value))
+    walk.pack_stack = stack
+    walk.log.append(("p", value, stack))
 
 
 class _MacrosAt(Mapping[str, MacroDef]):
