@@ -327,6 +327,14 @@ def _diagnostics(stderr: str, prefix: str) -> tuple[list[_Diag], list[str]]:
             continue
         sev, file = m.group("sev"), m.group("file")
         if m.group("line") is None and not file.startswith("<"):
+            if "[-Werror=" in line:
+                # a value diagnostic gcc gives no location (deep in a folded
+                # expression): part of the probe whose errors it follows, or, first
+                # of all, of the unit's own code
+                if current is None:
+                    current = _Diag(unit, sev, file, 0, m.group("msg"))
+                    groups.append(current)
+                continue
             # the driver or cc1 itself (bad flag, missing program): not about any TU
             if sev in ("error", "fatal error") and "warnings being treated" not in line:
                 unlocated.append(line)

@@ -176,6 +176,13 @@ def test_broken_declarations_fall_back_to_macros() -> None:
     assert own(table.values, {"BROKEN_A", "BROKEN_B"}) == {"BROKEN_A": 3, "BROKEN_B": 48}
 
 
+def test_unlocated_value_error_drops_only_its_macro() -> None:
+    # found by the fuzzer: it used to fail the whole run as "gcc failed"
+    table = compiler_macros(FIXTURES / "unlocated.h")
+    assert own(table.values, {"OK", "BAD"}) == {"OK": 7}
+    assert {"OK", "BAD", "S"} <= table.names
+
+
 def test_preprocessing_error_located() -> None:
     with pytest.raises(AbicheckError) as info:
         compiler_macros(FIXTURES / "error.h")
