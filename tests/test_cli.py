@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -672,3 +673,67 @@ def test_compare_says_what_its_failing_exit_status_means() -> None:
     assert out.endswith("exit status 1: a value differs between the sources (--fail-on differs)\n")
     code, out, _ = run("compare", "--only", "MADV_REMOVE", "--fail-on", "never")
     assert code == 0 and "exit status" not in out
+
+
+# -- closed and failing standard streams, read-only and shared -o targets (issue 15) ---
+
+
+def _cli(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "abicheck", *argv], text=True, **kwargs)
+
+
+def test_closed_stdout_is_an_output_error() -> None:
+    # `abicheck parse >&-`: fd 1 closed before the interpreter starts
+    proc = _cli(["parse"], stdout=None, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2
+    assert proc.stderr == "abicheck: error: cannot write output: standard output is closed\n"
+
+
+def test_closed_stdout_with_o_writes_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    proc = _cli(
+        ["snapshot", "-o", str(out)], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert json.loads(out.read_text())["sources"]
+
+
+def test_closed_or_full_stderr_keeps_exit_2(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.h")
+    proc = _cli(["parse", missing], capture_output=False, preexec_fn=lambda: os.close(2))
+    assert proc.returncode == 2
+    with open("/dev/full", "w") as full:
+        proc = _cli(["parse", missing], stdout=subprocess.PIPE, stderr=full)
+    assert (proc.returncode, proc.stdout) == (2, "")
+
+
+def test_output_onto_a_read_only_filesystem_is_exit_2(tmp_path: Path) -> None:
+    # a real read-only mount, in a mount namespace of its own
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("no mount namespaces here (unshare -m refused)")
+    script = (
+        f"mount -t tmpfs -o ro tmpfs {ro} && exec {sys.executable} -m abicheck snapshot"
+        f" -o {ro}/b.json"
+    )
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"{ro}/b.json: error: cannot write: Read-only file system\n"
+
+
+def test_concurrent_runs_onto_one_output_each_write_it_whole(tmp_path: Path) -> None:
+    out = tmp_path / "same.h"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "abicheck", "emit", "--lang", "c", "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+    assert results == [(0, "")] * 6
+    assert run("emit", "--lang", "c")[1] == out.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["same.h"]
