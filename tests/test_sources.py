@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -757,3 +758,25 @@ def test_kernel_tree(
     assert family_values(table) == family_values(live)
     with pytest.raises(AbicheckError, match="not a kernel source tree"):
         load_sources(["arch:alpha"], SourceOptions(kernel_tree=str(tree)))
+
+
+def test_a_hung_dpkg_query_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a dpkg-query that never answers (a locked database, say): no versions, no hang
+    from abicheck.sources import packages
+
+    fake = tmp_path / "dpkg-query"
+    fake.write_text("#!/bin/sh\nexec sleep 600\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setattr(packages, "DPKG_TIMEOUT", 1)
+    packages._dpkg_versions.cache_clear()
+    packages.package_of.cache_clear()
+    start = time.monotonic()
+    try:
+        assert packages.package_versions() == {}
+        assert packages.package_version("libc6-dev") == ""
+        assert packages.package_of("/usr/include/stdio.h") == ""
+    finally:
+        packages._dpkg_versions.cache_clear()
+        packages.package_of.cache_clear()
+    assert time.monotonic() - start < 10
