@@ -543,3 +543,11 @@ def test_pre_commit_hooks() -> None:
     for h in hooks:
         assert h["language"] == "python" and h["pass_filenames"] is False
         assert {"id", "name", "entry", "language"} <= set(h)
+
+
+def test_suppressions_nested_too_deeply(tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("[a]\nx = " + "[" * 2000 + "]" * 2000 + "\n")
+    with pytest.raises(AbicheckError) as info:
+        load_suppressions(str(path))
+    assert str(info.value) == f"{path}: error: invalid TOML: nested too deeply"

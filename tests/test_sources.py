@@ -780,3 +780,16 @@ def test_a_hung_dpkg_query_is_given_up(tmp_path: Path, monkeypatch: pytest.Monke
         packages._dpkg_versions.cache_clear()
         packages.package_of.cache_clear()
     assert time.monotonic() - start < 10
+
+
+def test_python_module_with_a_5000_digit_literal(tmp_path: Path) -> None:
+    # Python will not turn an int of over 4,300 digits into text: still exit 2, not 3
+    module = tmp_path / "big.py"
+    module.write_text("OK = 1\nX = 0x" + "f" * 5000 + "\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["compare", str(module)], out, err) == 2
+    assert out.getvalue() == ""
+    assert err.getvalue() == (
+        f"{module}:2: error: (an integer literal too long to show) is outside the range"
+        " of a C integer [-2**63, 2**64)\n"
+    )
