@@ -737,3 +737,18 @@ def test_concurrent_runs_onto_one_output_each_write_it_whole(tmp_path: Path) -> 
     assert results == [(0, "")] * 6
     assert run("emit", "--lang", "c")[1] == out.read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["same.h"]
+
+
+def test_snapshot_of_a_utf8_identifier_is_audited(tmp_path: Path, monkeypatch) -> None:
+    # `#define MAP_café 0x40` (gcc takes it): a snapshot abicheck writes, it must read
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.h").write_text("#define MAP_caf\u00e9 0x40\n#define MAP_A 1\n")
+    assert run("snapshot", "h.h", "-o", "b.json") == (0, "", "")
+    names = [
+        m["name"] for s in json.loads((tmp_path / "b.json").read_text())["sources"]
+        for m in s["macros"]
+    ]  # fmt: skip
+    assert "MAP_caf\u00e9" in names
+    code, out, err = run("audit", "--baseline", "b.json", "--fail-on", "any")
+    assert (code, err) == (0, ""), out
+    assert "0 incompatible, 0 compatible change(s)" in out
