@@ -253,3 +253,18 @@ def test_deterministic() -> None:
     b = compiler_macros(KINDS)
     assert a == b
     assert list(a.values) == sorted(a.values)
+
+
+def test_utf8_macro_names_decoded() -> None:
+    # gcc prints them as universal character names (MAP_caf\U000000e9): same names as ours
+    fixture = Path(__file__).resolve().parent / "fixtures" / "parse" / "utf8_names.h"
+    table = compiler_macros(fixture)
+    names = {"LATIN_A", "\u00e9t\u00e9", "X\u00e9", "MAP_caf\u00e9", "E\u0301TAT"}
+    assert names <= table.names
+    assert own(table.values, names) == {
+        "LATIN_A": 1,
+        "\u00e9t\u00e9": 2,
+        "X\u00e9": 3,
+        "MAP_caf\u00e9": 0x40,
+        "E\u0301TAT": 4,
+    }
