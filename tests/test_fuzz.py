@@ -91,7 +91,7 @@ def test_minimise_keeps_the_failure_gcc_shows(tmp_path: Path) -> None:
     """A real predicate through gcc: ZM2 is 5; the lines it needs stay, the rest go."""
     files = {
         "z0.h": '#include "z1.h"\n#define ZM9 77\n#define ZM2 (ZM1 + 2)\n#define ZM8 (ZM9 * 2)\n',
-        "z1.h": "#define ZM7 1\n#define ZM1 3\n#undef ZM7\n",
+        "z1.h": "#ifndef ZG\n#define ZG\n#define ZM7 1\n#if ZM7\n#define ZM1 3\n#endif\n#endif\n",
     }
     count = [0]
 

@@ -26,12 +26,16 @@ def ddmin(items: Sequence[T], fails: Callable[[list[T]], bool]) -> list[T]:
             if n >= len(current):
                 break
             n = min(n * 2, len(current))
+    if len(current) == 1 and fails([]):
+        return []
     return current
 
 
 def minimise(files: dict[str, str], fails: Callable[[dict[str, str]], bool]) -> dict[str, str]:
     """The smallest files found that still ``fails``: ddmin over all lines of all files
-    (each file kept, maybe empty), then over each remaining line's space-separated words."""
+    (each file kept, maybe empty), then whole conditionals (their ``#if``, ``#elif``,
+    ``#else`` and ``#endif`` lines, which ddmin cannot drop one by one), then each
+    remaining line's space-separated words."""
     lines = [
         (name, i, ln) for name, text in files.items() for i, ln in enumerate(text.splitlines())
     ]
@@ -43,6 +47,9 @@ def minimise(files: dict[str, str], fails: Callable[[dict[str, str]], bool]) -> 
         return {name: "".join(f"{ln}\n" for ln in lns) for name, lns in out.items()}
 
     kept = ddmin(lines, lambda sub: fails(build(sub)))
+    fewer = _drop_conditionals(kept, lambda sub: fails(build(sub)))
+    if fewer != kept:  # what the conditionals needed may go now
+        kept = ddmin(fewer, lambda sub: fails(build(sub)))
     for idx in range(len(kept)):
         name, i, ln = kept[idx]
         words = ln.split(" ")
@@ -55,3 +62,39 @@ def minimise(files: dict[str, str], fails: Callable[[dict[str, str]], bool]) -> 
         if len(words) > 1:
             kept[idx] = (name, i, " ".join(ddmin(words, with_words)))
     return build(kept)
+
+
+def _groups(kept: Sequence[tuple[str, int, str]]) -> list[list[int]]:
+    """Each conditional's directive lines (indices into ``kept``), innermost first."""
+    out: list[list[int]] = []
+    stack: list[list[int]] = []
+    for k, (_, _, ln) in enumerate(kept):
+        word = ln.lstrip().lstrip("#").strip().split(" ")[0]
+        if not ln.lstrip().startswith("#"):
+            continue
+        if word in ("if", "ifdef", "ifndef"):
+            stack.append([k])
+        elif word in ("elif", "else") and stack:
+            stack[-1].append(k)
+        elif word == "endif" and stack:
+            group = stack.pop()
+            group.append(k)
+            if len({kept[i][0] for i in group}) == 1:  # all in one file
+                out.append(group)
+    return out
+
+
+def _drop_conditionals(
+    kept: list[tuple[str, int, str]], fails: Callable[[list[tuple[str, int, str]]], bool]
+) -> list[tuple[str, int, str]]:
+    """Drop whole conditionals' directive lines (keeping what they enclose) while the
+    failure stays, until none can go."""
+    changed = True
+    while changed:
+        changed = False
+        for group in _groups(kept):
+            trial = [x for k, x in enumerate(kept) if k not in set(group)]
+            if fails(trial):
+                kept, changed = trial, True
+                break
+    return kept
