@@ -216,6 +216,8 @@ def parse_suppressions(
         m = _TOML_POS.search(msg)
         line = int(m.group(1)) if m else None
         raise AbicheckError(f"invalid TOML: {_TOML_POS.sub('', msg).strip()}", path, line) from None
+    except RecursionError:
+        raise AbicheckError("invalid TOML: nested too deeply", path) from None
     for key in sorted(data):
         if key != "suppress":
             line = _key_line(text, (1, len(text.splitlines())), key)

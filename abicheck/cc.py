@@ -64,8 +64,22 @@ _DIAG_RE = re.compile(
 )
 _TU_REF_RE = re.compile(r"(?:^|[\s,])([hp])(\d+)\.c:")
 _LINEMARK_RE = re.compile(r'^# (\d+) "((?:[^"\\]|\\.)*)"')
-_DEFINE_RE = re.compile(r"^#define ([A-Za-z_]\w*)(\()?(.*)$")
-_UNDEF_RE = re.compile(r"^#undef ([A-Za-z_]\w*)")
+# a macro name as -dM/-dD spell it: non-ASCII characters as universal character names
+_UCN = r"\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}"
+_NAME = rf"(?:[A-Za-z_$]|{_UCN})(?:[\w$]|{_UCN})*"
+_UCN_RE = re.compile(_UCN)
+_DEFINE_RE = re.compile(rf"^#define ({_NAME})(\()?(.*)$")
+_UNDEF_RE = re.compile(rf"^#undef ({_NAME})")
+
+
+def _name(spelled: str) -> str:
+    """A macro name as gcc prints it, its universal character names decoded
+    (``MAP_caf\\U000000e9`` is ``MAP_café``, as the reader names it)."""
+    if "\\" not in spelled:
+        return spelled
+    return _UCN_RE.sub(lambda m: chr(int(m.group()[2:], 16)), spelled)
+
+
 _PREFIX = "__ABICHECK"
 
 
@@ -162,7 +176,7 @@ def _host_predefines(cc: str) -> dict[str, str]:
     for line in proc.stdout.splitlines():
         m = _DEFINE_RE.match(line)
         if m and not m.group(2):
-            out[m.group(1)] = m.group(3).strip()
+            out[_name(m.group(1))] = m.group(3).strip()
     return out
 
 
@@ -299,12 +313,13 @@ def _parse_dd(lines: Iterable[str]) -> list[_Define]:
             if m:
                 body = m.group(3)
                 function_like = m.group(2) is not None
-                d = _Define(m.group(1), function_like, body.strip(), builtin, line, file, at)
+                name = _name(m.group(1))
+                d = _Define(name, function_like, body.strip(), builtin, line, file, at)
                 out.append(d)
         elif line.startswith("#undef "):
             m = _UNDEF_RE.match(line)
             if m:
-                out.append(_Define(m.group(1), False, "", builtin, "#undef " + m.group(1)))
+                out.append(_Define(_name(m.group(1)), False, "", builtin, "#undef " + m.group(1)))
         at += 1
     return out
 
@@ -346,6 +361,14 @@ def _diagnostics(stderr: str, prefix: str) -> tuple[list[_Diag], list[str]]:
             continue
         sev, file = m.group("sev"), m.group("file")
         if m.group("line") is None and not file.startswith("<"):
+            if "[-Werror=" in line:
+                # a value diagnostic gcc gives no location (deep in a folded
+                # expression): part of the probe whose errors it follows, or, first
+                # of all, of the unit's own code
+                if current is None:
+                    current = _Diag(unit, sev, file, 0, m.group("msg"))
+                    groups.append(current)
+                continue
             # the driver or cc1 itself (bad flag, missing program): not about any TU
             if sev in ("error", "fatal error") and "warnings being treated" not in line:
                 unlocated.append(line)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import io
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
@@ -277,21 +279,30 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
             raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
         return
     target = Path(os.path.realpath(output))
-    tmp = target.with_name(f".{target.name}.abicheck-tmp")
+    tmp: str | None = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                if st is not None:
-                    os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        # a name of its own per run, so that runs writing the same target at once
+        # each replace it whole
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".abicheck-tmp",
+                                   dir=target.parent)  # fmt: skip
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode) if st else 0o666 & ~_umask())
         os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):  # (EROFS, say: the error is told above)
+                os.unlink(tmp)
+
+
+def _umask() -> int:
+    """The process's file creation mask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 #: The reports ``--markdown FILE`` and the like write beside the main output.
@@ -951,6 +962,46 @@ class _Output(io.TextIOBase):
         super().close()  # this wrapper only: the caller's stream stays open
 
 
+class _Closed(io.TextIOBase):
+    """Stands in for a closed standard output: every write fails as one would."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+class _Quiet(io.TextIOBase):
+    """Standard error for messages: a closed one (None) or one that fails to write
+    (``2>/dev/full``) drops them, so that the exit status still tells what happened."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream is not None and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def write(self, text: str) -> int:
+        if self._stream is not None:
+            try:
+                self._stream.write(text)
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._stream = None
+        return len(text)
+
+    def close(self) -> None:
+        super().close()  # this wrapper only
+
+
 def _silence_stdout() -> None:
     """Point the process's stdout at /dev/null after an output error, so that the
     interpreter's own flush at exit cannot fail again with a traceback."""
@@ -974,11 +1025,12 @@ def run() -> NoReturn:
     """
     gc.disable()
     status = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass  # the reader of the output has gone: nothing left to tell it
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass  # the reader of the output has gone: nothing left to tell it
     if sys.getprofile() or sys.gettrace() or os.environ.get("ABICHECK_NO_FAST_EXIT"):
         sys.exit(status)
     os._exit(status)
@@ -987,9 +1039,13 @@ def run() -> NoReturn:
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Run the command line ``argv``; returns the exit status."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    """Run the command line ``argv``; returns the exit status.
+
+    A closed standard output (``>&-``) fails the first write as an output error
+    (exit 2); a closed or failing standard error loses the messages, not the status.
+    """
+    out = out or sys.stdout or cast(TextIO, _Closed())
+    err = cast(TextIO, _Quiet(err or sys.stderr))
     parser = build_parser()
     try:
         apply_config(parser, load_config())
@@ -1024,7 +1080,7 @@ def main(
         return status
     except _OutputError as exc:
         err.write(f"abicheck: error: cannot write output: {exc.strerror}\n")
-        if out is sys.stdout:
+        if out is sys.stdout or sys.stdout is None:
             _silence_stdout()
         return EXIT_ERROR
     except AbicheckError as exc:

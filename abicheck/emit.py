@@ -16,7 +16,9 @@ user's own template cannot leak raw header text either.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -401,10 +403,26 @@ def emit(
     return text.rstrip("\n") + "\n"
 
 
+#: The largest file ``emit --check`` compares (generated modules are well under 1 MiB).
+MAX_CHECK_BYTES = 64 * 2**20
+
+
 def check(path: Path, rendered: str) -> str | None:
-    """None when ``path`` holds exactly ``rendered``, else a unified diff to ``rendered``."""
+    """None when ``path`` holds exactly ``rendered``, else a unified diff to ``rendered``.
+
+    Raises AbicheckError for a file that cannot be read, is no regular file (a
+    device such as ``/dev/zero``, a FIFO) or is over :data:`MAX_CHECK_BYTES`.
+    """
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise AbicheckError("cannot read generated file: not a regular file", str(path))
+            if st.st_size > MAX_CHECK_BYTES:
+                raise AbicheckError(
+                    f"cannot read generated file: over {MAX_CHECK_BYTES >> 20} MiB", str(path)
+                )
+            data = f.read(MAX_CHECK_BYTES + 1)
     except OSError as exc:
         raise AbicheckError(f"cannot read generated file: {exc.strerror}", str(path)) from None
     if data == rendered.encode("utf-8"):

@@ -20,12 +20,26 @@ BUILTIN_FILE = "<built-in>"
 COMMAND_LINE_FILE = "<command-line>"
 BUILTIN_FILES = frozenset({BUILTIN_FILE, COMMAND_LINE_FILE})
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# C11 Annex D: the characters allowed in identifiers beyond ASCII (D.1), less those
+# that may not begin one (D.2); gcc 12 takes them in UTF-8 (``#define MAP_café 1``)
+_ANNEX_D1 = (
+    "\u00a8\u00aa\u00ad\u00af\u00b2-\u00b5\u00b7-\u00ba\u00bc-\u00be\u00c0-\u00d6"
+    "\u00d8-\u00f6\u00f8-\u00ff\u0100-\u167f\u1681-\u180d\u180f-\u1fff\u200b-\u200d"
+    "\u202a-\u202e\u203f-\u2040\u2054\u2060-\u206f\u2070-\u218f\u2460-\u24ff"
+    "\u2776-\u2793\u2c00-\u2dff\u2e80-\u2fff\u3004-\u3007\u3021-\u302f\u3031-\u303f"
+    "\u3040-\ud7ff\uf900-\ufd3d\ufd40-\ufdcf\ufdf0-\ufe44\ufe47-\ufffd"
+    + "".join(f"\\U{p:04x}0000-\\U{p:04x}fffd" for p in range(1, 15))
+)
+_ANNEX_D2 = "\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+#: A C identifier as gcc 12 reads a macro name: ASCII letters, digits, ``_`` and ``$``
+#: and the characters of C11 Annex D, not starting with a digit or a D.2 character.
+IDENTIFIER_PATTERN = rf"(?![{_ANNEX_D2}])[A-Za-z_${_ANNEX_D1}][A-Za-z0-9_${_ANNEX_D1}]*"
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN + r"\Z")
 
 
 def is_identifier(name: str) -> bool:
-    """Whether ``name`` is spelled as an (ASCII) C identifier, as a macro name is
-    (keywords included: ``#define int long`` is a macro too)."""
+    """Whether ``name`` is spelled as a C identifier as gcc takes a macro name (UTF-8
+    letters and ``$`` too; keywords included: ``#define int long`` is a macro too)."""
     return _IDENTIFIER.match(name) is not None
 
 

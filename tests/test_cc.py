@@ -184,6 +184,13 @@ def test_broken_declarations_fall_back_to_macros() -> None:
     assert own(table.values, {"BROKEN_A", "BROKEN_B"}) == {"BROKEN_A": 3, "BROKEN_B": 48}
 
 
+def test_unlocated_value_error_drops_only_its_macro() -> None:
+    # found by the fuzzer: it used to fail the whole run as "gcc failed"
+    table = compiler_macros(FIXTURES / "unlocated.h")
+    assert own(table.values, {"OK", "BAD"}) == {"OK": 7}
+    assert {"OK", "BAD", "S"} <= table.names
+
+
 def test_preprocessing_error_located() -> None:
     with pytest.raises(AbicheckError) as info:
         compiler_macros(FIXTURES / "error.h")
@@ -342,4 +349,19 @@ def test_layouts_of_a_header_that_does_not_compile() -> None:
     assert found.layouts == {}
     assert found.errors == {
         "linux/broken.h": "linux/broken.h:3: error: expected expression before ';' token"
+    }
+
+
+def test_utf8_macro_names_decoded() -> None:
+    # gcc prints them as universal character names (MAP_caf\U000000e9): same names as ours
+    fixture = Path(__file__).resolve().parent / "fixtures" / "parse" / "utf8_names.h"
+    table = compiler_macros(fixture)
+    names = {"LATIN_A", "\u00e9t\u00e9", "X\u00e9", "MAP_caf\u00e9", "E\u0301TAT"}
+    assert names <= table.names
+    assert own(table.values, names) == {
+        "LATIN_A": 1,
+        "\u00e9t\u00e9": 2,
+        "X\u00e9": 3,
+        "MAP_caf\u00e9": 0x40,
+        "E\u0301TAT": 4,
     }

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -1090,3 +1091,82 @@ def test_layout_errors_are_one_line(argv: list[str], message: str) -> None:
     code, out, err = run("layout", *argv)
     assert (code, out) == (2, "")
     assert err.startswith(message) and err.count("\n") == 1, err
+
+
+# -- closed and failing standard streams, read-only and shared -o targets (issue 15) ---
+
+
+def _cli(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "abicheck", *argv], text=True, **kwargs)
+
+
+def test_closed_stdout_is_an_output_error() -> None:
+    # `abicheck parse >&-`: fd 1 closed before the interpreter starts
+    proc = _cli(["parse"], stdout=None, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2
+    assert proc.stderr == "abicheck: error: cannot write output: standard output is closed\n"
+
+
+def test_closed_stdout_with_o_writes_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    proc = _cli(
+        ["snapshot", "-o", str(out)], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert json.loads(out.read_text())["sources"]
+
+
+def test_closed_or_full_stderr_keeps_exit_2(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.h")
+    proc = _cli(["parse", missing], capture_output=False, preexec_fn=lambda: os.close(2))
+    assert proc.returncode == 2
+    with open("/dev/full", "w") as full:
+        proc = _cli(["parse", missing], stdout=subprocess.PIPE, stderr=full)
+    assert (proc.returncode, proc.stdout) == (2, "")
+
+
+def test_output_onto_a_read_only_filesystem_is_exit_2(tmp_path: Path) -> None:
+    # a real read-only mount, in a mount namespace of its own
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("no mount namespaces here (unshare -m refused)")
+    script = (
+        f"mount -t tmpfs -o ro tmpfs {ro} && exec {sys.executable} -m abicheck snapshot"
+        f" -o {ro}/b.json"
+    )
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"{ro}/b.json: error: cannot write: Read-only file system\n"
+
+
+def test_concurrent_runs_onto_one_output_each_write_it_whole(tmp_path: Path) -> None:
+    out = tmp_path / "same.h"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "abicheck", "emit", "--lang", "c", "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
+    assert results == [(0, "")] * 6
+    assert run("emit", "--lang", "c")[1] == out.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["same.h"]
+
+
+def test_snapshot_of_a_utf8_identifier_is_audited(tmp_path: Path, monkeypatch) -> None:
+    # `#define MAP_café 0x40` (gcc takes it): a snapshot abicheck writes, it must read
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.h").write_text("#define MAP_caf\u00e9 0x40\n#define MAP_A 1\n")
+    assert run("snapshot", "h.h", "-o", "b.json") == (0, "", "")
+    names = [
+        m["name"] for s in json.loads((tmp_path / "b.json").read_text())["sources"]
+        for m in s["macros"]
+    ]  # fmt: skip
+    assert "MAP_caf\u00e9" in names
+    code, out, err = run("audit", "--baseline", "b.json", "--fail-on", "any")
+    assert (code, err) == (0, ""), out
+    assert "0 incompatible, 0 compatible change(s)" in out

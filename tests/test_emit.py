@@ -996,3 +996,21 @@ def test_c_output_says_clang_format_off_and_passes_it(tmp_path: Path) -> None:
         [clang_format, "--dry-run", "-Werror", str(GOLDEN / "arm_mman.h")], capture_output=True
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_check_refuses_devices_and_huge_files(tmp_path: Path) -> None:
+    # `emit --check /dev/zero` read it whole (6 GB and a MemoryError): now refused at once
+    proc = subprocess.run(
+        [sys.executable, "-m", "abicheck", "emit", "--lang", "c", "--check", "/dev/zero"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == "/dev/zero: error: cannot read generated file: not a regular file\n"
+    big = tmp_path / "big.py"
+    with open(big, "wb") as f:
+        f.truncate(em.MAX_CHECK_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(AbicheckError) as exc:
+        em.check(big, "x\n")
+    assert str(exc.value) == f"{big}: error: cannot read generated file: over 64 MiB"

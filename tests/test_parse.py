@@ -364,9 +364,33 @@ def test_unterminated_if() -> None:
     assert error_of(path) == f"{path}:2: error: unterminated #ifdef"
 
 
-def test_non_utf8_file() -> None:
+def test_non_utf8_bytes_are_read_as_latin1() -> None:
+    # gcc takes any byte outside NUL: a body with stray bytes is no number, not an error
     path = FIX / "latin1.h"
-    assert error_of(path) == f"{path}:2: error: not UTF-8 text (byte 0xff): binary file?"
+    got = {m.name: (m.value, m.expr) for m in Reader().read(str(path)) if not m.builtin}
+    assert got == {"OK": (1, "1"), "BAD": (None, "0x\xff\xfe")}
+
+
+def test_latin1_comments_and_utf8_identifiers_as_gcc_reads_them() -> None:
+    path = FIX / "utf8_names.h"
+    gcc = subprocess.run(
+        ["gcc", "-nostdinc", "-dM", "-E", str(path)], capture_output=True, text=True, check=True
+    )
+    assert {
+        "#define LATIN_A 1",
+        "#define \\U000000e9t\\U000000e9 2",
+        "#define X\\U000000e9 3",
+        "#define MAP_caf\\U000000e9 0x40",
+        "#define E\\U00000301TAT 4",
+    } <= set(gcc.stdout.splitlines())
+    got = {m.name: (m.value, m.comment) for m in Reader().read(str(path)) if not m.builtin}
+    assert got == {
+        "LATIN_A": (1, "\xe9t\xe9"),
+        "\xe9t\xe9": (2, ""),
+        "X\xe9": (3, ""),
+        "MAP_caf\xe9": (0x40, ""),
+        "E\u0301TAT": (4, ""),
+    }
 
 
 def test_nul_bytes() -> None:

@@ -10,10 +10,14 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -469,3 +473,88 @@ def test_every_probe_family_of_the_target_has_a_probe() -> None:
     from abicheck.verify.probes import FALLBACK
 
     assert set(FALLBACK) == set(MMAN.probes)
+
+
+# -- when the machine refuses: no file writes, no fds, SIGTERM (issue 15) -------------
+
+
+def _verify_json(preexec: Any = None, extra: str = "") -> tuple[int, dict[str, Any], str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", extra + "from abicheck.cli import run; run()",
+         "verify", "--only", "MADV_", "--format", "json"],
+        capture_output=True, text=True, preexec_fn=preexec, timeout=300,
+    )  # fmt: skip
+    return proc.returncode, json.loads(proc.stdout or "{}"), proc.stderr
+
+
+def _by_name(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["name"], r["source"]): r for r in data["results"]}
+
+
+def test_no_file_can_be_written_still_gives_results() -> None:
+    # RLIMIT_FSIZE=0: no scratch folder takes a file, the scan's memfd cannot be filled
+    def no_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    code, data, err = _verify_json(no_files)
+    assert (code, err) == (1, "")
+    got = _by_name(data)
+    assert got[("MADV_DONTNEED", "system")]["status"] == "verified"
+    scan = got[("MADV_*", "kernel")]
+    assert (scan["value"], scan["status"]) == (None, "crashed")
+    assert scan["evidence"] == (
+        "kernel advice scan failed: crashed: probe raised OSError: [Errno 27] File too large"
+    )
+
+
+def test_no_pipe_or_fork_for_a_probe_is_a_skip_not_a_bug() -> None:
+    # every descriptor taken (EMFILE) once the tables are read: no child can be started,
+    # each probe says so and the run still ends with its results (fork failing with
+    # EAGAIN takes the same path; RLIMIT_NPROC does not bind root, so EMFILE stands in)
+    script = (
+        "import json, os, resource\n"
+        "from abicheck.sources import load_sources\n"
+        "from abicheck.verify import verify\n"
+        "tables = load_sources(['system'])\n"
+        "verify(tables, only='MADV_DONTNEED', max_advice=1)  # every module it needs loaded\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n"
+        "taken = []\n"
+        "try:\n"
+        "    while True: taken.append(os.open('/dev/null', os.O_RDONLY))\n"
+        "except OSError: pass\n"
+        "rep = verify(tables, only='MADV_')\n"
+        "for fd in taken: os.close(fd)\n"
+        "print(json.dumps(rep.to_json()))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    got = _by_name(json.loads(proc.stdout))
+    dontneed = got[("MADV_DONTNEED", "system")]
+    assert (dontneed["status"], dontneed["evidence"]) == (
+        "skipped",
+        "not probed: no pipe for the child: Too many open files",
+    )
+    assert got[("MADV_*", "kernel")]["evidence"] == (
+        "kernel advice scan failed: unavailable: no pipe for the child: Too many open files"
+    )
+
+
+def test_sigterm_removes_the_scratch_folders(tmp_path: Path) -> None:
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "abicheck", "verify", "--only", "MADV_"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    mine = scratch_prefix(proc.pid)
+    places = [str(tmp_path), "/tmp", "/var/tmp", "/dev/shm"]
+
+    def scratch() -> list[str]:
+        return sorted(p for d in places for p in glob.glob(os.path.join(d, f"{mine}*")))
+
+    deadline = time.monotonic() + 60
+    while not scratch() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert scratch(), "verify made no scratch folder"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    assert scratch() == []

@@ -3,12 +3,13 @@ its directives parsed and its conditionals matched, once per run (``FileCache``)
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
 from dataclasses import dataclass
 
-from ..model import AbicheckError
+from ..model import IDENTIFIER_PATTERN, AbicheckError
 from .tokens import Tok, tokenize
 
 MAX_FILE_BYTES = 256 * 2**20
@@ -106,16 +107,18 @@ class ScannedFile:
 _SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
 _STR_END = {'"': re.compile(r'(?:\\.|[^"\\\n])*"'), "'": re.compile(r"(?:\\.|[^'\\\n])*'")}
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
-_DEFINE_RE = re.compile(r"([A-Za-z_$][\w$]*)(\()?(.*)", re.S)
+_IDENT = IDENTIFIER_PATTERN  # ASCII, $ and C11 Annex D (UTF-8 names, as gcc 12)
+_DEFINE_RE = re.compile(rf"({_IDENT})(\()?(.*)", re.S)
 _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
-IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*\Z")
+IDENT_RE = re.compile(rf"{_IDENT}\Z")
 _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
 _DECL_HINT_RE = re.compile(r"\b(?:enum|typedef|struct|union)\b")
 
 
 def read_source(path: str) -> str:
-    """A file's text: UTF-8, no NUL bytes; anything else is an AbicheckError at its line."""
+    """A file's text: UTF-8, any byte that is not read as Latin-1; a NUL byte (a
+    binary file) is an AbicheckError at its line."""
     try:
         st = os.stat(path)
         if stat.S_ISDIR(st.st_mode):
@@ -138,13 +141,18 @@ def read_source(path: str) -> str:
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         raise AbicheckError("NUL byte: binary file, not a C header", path, line)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise AbicheckError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x}): binary file?", path, line
-        ) from None
+    return data.decode("utf-8", errors=_LATIN1_FALLBACK)
+
+
+def _latin1_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """A byte that is no UTF-8 read as Latin-1 (its own code point), as gcc takes any
+    byte in comments and literals: ``é`` in a Latin-1 comment stays ``é``."""
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+_LATIN1_FALLBACK = "abicheck-latin1"
+codecs.register_error(_LATIN1_FALLBACK, _latin1_bytes)
 
 
 def logical_lines(text: str, path: str) -> list[tuple[int, str, str]]:

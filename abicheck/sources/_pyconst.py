@@ -145,7 +145,12 @@ def constants_module_table(path: str | Path, label: str | None = None) -> Table:
 
 
 def _expr_text(node: ast.expr) -> str:
+    """The expression as Python source, or a stand-in for one that cannot be shown: too
+    deeply nested, or holding a literal of more digits than ``repr`` of an int may give
+    (Python's limit on int-to-decimal conversion, 4,300 digits by default)."""
     try:
         return ast.unparse(node)
     except RecursionError:
         return "(expression nested too deeply to show)"
+    except ValueError:
+        return "(an integer literal too long to show)"

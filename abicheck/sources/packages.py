@@ -10,6 +10,8 @@ from ..arches import debian_arches
 
 HOST_UAPI_PACKAGE = "linux-libc-dev"
 LIBC_DEV_PACKAGE = "libc6-dev"
+#: Seconds a ``dpkg-query`` run may take; past them it is given up as if dpkg were missing.
+DPKG_TIMEOUT = 10
 
 
 @lru_cache(maxsize=8)
@@ -20,9 +22,10 @@ def _dpkg_versions(packages: tuple[str, ...]) -> dict[str, str]:
             capture_output=True,
             text=True,
             env=dict(os.environ, LC_ALL="C"),
+            timeout=DPKG_TIMEOUT,
         )
-    except OSError:
-        return {}
+    except (OSError, subprocess.TimeoutExpired):
+        return {}  # no dpkg, or a hung one (a locked or broken database): no versions
     out: dict[str, str] = {}
     for line in proc.stdout.splitlines():
         parts = line.split("\t")
@@ -35,7 +38,8 @@ def package_versions() -> dict[str, str]:
     """Installed versions of the packages sources come from (one ``dpkg-query`` run).
 
     Covers every architecture's cross package, ``linux-libc-dev`` and ``libc6-dev``;
-    empty where dpkg is missing, and packages not installed are left out.
+    empty where dpkg is missing or hangs (:data:`DPKG_TIMEOUT`), and packages not
+    installed are left out.
     """
     names = [a.cross_package for a in debian_arches()] + [HOST_UAPI_PACKAGE, LIBC_DEV_PACKAGE]
     return _dpkg_versions(tuple(names))
@@ -60,7 +64,7 @@ def package_of(path: str) -> str:
             capture_output=True,
             text=True,
             env=dict(os.environ, LC_ALL="C"),
-            timeout=10,
+            timeout=DPKG_TIMEOUT,
         )
     except (OSError, subprocess.TimeoutExpired):
         return ""

@@ -12,10 +12,12 @@ import json
 import os
 import pwd
 import select
+import shutil
 import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from abicheck.model import AbicheckError
@@ -56,10 +58,19 @@ def _child_setup(drop: tuple[int, int] | None) -> None:
 def run_child(
     fn: Callable[[], Any], timeout: float, drop: tuple[int, int] | None = None
 ) -> tuple[str, Any]:
-    """Run ``fn`` in a forked child: ("ok", its JSON result), ("crashed", why) or ("timeout", s)."""
+    """Run ``fn`` in a forked child: ("ok", its JSON result), ("crashed", why), ("timeout",
+    s), or ("unavailable", why) when no child could be started (fork or pipe failed)."""
     libc.load()  # in the parent: every child inherits it, none runs ldconfig
-    r, w = os.pipe()
-    pid = os.fork()
+    try:
+        r, w = os.pipe()
+    except OSError as exc:  # EMFILE, ENFILE
+        return "unavailable", f"no pipe for the child: {exc.strerror}"
+    try:
+        pid = os.fork()
+    except OSError as exc:  # EAGAIN (RLIMIT_NPROC), ENOMEM
+        os.close(r)
+        os.close(w)
+        return "unavailable", f"cannot fork a child: {exc.strerror}"
     if pid == 0:  # child
         code = 1
         try:
@@ -152,11 +163,66 @@ def scratch_prefix(pid: int | None = None) -> str:
 
 
 def scratch_dir() -> tuple[str, bool]:
-    """A fresh scratch directory, preferring a filesystem with a page cache: (path, on_disk)."""
-    for base in (tempfile.gettempdir(), "/var/tmp"):
-        if os.path.isdir(base) and procfs.fstype(base) not in ("tmpfs", "ramfs", ""):
-            return tempfile.mkdtemp(prefix=scratch_prefix(), dir=base), True
-    return tempfile.mkdtemp(prefix=scratch_prefix()), False
+    """A fresh scratch directory, preferring a filesystem with a page cache: (path, on_disk).
+
+    A folder must take a directory and a file written in it (not a full or read-only
+    one, nor any under RLIMIT_FSIZE=0); ("", False) when none does.
+    """
+    bases = [os.environ.get("TMPDIR") or "", "/tmp", "/var/tmp", "/dev/shm"]
+    fallback = ""
+    for base in dict.fromkeys(b for b in bases if b and os.path.isdir(b)):
+        path = _usable_dir(base)
+        if not path:
+            continue
+        if procfs.fstype(base) not in ("tmpfs", "ramfs", ""):
+            if fallback:
+                shutil.rmtree(fallback, ignore_errors=True)
+            return path, True
+        if fallback:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            fallback = path
+    return fallback, False
+
+
+def _usable_dir(base: str) -> str:
+    """A new scratch directory under ``base`` a page can be written in, or ""."""
+    try:
+        path = tempfile.mkdtemp(prefix=scratch_prefix(), dir=base)
+    except OSError:
+        return ""
+    probe = os.path.join(path, "probe")
+    try:
+        with open(probe, "wb") as f:
+            f.write(bytes(4096))
+        os.unlink(probe)
+    except OSError:
+        # (no rmtree: it needs descriptors, and EMFILE may be why the file failed)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+        with contextlib.suppress(OSError):
+            os.rmdir(path)
+        return ""
+    return path
+
+
+@contextlib.contextmanager
+def terminated_as_exit() -> Iterator[None]:
+    """Within the block, SIGTERM ends the process as ``SystemExit(143)`` (so that
+    ``finally`` blocks remove scratch folders, as they do on SIGINT); in the main
+    thread only (elsewhere signals cannot be caught), the old handler back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def drop_ids(run_as: int | str | None) -> tuple[int, int] | None:

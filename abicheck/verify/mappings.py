@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from abicheck.verify import libc
 from abicheck.verify.linux import MAP_ANON, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_RW
-from abicheck.verify.model import ProbeContext
+from abicheck.verify.model import Outcome, ProbeContext, Verdict
 
 
 @contextlib.contextmanager
@@ -69,11 +69,21 @@ def memfd(npages: int) -> Iterator[tuple[int, int]]:
 @contextlib.contextmanager
 def diskfile(ctx: ProbeContext, npages: int) -> Iterator[tuple[int, int]]:
     """A clean, unlinked file in the scratch dir, mapped shared read-only: (address, fd)."""
-    fd, path = tempfile.mkstemp(dir=ctx.tmpdir)
+    if not ctx.tmpdir:
+        raise Verdict(Outcome("skipped", "no usable scratch folder for a file mapping"))
+    try:
+        fd, path = tempfile.mkstemp(dir=ctx.tmpdir)
+    except OSError as exc:
+        raise Verdict(Outcome("skipped", f"no scratch file: {exc.strerror}")) from None
     try:
         os.unlink(path)
-        os.write(fd, b"\xa5" * (npages * libc.page()))
-        os.fsync(fd)
+        try:
+            os.write(fd, b"\xa5" * (npages * libc.page()))
+            os.fsync(fd)
+        except OSError as exc:  # a full disk, RLIMIT_FSIZE
+            raise Verdict(
+                Outcome("skipped", f"cannot write a scratch file: {exc.strerror}")
+            ) from None
         with _shared(fd, npages, PROT_READ, "mmap file") as addr:
             yield addr, fd
     finally:

@@ -13,7 +13,7 @@ from abicheck.arches import need_linux
 from abicheck.compare import check_filter
 from abicheck.model import AbicheckError, Table
 from abicheck.verify import libc, procfs
-from abicheck.verify.harness import drop_ids, run_child, scratch_dir
+from abicheck.verify.harness import drop_ids, run_child, scratch_dir, terminated_as_exit
 from abicheck.verify.linux import CONFIGURED, GENERIC_ADVICE, SINCE
 from abicheck.verify.model import (
     Outcome,
@@ -27,6 +27,9 @@ from abicheck.verify.model import (
 from abicheck.verify.probes import PREFIXES, is_dangerous, probe_for
 from abicheck.verify.scan import advice_scan
 
+#: The name of the one result a failed kernel advice scan leaves (no value: the values
+#: no table names were not looked for).
+SCAN_FAILED = "MADV_*"
 _DANGEROUS_SKIP = "dangerous: never called without allow_dangerous (--allow-dangerous)"
 
 
@@ -57,17 +60,26 @@ def verify(
         check_filter(prefixes, [*known, *GENERIC_ADVICE.values()])
     uname = os.uname()
     drop = drop_ids(run_as)
-    tmp, disk = scratch_dir()
-    try:
-        if drop is not None:
-            os.chown(tmp, *drop)
-        ctx = ProbeContext(tmp, disk, allow_dangerous, procfs.release(), uname.machine)
-        run = _Run(ctx, timeout, drop, prefixes)
-        named = run.tables(tables)
-        if not prefixes or any(p.startswith("MADV_") or "MADV_".startswith(p) for p in prefixes):
-            run.unnamed(advice_scan(max_advice, allow_dangerous, timeout, drop), named)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with terminated_as_exit():
+        tmp, disk = scratch_dir()
+        try:
+            if drop is not None and tmp:
+                os.chown(tmp, *drop)
+            ctx = ProbeContext(tmp, disk, allow_dangerous, procfs.release(), uname.machine)
+            run = _Run(ctx, timeout, drop, prefixes)
+            named = run.tables(tables)
+            if not prefixes or any(
+                p.startswith("MADV_") or "MADV_".startswith(p) for p in prefixes
+            ):
+                try:
+                    scan = advice_scan(max_advice, allow_dangerous, timeout, drop)
+                except AbicheckError as exc:  # that part lost, not the table
+                    run.add(SCAN_FAILED, None, "kernel", Outcome("crashed", exc.message))
+                else:
+                    run.unnamed(scan, named)
+        finally:
+            if tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
     return VerifyReport(uname.release, uname.machine, tuple(_with_hints(run.ordered())))
 
 
@@ -156,6 +168,8 @@ def _outcome(
         return Outcome.from_json(payload)
     if kind == "timeout":
         return Outcome("timeout", f"timeout: probe hung for {timeout:g} s, child killed")
+    if kind == "unavailable":
+        return Outcome("skipped", f"not probed: {payload}")
     signal = " (child killed by signal)" if str(payload).startswith("SIG") else ""
     return Outcome("crashed", f"crashed: {payload}{signal}")
 

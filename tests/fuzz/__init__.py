@@ -1,0 +1,1 @@
+"""A differential fuzzer of the reader against gcc (see run.py; README "Fuzzing")."""
