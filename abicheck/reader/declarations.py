@@ -507,9 +507,26 @@ class HeaderDecls:
             for (stmt, span), parts in rd.breaks.items():
                 self._breaks[(stmt, runs_at[span])] = tuple((o, runs_at[k]) for o, k in parts)
             for key, where in rd.tags.items():
-                places = self._tags.setdefault(key, [])
-                places += [(stmt, runs_at[span], sf.path, line) for stmt, span, line in where]
+                for stmt, span, line in where:
+                    run = runs_at[span]
+                    named = self._tag_key(key, run) if ever(key.partition(" ")[2]) else key
+                    self._tags.setdefault(named, []).append((stmt, run, sf.path, line))
         return decls
+
+    def _tag_key(self, key: str, run: int) -> str:
+        """``struct TAG`` with TAG a macro standing for another name where the statement
+        stands (sparc's #define __new_sigaction sigaction): ``struct`` that name."""
+        kind, _, tag = key.partition(" ")
+        macros = self.walk.at(run)
+        seen = {tag}
+        d = macros.get(tag)
+        while d is not None and d.params is None and len(d.body) == 1 and d.body[0].kind == "id":
+            tag = d.body[0].text
+            if tag in seen:
+                break
+            seen.add(tag)
+            d = macros.get(tag)
+        return f"{kind} {tag}"
 
     def mentioned(self, name: str) -> bool:
         """Whether a typedef statement of the header's active text names ``name``
