@@ -188,6 +188,35 @@ def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
     return tables
 
 
+def _add_layout_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--layouts",
+        action="store_true",
+        help="struct and union layouts (sizeof, _Alignof, offsetof) of the sources' "
+        "headers instead of their constants",
+    )
+    _add_type_option(p, "with --layouts: only this type ('struct stat'; a glob; repeatable)")
+
+
+def _add_type_option(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--type", dest="types", action="append", default=[], metavar="NAME", help=help)
+
+
+def _sources_or_layouts(
+    args: argparse.Namespace, options: SourceOptions, err: TextIO
+) -> list[Table]:
+    """The sources' tables, or with --layouts their layout tables."""
+    if args.types and not args.layouts:
+        raise AbicheckError("--type goes with --layouts")
+    if not args.layouts:
+        return _load(args.sources, options, err) if args.sources else _defaults(options, err)
+    if not args.sources:
+        raise AbicheckError("--layouts needs sources that read C headers: arch:NAME, HEADER.h")
+    from .sources.layout_tables import layout_tables
+
+    return layout_tables(_load(args.sources, options, err), options, args.types)
+
+
 def _defaults(options: SourceOptions, err: TextIO) -> list[Table]:
     """The default sources; one this machine cannot give is left out, with a note."""
     tables = default_sources(options)
@@ -247,7 +276,7 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
-    tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
+    tables = _sources_or_layouts(args, options, err)
     result = compare(tables, args.only or None)
     text = render_comparison_report(result, args.format)
     status = result.exit_code(args.fail_on)
@@ -306,7 +335,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
-    tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
+    tables = _sources_or_layouts(args, options, err)
     _write(dump_snapshot(tables), args.output, out)
     return EXIT_OK
 
@@ -314,8 +343,12 @@ def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     baseline = load_snapshot(args.baseline)
     options = _source_options(args)
-    if args.sources:
-        current = _load(args.sources, options, err)
+    if args.types:  # the baseline's layouts of those types only, as today's
+        from .sources.layout_tables import select_types
+
+        baseline = [select_types(t, args.types) if t.kind == "layout" else t for t in baseline]
+    if args.sources or args.layouts or args.types:
+        current = _sources_or_layouts(args, options, err)
     else:
         progress = Progress(err)
         try:
@@ -426,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
     p.add_argument("--fail-on", choices=COMPARE_FAIL_ON, default="differs")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_layout_options(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -488,6 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source_options(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _add_layout_options(p)
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser(
@@ -503,6 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", choices=AUDIT_FAIL_ON, default="incompatible")
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_layout_options(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(

@@ -39,7 +39,7 @@ def render_comparison_markdown(cmp: Comparison) -> str:
         out += [f"> **Note:** {md_text(note)}", ""]
     for family, rows in common.families(cmp).items():
         cells = [common.row_cells(cmp, r) for r in rows]
-        out += [f"## {family}_", "", md_table(cells, headers, numparse=False), ""]
+        out += [f"## {common.heading(family)}", "", md_table(cells, headers, numparse=False), ""]
     out += ["## Sources", ""]
     out += [f"- {md_code(s.label)} ({s.kind}): {md_text(common.describe(s))}" for s in cmp.sources]
     out += ["", "## Findings", ""]

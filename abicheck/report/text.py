@@ -26,7 +26,7 @@ def render_comparison_table(cmp: Comparison) -> str:
     headers = [visible_text(h) for h in ["name", *common.columns(cmp), "status"]]
     out: list[str] = []
     for family, rows in common.families(cmp).items():
-        out.append(f"{family}_")
+        out.append(common.heading(family))
         cells = visible_rows(common.row_cells(cmp, r) for r in rows)
         out.append(tabulate(cells, headers=headers, disable_numparse=True))
         out.append("")
