@@ -299,7 +299,12 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .emit import check, emit
 
     template_dir = Path(args.template_dir) if args.template_dir else None
-    rendered = emit(tables, args.lang, template_dir, args.family or None)
+    if args.types:
+        from .layout_emit import emit_layouts
+
+        rendered = emit_layouts(tables, args.lang, args.types, options, template_dir)
+    else:
+        rendered = emit(tables, args.lang, template_dir, args.family or None)
     if args.check:
         diff = check(Path(args.check), rendered)
         if diff is None:
@@ -488,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         metavar="FILE",
         help="exit 1 with a diff when FILE differs from what would be generated",
+    )
+    _add_type_option(
+        p,
+        "emit the layout of this type instead of constants: C _Static_assert checks "
+        "or Python ctypes classes per architecture ('struct stat'; a glob; repeatable)",
     )
     p.set_defaults(func=cmd_emit)
 

@@ -48,3 +48,50 @@ def compiles(cc: str, source: str, *flags: str) -> subprocess.CompletedProcess[s
         text=True,
         check=False,
     )
+
+
+_DATA = re.compile(r"^\s*\.(byte|value|short|long|quad|zero)\s+(-?\w+)\s*$")
+_WIDTHS = {"byte": 1, "value": 2, "short": 2, "long": 4, "quad": 8}
+
+
+def gcc_bitfields(
+    cc: str, head: str, ctype: str, members: Sequence[str]
+) -> dict[str, tuple[int, int]]:
+    """Each bit-field ``member`` of ``ctype`` as ``cc`` (a little-endian x86 gcc: its
+    data directives are read) places it: (offset in bits from the start, width), from
+    the bytes of a constant of the type with just that member's bits all set."""
+    objects = "".join(
+        f"const {ctype} abicheck_bits_{i} = {{ .{m} = -1 }};\n" for i, m in enumerate(members)
+    )
+    proc = subprocess.run(
+        [cc, "-std=gnu11", "-w", "-S", "-o", "-", "-x", "c", "-"],
+        input=f"{head}\n{objects}",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, bytearray] = {}
+    current = None
+    for line in proc.stdout.splitlines():
+        label = re.match(r"^abicheck_bits_(\d+):", line)
+        if label:
+            current = data.setdefault(members[int(label.group(1))], bytearray())
+            continue
+        m = _DATA.match(line)
+        if current is None or m is None:
+            current = None if m is None and not line.startswith("\t") else current
+            continue
+        kind, value = m.groups()
+        if kind == "zero":
+            current.extend(bytes(int(value, 0)))
+        else:
+            current.extend(
+                (int(value, 0) % (1 << (8 * _WIDTHS[kind]))).to_bytes(_WIDTHS[kind], "little")
+            )
+    out = {}
+    for member, raw in data.items():
+        bits = int.from_bytes(bytes(raw), "little")
+        low = (bits & -bits).bit_length() - 1
+        out[member] = (low, bin(bits).count("1"))
+    return out
