@@ -348,11 +348,7 @@ def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     baseline = load_snapshot(args.baseline)
     options = _source_options(args)
-    if args.types:  # the baseline's layouts of those types only, as today's
-        from .sources.layout_tables import select_types
-
-        baseline = [select_types(t, args.types) if t.kind == "layout" else t for t in baseline]
-    if args.sources or args.layouts or args.types:
+    if args.sources:
         current = _sources_or_layouts(args, options, err)
     else:
         progress = Progress(err)
@@ -360,6 +356,10 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             current = reread(baseline, options, progress, baseline_file=args.baseline)
         finally:
             progress.close()
+    if args.types:  # the layouts of those types only, on both sides
+        from .sources.layout_tables import narrow
+
+        baseline, current = narrow(baseline, args.types), narrow(current, args.types)
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     result = audit(baseline, current, suppressions, baseline_file=args.baseline)
     _write(render_audit(result, args.format), args.output, out)

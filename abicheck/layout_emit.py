@@ -13,10 +13,12 @@ Python (``templates/layouts.py.j2``): for each table, ``ctypes.Structure`` and
 meant for a process running on that architecture: they use its natural layout,
 which ctypes reproduces from the platform's own C rules, with fixed-width integer
 types (``c_uint32``, not ``c_ulong``). Where the natural layout is not the computed
-one (``packed``, ``aligned``), the class is written with ``_pack_ = 1`` and explicit
-padding members (``_pad_N``), which gives the computed offsets and size on any host
-(a bit-field there is refused). ``TYPES`` maps each table's label to its classes by C
-type name, ``for_arch(label)`` returns one.
+one (``packed``, ``aligned``), the class is written with ``_pack_ = 1`` (and
+``_layout_ = "ms"``, which Python 3.14 wants said with it) and explicit padding
+members (``_pad_N``), which gives the computed offsets and size on any host (a
+bit-field there is refused). A class of another architecture's table used on this
+host has this host's natural layout, not that architecture's. ``TYPES`` maps each
+table's label to its classes by C type name, ``for_arch(label)`` returns one.
 
 As for constants (:mod:`.emit`), nothing from a header reaches the output but
 validated identifiers, integers, and sanitized text in comments and strings.

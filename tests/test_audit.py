@@ -578,7 +578,9 @@ def test_audit_of_layouts_against_a_snapshot_with_changed_structs(tmp_path: Path
     header, lock = layout_baseline(tmp_path)
     code, out, err = cli("audit", "--baseline", str(lock), "--format", "json")
     assert code == EXIT_INCOMPATIBLE | EXIT_COMPATIBLE and err == ""
-    changes = {(c["name"], c["kind"]): (c["old"], c["new"]) for c in json.loads(out)["changes"]}
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(schema("audit")).validate(data)
+    changes = {(c["name"], c["kind"]): (c["old"], c["new"]) for c in data["changes"]}
     exprs = [
         "sizeof(struct point)",
         "sizeof(struct rec)",
@@ -616,6 +618,15 @@ def test_audit_of_layouts_against_a_snapshot_with_changed_structs(tmp_path: Path
             new["__builtin_offsetof(struct gone, b)"],
         ),
     }
+    # --type narrows the baseline's layouts too (read again from their provenance)
+    code, out, _ = cli(
+        "audit", "--baseline", str(lock), "--type", "struct gone", "--format", "json"
+    )
+    kinds = [(c["name"], c["kind"]) for c in json.loads(out)["changes"]]
+    assert (code, kinds) == (
+        EXIT_INCOMPATIBLE | EXIT_COMPATIBLE,
+        [("offsetof(struct gone, a)", "name_removed"), ("offsetof(struct gone, b)", "name_added")],
+    )
     # the table says what each change is; gcc: struct point was 8 bytes, z is at 8
     code, out, _ = cli("audit", "--baseline", str(lock), "--format", "junit")
     assert (

@@ -8,6 +8,7 @@ import random
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 from gcc_layout import CROSS, gcc_values, have
 
@@ -17,6 +18,7 @@ from abicheck.compare import Comparison, compare, family_of, format_value
 from abicheck.model import AbicheckError, Macro, Table
 from abicheck.report import COMPARISON_FORMATS, render_comparison
 from abicheck.resources import EMBEDDED_LABEL
+from abicheck.schemas import schema
 from abicheck.sources import SourceOptions, default_sources, installed_dirs, load_sources
 from abicheck.sources.layout_tables import layout_tables
 
@@ -329,6 +331,7 @@ def test_compare_layouts_on_the_command_line_reads_the_same_tables() -> None:
     assert rows["sizeof(struct stat)"]["arch:amd64"] == gcc["sizeof(struct stat)"]
     assert {s["kind"] for s in data["sources"]} == {"layout"}
     assert data["sources"][0]["origin"]["types"] == "struct stat"
+    jsonschema.Draft202012Validator(schema("compare")).validate(data)
     code, out, _ = run_cli(
         "compare", "--layouts", "--type", "struct stat", "--header", "asm/stat.h",
         "arch:amd64", "arch:i386",

@@ -1087,7 +1087,7 @@ def test_ctypes_classes_have_gcc_s_and_abicheck_s_layout_on_the_host(tmp_path: P
     out, err = io.StringIO(), io.StringIO()
     assert main(["emit", "--lang", "python", "--type", "*", str(header)], out, err) == 0, err
     text = out.getvalue()
-    assert "    _pack_ = 1\n" in text  # struct pk is packed
+    assert '    _layout_ = "ms"' in text and "    _pack_ = 1\n" in text  # struct pk is packed
     assert '    _anonymous_ = ("_anon5", )\n' in text  # struct fx's union
     path = tmp_path / "shapes_layouts.py"
     path.write_text(text, encoding="utf-8")

@@ -90,6 +90,13 @@ def select_types(table: Table, patterns: Sequence[str]) -> Table:
     return replace(table, macros=kept)
 
 
+def narrow(tables: Sequence[Table], patterns: Sequence[str]) -> list[Table]:
+    """``tables`` with their layout tables cut to the types matching ``patterns``
+    (others kept whole); AbicheckError for a pattern matching no type of theirs."""
+    check_types([t for t in tables if t.kind == "layout"], patterns)
+    return [select_types(t, patterns) if t.kind == "layout" else t for t in tables]
+
+
 def check_types(tables: Sequence[Table], patterns: Sequence[str]) -> None:
     """Raise AbicheckError for a pattern that matches no type of any of ``tables``
     (naming the closest types there are)."""
