@@ -17,8 +17,9 @@ one (``packed``, ``aligned``), the class is written with ``_pack_ = 1`` (and
 ``_layout_ = "ms"``, which Python 3.14 wants said with it) and explicit padding
 members (``_pad_N``), which gives the computed offsets and size on any host (a
 bit-field there is refused). A class of another architecture's table used on this
-host has this host's natural layout, not that architecture's. ``TYPES`` maps each
-table's label to its classes by C type name, ``for_arch(label)`` returns one.
+host has this host's natural layout, not that architecture's. Unnamed bit-fields
+(padding) are left out. ``TYPES`` maps each table's label to its classes by C type
+name, ``for_arch(label)`` returns one.
 
 As for constants (:mod:`.emit`), nothing from a header reaches the output but
 validated identifiers, integers, and sanitized text in comments and strings.
@@ -310,6 +311,8 @@ def _record_class(name: str, layout: TypeLayout, what: str, acc: _Classes) -> tu
     anonymous: list[str] = []
     taken = {f.name for f in layout.fields if f.name}
     for n, f in enumerate(layout.fields):
+        if f.bit_width is not None and not f.name:
+            continue  # padding (``__u32 :24;``), no data: the members after it say where
         type_, dims, align = _field_type(f.layout, f.type_name, name, what, n, acc)
         fname = f.name
         if not fname:

@@ -18,17 +18,19 @@ def have(*compilers: str) -> bool:
     return all(shutil.which(cc) for cc in compilers)
 
 
-def gcc_values(cc: str, head: str, exprs: Sequence[str]) -> dict[str, int]:
+def gcc_values(
+    cc: str, head: str, exprs: Sequence[str], flags: Sequence[str] = ()
+) -> dict[str, int]:
     """Each of ``exprs`` (integer constant expressions after the C text ``head``) as
-    ``cc`` computes it: one ``"i"`` asm operand each, printed bare (``%c``) into an
-    assembler comment of the ``-S`` output."""
+    ``cc`` (with ``flags``) computes it: one ``"i"`` asm operand each, printed bare
+    (``%c``) into an assembler comment of the ``-S`` output."""
     body = "".join(
         f'    __asm__ volatile ("# ABICHECK_V {i} %c0" : : "i" ((int)({e})));\n'
         for i, e in enumerate(exprs)
     )
     source = f"{head}\nvoid abicheck_probe(void)\n{{\n{body}}}\n"
     proc = subprocess.run(
-        [cc, "-std=gnu11", "-S", "-o", "-", "-x", "c", "-"],
+        [cc, "-std=gnu11", *flags, "-S", "-o", "-", "-x", "c", "-"],
         input=source,
         capture_output=True,
         text=True,
@@ -55,7 +57,7 @@ _WIDTHS = {"byte": 1, "value": 2, "short": 2, "long": 4, "quad": 8}
 
 
 def gcc_bitfields(
-    cc: str, head: str, ctype: str, members: Sequence[str]
+    cc: str, head: str, ctype: str, members: Sequence[str], flags: Sequence[str] = ()
 ) -> dict[str, tuple[int, int]]:
     """Each bit-field ``member`` of ``ctype`` as ``cc`` (a little-endian x86 gcc: its
     data directives are read) places it: (offset in bits from the start, width), from
@@ -64,7 +66,7 @@ def gcc_bitfields(
         f"const {ctype} abicheck_bits_{i} = {{ .{m} = -1 }};\n" for i, m in enumerate(members)
     )
     proc = subprocess.run(
-        [cc, "-std=gnu11", "-w", "-S", "-o", "-", "-x", "c", "-"],
+        [cc, "-std=gnu11", "-w", *flags, "-S", "-o", "-", "-x", "c", "-"],
         input=f"{head}\n{objects}",
         capture_output=True,
         text=True,

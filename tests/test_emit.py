@@ -1124,6 +1124,68 @@ def test_ctypes_classes_have_gcc_s_and_abicheck_s_layout_on_the_host(tmp_path: P
     assert [m.name for m in records[1].members if m.bit_width is not None] == ["f1", "f2", "ull"]
 
 
+HOST_UAPI = Path("/usr/x86_64-linux-gnu/include")
+needs_amd64 = pytest.mark.skipif(
+    GCC is None
+    or not (HOST_UAPI / "linux" / "bpf.h").is_file()
+    or ctypes.sizeof(ctypes.c_void_p) != 8
+    or os.uname().machine != "x86_64",
+    reason="needs an x86-64 host with gcc and linux-libc-dev-amd64-cross",
+)
+
+
+@needs_amd64
+@pytest.mark.parametrize("header", ["linux/eventpoll.h", "linux/perf_event.h", "linux/bpf.h"])
+def test_ctypes_classes_of_real_uapi_headers_on_the_host(tmp_path: Path, header: str) -> None:
+    """Every struct and union of three uapi headers (packed epoll_event; perf's
+    bit-fields and anonymous unions; bpf's aligned unions and padding bit-fields) as
+    arch:amd64 classes, imported: ctypes gives abicheck's layout, and gcc's."""
+    assert GCC is not None
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["emit", "--lang", "python", "--header", header, "--type", "*", "arch:amd64"]
+    assert main(argv, out, err) == 0, err.getvalue()
+    path = tmp_path / "uapi_layouts.py"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("uapi_layouts", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    amd64 = lookup("amd64")
+    reader = Reader([str(HOST_UAPI)], None, "lp64", amd64.predefined(), abi=amd64.abi)
+    records = [r for r in reader.layouts(str(HOST_UAPI / header)) if r.size is not None]
+    classes = module.for_arch("amd64")
+    assert sorted(classes) == sorted(r.name.removeprefix("typedef ") for r in records)
+    exprs: dict[tuple[str, str], str] = {}
+    for r in records:
+        ctype = r.name.removeprefix("typedef ")
+        exprs[ctype, ""] = f"sizeof({ctype})"
+        for m in r.members:
+            if m.bit_width is None:
+                exprs[ctype, m.name] = f"__builtin_offsetof({ctype}, {m.name})"
+    flags = ["-I", str(HOST_UAPI)]
+    gcc = gcc_values(GCC, f"#include <{header}>", list(exprs.values()), flags)
+    bit_fields = 0
+    for r in records:
+        ctype = r.name.removeprefix("typedef ")
+        cls = classes[ctype]
+        assert ctypes.sizeof(cls) == r.size == gcc[exprs[ctype, ""]], ctype
+        fields = [m.name for m in r.members if m.bit_width is not None]
+        gcc_bits = (
+            gcc_bitfields(GCC, f"#include <{header}>", ctype, fields, flags) if fields else {}
+        )
+        for m in r.members:
+            descr = getattr(cls, m.name)
+            if m.bit_width is None:
+                assert descr.offset == m.offset == gcc[exprs[ctype, m.name]], (ctype, m.name)
+            else:
+                at = descr.offset * 8 + (descr.size & 0xFFFF)
+                got = (at, descr.size >> 16)
+                assert got == (m.bit_offset, m.bit_width) == gcc_bits[m.name], (ctype, m.name)
+                bit_fields += 1
+    if header == "linux/perf_event.h":
+        assert bit_fields > 30  # struct perf_event_attr's flags, perf_event_mmap_page's caps
+
+
 def test_ctypes_refuses_bit_fields_it_cannot_place(tmp_path: Path) -> None:
     header = tmp_path / "odd.h"
     header.write_text("struct odd { unsigned long long v : 24; char c; };\n", encoding="utf-8")
