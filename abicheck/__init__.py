@@ -10,13 +10,14 @@ so ``import abicheck`` stays cheap::
     for row in result.rows:
         print(row.name, row.values, row.status)
 
-``read`` gives one header's macros; ``load_sources`` tables from source specs (the
+``read`` gives one header's macros; ``layouts`` its structs' and unions' layouts
+per architecture; ``load_sources`` tables from source specs (the
 forms ``abicheck compare`` takes); ``compare``, ``audit`` and ``verify`` return data
 (rows, changes, results) that ``abicheck.report`` renders; ``emit`` generates
 modules; ``snapshot`` and ``load_snapshot`` write and read baselines, and
 ``reread`` reads a baseline's tables again from their provenance.
 
-``compare``, ``emit``, ``verify``, ``snapshot`` and ``audit`` are also the names of
+``compare``, ``emit``, ``verify``, ``snapshot``, ``audit`` and ``layouts`` are also the names of
 their modules (``abicheck.compare.Comparison``): calling one of those modules calls
 its function, so ``abicheck.compare(tables)`` works whichever was imported first.
 """
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from .audit import AuditResult, Change, Suppression, audit, load_suppressions
     from .compare import Comparison, Finding, Row, compare
     from .emit import emit
+    from .layouts import ArchLayouts, LayoutReport, layouts
     from .model import AbicheckError, Macro, Provenance, Table
     from .parse import Reader, read
     from .resources import embedded_header
@@ -64,6 +66,9 @@ _EXPORTS = {
     "audit": ("audit", "audit"),
     "load_suppressions": ("audit", "load_suppressions"),
     "emit": ("emit", "emit"),
+    "ArchLayouts": ("layouts", "ArchLayouts"),
+    "LayoutReport": ("layouts", "LayoutReport"),
+    "layouts": ("layouts", "layouts"),
     "snapshot": ("snapshot", "dump_snapshot"),
     "load_snapshot": ("snapshot", "load_snapshot"),
     "Target": ("targets", "Target"),
@@ -75,10 +80,12 @@ _EXPORTS = {
 
 __all__ = [
     "AbicheckError",
+    "ArchLayouts",
     "AuditResult",
     "Change",
     "Comparison",
     "Finding",
+    "LayoutReport",
     "MMAN",
     "Macro",
     "Provenance",
@@ -94,6 +101,7 @@ __all__ = [
     "compare",
     "embedded_header",
     "emit",
+    "layouts",
     "load_snapshot",
     "load_sources",
     "load_suppressions",

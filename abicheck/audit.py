@@ -80,7 +80,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, NoReturn, TypeVar, get_args
 
 from ._callable import callable_module
-from .compare import Source, family_of, snapshot_labels
+from .compare import Source, family_of, only_tables, snapshot_labels
 from .compare import format_value as _format_value
 from .layout_names import name_of, parse_layout_name
 from .model import AbicheckError, Macro, Table, read_text
@@ -591,15 +591,21 @@ def audit(
     suppressions: Sequence[Suppression] = (),
     pair: PairMode = "auto",
     baseline_file: str | None = None,
+    only: Sequence[str] = (),
 ) -> AuditResult:
     """Compare today's tables with the baseline's; see the module docstring.
 
     ``baseline_file`` (the snapshot the baseline was read from) locates errors about
     the baseline; :func:`abicheck.snapshot.load_snapshot` itself rejects a file with
-    two tables of one label.
+    two tables of one label. ``only`` keeps the names with one of its prefixes, on
+    both sides (as for :func:`abicheck.compare.compare`; one matching nothing is
+    an error).
     """
     if not baseline:
         raise AbicheckError("the baseline holds no tables", baseline_file)
+    if only:
+        kept = only_tables([*baseline, *current], only)
+        baseline, current = kept[: len(baseline)], kept[len(baseline) :]
     changes: list[Change] = []
     pairs: list[Pair] = []
     for old_t, new_t in _pair_tables(baseline, current, pair, baseline_file):

@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import gc
 import io
-import json
 import os
 import stat
 import sys
@@ -25,12 +24,14 @@ from .audit import FAIL_ON as AUDIT_FAIL_ON
 from .audit import audit, load_suppressions
 from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
+from .config import Config, load_config
 from .model import AbicheckError, Table
 from .parse import Reader, parse_cli_define, paused_gc, read_headers
 from .progress import Progress
 from .report import (
     AUDIT_FORMATS,
     BINDING_FORMATS,
+    VERIFY_FORMATS,
     render_audit,
     render_comparison_report,
     render_parse_table,
@@ -65,7 +66,7 @@ exit status:
   error, 4 compatible change, 8 incompatible change."""
 
 
-def _add_reader_options(p: argparse.ArgumentParser) -> None:
+def _add_include_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-I", dest="include", action="append", default=[], metavar="DIR", help="include folder"
     )
@@ -77,11 +78,29 @@ def _add_reader_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME[=VALUE]",
         help="predefine a macro",
     )
+
+
+def _add_reader_options(p: argparse.ArgumentParser) -> None:
+    _add_include_options(p)
     p.add_argument(
         "--data-model",
         choices=("lp64", "ilp32"),
         default="lp64",
         help="type sizes for sizeof and long (default lp64)",
+    )
+
+
+def _add_output(p: argparse.ArgumentParser, what: str = "the report") -> None:
+    p.add_argument("-o", "--output", metavar="FILE", help=f"write {what} to FILE (default: stdout)")
+
+
+def _add_only(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="only names with PREFIX (repeatable; a bare word is a family: MS means MS_)",
     )
 
 
@@ -112,11 +131,6 @@ def _system_dirs() -> list[str]:
     return [*dirs, "/usr/include"]
 
 
-def _json_dump(data: Any, out: TextIO) -> None:
-    json.dump(data, out, indent=2, sort_keys=False, ensure_ascii=False)
-    out.write("\n")
-
-
 # -- parse --------------------------------------------------------------------
 
 
@@ -129,11 +143,16 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for res in results:
         if res.error is not None:
             err.write(f"{res.error}\n")
+    to_file = args.output not in (None, "-")
+    # to stdout the JSON is streamed (a whole tree's is large, and a reader may stop early)
+    dest: TextIO = io.StringIO() if to_file else out
     if args.format == "json":
-        write_parse_json(results, out)
+        write_parse_json(results, dest)
     else:
         shown = [r for r in results if r.error is None]
-        out.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
+        dest.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
+    if to_file:
+        _write(cast(io.StringIO, dest).getvalue(), args.output, out)
     return EXIT_ERROR if any(r.error is not None for r in results) else EXIT_OK
 
 
@@ -271,6 +290,57 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
         raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
 
 
+#: The reports ``--markdown FILE`` and the like write beside the main output.
+REPORT_FILES = ("markdown", "json", "junit", "html")
+
+
+def _add_report_files(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "more reports from the same run (as pytest's --junitxml), beside the output"
+    )
+    for fmt in REPORT_FILES:
+        g.add_argument(
+            f"--{fmt}", dest=f"report_{fmt}", metavar="FILE", help=f"also write the {fmt} report"
+        )
+
+
+def _write_reports(args: argparse.Namespace, render: Callable[[str], str], out: TextIO) -> None:
+    """The reports asked for with ``--markdown FILE`` and the like, each rendered once."""
+    for fmt in REPORT_FILES:
+        path = getattr(args, f"report_{fmt}")
+        if path is not None:
+            _write(render(fmt), path, out)
+
+
+def _terminal_style(args: argparse.Namespace, out: TextIO) -> tuple[int | None, bool]:
+    """The width and colour of a table written to ``out`` (none for a file, -o)."""
+    if args.format != "table" or args.output not in (None, "-"):
+        return None, False
+    from .report.text import terminal_style
+
+    return terminal_style(out.isatty(), os.environ)
+
+
+def _report(text: str, verdict: str, args: argparse.Namespace, out: TextIO) -> None:
+    """``text`` to -o or stdout; with --quiet only the one ``verdict`` line goes to
+    stdout (and the report still to the file -o names)."""
+    if not getattr(args, "quiet", False):
+        _write(text, args.output, out)
+        return
+    if args.output not in (None, "-"):
+        _write(text, args.output, out)
+    out.write(verdict + "\n")
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the verdict line (the report still goes to -o FILE), no notes",
+    )
+
+
 # -- compare ------------------------------------------------------------------
 
 
@@ -278,12 +348,16 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     tables = _sources_or_layouts(args, options, err)
     result = compare(tables, args.only or None)
-    text = render_comparison_report(result, args.format)
+    width, color = _terminal_style(args, out)
+    text = render_comparison_report(result, args.format, args.fail_on, width, color)
     status = result.exit_code(args.fail_on)
     if status and args.format == "table":  # a failure that reads as one, said so
         what = "a value differs" if args.fail_on == "differs" else "a name differs or is partial"
         text += f"exit status {status}: {what} between the sources (--fail-on {args.fail_on})\n"
-    _write(text, args.output, out)
+    _write_reports(args, lambda fmt: render_comparison_report(result, fmt, args.fail_on), out)
+    from .report.common import summary
+
+    _report(text, f"abicheck compare: {summary(result)}; exit status {status}", args, out)
     return status
 
 
@@ -307,6 +381,10 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rendered = emit(tables, args.lang, template_dir, args.family or None)
     if args.check:
         diff = check(Path(args.check), rendered)
+        if args.quiet:
+            state = "up to date" if diff is None else "out of date; exit status 1"
+            out.write(f"abicheck emit: {args.check} is {state}\n")
+            return EXIT_OK if diff is None else 1
         if diff is None:
             return EXIT_OK
         err.write(f"{args.check}: generated file out of date; regenerate it with abicheck emit\n")
@@ -326,13 +404,16 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .verify import verify
 
     report = verify(tables, args.only, args.allow_dangerous)
-    if args.format == "json":
-        _json_dump(report.to_json(), out)
-    else:
-        from .report.text import render_verify_table
+    from .report import render_verify
+    from .report.common import verify_summary
 
-        out.write(render_verify_table(report))
-    return report.exit_code()
+    status = report.exit_code()
+    verdict = (
+        f"abicheck verify: kernel {report.kernel} ({report.machine}): "
+        f"{verify_summary(report)}; exit status {status}"
+    )
+    _report(render_verify(report, args.format), verdict, args, out)
+    return status
 
 
 # -- snapshot and audit ---------------------------------------------------------
@@ -361,9 +442,13 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         baseline, current = narrow(baseline, args.types), narrow(current, args.types)
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
-    result = audit(baseline, current, suppressions, baseline_file=args.baseline)
-    _write(render_audit(result, args.format), args.output, out)
-    return result.exit_code(args.fail_on)
+    result = audit(baseline, current, suppressions, baseline_file=args.baseline, only=args.only)
+    _write_reports(args, lambda fmt: render_audit(result, fmt), out)
+    status = result.exit_code(args.fail_on)
+    verdict = f"abicheck audit: {result.summary()}; exit status {status}"
+    color = _terminal_style(args, out)[1]
+    _report(render_audit(result, args.format, color), verdict, args, out)
+    return status
 
 
 # -- binding ------------------------------------------------------------------
@@ -385,8 +470,13 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     rules = load_suppressions(args.suppressions, STATUSES, "status") if args.suppressions else []
     against = ("arch", "libc") if args.against == "both" else (args.against,)
     result = check_binding(tables, options, against, args.arch, rules)
-    _write(render_binding(result, args.format), args.output, out)
-    return result.exit_code(args.fail_on)
+    _write_reports(args, lambda fmt: render_binding(result, fmt), out)
+    from .report.binding import summary_line
+
+    status = result.exit_code(args.fail_on)
+    verdict = f"abicheck binding: {summary_line(result)}; exit status {status}"
+    _report(render_binding(result, args.format), verdict, args, out)
+    return status
 
 
 # -- arches -------------------------------------------------------------------
@@ -398,12 +488,120 @@ def cmd_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .sources import installed_dirs
 
     if args.apt_packages:
-        out.write(" ".join(apt_packages(libc=not args.no_libc)) + "\n")
+        _write(" ".join(apt_packages(libc=not args.no_libc)) + "\n", args.output, out)
         return EXIT_OK
     arches = all_arches()
     installed = {a.name: installed_dirs(a) is not None for a in arches}
-    out.write(render_arches_table(arches, installed))
+    _write(render_arches_table(arches, installed), args.output, out)
     return EXIT_OK
+
+
+# -- completion and manpage ---------------------------------------------------
+
+
+def _source_words() -> list[str]:
+    """The SOURCE arguments that are words, not files, for shell completion."""
+    from .arches import all_arches
+
+    fixed = ["system", "libc", "python", "kernel", "embedded", "arch:all"]
+    return fixed + [f"arch:{a.name}" for a in all_arches()]
+
+
+def cmd_completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .shell import completion
+
+    out.write(completion(build_parser(), args.shell, _source_words()))
+    return EXIT_OK
+
+
+def cmd_manpage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .shell import manpage
+
+    _write(manpage(build_parser(), __version__, EXIT_STATUS_HELP), args.output, out)
+    return EXIT_OK
+
+
+def _add_shell_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print the completion script for SHELL, made from abicheck's own "
+        'options. bash: eval "$(abicheck completion bash)" in ~/.bashrc; zsh: '
+        "abicheck completion zsh > _abicheck in a folder on $fpath; fish: abicheck "
+        "completion fish > ~/.config/fish/completions/abicheck.fish.",
+    )
+    p.add_argument(
+        "shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish"
+    )
+    p.set_defaults(func=cmd_completion)
+    p = sub.add_parser(
+        "manpage",
+        help="print the man page (roff), made from the options",
+        description="Print abicheck(1) as roff: abicheck manpage | man -l -",
+    )
+    _add_output(p, "the page")
+    p.set_defaults(func=cmd_manpage)
+
+
+# -- layout -------------------------------------------------------------------
+
+
+def cmd_layout(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .layouts import layouts
+    from .report import render_layouts
+
+    report = layouts(
+        args.header,
+        args.arch or None,
+        include_dirs=args.include,
+        defines=_defines(args.define),
+        undefines=args.undefine,
+        types=args.types,
+        kernel_tree=args.kernel_tree,
+    )
+    for note in report.notes:
+        err.write(note + "\n")
+    _write(render_layouts(report, args.format), args.output, out)
+    return EXIT_OK
+
+
+def _add_layout_parser(sub: Any) -> None:
+    from .report import LAYOUT_FORMATS
+
+    p = sub.add_parser(
+        "layout",
+        help="show structs' and unions' layouts per architecture, as pahole does",
+        description="Lay out every struct, union and typedef of an unnamed one that HEADER "
+        "declares (or the TYPEs: struct stat, stat, or a glob) as the architecture's "
+        "compiler does: size, alignment, each member's offset and size, holes and padding. "
+        "HEADER is a path, or <asm/stat.h> (or asm/stat.h) searched on the include dirs. "
+        "With several architectures, their sizes and the offsets that differ side by side.",
+    )
+    p.add_argument(
+        "--arch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="the architecture (as for arch:; repeatable; all: every one with headers "
+        "here; default: this machine's)",
+    )
+    _add_include_options(p)
+    p.add_argument(
+        "-U",
+        dest="undefine",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="remove a predefined macro (the architecture's, or a -D)",
+    )
+    p.add_argument("--kernel-tree", metavar="DIR", help="the uapi headers of a kernel source tree")
+    p.add_argument("--format", choices=LAYOUT_FORMATS, default="table", help="the report's format")
+    _add_output(p, "the layouts")
+    p.add_argument("header", metavar="HEADER", help="a header file, or <asm/stat.h>")
+    p.add_argument(
+        "types", nargs="*", metavar="TYPE", help="a type or a glob (default: every one declared)"
+    )
+    p.set_defaults(func=cmd_layout)
 
 
 # -- main ---------------------------------------------------------------------
@@ -413,9 +611,36 @@ class UsageError(Exception):
     """A command line argparse refused: ``str()`` is the one line to print."""
 
 
+class _Help(argparse.HelpFormatter):
+    """Help that shows each option's default: ``(default X)`` is added to a help text
+    that does not say its default already. No default (None), a flag's False and an
+    empty list (a repeatable option given no times) are not shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default in (None, False, [], "")
+            or default is argparse.SUPPRESS
+            or not action.option_strings
+        ):
+            return text
+        return f"{text} (default %(default)s)"
+
+
+class _RawHelp(_Help, argparse.RawDescriptionHelpFormatter):
+    """:class:`_Help` keeping the description's and epilog's line breaks."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with its errors as one line naming the (sub)command, raised instead of
-    printed with the usage (main writes them to its ``err`` and exits 2)."""
+    printed with the usage (main writes them to its ``err`` and exits 2); its help
+    shows defaults (:class:`_Help`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
@@ -426,10 +651,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="abicheck",
         description="Read C headers' #define tables and cross-check ABI constants.",
         epilog=EXIT_STATUS_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawHelp,
     )
     parser.add_argument("--version", action="version", version=f"abicheck {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        help="one of these (abicheck COMMAND --help for its options):",
+    )
 
     p = sub.add_parser(
         "parse",
@@ -438,7 +668,10 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluated (default: the embedded ARM mman.h).",
     )
     _add_reader_options(p)
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--format", choices=("table", "json"), default="table", help="the listing's format"
+    )
+    _add_output(p, "the listing")
     p.add_argument(
         "--builtins", action="store_true", help="also list compiler-predefined macros in tables"
     )
@@ -447,7 +680,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="without -I, search no system folders (default: the C compiler's search path)",
     )
-    p.add_argument("headers", nargs="*", metavar="HEADER")
+    p.add_argument(
+        "headers", nargs="*", metavar="HEADER", help="a header file (default: the embedded mman.h)"
+    )
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser(
@@ -458,12 +693,17 @@ def build_parser() -> argparse.ArgumentParser:
         "some does (see --fail-on), 2 on errors.",
     )
     _add_source_options(p)
+    _add_only(p)
+    p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
     p.add_argument(
-        "--only", action="append", default=[], metavar="PREFIX", help="only names with PREFIX"
+        "--fail-on",
+        choices=COMPARE_FAIL_ON,
+        default="differs",
+        help="exit 1 when a value differs, when a name differs or is partial, or never",
     )
-    p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
-    p.add_argument("--fail-on", choices=COMPARE_FAIL_ON, default="differs")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_output(p)
+    _add_report_files(p)
+    _add_quiet(p)
     _add_layout_options(p)
     p.set_defaults(func=cmd_compare)
 
@@ -480,7 +720,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LANG",
         help="the output language: python or c (abicheck.langs; checked when emitting)",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _add_output(p, "the module")
     p.add_argument("--template-dir", metavar="DIR", help="use your own templates")
     p.add_argument(
         "--family",
@@ -493,6 +733,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         metavar="FILE",
         help="exit 1 with a diff when FILE differs from what would be generated",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="with --check: print only the verdict line, no diff",
     )
     _add_type_option(
         p,
@@ -509,19 +755,15 @@ def build_parser() -> argparse.ArgumentParser:
         "and system). Exit 1 when a named constant is rejected or mismatches.",
     )
     _add_source_options(p)
-    p.add_argument(
-        "--only",
-        action="append",
-        default=[],
-        metavar="PREFIX",
-        help="only names with PREFIX (repeatable)",
-    )
+    _add_only(p)
     p.add_argument(
         "--allow-dangerous",
         action="store_true",
         help="also call MADV_HWPOISON and MADV_SOFT_OFFLINE (root only; poisons memory)",
     )
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=VERIFY_FORMATS, default="table", help="the report's format")
+    _add_output(p)
+    _add_quiet(p)
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
@@ -531,7 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sorted JSON (default sources as for compare).",
     )
     _add_source_options(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _add_output(p, "the snapshot")
     _add_layout_options(p)
     p.set_defaults(func=cmd_snapshot)
 
@@ -543,11 +785,23 @@ def build_parser() -> argparse.ArgumentParser:
         "8 incompatible change (see --fail-on).",
     )
     _add_source_options(p)
-    p.add_argument("--baseline", required=True, metavar="FILE", help="abicheck snapshot")
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="abicheck snapshot (required, unless [tool.abicheck] in pyproject.toml has baseline)",
+    )
     p.add_argument("--suppressions", metavar="FILE", help="TOML file of accepted changes")
-    p.add_argument("--fail-on", choices=AUDIT_FAIL_ON, default="incompatible")
-    p.add_argument("--format", choices=AUDIT_FORMATS, default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument(
+        "--fail-on",
+        choices=AUDIT_FAIL_ON,
+        default="incompatible",
+        help="which changes make the status non-zero",
+    )
+    p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
+    _add_only(p)
+    _add_output(p)
+    _add_report_files(p)
+    _add_quiet(p)
     _add_layout_options(p)
     p.set_defaults(func=cmd_audit)
 
@@ -585,12 +839,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=("wrong", "any", "never"),
         default="wrong",
-        help="what fails: wrong or colliding values (default), any difference, nothing",
+        help="what fails: wrong or colliding values, any difference, or nothing",
     )
-    p.add_argument("--format", choices=BINDING_FORMATS, default="table")
+    p.add_argument("--format", choices=BINDING_FORMATS, default="table", help="the report's format")
     _add_arch_from(p)
     p.add_argument("--kernel-tree", metavar="DIR", help="kernel headers from a kernel tree")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    _add_output(p)
+    _add_report_files(p)
+    _add_quiet(p)
     p.set_defaults(func=cmd_binding)
 
     p = sub.add_parser(
@@ -608,11 +864,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-libc", action="store_true", help="with --apt-packages: kernel headers only"
     )
+    _add_output(p, "the list")
     p.set_defaults(func=cmd_arches)
+    _add_shell_commands(sub)
+    _add_layout_parser(sub)
     return parser
 
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+#: The commands whose SOURCE arguments ``sources`` in [tool.abicheck] gives.
+CONFIG_SOURCE_COMMANDS = ("compare", "emit", "verify", "snapshot", "audit")
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def apply_config(parser: argparse.ArgumentParser, config: Config) -> None:
+    """Make ``config`` (``[tool.abicheck]``) the defaults of ``parser``'s subcommands,
+    so that what the command line gives wins. Raises AbicheckError at the file for
+    a format no such command has."""
+    if config.file is None:
+        return
+    subs = _subcommands(parser)
+    if config.sources:
+        for name in CONFIG_SOURCE_COMMANDS:
+            subs[name].set_defaults(sources=list(config.sources))
+    if config.baseline is not None:
+        subs["audit"].set_defaults(baseline=config.baseline)
+    if config.suppressions is not None:
+        subs["audit"].set_defaults(suppressions=config.suppressions)
+    for name, fmt in config.formats.items():
+        actions = [a for a in subs[name]._actions if a.dest == "format"] if name in subs else []
+        if not actions:
+            have = ", ".join(
+                n for n, p in subs.items() if any(a.dest == "format" for a in p._actions)
+            )
+            raise AbicheckError(
+                f"tool.abicheck.formats: {name!r} is no command with --format; those are: {have}",
+                config.file,
+                config.line_of("formats"),
+            )
+        choices = list(actions[0].choices or ())
+        if fmt not in choices:
+            raise AbicheckError(
+                f"tool.abicheck.formats.{name}: {fmt!r} is not a format of {name}; "
+                f"expected one of {', '.join(choices)}",
+                config.file,
+                config.line_of("formats"),
+            )
+        subs[name].set_defaults(format=fmt)
 
 
 class _OutputError(Exception):
@@ -702,11 +1005,22 @@ def main(
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args, extra = parser.parse_known_args(argv)
+        apply_config(parser, load_config())
+    except AbicheckError as exc:
+        err.write(f"{exc}\n")
+        return EXIT_ERROR
+    try:
+        with contextlib.redirect_stdout(out):  # --help and --version to ``out``
+            args, extra = parser.parse_known_args(argv)
         if extra:  # named by the subcommand they were given to
             sub = f"{parser.prog} {args.command}" if getattr(args, "command", None) else parser.prog
             raise UsageError(
                 f"{sub}: error: unrecognized arguments: {' '.join(extra)} (see {sub} --help)"
+            )
+        if getattr(args, "command", None) == "audit" and args.baseline is None:
+            raise UsageError(
+                "abicheck audit: error: the following arguments are required: --baseline "
+                "(or baseline in [tool.abicheck] of pyproject.toml; see abicheck audit --help)"
             )
     except UsageError as exc:
         err.write(f"{exc}\n")
@@ -715,9 +1029,10 @@ def main(
         return int(exc.code or 0)
     func: Command = args.func
     output = _Output(out)
+    notes = io.StringIO() if getattr(args, "quiet", False) else err  # --quiet: no notes
     try:
         with paused_gc():
-            status = func(args, cast(TextIO, output), err)
+            status = func(args, cast(TextIO, output), notes)
         output.flush()
         return status
     except _OutputError as exc:

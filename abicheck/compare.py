@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ._callable import callable_module
@@ -117,6 +117,17 @@ def _selector(only: Sequence[str] | None, target: Target) -> Callable[[str], boo
         )
 
     return select
+
+
+def only_tables(tables: Sequence[Table], only: Sequence[str]) -> list[Table]:
+    """``tables`` keeping the macros whose names have one of the ``only`` prefixes
+    (as for :func:`compare`; a bare word is a family). Raises AbicheckError for a
+    prefix that matches no integer name of any table."""
+    prefixes = _prefixes(only)
+    names = (m.name for t in tables for m in t.macros if m.value is not None and not m.builtin)
+    check_filter(prefixes, names)
+    select = _selector(only, MMAN)
+    return [replace(t, macros=tuple(m for m in t.macros if select(m.name))) for t in tables]
 
 
 def format_value(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import abicheck.emit
-from abicheck import cli
+from abicheck import arches, cli
 from abicheck.arches import host_arch, include_dirs
 from abicheck.cli import main
 
@@ -175,6 +175,102 @@ def test_compare_json_and_fail_on() -> None:
     assert code == 0
 
 
+ANSI = "\x1b["
+
+
+def test_compare_table_fits_columns_split_by_architecture_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for var in ("COLUMNS", "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    code, whole, _ = run("compare", "arch:all", "--only", "PROT_")
+    assert code == 1 and ANSI not in whole
+    # not a terminal and no COLUMNS: one table, 32 architectures wide, as always
+    header = whole.splitlines()[1].split()
+    assert len(header) == 34 and max(len(ln) for ln in whole.splitlines()) > 300
+    monkeypatch.setenv("COLUMNS", "80")
+    code, split, _ = run("compare", "arch:all", "--only", "PROT_")
+    assert code == 1 and ANSI not in split
+    lines = split.splitlines()
+    assert max(len(ln) for ln in lines) <= 80
+    groups = [ln for ln in lines if ln.startswith("PROT_ (")]
+    assert groups[0].startswith("PROT_ (alpha to ") and groups[-1].endswith(" to xtensa)")
+    # every group has the name and status columns; together, every architecture once
+    heads = [lines[i + 1].split() for i, ln in enumerate(lines) if ln.startswith("PROT_ (")]
+    assert all(h[0] == "name" and h[-1] == "status" for h in heads)
+    assert [a for h in heads for a in h[1:-1]] == header[1:-1]
+    sem = [ln.split() for ln in lines if ln.startswith("PROT_SEM ")]
+    assert len(sem) == len(groups) and all(r[-1] == "differs" for r in sem)
+    whole_sem = next(ln.split() for ln in whole.splitlines() if ln.startswith("PROT_SEM "))
+    assert [v for r in sem for v in r[1:-1]] == whole_sem[1:-1]
+    # a wide enough terminal: the table as it is
+    monkeypatch.setenv("COLUMNS", "1000")
+    assert run("compare", "arch:all", "--only", "PROT_")[1] == whole
+
+
+def test_table_colour_follows_no_color_and_force_color(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for var in ("COLUMNS", "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    cmd = ("compare", "arch:mips", "arch:alpha", "arch:amd64", "--only", "PROT_")
+    plain = run(*cmd)[1]
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, coloured, _ = run(*cmd)
+    sem = next(ln for ln in coloured.splitlines() if ln.startswith("PROT_SEM "))
+    # the value off the majority and the status, bold yellow; the others plain
+    assert sem.split() == [
+        "PROT_SEM",
+        "\x1b[33;1m0x10\x1b[0m",
+        "8",
+        "8",
+        "\x1b[33;1mdiffers\x1b[0m",
+    ]
+    assert coloured.splitlines()[0] == "\x1b[1mPROT_\x1b[0m"
+    # the colours take no room: the columns line up as without them
+    strip = coloured.replace("\x1b[33;1m", "").replace("\x1b[1m", "").replace("\x1b[0m", "")
+    assert strip == plain
+    assert run("compare", "arch:mips", *cmd[2:], "--format", "json")[1].count(ANSI) == 0
+    out = tmp_path / "t.txt"
+    assert run(*cmd, "-o", str(out))[0] == 1
+    assert out.read_text(encoding="utf-8") == plain  # a file: no colour
+    monkeypatch.setenv("NO_COLOR", "1")  # wins over FORCE_COLOR
+    assert run(*cmd)[1] == plain
+
+
+def test_a_terminal_gets_colour_and_its_width_a_pipe_neither() -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")}
+    env["TERM"] = "xterm"
+    cmd = [sys.executable, "-m", "abicheck", "compare", "arch:all", "--only", "PROT_"]
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 90, 0, 0))
+    proc = subprocess.run(cmd, stdout=follower, stderr=subprocess.DEVNULL, env=env, timeout=120)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    shown = b"".join(chunks).decode().replace("\r\n", "\n")
+    assert proc.returncode == 1
+    assert "\x1b[33;1m0x10\x1b[0m" in shown
+    plain = shown.replace("\x1b[33;1m", "").replace("\x1b[36m", "").replace("\x1b[1m", "")
+    plain = plain.replace("\x1b[0m", "")
+    assert ANSI not in plain and max(len(ln) for ln in plain.splitlines()) <= 90
+    piped = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert ANSI not in piped.stdout and max(len(ln) for ln in piped.stdout.splitlines()) > 300
+
+
 def test_compare_unknown_architecture() -> None:
     code, out, err = run("compare", "arch:vax")
     assert code == 2 and out == ""
@@ -230,6 +326,33 @@ def test_snapshot_then_audit(tmp_path: Path) -> None:
     assert "MADV_REMOVE" in out and "value_changed" in out
     code, out, _ = run("audit", "--baseline", str(lock), "system", "--format", "junit")
     assert code == 12 and out.startswith("<?xml")
+
+
+def test_one_run_writes_several_reports(tmp_path: Path) -> None:
+    """--markdown/--json/--junit/--html FILE beside the terminal output: each file is
+    what --format gives for it, byte for byte, from one run."""
+    lock = tmp_path / "abi.lock.json"
+    assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
+    cmd = ["audit", "--baseline", str(lock), "system"]
+    files = {fmt: tmp_path / f"report.{fmt}" for fmt in ("markdown", "json", "junit", "html")}
+    flags = [x for fmt, path in files.items() for x in (f"--{fmt}", str(path))]
+    code, out, err = run(*cmd, *flags)
+    assert (code, err) == (12, "")
+    assert out == run(*cmd)[1]  # the terminal output is the table, as without them
+    for fmt, path in files.items():
+        alone = run(*cmd, "--format", fmt)
+        assert alone[0] == 12
+        assert path.read_text(encoding="utf-8") == alone[1], fmt
+    assert files["junit"].read_text(encoding="utf-8").startswith("<?xml")
+
+    junit = tmp_path / "compare.xml"
+    code, out, _ = run(
+        "compare", "arch:mips", "arch:alpha", "--fail-on", "never", "--junit", str(junit)
+    )
+    assert code == 0 and out.startswith("PROT_\nname ")
+    assert 'failures="0"' in junit.read_text(encoding="utf-8")
+    code, _, err = run("compare", "arch:mips", "--json", str(tmp_path / "no" / "such.json"))
+    assert code == 2 and err.startswith(str(tmp_path / "no" / "such.json"))
 
 
 def test_audit_bad_baseline(tmp_path: Path) -> None:
@@ -672,3 +795,185 @@ def test_compare_says_what_its_failing_exit_status_means() -> None:
     assert out.endswith("exit status 1: a value differs between the sources (--fail-on differs)\n")
     code, out, _ = run("compare", "--only", "MADV_REMOVE", "--fail-on", "never")
     assert code == 0 and "exit status" not in out
+
+
+# -- layout ---------------------------------------------------------------------
+
+LAYOUT = Path(__file__).parent / "fixtures" / "layout"
+
+
+def test_layout_table_is_pahole_like() -> None:
+    # the offsets, sizes and bit positions are x86_64-linux-gnu-gcc's (-S asm operands,
+    # as tests/test_layouts.py asks them)
+    kinds = str(LAYOUT / "kinds.h")
+    code, out, err = run("layout", "--arch", "x86_64", kinds, "anon", "struct bits")
+    assert (code, err) == (0, "")
+    assert out == (
+        f"/* amd64: {kinds} */\n"
+        "\n"
+        f"struct bits {{ /* {kinds}:15 */\n"
+        "    unsigned int       a:3; /* 0:0 4 */\n"
+        "    unsigned int       b:7; /* 0:3 4 */\n"
+        "\n"
+        "    /* XXX 2 bytes 6 bits hole */\n"
+        "\n"
+        "    unsigned int       c:2; /* 4:0 4 */\n"
+        "\n"
+        "    /* XXX 6 bits hole */\n"
+        "\n"
+        "    char               d;   /*   5 1 */\n"
+        "    unsigned long long e:5; /* 6:0 8 */\n"
+        "\n"
+        "    /* XXX 4 bits hole */\n"
+        "\n"
+        "    int                f:6; /* 7:1 4 */\n"
+        "\n"
+        "    /* bit_padding: 1 bit */\n"
+        "}; /* size: 8, align: 8 */\n"
+        "\n"
+        f"struct anon {{ /* {kinds}:25 */\n"
+        "    int    tag;  /*  0 4 */\n"
+        "\n"
+        "    /* XXX 4 bytes hole */\n"
+        "\n"
+        "    int    i;    /*  8 4 */\n"
+        "    short  lo;   /*  8 2 */\n"
+        "    short  hi;   /* 10 2 */\n"
+        "    double d;    /*  8 8 */\n"
+        "    char   tail; /* 16 1 */\n"
+        "\n"
+        "    /* padding: 7 */\n"
+        "}; /* size: 24, align: 8 */\n"
+    )
+
+
+def test_layout_of_an_incomplete_type_says_why() -> None:
+    header = str(LAYOUT / "incomplete.h")
+    code, out, err = run("layout", "--arch", "amd64", header, "has_incomplete")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2:] == [
+        f"struct has_incomplete {{ /* {header}:5 */",
+        "    /* no layout: incomplete type struct missing */",
+        "};",
+    ]
+
+
+def test_layout_side_by_side_shows_what_differs() -> None:
+    # sizeof, _Alignof and offsetof(struct epoll_event, data) by x86_64-linux-gnu-gcc,
+    # aarch64-linux-gnu-gcc, i686-linux-gnu-gcc: 12 1 4, 16 8 8, 12 4 4; struct flock's
+    # size, align and (offset, size) of l_start, l_len, l_pid by the same compilers:
+    # 32 8 (8 8) (16 8) (24 4), the same, 16 4 (4 4) (8 4) (12 4); l_type, l_whence alike
+    code, out, err = run(
+        "layout", "--arch", "amd64", "--arch", "arm64", "--arch", "i386", "linux/eventpoll.h",
+        "epoll_event", "flock",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    blocks = out.split("\n\n")
+    assert blocks[0].splitlines() == [
+        "struct flock (/usr/x86_64-linux-gnu/include/asm-generic/fcntl.h:196)",
+        "         amd64    arm64    i386",
+        "-------  -------  -------  ------",
+        "size     32       32       16",
+        "align    8        8        4",
+        "l_start  8 8      8 8      4 4",
+        "l_len    16 8     16 8     8 4",
+        "l_pid    24 4     24 4     12 4",
+    ]
+    assert blocks[1].splitlines() == [
+        "struct epoll_event (/usr/x86_64-linux-gnu/include/linux/eventpoll.h:83)",
+        "       amd64    arm64    i386",
+        "-----  -------  -------  ------",
+        "size   12       16       12",
+        "align  1        8        4",
+        "data   4 8      8 8      4 8",
+    ]
+    code, out, _ = run("layout", "--arch", "amd64", "--arch", "x32", str(LAYOUT / "kinds.h"))
+    assert code == 0
+    assert f"struct packed_s ({LAYOUT / 'kinds.h'}:5): same on all 2 architectures" in out
+
+
+def test_layout_markdown() -> None:
+    kinds = str(LAYOUT / "kinds.h")
+    code, out, _ = run("layout", "--arch", "amd64", "--format", "markdown", kinds, "flex")
+    assert code == 0
+    assert out == (
+        "# abicheck layout\n\n"
+        f"`amd64`: `{kinds}`\n\n"
+        "## `struct flex`\n\n"
+        f"`{kinds}:37`: size 16, align 8\n\n"
+        "| offset   | size    | type           | member   |\n"
+        "|----------|---------|----------------|----------|\n"
+        "| 0        | 2       | unsigned short | len      |\n"
+        "|          | 6 bytes |                | *(hole)* |\n"
+        "| 8        | 8       | long           | first    |\n"
+        "| 16       | 0       | char           | data[]   |\n"
+    )
+    code, out, _ = run(
+        "layout", "--arch", "amd64", "--arch", "m68k", "--format", "markdown", kinds, "flex"
+    )
+    assert code == 0
+    assert "| size  | 16      | 6      |\n| align | 8       | 2      |\n" in out
+    assert "| first | 8 8     | 2 4    |\n" in out
+
+
+def test_layout_all_architectures_notes_the_skipped_ones() -> None:
+    code, out, err = run("layout", "--arch", "all", "<linux/eventpoll.h>", "epoll_event")
+    assert code == 0
+    notes = err.splitlines()
+    assert len(notes) == 11 and all(n.startswith("abicheck: note: ") for n in notes)
+    assert "abicheck: note: xtensa skipped: give --kernel-tree" in notes[-1]
+    assert out.splitlines()[1].split() == [a.name for a in arches_with_headers()]
+
+
+def arches_with_headers() -> list[arches.Arch]:
+    return list(arches.debian_arches())
+
+
+def test_layout_output_file_and_determinism(tmp_path: Path) -> None:
+    target = tmp_path / "layout.json"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    argv = ["layout", "--arch", "all", "--format", "json", "<asm/stat.h>"]
+    code, out, _ = run(*argv, "-o", str(target))
+    assert (code, out) == (0, "")
+    first = target.read_bytes()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["layout.json"]
+    code, again, _ = run(*argv)
+    assert code == 0 and again.encode() == first
+    data = json.loads(first)
+    assert [d["arch"] for d in data] == [a.name for a in arches_with_headers()]
+    stat_amd64 = next(t for t in data[1]["types"] if t["name"] == "struct stat")
+    assert (stat_amd64["size"], stat_amd64["align"]) == (144, 8)  # x86_64-linux-gnu-gcc
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--arch", "amd64", str(LAYOUT / "kinds.h"), "bitz"],
+            f"{LAYOUT / 'kinds.h'}: error: no struct, union or typedef matches 'bitz'; "
+            "close matches: bits",
+        ),
+        (
+            ["--arch", "amd64", "<linux/eventpoll.h>", "epoll"],
+            "<linux/eventpoll.h>: error: no struct, union or typedef matches 'epoll'; "
+            "close matches: struct epoll_event",
+        ),
+        (["--arch", "pdp11", "x.h"], "abicheck: error: unknown architecture 'pdp11'; available:"),
+        (
+            ["--arch", "m68k", "<no/such.h>"],
+            "<no/such.h>: error: no such header in /usr/m68k-linux-gnu/include, "
+            "<abicheck>/headers/freestanding",
+        ),
+        (
+            ["--arch", "amd64", str(LAYOUT / "broken.h")],
+            f"{LAYOUT / 'broken.h'}:3: error: #error not a header to read",
+        ),
+        (["--arch", "amd64"], "abicheck layout: error: the following arguments are required"),
+    ],
+)
+def test_layout_errors_are_one_line(argv: list[str], message: str) -> None:
+    code, out, err = run("layout", *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(message) and err.count("\n") == 1, err

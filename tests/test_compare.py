@@ -16,7 +16,7 @@ from abicheck.arches import lookup
 from abicheck.cli import main
 from abicheck.compare import Comparison, compare, family_of, format_value
 from abicheck.model import AbicheckError, Macro, Table
-from abicheck.report import COMPARISON_FORMATS, render_comparison
+from abicheck.report import COMPARISON_FORMATS, render_comparison, render_comparison_report
 from abicheck.resources import EMBEDDED_LABEL
 from abicheck.schemas import schema
 from abicheck.sources import SourceOptions, default_sources, installed_dirs, load_sources
@@ -366,6 +366,36 @@ def test_compare_finds_a_member_added_at_the_end() -> None:
     rec = next(r for r in result.rows if r.name == "sizeof(struct rec)")
     assert rec.values["v2"] == gcc["sizeof(struct rec)"] and rec.status == "differs"
     assert format_value(16, "struct rec") == "16"  # sizes and offsets in decimal
+
+
+@needs_gcc
+def test_layout_rows_in_the_findings_first_reports() -> None:
+    """Layout families head their rows by the type (no "_") in the markdown, split
+    table and HTML reports, after the findings; off-majority sizes in bold."""
+    tables = layout_tables(
+        load_sources([f"v1={LAYOUTS / 'v1.h'}", f"v2={LAYOUTS / 'v2.h'}"]),
+        patterns=["struct point"],
+    )
+    result = compare(tables)
+    head = f'#include "{LAYOUTS / "v1.h"}"'
+    old = gcc_values("gcc", head, ["sizeof(struct point)"])["sizeof(struct point)"]
+    head = f'#include "{LAYOUTS / "v2.h"}"'
+    new = gcc_values("gcc", head, ["sizeof(struct point)"])["sizeof(struct point)"]
+    md = render_comparison_report(result, "markdown")
+    assert md.index("### Findings") < md.index("### struct point\n") < md.index("<details>")
+    assert "struct point_" not in md
+    cells = [
+        [c.strip() for c in ln.strip("|").split("|")]
+        for ln in md.splitlines()
+        if ln.startswith("| sizeof(struct point) ")
+    ]
+    assert cells == [["sizeof(struct point)", f"**{old}**", f"**{new}**", "differs"]]
+    text = render_comparison_report(result, "table", width=40)
+    assert text.startswith("struct point (v1 to v1)\nname ")
+    assert "\n\nstruct point (v2 to v2)\nname " in text
+    html = render_comparison_report(result, "html")
+    assert '<tr class="family"><th colspan="3"><span>struct point</span>' in html
+    assert '<span class="partial">added_at_end</span>' in html
 
 
 def test_layouts_need_sources_that_read_headers_and_types_that_exist() -> None:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import fcntl
 import json
 import os
+import select
 import shutil
 import struct
 import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
+import xmlschema
 from junitparser import Failure, JUnitXml, Skipped
 
 from abicheck.audit import AuditResult, audit, parse_suppressions
@@ -29,6 +37,7 @@ from abicheck.report import (
     render_comparison_junit,
     render_comparison_report,
 )
+from abicheck.report.text import terminal_style
 from abicheck.resources import EMBEDDED_LABEL, embedded_header
 from abicheck.snapshot import dump_snapshot, load_snapshot
 from abicheck.sources import load_sources
@@ -107,6 +116,86 @@ def test_audit_text_formats(tmp_path: Path) -> None:
     assert data["found"] == 12
     for fmt in AUDIT_FORMATS:  # deterministic
         assert render_audit(result, fmt) == render_audit(arm_audit(tmp_path), fmt)
+
+
+def md_headings(md: str) -> list[str]:
+    return [ln for ln in md.splitlines() if ln.startswith("#")]
+
+
+def test_comparison_markdown_findings_first_bold_cells_sources_folded() -> None:
+    md = render_comparison_report(arch_comparison(), "markdown")
+    # a job summary may be 1 MiB; this is the largest comparison there is
+    assert len(md.encode()) < 100 * 1024
+    heads = md_headings(md)
+    assert heads[:3] == ["## abicheck compare", "### Findings", "### PROT_"]
+    assert [h for h in heads if not h.startswith("### ")] == ["## abicheck compare"]
+    assert md.index("### Findings") < md.index("### PROT_") < md.index("<details>")
+    assert "\n\n<details>\n<summary>Sources (32)</summary>\n\n| label " in md
+    assert md.endswith("\n\n</details>\n")
+    assert "| arch:mips " in md[md.index("<details>") :]
+    header = next(ln for ln in md.splitlines() if ln.startswith("| name "))
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    row = next(ln for ln in md.splitlines() if ln.startswith("| PROT_SEM "))
+    cells = dict(zip(cols, (c.strip() for c in row.strip("|").split("|")), strict=True))
+    odd = ("mips", "mips64", "mips64el", "mipsel", "xtensa")
+    assert {c for c, v in cells.items() if v == "**0x10**"} == set(odd)
+    assert {c for c, v in cells.items() if v == "8"} == set(cols[1:-1]) - set(odd)
+    assert cells["status"] == "differs"
+    read = next(ln for ln in md.splitlines() if ln.startswith("| PROT_READ "))
+    assert "**" not in read
+
+
+@needs_system
+def test_audit_markdown_has_the_same_layout(tmp_path: Path) -> None:
+    md = render_audit(arm_audit(tmp_path), "markdown")
+    heads = [h.split(" (")[0] for h in md_headings(md)]  # counts depend on /usr/include
+    assert heads == [
+        "## ABI audit",
+        "### Incompatible changes",
+        "### Compatible changes",
+        "### Suppressed changes",
+        "### Suppressions",
+    ]
+    assert md.index("### Suppressions") < md.index("<details>\n<summary>Sources (2)</summary>")
+    assert md.endswith("\n\n</details>\n")
+
+
+def test_terminal_style() -> None:
+    tty, pipe = True, False
+    assert terminal_style(pipe, {}) == (None, False)
+    assert terminal_style(pipe, {"COLUMNS": "72"}) == (72, False)
+    assert terminal_style(pipe, {"COLUMNS": "x", "FORCE_COLOR": "1"}) == (None, True)
+    assert terminal_style(pipe, {"FORCE_COLOR": ""}) == (None, False)  # empty: unset
+    assert terminal_style(tty, {"COLUMNS": "120"}) == (120, True)
+    assert terminal_style(tty, {"COLUMNS": "120", "TERM": "dumb"}) == (120, False)
+    assert terminal_style(tty, {"COLUMNS": "120", "NO_COLOR": "1"}) == (120, False)
+    assert terminal_style(tty, {"COLUMNS": "99", "NO_COLOR": "1", "FORCE_COLOR": "1"}) == (
+        99,
+        False,
+    )
+
+
+def test_audit_table_colours_severities() -> None:
+    def t(**values: int) -> Table:
+        macros = tuple(
+            Macro(n, "integer", v, str(v), "m.h", i + 1) for i, (n, v) in enumerate(values.items())
+        )
+        return Table("t", "file", macros)
+
+    supp = parse_suppressions('[[suppress]]\nname = "MAP_Z"\nreason = "r"\n', "s.toml")
+    result = audit([t(MAP_X=1, MAP_Z=4)], [t(MAP_X=2, MAP_Y=1)], supp)
+    plain = render_audit(result, "table")
+    assert "\x1b" not in plain and render_audit(result, "table", color=False) == plain
+    text = render_audit(result, "table", color=True)
+    rows = {ln.split()[2]: ln for ln in text.splitlines() if ln.startswith("t ")}
+    assert "\x1b[31;1mincompatible\x1b[0m" in rows["MAP_X"]
+    assert "\x1b[32mcompatible\x1b[0m" in rows["MAP_Y"]
+    assert "\x1b[2msuppressed by s.toml:1\x1b[0m" in rows["MAP_Z"]
+    sgr = ("\x1b[31;1m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m")
+    stripped = text
+    for code in sgr:
+        stripped = stripped.replace(code, "")
+    assert stripped == plain
 
 
 def test_unknown_format_is_an_error() -> None:
@@ -366,6 +455,273 @@ def screenshot(chromium: str, tmp: Path, html: str, size: str = "1280,900") -> b
     return out.read_bytes()
 
 
+def _pipe() -> tuple[int, int]:
+    """A pipe whose two ends are above 9, so that the shell's ``3<&`` and ``4>&``
+    below cannot overwrite one with the other."""
+    ends = []
+    for fd in os.pipe():
+        ends.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+        os.close(fd)
+    return ends[0], ends[1]
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol on a pipe (--remote-debugging-pipe):
+    no driver, no websocket; one page at a fixed window size."""
+
+    def __init__(self, chromium: str, profile: Path, width: int, height: int) -> None:
+        to_r, self._to = _pipe()
+        self._from, from_w = _pipe()
+        args = [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
+        self.proc = subprocess.Popen(
+            # fds 3 and 4, as --remote-debugging-pipe wants (bash: dash takes no fd above 9)
+            ["bash", "-c", f'exec "$@" 3<&{to_r} 4>&{from_w}', "bash", *args],
+            pass_fds=(to_r, from_w),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_r)
+        os.close(from_w)
+        self._id, self._buf, self._events = 0, b"", []
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        self.call("Page.enable", session=True)
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            assert left > 0, "chromium did not answer"
+            ready, _, _ = select.select([self._from], [], [], left)
+            if ready:
+                chunk = os.read(self._from, 1 << 20)
+                assert chunk, "chromium closed its pipe"
+                self._buf += chunk
+        msg, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method: str, session: bool = False, **params: Any) -> dict[str, Any]:
+        self._id += 1
+        msg: dict[str, Any] = {"id": self._id, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = self.session
+        os.write(self._to, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + 60
+        while True:
+            reply = self._read(deadline)
+            if reply.get("id") == self._id:
+                assert "error" not in reply, reply["error"]
+                return reply["result"]
+            self._events.append(reply)
+
+    def open(self, url: str) -> None:
+        self._events.clear()
+        self.call("Page.navigate", session=True, url=url)
+        deadline = time.monotonic() + 60
+        while not any(e.get("method") == "Page.loadEventFired" for e in self._events):
+            self._events.append(self._read(deadline))
+
+    def js(self, expression: str) -> Any:
+        r = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True)
+        assert "exceptionDetails" not in r, r["exceptionDetails"]
+        return r["result"].get("value")
+
+    def screenshot(self) -> bytes:
+        return base64.b64decode(
+            self.call("Page.captureScreenshot", session=True, format="png")["data"]
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(AssertionError):  # it may close before it answers
+            self.call("Browser.close")
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to)
+        os.close(self._from)
+
+
+@pytest.fixture
+def browser(chromium: str, tmp_path: Path) -> Iterator[Browser]:
+    """Chromium with a 1400 x 900 window, driven over the DevTools protocol."""
+    b = Browser(chromium, tmp_path / "cdp-profile", 1400, 900)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def show(b: Browser, tmp: Path, html: str) -> None:
+    page = tmp / "page.html"
+    page.write_text(html, encoding="utf-8")
+    b.open(page.as_uri())
+
+
+def shot(b: Browser, tmp: Path, name: str) -> bytes:
+    """A screenshot of the window, kept beside the test (and in $ABICHECK_SCREENSHOTS)."""
+    data = b.screenshot()
+    (tmp / name).write_bytes(data)
+    if where := os.environ.get("ABICHECK_SCREENSHOTS"):
+        (Path(where) / name).write_bytes(data)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    assert struct.unpack(">II", data[16:24]) == (1400, 900)
+    return data
+
+
+def colours_at(b: Browser, x: float, y: float, size: int = 4) -> set[tuple[int, int, int]]:
+    """The colours painted in the ``size`` x ``size`` square at (x, y) of the window."""
+    sx, sy = b.js("[scrollX, scrollY]")  # the clip is in page coordinates
+    clip = {"x": x + sx, "y": y + sy, "width": size, "height": size, "scale": 1}
+    r = b.call("Page.captureScreenshot", session=True, format="png", clip=clip)
+    return set(png_pixels(base64.b64decode(r["data"]))[2])
+
+
+SECTIONS = (
+    "[...document.querySelectorAll('body > header, body > section')].map(e => e.id || 'header')"
+)
+RECT = (
+    "(s => {{ const r = document.querySelector(s).getBoundingClientRect(); "
+    "return {{x: r.x, y: r.y, w: r.width, h: r.height}}; }})({!r})"
+)
+
+
+def rect(b: Browser, selector: str) -> dict[str, float]:
+    return dict(b.js(RECT.format(selector)))
+
+
+# in the scrolled matrix, what is under the name column and the header row
+UNDER_STICKY = """(() => {
+  const box = document.querySelector('#matrix .scroll'), r = box.getBoundingClientRect();
+  const corner = document.querySelector('#matrix thead th.name').getBoundingClientRect();
+  const at = (x, y) => document.elementFromPoint(x, y);
+  const heads = [], names = [], misaligned = [];
+  for (let x = corner.right + 4; x < r.right - 4; x += 20) {
+    const th = at(x, corner.top + corner.height / 2).closest('th');
+    if (th && !heads.includes(th.textContent)) heads.push(th.textContent);
+  }
+  for (let y = corner.bottom + 4; y < r.bottom - 4; y += 12) {
+    const name = at(r.left + 10, y).closest('tr'), far = at(r.right - 30, y).closest('tr');
+    const n = name && name.dataset.name;
+    if (n && !names.includes(n)) names.push(n);
+    if (name !== far) misaligned.push(y);
+  }
+  return {corner: at(r.left + 10, corner.top + corner.height / 2).textContent,
+          heads, names, misaligned, scrolled: [box.scrollLeft, box.scrollTop]};
+})()"""
+
+
+def test_arch_all_html_in_1400_pixels_scrolls_with_names_and_header_in_view(
+    browser: Browser, tmp_path: Path
+) -> None:
+    cmp = arch_comparison()
+    show(browser, tmp_path, render_comparison_html(cmp))
+    # the summary and the findings first, the matrix after, the provenance collapsed
+    assert browser.js(SECTIONS) == ["header", "findings", "matrix", "provenance"]
+    assert browser.js("document.querySelector('#provenance details').open") is False
+    assert rect(browser, "#provenance")["h"] < 60
+    assert browser.js("document.querySelector('#verdict').textContent") == (
+        "32 of 96 names differ between the sources"
+    )
+    # the page never scrolls sideways: the matrix of 32 architectures scrolls in its box
+    page = "(d => [d.scrollWidth, d.clientWidth])(document.documentElement)"
+    assert browser.js(page) == [1385, 1385]  # 1400 less the page's vertical scroll bar
+    box = rect(browser, "#matrix .scroll")
+    assert box["x"] + box["w"] <= 1400 and box["h"] <= 900
+    assert browser.js(
+        "(s => s.scrollWidth > s.clientWidth)(document.querySelector('#matrix .scroll'))"
+    )
+    shot(browser, tmp_path, "arch-all-top.png")
+
+    browser.js("document.querySelector('#matrix .scroll').scrollIntoView()")
+    before = browser.js(UNDER_STICKY)
+    assert before["heads"][:3] == ["alpha", "amd64", "arc"]
+    assert before["names"][:2] == ["PROT_ADI", "PROT_BTI"]
+    browser.js(
+        "(s => { s.scrollLeft = s.scrollWidth; s.scrollTop = 600; })"
+        "(document.querySelector('#matrix .scroll'))"
+    )
+    after = browser.js(UNDER_STICKY)
+    shot(browser, tmp_path, "arch-all-scrolled.png")
+    assert after["scrolled"][0] > 1000 and after["scrolled"][1] == 600
+    # the architecture header stays on top, now showing the last architectures
+    assert after["corner"] == "name"
+    assert after["heads"][-1] == "xtensa" and "alpha" not in after["heads"]
+    # the name column stays at the left, showing the rows scrolled to, level with them
+    assert after["names"] and "PROT_ADI" not in after["names"]
+    assert set(after["names"]) <= {r.name for r in cmp.rows}
+    assert after["misaligned"] == []
+    # painted as such: the header's grey under the corner, not a value cell's white
+    corner = rect(browser, "#matrix thead th.name")
+    assert colours_at(browser, corner["x"] + 2, corner["y"] + 2) == {(0xF6, 0xF8, 0xFA)}
+
+
+DIFFERS_BG = (0xFF, 0xF1, 0xC2)
+
+
+def test_the_differ_card_has_the_colour_of_differing_cells(
+    browser: Browser, tmp_path: Path
+) -> None:
+    show(browser, tmp_path, render_comparison_html(arch_comparison(DOC_ARCHES)))
+    style = "(s => getComputedStyle(document.querySelector(s)).backgroundColor)({!r})"
+    card = browser.js(style.format("#summary li.differs"))
+    assert card == browser.js(style.format("#matrix td.val.differs")) == "rgb(255, 241, 194)"
+    shot(browser, tmp_path, "doc-arches.png")
+    box = rect(browser, "#summary li.differs")
+    assert colours_at(browser, box["x"] + 3, box["y"] + 3) == {DIFFERS_BG}
+    browser.js("document.querySelector('#matrix td.val.differs').scrollIntoView({block: 'center'})")
+    cell = rect(browser, "#matrix td.val.differs")
+    assert colours_at(browser, cell["x"] + 2, cell["y"] + 1, 2) == {DIFFERS_BG}
+
+
+def test_a_clean_audit_shows_a_pass_verdict(browser: Browser, tmp_path: Path) -> None:
+    table = arm_table()
+    show(browser, tmp_path, render_audit(audit([table], [table]), "html"))
+    assert browser.js(SECTIONS) == ["header", "findings", "matrix", "provenance"]
+    assert browser.js("document.querySelector('#verdict').className") == "verdict pass"
+    assert browser.js("document.querySelector('#verdict').textContent") == (
+        "Pass: no change since the baseline"
+    )
+    shot(browser, tmp_path, "clean-audit.png")
+    box = rect(browser, "#verdict")
+    assert box["y"] < 200  # at the top of the page
+    assert colours_at(browser, box["x"] + 3, box["y"] + 3) == {(0xD2, 0xF4, 0xD3)}
+
+    def t(v: int) -> Table:
+        return Table("t", "file", (Macro("MAP_X", "integer", v, str(v), "m.h", 1),))
+
+    show(browser, tmp_path, render_audit(audit([t(1)], [t(2)]), "html"))
+    assert browser.js("document.querySelector('#verdict').className") == "verdict fail"
+    assert browser.js("document.querySelector('#verdict').textContent") == (
+        "Fail: 1 incompatible change(s) since the baseline"
+    )
+    box = rect(browser, "#verdict")
+    assert colours_at(browser, box["x"] + 3, box["y"] + 3) == {(0xFF, 0xD7, 0xD5)}
+
+
 @needs_system
 def test_audit_html_in_chromium(chromium: str, tmp_path: Path) -> None:
     dom = dom_of(chromium, tmp_path, render_audit(arm_audit(tmp_path), "html"))
@@ -425,6 +781,99 @@ def test_comparison_screenshot(chromium: str, tmp_path: Path) -> None:
     if os.environ.get("ABICHECK_UPDATE_DOCS"):
         (ROOT / "docs" / "report.png").write_bytes(data)
     assert (ROOT / "docs" / "report.png").stat().st_size > 10_000
+
+
+JUNIT_XSD = Path(__file__).parent / "fixtures" / "junit" / "junit-10.xsd"
+
+
+@pytest.fixture(scope="module")
+def junit_schema() -> xmlschema.XMLSchema:
+    """Jenkins' junit-10.xsd (fixtures/junit/SOURCE.md), the schema CI reporters use."""
+    return xmlschema.XMLSchema(str(JUNIT_XSD))
+
+
+def schema_errors(schema: xmlschema.XMLSchema, text: str) -> list[str]:
+    return [f"{e.path}: {e.reason}" for e in schema.iter_errors(text)]
+
+
+def test_the_schema_rejects_what_it_should_and_accepts_pytest(
+    junit_schema: xmlschema.XMLSchema, tmp_path: Path
+) -> None:
+    """The schema is the strict one: ``skipped`` on <testsuites> (what abicheck once
+    wrote) is refused, and pytest's own --junitxml output passes it."""
+    bad = '<testsuites tests="1" skipped="0"><testsuite name="s" tests="1" failures="0" '
+    bad += 'errors="0"><testcase name="c" classname="k"/></testsuite></testsuites>'
+    assert any("skipped" in e for e in schema_errors(junit_schema, bad))
+    (tmp_path / "test_x.py").write_text(
+        "import pytest\ndef test_ok(): pass\ndef test_bad(): assert 0\n"
+        "@pytest.mark.skip(reason='r')\ndef test_skip(): pass\n"
+    )
+    xml = tmp_path / "pytest.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    text = xml.read_text(encoding="utf-8")
+    assert 'failures="1"' in text and 'skipped="1"' in text
+    assert schema_errors(junit_schema, text) == []
+
+
+@needs_system
+def test_junit_reports_are_valid_against_junit_10_xsd(
+    junit_schema: xmlschema.XMLSchema, tmp_path: Path
+) -> None:
+    cmp = arch_comparison()
+    texts = {
+        "audit": render_audit(arm_audit(tmp_path), "junit"),
+        "audit with control characters": render_audit(hostile_audit(), "junit"),
+        **{
+            f"compare --fail-on {f}": render_comparison_report(cmp, "junit", f)
+            for f in ("differs", "partial", "never")
+        },
+    }
+    for what, text in texts.items():
+        assert schema_errors(junit_schema, text) == [], what
+
+
+def junit_failures(text: str) -> list[tuple[str, str]]:
+    root = ET.fromstring(text)
+    return sorted(
+        (c.get("classname", ""), c.get("name", ""))
+        for c in root.iter("testcase")
+        if c.find("failure") is not None
+    )
+
+
+def test_comparison_junit_fails_only_for_what_fail_on_counts() -> None:
+    cmp = arch_comparison()
+    never = render_comparison_report(cmp, "junit", "never")
+    assert junit_failures(never) == []
+    assert '<testsuites name="abicheck compare" tests="288" failures="0" errors="0">' in never
+    (suite,) = list(JUnitXml.fromstring(never))
+    cases = {(c.classname, c.name): c for c in suite}
+    # the variation is still told, as the case's output
+    assert "PROT_SEM: 0x10 here, 8 on 27 of 32" in (cases[("arch:mips", "PROT")].system_out or "")
+    assert cmp.exit_code("never") == 0
+
+    differs = render_comparison_report(cmp, "junit", "differs")
+    assert differs == render_comparison_report(cmp, "junit")  # the default, as before
+    assert ("arch:mips", "PROT") in junit_failures(differs)
+    assert len(junit_failures(differs)) == 32 and cmp.exit_code("differs") == 1
+
+    partial = render_comparison_report(cmp, "junit", "partial")
+    (psuite,) = list(JUnitXml.fromstring(partial))
+    pcases = {(c.classname, c.name): c for c in psuite}
+    # amd64 has MAP_32BIT, alpha does not: alpha's MAP case fails for it under partial only
+    (fail,) = pcases[("arch:alpha", "MAP")].result
+    assert isinstance(fail, Failure) and fail.type == "partial"
+    assert "MAP_32BIT: not defined here" in (fail.text or "")
+    assert "MAP_32BIT: not defined here" in (cases[("arch:alpha", "MAP")].system_out or "")
+    assert set(junit_failures(differs)) < set(junit_failures(partial))
+    with pytest.raises(AbicheckError, match="unknown --fail-on 'odd'"):
+        render_comparison_junit(cmp, "odd")
 
 
 def test_audit_junit_per_architecture() -> None:

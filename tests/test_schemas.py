@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -16,18 +17,18 @@ from abicheck.schemas import NAMES, schema
 FIX = Path(__file__).parent / "fixtures"
 
 
-def run_json(*argv: str) -> dict:  # type: ignore[type-arg]
+def run_json(*argv: str) -> Any:
     out, err = io.StringIO(), io.StringIO()
     code = main([*argv], out, err)
     assert not code & 2, err.getvalue()  # no usage or input error (audit: bits 4, 8)
-    data: dict = json.loads(out.getvalue())  # type: ignore[type-arg]
-    return data
+    return json.loads(out.getvalue())
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_schemas_are_valid_schemas(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(schema(name))
-    assert schema(name)["$id"] == schema(name)["properties"]["format"]["const"]
+    one = schema(name)["items"] if schema(name)["type"] == "array" else schema(name)
+    assert schema(name)["$id"] == one["properties"]["format"]["const"]
 
 
 def _valid(name: str, data: dict) -> None:  # type: ignore[type-arg]
@@ -70,3 +71,19 @@ def test_verify_json() -> None:
 def test_binding_json() -> None:
     go = FIX / "bindings" / "go"
     _valid("binding", run_json("binding", f"go:{go}", "--arch", "mips", "--format", "json"))
+
+
+def test_layout_json() -> None:
+    # one list, an object per architecture, each with the format name
+    header = str(FIX / "layout" / "kinds.h")
+    data = run_json("layout", "--arch", "amd64", "--arch", "m68k", "--format", "json", header)
+    jsonschema.Draft202012Validator(schema("layout")).validate(data)
+    assert [(d["format"], d["arch"]) for d in data] == [
+        ("abicheck-layout/1", "amd64"),
+        ("abicheck-layout/1", "m68k"),
+    ]
+    bits = next(t for t in data[1]["types"] if t["name"] == "struct bits")
+    assert bits["members"][2]["bit_offset"] == 16  # m68k-linux-gnu-gcc: c at bit 16
+    data = run_json("layout", "--format", "json", str(FIX / "layout" / "incomplete.h"))
+    jsonschema.Draft202012Validator(schema("layout")).validate(data)
+    assert data[0]["types"][1]["reason"] == "incomplete type struct missing"

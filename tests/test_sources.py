@@ -204,22 +204,10 @@ def normalized(text: str) -> str:
     return json.dumps(data, indent=2)
 
 
-KERNEL_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
+KERNEL_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")  # linux_tree (conftest.py) unpacks it
+
+
 KERNEL_ONLY = [a for a in all_arches() if not a.cross_package]
-
-
-@pytest.fixture(scope="session")
-def linux_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The uapi folders of Debian's linux-source-6.1, unpacked once."""
-    if not KERNEL_TARBALL.is_file():
-        pytest.fail(f"{KERNEL_TARBALL}: apt-get install linux-source-6.1")
-    into = tmp_path_factory.mktemp("kernel")
-    members = ["linux-source-6.1/include/uapi/*", "linux-source-6.1/arch/*/include/uapi/*"]
-    subprocess.run(
-        ["tar", "-xJf", str(KERNEL_TARBALL), "-C", str(into), "--wildcards", *members],
-        check=True,
-    )
-    return into / "linux-source-6.1"
 
 
 @pytest.mark.parametrize("arch", KERNEL_ONLY, ids=lambda a: a.name)

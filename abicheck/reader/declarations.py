@@ -80,6 +80,9 @@ class RunDecls:
     typedef_lines: list[int]  # the line each typedef statement starts on
     records: list[tuple[str, int]]
     tags: dict[str, list[tuple[str, int, int]]]
+    # statements that run over several spans (a #define inside a struct's body):
+    # (statement, first span) -> (offset in the statement, span) where each part starts
+    breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]]
     names: frozenset[str]
     plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # a Memo cache
 
@@ -153,6 +156,20 @@ class Statements:
             span, line = where[e]
             return span, line + text.count("\n", starts[e], pos)
 
+        breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
+
+        def note_breaks(stmt: str, begin: int, end: int, shift: int = 0) -> None:
+            """Where ``stmt`` (text[begin:end], ``shift`` chars more in front) changes span."""
+            e0 = bisect.bisect_right(starts, begin) - 1
+            e1 = bisect.bisect_right(starts, max(end - 1, begin)) - 1
+            if where[e0][0] == where[e1][0]:
+                return
+            parts = [(0, where[e0][0])]
+            for e in range(e0 + 1, e1 + 1):
+                if where[e][0] != parts[-1][1]:
+                    parts.append((starts[e] - begin + shift, where[e][0]))
+            breaks[(stmt, where[e0][0])] = tuple(parts)
+
         enums: list[tuple[str, tuple[str, ...], int]] = []
         for m in _ENUM_RE.finditer(text):
             depth = 0
@@ -164,6 +181,7 @@ class Statements:
                     depth -= 1
                     if depth == 0:
                         stmt = "enum " + text[m.end() - 1 : k + 1] + ";"
+                        note_breaks(stmt, m.end() - 1, k + 1, shift=5)
                         enums.append(
                             (stmt, tuple(_ENUMERATOR_RE.findall(stmt)), locate(m.start())[0])
                         )
@@ -184,6 +202,7 @@ class Statements:
                 if t is not None and "{" not in text[begin : t.start()]:
                     begin, first = t.start(), "typedef"
             stmt = text[begin:end]
+            note_breaks(stmt, begin, end)
             defines = _RECORD_BODY_RE.search(stmt) is not None
             span, line = locate(begin)
             if first == "typedef":
@@ -201,7 +220,7 @@ class Statements:
                         tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
         names = frozenset().union(*(self.tokens(t[0])[1] for t in typedefs))
         hit = self._runs[key] = RunDecls(
-            enums, typedefs, typedef_lines, records, tags, names, self._memo.cache()
+            enums, typedefs, typedef_lines, records, tags, breaks, names, self._memo.cache()
         )
         return hit
 
@@ -252,6 +271,8 @@ class HeaderDecls:
         self._layouts: Layouts | None = None
         # every typedef statement: (statement, text run, file, line, led by a macro)
         self._typedef_places: list[tuple[str, int, str, int, str]] = []
+        # (statement, text run) -> where its parts in later runs start (see RunDecls)
+        self._breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
 
     def typedef_key(self, text: str, names: Iterable[str]) -> tuple[str, ...]:
         """``text`` and which of ``names`` are typedef names as pycparser is told: what
@@ -336,7 +357,12 @@ class HeaderDecls:
         if self._layouts is None:
             folder = Folder(self.model, self.ident, self.typedef)
             self._layouts = Layouts(
-                self.model, folder.fold, self.typedef, self.record, self.recording
+                self.model,
+                folder.fold,
+                self.typedef,
+                self.record,
+                self.recording,
+                defined=self._tags.__contains__,
             )
             folder.layouts = self._layouts
         return self._layouts
@@ -464,6 +490,8 @@ class HeaderDecls:
             for stmt, names, span in rd.enums:
                 for name in names:
                     self._pending_enums.setdefault(name, (stmt, runs_at[span]))
+            for (stmt, span), parts in rd.breaks.items():
+                self._breaks[(stmt, runs_at[span])] = tuple((o, runs_at[k]) for o, k in parts)
             for key, where in rd.tags.items():
                 places = self._tags.setdefault(key, [])
                 places += [(stmt, runs_at[span], sf.path, line) for stmt, span, line in where]
@@ -515,6 +543,8 @@ class HeaderDecls:
         """A declaration with its macros expanded, as pycparser will read it: with the
         macros as they stood at text run ``run`` (None: the end). The expansion is
         reused while the definitions it looked up are the same."""
+        if run is not None and (stmt, run) in self._breaks:
+            return self._expand_parts(stmt, self._breaks[(stmt, run)])
         toks, names = self.statements.tokens(stmt)
         macros = self.macros if run is None else self.walk.at(run)
         if macros.keys().isdisjoint(names):
@@ -529,6 +559,21 @@ class HeaderDecls:
         names_seen = tuple(looked_up)
         self.memo.decl_expansions[stmt] = ((names_seen, tuple(map(macros.get, names_seen))), text)
         return text
+
+    def _expand_parts(self, stmt: str, parts: tuple[tuple[int, int], ...]) -> str:
+        """A statement that runs over several text runs, each part expanded with the
+        macros of its own run (a #define between a struct's members applies to the
+        members after it); not reused."""
+        toks: list[Tok] = []
+        ends = [o for o, _ in parts[1:]] + [len(stmt)]
+        for (start, run), end in zip(parts, ends, strict=True):
+            piece = tokenize(stmt[start:end])
+            with contextlib.suppress(ExpansionError):
+                piece = Expander(self.walk.at(run), lambda _n: None).expand(piece)
+            if piece:
+                piece[0] = piece[0].copy(space=True)
+            toks += piece
+        return spell(lower_gnu(toks))
 
     def _typedef_stmt(self, text: str, typedefs: dict[str, c_ast.Node]) -> None:
         """Add the typedefs one expanded statement declares."""

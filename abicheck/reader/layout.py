@@ -126,6 +126,7 @@ class Layouts:
         typedef: Callable[[str], c_ast.Node | None],
         record: Callable[[str], c_ast.Node | None],
         recording: list[list[Any]] | None = None,
+        defined: Callable[[str], bool] = lambda _key: False,
     ) -> None:
         self.model = model
         self.fold = fold
@@ -135,6 +136,7 @@ class Layouts:
         self.aligns = model.aligns()
         self.preferred = model.preferred()
         self.recording = recording
+        self.defined = defined  # whether a statement defines the record (unreadable)
         self._active: set[int] = set()
         # id(record AST) -> (the AST, kept so its id stays its own; layout; what it read)
         self.cache: dict[int, tuple[c_ast.Node, TypeLayout, list[Any]]] = {}
@@ -226,7 +228,10 @@ class Layouts:
         if node.decls is None:
             found = self.record(f"{kind} {node.name}") if node.name else None
             if found is None or found.decls is None:
-                raise NotConstant(f"incomplete type {kind} {node.name or '(anonymous)'}")
+                key = f"{kind} {node.name or '(anonymous)'}"
+                if node.name and self.defined(key):
+                    raise NotConstant(f"{key}: declaration pycparser cannot read")
+                raise NotConstant(f"incomplete type {key}")
             node = found
         rec = self.recording
         hit = self.cache.get(id(node))

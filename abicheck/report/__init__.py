@@ -2,7 +2,8 @@
 
 :func:`render_comparison_report` renders a :class:`~abicheck.compare.Comparison`
 (``abicheck compare``) and :func:`render_audit` an :class:`~abicheck.audit.AuditResult`
-(``abicheck audit``), each in one of five formats, a module each:
+(``abicheck audit``), each in one of five formats, a module each, and
+:func:`render_layouts` struct layouts (``abicheck layout``) in three of them:
 
 * ``table`` (:mod:`.text`): plain text for a terminal (tabulate); also parsed headers;
 * ``markdown`` (:mod:`.markdown`): GitHub-flavoured, for job summaries and comments;
@@ -31,11 +32,15 @@ from .text import render_parse_table
 
 if TYPE_CHECKING:
     from ..bindings.check import BindingResult
+    from ..layouts import LayoutReport
+    from ..verify.model import VerifyReport
 
 __all__ = [
     "ALL_COMPARISON_FORMATS",
     "AUDIT_FORMATS",
     "BINDING_FORMATS",
+    "VERIFY_FORMATS",
+    "LAYOUT_FORMATS",
     "COMPARISON_FORMATS",
     "deviating",
     "majority",
@@ -45,7 +50,9 @@ __all__ = [
     "render_comparison_html",
     "render_comparison_junit",
     "render_comparison_report",
+    "render_layouts",
     "render_parse_table",
+    "render_verify",
     "tabulate",
     "visible_text",
 ]
@@ -67,7 +74,11 @@ COMPARISON_RENDERERS: dict[str, Callable[[Comparison], str]] = {
 AUDIT_FORMATS: tuple[str, ...] = tuple(AUDIT_RENDERERS)
 #: A binding check's formats (its renderers are imported when one is asked for).
 BINDING_FORMATS: tuple[str, ...] = AUDIT_FORMATS
+#: A verify report's formats (no html: a verify report is one list, not a matrix).
+VERIFY_FORMATS: tuple[str, ...] = ("table", "markdown", "json", "junit")
 ALL_COMPARISON_FORMATS: tuple[str, ...] = tuple(COMPARISON_RENDERERS)
+#: The formats of ``abicheck layout``.
+LAYOUT_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
 #: The text formats, those :func:`render_comparison` takes.
 COMPARISON_FORMATS: tuple[str, ...] = ("table", "markdown", "json")
 
@@ -77,9 +88,12 @@ def _check_format(fmt: str, formats: Sequence[str]) -> None:
         raise AbicheckError(f"unknown report format {fmt!r}: expected one of {', '.join(formats)}")
 
 
-def render_audit(result: AuditResult, fmt: str = "table") -> str:
-    """An audit as text in ``fmt``, one of :data:`AUDIT_FORMATS`."""
+def render_audit(result: AuditResult, fmt: str = "table", color: bool = False) -> str:
+    """An audit as text in ``fmt``, one of :data:`AUDIT_FORMATS`; a table in ANSI
+    colours with ``color``."""
     _check_format(fmt, AUDIT_FORMATS)
+    if fmt == "table":
+        return text.render_audit_table(result, color)
     return AUDIT_RENDERERS[fmt](result)
 
 
@@ -98,9 +112,49 @@ def render_binding(result: BindingResult, fmt: str = "table") -> str:
     return renderers[fmt](result)
 
 
-def render_comparison_report(cmp: Comparison, fmt: str = "table") -> str:
-    """A comparison as text in ``fmt``, one of :data:`ALL_COMPARISON_FORMATS`."""
+def render_verify(report: VerifyReport, fmt: str = "table") -> str:
+    """A verify report as text in ``fmt``, one of :data:`VERIFY_FORMATS`."""
+    _check_format(fmt, VERIFY_FORMATS)
+    if fmt == "json":
+        import json as _json
+
+        return _json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    renderers: dict[str, Callable[[VerifyReport], str]] = {
+        "table": text.render_verify_table,
+        "markdown": markdown.render_verify_markdown,
+        "junit": junit.render_verify_junit,
+    }
+    return renderers[fmt](report)
+
+
+def render_layouts(report: LayoutReport, fmt: str = "table") -> str:
+    """Struct layouts (:func:`abicheck.layouts`) as text in ``fmt``, one of
+    :data:`LAYOUT_FORMATS`."""
+    _check_format(fmt, LAYOUT_FORMATS)
+    renderers: dict[str, Callable[[LayoutReport], str]] = {
+        "table": text.render_layout_table,
+        "markdown": markdown.render_layout_markdown,
+        "json": json.render_layout_json,
+    }
+    return renderers[fmt](report)
+
+
+def render_comparison_report(
+    cmp: Comparison,
+    fmt: str = "table",
+    fail_on: str = "differs",
+    width: int | None = None,
+    color: bool = False,
+) -> str:
+    """A comparison as text in ``fmt``, one of :data:`ALL_COMPARISON_FORMATS`;
+    ``fail_on`` (compare's ``--fail-on``) is what JUnit counts as a failure; a table
+    fits in ``width`` columns and is in ANSI colours with ``color``
+    (:func:`~abicheck.report.text.terminal_style` gives both for a stream)."""
     _check_format(fmt, ALL_COMPARISON_FORMATS)
+    if fmt == "junit":
+        return junit.render_comparison_junit(cmp, fail_on)
+    if fmt == "table":
+        return text.render_comparison_table(cmp, width, color)
     return COMPARISON_RENDERERS[fmt](cmp)
 
 

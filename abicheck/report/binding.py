@@ -85,9 +85,13 @@ def findings(result: BindingResult) -> list[str]:
     return out
 
 
-def _summary(result: BindingResult) -> str:
+def summary_line(result: BindingResult) -> str:
+    """``1052 same, 0 wrong, ...``: the count of each status, in STATUSES order."""
     counts = result.summary()
     return ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+
+
+_summary = summary_line
 
 
 def _head(result: BindingResult) -> str:

@@ -6,12 +6,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..audit import AuditResult, Change, Suppression, format_value
 from ..compare import Comparison, Row, Source, snapshot_labels
 from ..compare import format_value as cmp_format_value
 from ..layout_names import is_layout_family
+from ..model import MemberLayout, RecordLayout
+
+if TYPE_CHECKING:
+    from ..layouts import MemberRow, TypeRow
+
+if TYPE_CHECKING:
+    from ..verify.model import VerifyReport, VerifyResult
 
 #: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
 #: characters but newline (ESC starts terminal sequences), DEL, and the
@@ -202,3 +209,142 @@ def snapshot_note(sources: Iterable[Source]) -> str:
         f"{', '.join(labels)} (installed headers win where Debian has them: apt-get "
         "install $(abicheck arches --apt-packages); for the others, --kernel-tree DIR)"
     )
+
+
+# -- verify reports -------------------------------------------------------------------
+
+VERIFY_HEADERS = ("name", "value", "source", "status", "evidence")
+
+
+def verify_value(r: VerifyResult) -> str:
+    """A verified value as people write it: hex for MAP_ and PROT_ flags, else decimal."""
+    if r.value is None:
+        return "-"
+    return f"{r.value:#x}" if r.name.startswith(("MAP_", "PROT_")) else str(r.value)
+
+
+def verify_rows(report: VerifyReport) -> list[list[str]]:
+    """A row of :data:`VERIFY_HEADERS` cells per result, in the report's order."""
+    return [[r.name, verify_value(r), r.source, r.status, r.evidence] for r in report.results]
+
+
+def verify_summary(report: VerifyReport) -> str:
+    """``3 verified, 1 rejected``: the count of each status there is, in
+    :data:`~abicheck.verify.model.STATUSES` order, or ``no results``."""
+    from ..verify.model import STATUSES  # verify (ctypes) only when its report is shown
+
+    counts = {s: sum(r.status == s for r in report.results) for s in STATUSES}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no results"
+
+
+# -- layouts -----------------------------------------------------------------------------
+
+
+def declaration(m: MemberLayout) -> tuple[str, str]:
+    """A member as C declares it, split into type and declarator: ``char[5]`` and
+    ``name`` -> ``char``, ``name[5]``; a bit-field's width after its name (``a:3``)."""
+    spelled, name = m.type, m.name
+    if spelled.endswith(" (*)()"):
+        spelled, name = spelled[: -len(" (*)()")], f"(*{name})()"
+    dims = ""
+    while spelled.endswith("]") and "[" in spelled:
+        cut = spelled.rindex("[")
+        spelled, dims = spelled[:cut], spelled[cut:] + dims
+    if dims.startswith("[]") and m.size:  # a size the reader worked out, not spelled
+        dims = "[?]" + dims[2:]
+    if m.bit_width is not None:
+        dims += f":{m.bit_width}"
+    return spelled, name + dims
+
+
+def bits_text(bits: int) -> str:
+    """A length in bits as bytes and bits: ``4 bytes``, ``5 bits``, ``1 byte 2 bits``."""
+    nbytes, rest = divmod(bits, 8)
+    parts = []
+    if nbytes:
+        parts.append(f"{nbytes} byte{'s' if nbytes != 1 else ''}")
+    if rest or not nbytes:
+        parts.append(f"{rest} bit{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+LayoutEntry = tuple[str, MemberLayout | None, int]
+
+
+def layout_entries(t: RecordLayout) -> list[LayoutEntry]:
+    """``t``'s members in order with its holes among them, as (what, member, bits):
+    ("member", m, 0), ("hole", None, length in bits) before the member that ends it,
+    and at the end ("bit_padding", None, bits) to the next byte and ("padding", None,
+    bits) to the end (:func:`abicheck.layouts.holes`)."""
+    from ..layouts import holes
+
+    gaps = list(holes(t))
+    size_bits = (t.size or 0) * 8
+    tail = gaps.pop() if gaps and gaps[-1][1] == size_bits else None
+    before = {end: end - start for start, end in gaps}
+    out: list[LayoutEntry] = []
+    for m in t.members:
+        start = m.bit_offset if m.bit_offset is not None else m.offset * 8
+        if start in before:
+            out.append(("hole", None, before.pop(start)))
+        out.append(("member", m, 0))
+    if tail is not None:
+        start, end = tail
+        if start % 8:
+            out.append(("bit_padding", None, 8 - start % 8))
+        if end - _round_up(start) > 0:
+            out.append(("padding", None, end - _round_up(start)))
+    return out
+
+
+def _round_up(bits: int) -> int:
+    return -(-bits // 8) * 8
+
+
+def place_text(m: MemberLayout) -> str:
+    """A member's offset as pahole shows it: ``8``, a bit-field's ``4:3`` (its byte,
+    then its bit in that byte)."""
+    if m.bit_offset is None:
+        return str(m.offset)
+    return f"{m.offset}:{m.bit_offset - 8 * m.offset}"
+
+
+def arch_cell(size: int | None, present: bool) -> str:
+    """A type's size or alignment in a side-by-side cell: ``-`` where the type is not
+    declared, ``n/a`` where it has no layout."""
+    if not present:
+        return "-"
+    return "n/a" if size is None else str(size)
+
+
+def member_cell(row: MemberRow, i: int) -> str:
+    """A member's offset and size on the ``i``-th architecture: ``8 4``, a bit-field's
+    ``4:3 4``; ``-`` where that architecture's type has no such member."""
+    offset, size, bit = row.offsets[i], row.sizes[i], row.bit_offsets[i]
+    if offset is None:
+        return "-"
+    place = str(offset) if bit is None else f"{offset}:{bit - 8 * offset}"
+    return f"{place} {size}"
+
+
+def same_text(row: TypeRow, count: int) -> str:
+    """What a side-by-side says of a type nothing differs in, or of members that do not."""
+    if not row.differs:
+        size = next((s for s in row.sizes if s is not None), None)
+        align = next((a for a in row.aligns if a is not None), None)
+        shown = "no layout" if size is None else f"size {size}, align {align}"
+        return f"same on all {count} architectures ({shown})"
+    return f"members: same offsets and sizes on all {count} architectures"
+
+
+def side_by_side_cells(row: TypeRow, count: int) -> list[list[str]]:
+    """A side-by-side's rows for one type on ``count`` architectures: its size, its
+    alignment, and each member whose offset or size differs (:func:`member_cell`)."""
+    cells = [
+        ["size", *(arch_cell(s, p) for s, p in zip(row.sizes, row.present, strict=True))],
+        ["align", *(arch_cell(a, p) for a, p in zip(row.aligns, row.present, strict=True))],
+    ]
+    for m in row.members:
+        if m.differs:
+            cells.append([m.name, *(member_cell(m, i) for i in range(count))])
+    return cells

@@ -1,6 +1,8 @@
 """One self-contained HTML page (``templates/report.html.j2``: inline CSS, no scripts,
-no external URLs): the matrix of names by source with changed or deviating cells
-coloured, the findings or changes, the suppressions and the provenance.
+no external URLs): a verdict and the summary, the changes (audit) or findings (compare),
+the suppressions, then the matrix of names by source with changed or deviating cells
+coloured (its header row and name column stay in view as it scrolls), and the
+provenance, collapsed.
 
 The template only sees the view model built here (:class:`Page`), and autoescaping
 is on, so header text cannot inject markup.
@@ -110,6 +112,8 @@ class Page:
     version: str = __version__
     matrix_note: str = ""
     banner: str = ""
+    verdict: str = ""
+    verdict_cls: str = ""
 
 
 def _visible(value: _V) -> _V:
@@ -251,8 +255,26 @@ def _audit_suppressions(result: AuditResult) -> tuple[Item, ...]:
     )
 
 
+def _audit_verdict(result: AuditResult) -> tuple[str, str]:
+    """The line the page opens with and its class: ``fail`` for an unsuppressed
+    incompatible change, else ``pass``."""
+    n = result.counts()
+    extra = [
+        f"{n['suppressed']} suppressed" if n["suppressed"] else "",
+        f"{n['stale_suppressions']} stale suppression(s)" if n["stale_suppressions"] else "",
+    ]
+    tail = "; ".join(x for x in extra if x)
+    tail = f" ({tail})" if tail else ""
+    if n["incompatible"]:
+        return f"Fail: {n['incompatible']} incompatible change(s) since the baseline{tail}", "fail"
+    if n["compatible"]:
+        return f"Pass: only compatible changes ({n['compatible']}) since the baseline{tail}", "pass"
+    return f"Pass: no change since the baseline{tail}", "pass"
+
+
 def audit_page(result: AuditResult) -> Page:
     """The HTML view of an audit: a column per audited pair, changed cells coloured."""
+    verdict, verdict_cls = _audit_verdict(result)
     return Page(
         title="ABI audit",
         subtitle=f"baseline vs today: {pairs_line(result)}",
@@ -269,6 +291,8 @@ def audit_page(result: AuditResult) -> Page:
         ),
         matrix_note="Cells show today's value; changed cells show baseline → today.",
         banner=snapshot_note(result.current),
+        verdict=verdict,
+        verdict_cls=verdict_cls,
     )
 
 
@@ -285,7 +309,7 @@ _COMPARISON_LEGEND = (
     Stat("not defined", "", "absent"),
 )
 _FINDING_CLASS = {
-    "differs": "incompatible",
+    "differs": "differs",
     "lacks": "info",
     "partial": "partial",
     "added_at_end": "partial",
@@ -323,6 +347,18 @@ def _comparison_stats(cmp: Comparison) -> tuple[Stat, ...]:
     )
 
 
+def _comparison_verdict(cmp: Comparison) -> tuple[str, str]:
+    """The line the page opens with and its class (``differs``, ``partial``, ``pass``)."""
+    n, differs, partial = len(cmp.rows), cmp.count("differs"), cmp.count("partial")
+    if differs:
+        return f"{differs} of {n} names differ between the sources", "differs"
+    if partial:
+        return f"No value differs; {partial} of {n} names are missing from some sources", (
+            "partial"
+        )
+    return f"Every source agrees on all {n} names", "pass"
+
+
 def comparison_page(cmp: Comparison, title: str = "ABI constants across sources") -> Page:
     """The HTML view of a comparison: the matrix, cells off the row's majority coloured."""
     findings = tuple(
@@ -338,6 +374,8 @@ def comparison_page(cmp: Comparison, title: str = "ABI constants across sources"
         findings_title="Findings",
         findings=findings,
         provenance=(("Sources", _provenance(cmp.sources)),),
+        verdict=_comparison_verdict(cmp)[0],
+        verdict_cls=_comparison_verdict(cmp)[1],
         matrix_note="Coloured cells differ from the value most sources give "
         "(all values are coloured when no value has a majority).",
         banner=snapshot_note(cmp.sources),

@@ -11,12 +11,18 @@ from ..compare import Comparison
 from ..model import Macro
 
 if TYPE_CHECKING:
+    from ..layouts import LayoutReport
     from ..parse import HeaderResult
 
 
 def render_json(result: Comparison | AuditResult) -> str:
     """``result.to_json()`` as indented JSON, non-ASCII kept."""
     return json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_layout_json(report: LayoutReport) -> str:
+    """A list with one ``abicheck-layout/1`` object per architecture, indented."""
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
 def write_parse_json(results: Sequence[HeaderResult], out: TextIO) -> None:

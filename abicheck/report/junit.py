@@ -4,8 +4,8 @@ An audit is one ``<testcase classname="<source>" name="<family>">`` per source a
 macro family, with a ``<failure>`` listing the family's unsuppressed incompatible
 changes; compatible and suppressed changes go to the test case's ``<system-out>``;
 every suppression is a test case of class ``suppressions``, skipped when it is
-stale. A comparison is one test case per source and family, failing where the
-source's value is off the row's majority.
+stale. A comparison is one test case per source and family, failing for what compare's
+``--fail-on`` counts (by default a value off the row's majority).
 """
 
 from __future__ import annotations
@@ -13,16 +13,30 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..audit import AuditResult, Change
-from ..compare import Comparison, Row, family_of, snapshot_labels
+from ..compare import FAIL_ON, Comparison, Row, family_of, snapshot_labels
 from ..compare import format_value as cmp_format_value
-from .common import deviating, families, found_text, majority, suppression_text
+from ..model import AbicheckError
+from .common import (
+    deviating,
+    families,
+    found_text,
+    majority,
+    suppression_text,
+    verify_rows,
+    verify_summary,
+)
+
+if TYPE_CHECKING:
+    from ..verify.model import VerifyReport
 
 # compiled at first use by re's cache (3 ms; only JUnit output needs it)
 _XML_BAD = "[^\t\n\x20-\x7e\x80-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _OFF = ("value(s) off the majority", "differs")
+_PARTIAL = ("name(s) off the majority or not defined here", "partial")
 
 
 def _xml_text(text: str) -> str:
@@ -150,20 +164,51 @@ def _off_majority(row: Row, label: str) -> str:
     return f"{row.name}: {here} here; {others} (no majority)"
 
 
-def render_comparison_junit(cmp: Comparison) -> str:
-    """A comparison as JUnit XML: one test case per source and family; a failure where
-    the source's value is off the row's majority; names it lacks go to ``system-out``."""
+def render_comparison_junit(cmp: Comparison, fail_on: str = "differs") -> str:
+    """A comparison as JUnit XML: one test case per source and family, failing only for
+    what ``fail_on`` (compare's ``--fail-on``) counts, so that a failing case means exit
+    status 1: ``differs``, a value off the row's majority; ``partial``, that or a name
+    defined elsewhere but not here; ``never``, nothing (sources that legitimately differ,
+    as architectures do, then pass). What does not fail goes to ``system-out``."""
+    if fail_on not in FAIL_ON:
+        raise AbicheckError(f"unknown --fail-on {fail_on!r}; available: {', '.join(FAIL_ON)}")
     fams = families(cmp)
+    what = _PARTIAL if fail_on == "partial" else _OFF
     cases = []
     for label in cmp.labels:
         for fam, rows in fams.items():
-            fails, out = [], []
+            fails: list[str] = []
+            out: list[str] = []
             for row in rows:
                 if label in deviating(row):
-                    fails.append(_off_majority(row, label))
+                    (out if fail_on == "never" else fails).append(_off_majority(row, label))
                 elif row.values.get(label) is None:
-                    out.append(f"{row.name}: not defined here")
+                    line = f"{row.name}: not defined here"
+                    (fails if fail_on == "partial" else out).append(line)
             if fails or out or any(r.values.get(label) is not None for r in rows):
-                cases.append(_case(label, fam, fails, out, what=_OFF))
+                cases.append(_case(label, fam, fails, out, what=what))
     text = "\n".join(f.text for f in cmp.findings)
     return _testsuites("abicheck compare", cases, text, snapshot_labels(cmp.sources))
+
+
+# -- verify reports -------------------------------------------------------------------------
+
+
+def render_verify_junit(report: VerifyReport) -> str:
+    """A verify report as JUnit XML: a test case per result (``classname`` the source,
+    ``name`` the name and value), failing when rejected, mismatched, crashed or timed
+    out, skipped when skipped, the evidence its text."""
+    from ..verify.model import FAILING
+
+    cases = []
+    for r, cells in zip(report.results, verify_rows(report), strict=True):
+        name = f"{r.name}={cells[1]}"
+        if r.status in FAILING:
+            case = _case(r.source, name, [r.evidence], [], what=(r.status, r.status))
+        elif r.status == "skipped":
+            case = _case(r.source, name, [], [], skipped=r.evidence or "skipped")
+        else:
+            case = _case(r.source, name, [], [f"{r.status}: {r.evidence}"])
+        cases.append(case)
+    summary = f"kernel {report.kernel} ({report.machine}): {verify_summary(report)}"
+    return _testsuites("abicheck verify", cases, summary)

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""abicheck against ``gcc -dM -E`` on the workloads of the scale issue, interleaved.
+
+Workloads (``--workload``, default all):
+
+* ``host-tree``: every header directly under /usr/include/linux, asm-generic and the
+  host's asm folder; abicheck in one ``parse --format json`` call, gcc once per
+  header (target: CPU ratio <= 0.15);
+* ``one-header``: ``parse /usr/include/linux/mman.h`` (target: 40 ms wall);
+* ``compare-nl80211``: ``compare arch:all --header linux/nl80211.h`` against gcc
+  on that header once per installed architecture, with its predefines;
+* ``usr-include``: every header under /usr/include, one call (target: peak memory
+  under 300 MB);
+* ``arch-trees``: the uapi tree of every installed Debian architecture, one
+  ``parse --arch NAME`` call each, against gcc per header with that architecture's
+  flags.
+
+Each round runs abicheck then gcc; medians with min-max of CPU and wall seconds and
+the peak memory are printed. ``python benchmarks/bench_scale.py --runs 5``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness import Tool, ToolFailed, interleave, report  # noqa: E402
+
+from abicheck import arches  # noqa: E402
+from abicheck.cc import compiler_flags  # noqa: E402
+
+
+def abicheck_cmd() -> list[str]:
+    exe = shutil.which("abicheck")
+    return [exe] if exe else [sys.executable, "-m", "abicheck"]
+
+
+def accept(*codes: int):  # type: ignore[no-untyped-def]
+    def check(rc: int, out: bytes, err: bytes) -> None:
+        if rc not in codes:
+            raise ToolFailed(f"exit {rc}: {err.decode('utf-8', 'replace')[:2000]}")
+
+    return check
+
+
+def host_headers() -> list[str]:
+    host = arches.host_arch()
+    out: list[str] = []
+    for folder in (
+        Path("/usr/include/linux"),
+        Path("/usr/include/asm-generic"),
+        Path("/usr/include") / host.multiarch / "asm",
+    ):
+        out += [str(p) for p in sorted(folder.glob("*.h"))]
+    return out
+
+
+def json_check(n: int):  # type: ignore[no-untyped-def]
+    def check(rc: int, out: bytes, err: bytes) -> None:
+        if rc not in (0, 2):
+            raise ToolFailed(f"abicheck exit {rc}: {err.decode('utf-8', 'replace')[:2000]}")
+        results = json.loads(out)
+        if len(results) != n:
+            raise ToolFailed(f"abicheck's JSON lists {len(results)} results, not {n}")
+
+    return check
+
+
+def workload_host_tree() -> tuple[list[Tool], float | None]:
+    hs = host_headers()
+    host = arches.host_arch()
+    inc = [f"-I/usr/include/{host.multiarch}", "-I/usr/include"]
+    a = Tool(
+        "abicheck parse (one call)",
+        [[*abicheck_cmd(), "parse", "--format", "json", *inc, *hs]],
+        json_check(len(hs)),
+    )
+    g = Tool("gcc -dM -E (per header)", [["gcc", "-dM", "-E", *inc, h] for h in hs], accept(0, 1))
+    return [a, g], 0.15
+
+
+def workload_one_header() -> tuple[list[Tool], float | None]:
+    h = "/usr/include/linux/mman.h"
+    a = Tool("abicheck parse linux/mman.h", [[*abicheck_cmd(), "parse", h]], accept(0))
+    g = Tool("gcc -dM -E linux/mman.h", [["gcc", "-dM", "-E", h]], accept(0))
+    return [a, g], None
+
+
+def _installed() -> list[arches.Arch]:
+    return [a for a in arches.debian_arches() if arches.include_dirs(a)]
+
+
+def workload_compare_nl80211() -> tuple[list[Tool], float | None]:
+    a = Tool(
+        "abicheck compare arch:all",
+        [[*abicheck_cmd(), "compare", "arch:all", "--header", "linux/nl80211.h"]],
+        accept(0, 1),
+    )
+    cmds = []
+    for arch in _installed():
+        cmds.append(
+            [
+                "gcc",
+                "-dM",
+                "-E",
+                *compiler_flags(arch),
+                "-include",
+                "linux/nl80211.h",
+                "-x",
+                "c",
+                "/dev/null",
+            ]
+        )
+    g = Tool(f"gcc -dM -E ({len(cmds)} architectures)", cmds, accept(0))
+    return [a, g], None
+
+
+def workload_usr_include() -> tuple[list[Tool], float | None]:
+    hs = sorted(str(p) for p in Path("/usr/include").rglob("*.h"))
+    host = arches.host_arch()
+    inc = [f"-I/usr/include/{host.multiarch}", "-I/usr/include"]
+    a = Tool(
+        "abicheck parse /usr/include (one call)",
+        [[*abicheck_cmd(), "parse", "--format", "json", *inc, *hs]],
+        json_check(len(hs)),
+    )
+    g = Tool("gcc -dM -E (per header)", [["gcc", "-dM", "-E", *inc, h] for h in hs], accept(0, 1))
+    return [a, g], None
+
+
+def workload_arch_trees() -> tuple[list[Tool], float | None]:
+    a_cmds, g_cmds = [], []
+    for arch in _installed():
+        dirs = arches.include_dirs(arch) or ()
+        root = Path(dirs[0])
+        hs = [
+            str(p)
+            for sub in ("linux", "asm", "asm-generic")
+            for p in sorted((root / sub).glob("*.h"))
+        ]
+        a_cmds.append([*abicheck_cmd(), "parse", "--format", "json", "--arch", arch.name, *hs])
+        flags = compiler_flags(arch)
+        g_cmds += [["gcc", "-dM", "-E", *flags, h] for h in hs]
+    a = Tool("abicheck parse --arch (per arch)", a_cmds, accept(0, 2))
+    g = Tool("gcc -dM -E (per header)", g_cmds, accept(0, 1))
+    return [a, g], 0.25
+
+
+WORKLOADS = {
+    "host-tree": workload_host_tree,
+    "one-header": workload_one_header,
+    "compare-nl80211": workload_compare_nl80211,
+    "usr-include": workload_usr_include,
+    "arch-trees": workload_arch_trees,
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3, help="rounds (default 3)")
+    ap.add_argument(
+        "--workload",
+        action="append",
+        choices=sorted(WORKLOADS),
+        help="workload to run (repeatable; default: all)",
+    )
+    args = ap.parse_args()
+    for name in args.workload or list(WORKLOADS):
+        tools, target = WORKLOADS[name]()
+        try:
+            interleave(tools, args.runs)
+        except ToolFailed as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            return 1
+        print(f"== {name} ({args.runs} rounds)")
+        print(report(tools, target))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
