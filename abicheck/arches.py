@@ -8,15 +8,21 @@ ones the headers test to pick their branches, e.g. ``_MIPS_SIM`` or ``__arch64__
 
 from __future__ import annotations
 
+import difflib
+import json
 import platform
+import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from abicheck.model import AbicheckError
 from abicheck.reader.datamodel import DataModel as DataModelSpec
 from abicheck.reader.datamodel import DataModelName as DataModel
 from abicheck.reader.datamodel import arch_model
+from abicheck.resources import data_dir
 
 #: Root under which the cross packages and the host's multiarch headers live.
 USR = Path("/usr")
@@ -74,58 +80,180 @@ class Arch:
         return dict(self.predefines)
 
 
-def _common(data_model: DataModel, big_endian: bool, unsigned_char: bool) -> list[tuple[str, str]]:
-    """Predefines every Linux gcc target has, given its data model, byte order, char sign."""
+#: The recorded predefines of every Debian architecture's gcc (scripts/record-predefines).
+PREDEFINES_FILE = data_dir("headers") / "predefines.json"
+
+#: The compiler version every architecture's predefines say (gcc 12.2.0, Debian 12's);
+#: not recorded, so that the data does not depend on the recording compiler's patch level.
+COMPILER_VERSION: tuple[tuple[str, str], ...] = (
+    ("__GNUC_MINOR__", "2"),
+    ("__GNUC_PATCHLEVEL__", "0"),
+    ("__GNUC__", "12"),
+)
+
+_VERSION_NAMES = frozenset({"__GNUC__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__", "__VERSION__"})
+# _FloatN, decimal floating point and fixed point families: no integer a header tests
+_NOT_RECORDED = re.compile(r"__(FLT\d+X?|BFLT16|DEC\d+)_|.*(ACCUM|FRACT|_FBIT|_IBIT)__$")
+# a floating or fixed-point constant: 1.5e+38F, ((double)4.9e-324L), 0x1P-15K
+_FLOATING = re.compile(r"\d\.\d|\d[eE][-+]?\d|[0-9a-fA-F][pP][-+]?\d")
+
+
+def recorded(predefines: Mapping[str, str]) -> dict[str, str]:
+    """The part of a gcc's object-like predefines (``gcc -dM -E``) that abicheck
+    records: all but floating-point values, the ``_FloatN``, decimal and fixed-point
+    families and the compiler's version (:data:`COMPILER_VERSION` is given instead)."""
+    return {
+        n: v
+        for n, v in predefines.items()
+        if n not in _VERSION_NAMES and not _NOT_RECORDED.match(n) and not _FLOATING.search(v)
+    }
+
+
+@lru_cache(maxsize=1)
+def recorded_predefines() -> dict[str, dict[str, str]]:
+    """Debian architecture name -> its gcc's recorded predefines (from
+    :data:`PREDEFINES_FILE`)."""
+    data = json.loads(PREDEFINES_FILE.read_text(encoding="utf-8"))
+    arches: dict[str, dict[str, str]] = data["arches"]
+    return arches
+
+
+_SIGNED = {8: "signed char", 16: "short int", 32: "int"}
+_MAX_SUFFIX = {"int": "", "long int": "L", "long long int": "LL"}
+
+
+def _int_type(bits: int, lp64: bool) -> str:
+    if bits == 64:
+        return "long int" if lp64 else "long long int"
+    return _SIGNED[bits]
+
+
+def _unsigned(signed: str) -> str:
+    if signed == "signed char":
+        return "unsigned char"
+    return signed.replace(" int", " unsigned int") if " " in signed else "unsigned int"
+
+
+def _max(signed: str, bits: int, unsigned: bool) -> str:
+    """gcc's spelling of a type's maximum: 0x7fff, 0xffffffffU, 0x7fffffffffffffffL."""
+    digits = "f" * (bits // 4)
+    if not unsigned:
+        digits = "7" + digits[1:]
+    suffix = _MAX_SUFFIX.get(signed, "")
+    if unsigned and bits >= 32:
+        suffix = "U" + suffix
+    return f"0x{digits}{suffix}"
+
+
+def generic(
+    data_model: DataModel,
+    big_endian: bool = False,
+    unsigned_char: bool = False,
+    wchar: str = "int",
+) -> dict[str, str]:
+    """The predefines every Linux gcc target has, given its data model, byte order,
+    char signedness and ``wchar_t``'s type: identity (``__linux__``), the standard's
+    (``__STDC_VERSION__``), the sizes, types, limits and widths of the integer types
+    as gcc's glibc targets define them (``__SIZE_TYPE__``, ``__INT64_MAX__``,
+    ``__INT_FAST16_TYPE__``, ...) and the compiler's version. No architecture's own."""
     lp64 = data_model == "lp64"
+    word = 64 if lp64 else 32
     order = "__ORDER_BIG_ENDIAN__" if big_endian else "__ORDER_LITTLE_ENDIAN__"
-    out = [
-        ("__linux__", "1"),
-        ("__linux", "1"),
-        ("__gnu_linux__", "1"),
-        ("__unix__", "1"),
-        ("__unix", "1"),
-        ("linux", "1"),
-        ("unix", "1"),
-        ("__ELF__", "1"),
-        ("__CHAR_BIT__", "8"),
-        ("__ORDER_LITTLE_ENDIAN__", "1234"),
-        ("__ORDER_BIG_ENDIAN__", "4321"),
-        ("__ORDER_PDP_ENDIAN__", "3412"),
-        ("__BYTE_ORDER__", order),
-        ("__FLOAT_WORD_ORDER__", order),
-        ("__SIZEOF_SHORT__", "2"),
-        ("__SIZEOF_INT__", "4"),
-        ("__SIZEOF_LONG__", "8" if lp64 else "4"),
-        ("__SIZEOF_LONG_LONG__", "8"),
-        ("__SIZEOF_POINTER__", "8" if lp64 else "4"),
-        ("__SIZEOF_SIZE_T__", "8" if lp64 else "4"),
-        ("__SIZEOF_PTRDIFF_T__", "8" if lp64 else "4"),
-        ("__SCHAR_MAX__", "0x7f"),
-        ("__SHRT_MAX__", "0x7fff"),
-        ("__INT_MAX__", "0x7fffffff"),
-        ("__LONG_MAX__", "0x7fffffffffffffffL" if lp64 else "0x7fffffffL"),
-        ("__LONG_LONG_MAX__", "0x7fffffffffffffffLL"),
-        ("__SIZE_TYPE__", "long unsigned int" if lp64 else "unsigned int"),
-        ("__PTRDIFF_TYPE__", "long int" if lp64 else "int"),
-        ("__INTPTR_TYPE__", "long int" if lp64 else "int"),
-        ("__UINTPTR_TYPE__", "long unsigned int" if lp64 else "unsigned int"),
-        ("__INT32_TYPE__", "int"),
-        ("__UINT32_TYPE__", "unsigned int"),
-        ("__INT64_TYPE__", "long int" if lp64 else "long long int"),
-        ("__UINT64_TYPE__", "long unsigned int" if lp64 else "long long unsigned int"),
-        ("__WINT_TYPE__", "unsigned int"),
-    ]
+    out = {
+        "__linux__": "1",
+        "__linux": "1",
+        "__gnu_linux__": "1",
+        "__unix__": "1",
+        "__unix": "1",
+        "linux": "1",
+        "unix": "1",
+        "__ELF__": "1",
+        "__STDC__": "1",
+        "__STDC_VERSION__": "201710L",
+        "__STDC_HOSTED__": "1",
+        "__STDC_UTF_16__": "1",
+        "__STDC_UTF_32__": "1",
+        "__GNUC_STDC_INLINE__": "1",
+        "__NO_INLINE__": "1",
+        "__CHAR_BIT__": "8",
+        "__ORDER_LITTLE_ENDIAN__": "1234",
+        "__ORDER_BIG_ENDIAN__": "4321",
+        "__ORDER_PDP_ENDIAN__": "3412",
+        "__BYTE_ORDER__": order,
+        "__FLOAT_WORD_ORDER__": order,
+        "__FLT_EVAL_METHOD__": "0",
+        "__FLT_EVAL_METHOD_TS_18661_3__": "0",
+        "__FLT_RADIX__": "2",
+        "__FLT_MANT_DIG__": "24",
+        "__DBL_MANT_DIG__": "53",
+        "__SIZEOF_FLOAT__": "4",
+        "__SIZEOF_DOUBLE__": "8",
+        "__SIZEOF_WCHAR_T__": "4",
+        "__SIZEOF_WINT_T__": "4",
+        "__CHAR16_TYPE__": "short unsigned int",
+        "__CHAR32_TYPE__": "unsigned int",
+        **dict(COMPILER_VERSION),
+    }
+    widths = {"SCHAR": 8, "SHRT": 16, "INT": 32, "LONG": word, "LONG_LONG": 64}
+    for name, bits in widths.items():
+        out[f"__{name}_WIDTH__"] = str(bits)
+        signed = {"LONG": "long int", "LONG_LONG": "long long int"}.get(name, "int")
+        out[f"__{name}_MAX__"] = _max(signed, bits, False)
+    for name, size in (("SHORT", 2), ("INT", 4), ("LONG", word // 8), ("LONG_LONG", 8)):
+        out[f"__SIZEOF_{name}__"] = str(size)
+    for name in ("POINTER", "SIZE_T", "PTRDIFF_T"):
+        out[f"__SIZEOF_{name}__"] = str(word // 8)
+    types = {f"INT{b}": _int_type(b, lp64) for b in (8, 16, 32, 64)}
+    types |= {f"INT_LEAST{b}": _int_type(b, lp64) for b in (8, 16, 32, 64)}
+    fast = {8: 8, 16: word, 32: word, 64: 64}  # glibc's int_fastN_t
+    types |= {f"INT_FAST{b}": _int_type(fast[b], lp64) for b in (8, 16, 32, 64)}
+    types |= {"INTMAX": _int_type(64, lp64), "INTPTR": _int_type(word, lp64)}
+    for name, signed in types.items():
+        bits = int(re.sub(r"\D", "", name) or 64) if name != "INTPTR" else word
+        if name.startswith("INT_FAST"):
+            bits = fast[int(name[8:])]
+        uname = "UINTMAX" if name == "INTMAX" else f"U{name}"
+        out[f"__{name}_TYPE__"] = signed
+        out[f"__{uname}_TYPE__"] = _unsigned(signed)
+        out[f"__{name}_MAX__"] = _max(signed, bits, False)
+        out[f"__{uname}_MAX__"] = _max(signed, bits, True)
+        if not name.startswith("INT") or name[3:4] == "_" or name in ("INTMAX", "INTPTR"):
+            out[f"__{name}_WIDTH__"] = str(bits)
+    word_type = _int_type(word, lp64)
+    out |= {
+        "__SIZE_TYPE__": _unsigned(word_type),
+        "__SIZE_MAX__": _max(word_type, word, True),
+        "__SIZE_WIDTH__": str(word),
+        "__PTRDIFF_TYPE__": word_type,
+        "__PTRDIFF_MAX__": _max(word_type, word, False),
+        "__PTRDIFF_WIDTH__": str(word),
+        "__SIG_ATOMIC_TYPE__": "int",
+        "__SIG_ATOMIC_MAX__": "0x7fffffff",
+        "__SIG_ATOMIC_MIN__": "(-__SIG_ATOMIC_MAX__ - 1)",
+        "__SIG_ATOMIC_WIDTH__": "32",
+        "__WINT_TYPE__": "unsigned int",
+        "__WINT_MAX__": "0xffffffffU",
+        "__WINT_MIN__": "0U",
+        "__WINT_WIDTH__": "32",
+        "__WCHAR_TYPE__": wchar,
+        "__WCHAR_WIDTH__": "32",
+    }
+    if wchar.startswith("unsigned") or " unsigned" in wchar:
+        out |= {"__WCHAR_MAX__": "0xffffffffU", "__WCHAR_MIN__": "0U"}
+    else:
+        out |= {"__WCHAR_MAX__": _max(wchar, 32, False), "__WCHAR_MIN__": "(-__WCHAR_MAX__ - 1)"}
     if lp64:
-        out += [("__LP64__", "1"), ("_LP64", "1")]
+        out |= {"__LP64__": "1", "_LP64": "1", "__SIZEOF_INT128__": "16"}
     if unsigned_char:
-        out.append(("__CHAR_UNSIGNED__", "1"))
+        out["__CHAR_UNSIGNED__"] = "1"
     return out
 
 
 def generic_predefines(data_model: DataModel = "ilp32") -> dict[str, str]:
     """The predefines of a generic little-endian Linux target of ``data_model`` with
-    no architecture's own macros: for an architecture abicheck does not know."""
-    return dict(_wchar(_common(data_model, False, False)))
+    no architecture's own macros (:func:`generic`): for an architecture abicheck does
+    not know, and ``--data-model`` without ``--arch``."""
+    return generic(data_model)
 
 
 def _arch(
@@ -139,6 +267,15 @@ def _arch(
     multiarch: str | None = None,
     debian: bool = True,
 ) -> Arch:
+    """An architecture; Debian's predefines are its gcc's, recorded, the others'
+    :func:`generic` ones and ``specific`` (its own macros, and ``__WCHAR_TYPE__``
+    where not ``int``)."""
+    gcc = recorded_predefines().get(name) if debian else None
+    if gcc is not None:
+        predefines = {**gcc, **dict(COMPILER_VERSION)}
+    else:  # (a Debian one only while its data is being recorded)
+        wchar = dict(specific).get("__WCHAR_TYPE__", "int")
+        predefines = {**generic(data_model, big_endian, unsigned_char, wchar), **dict(specific)}
     return Arch(
         name=name,
         kernel=kernel,
@@ -148,91 +285,39 @@ def _arch(
         data_model=data_model,
         big_endian=big_endian,
         unsigned_char=unsigned_char,
-        predefines=tuple(_common(data_model, big_endian, unsigned_char) + _wchar(specific)),
+        predefines=tuple(sorted(predefines.items())),
     )
 
 
-def _wchar(specific: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``specific`` with wchar_t's type, ``int`` unless it says otherwise."""
-    if any(name == "__WCHAR_TYPE__" for name, _ in specific):
-        return specific
-    return [*specific, ("__WCHAR_TYPE__", "int")]
-
-
 def _mips(name: str, triplet: str, lp64: bool, big_endian: bool) -> Arch:
-    eb = "EB" if big_endian else "EL"
-    specific = [
-        ("__mips__", "1"),
-        ("__mips", "64" if lp64 else "32"),
-        ("_ABIO32", "1"),
-        ("_ABIN32", "2"),
-        ("_ABI64", "3"),
-        ("_MIPS_SIM", "_ABI64" if lp64 else "_ABIO32"),
-        ("_MIPS_SZINT", "32"),
-        ("_MIPS_SZLONG", "64" if lp64 else "32"),
-        ("_MIPS_SZPTR", "64" if lp64 else "32"),
-        (f"__MIPS{eb}__", "1"),
-        (f"__MIPS{eb}", "1"),
-        (f"_MIPS{eb}", "1"),
-    ]
-    if lp64:
-        specific += [("__mips64", "1"), ("__mips64__", "1")]
-    return _arch(name, "mips", triplet, "lp64" if lp64 else "ilp32", big_endian, False, specific)
+    return _arch(name, "mips", triplet, "lp64" if lp64 else "ilp32", big_endian, False, [])
 
-
-_PPC = [("__powerpc__", "1"), ("__powerpc", "1"), ("__PPC__", "1"), ("__PPC", "1")]
-_PPC += [("_ARCH_PPC", "1")]
-_PPC64 = [("__powerpc64__", "1"), ("__PPC64__", "1"), ("_ARCH_PPC64", "1")]
-_BE = [("__BIG_ENDIAN__", "1"), ("_BIG_ENDIAN", "1")]
-_LE = [("__LITTLE_ENDIAN__", "1"), ("_LITTLE_ENDIAN", "1")]
-_ARM = [("__arm__", "1"), ("__ARM_EABI__", "1"), ("__ARMEL__", "1"), ("__ARM_32BIT_STATE", "1")]
-_ARM += [("__WCHAR_TYPE__", "unsigned int")]
-_X86_64 = [("__x86_64__", "1"), ("__x86_64", "1"), ("__amd64__", "1"), ("__amd64", "1")]
 
 # fmt: off
 _ARCHES: tuple[Arch, ...] = (
-    _arch("alpha", "alpha", "alpha-linux-gnu", "lp64", False, False,
-          [("__alpha__", "1"), ("__alpha", "1")]),
-    _arch("amd64", "x86", "x86_64-linux-gnu", "lp64", False, False, _X86_64),
-    _arch("arc", "arc", "arc-linux-gnu", "ilp32", False, True,
-          [("__arc__", "1"), ("__ARCHS__", "1"), ("__LITTLE_ENDIAN__", "1")]),
-    _arch("arm64", "arm64", "aarch64-linux-gnu", "lp64", False, True,
-          [("__aarch64__", "1"), ("__AARCH64EL__", "1"), ("__ARM_64BIT_STATE", "1"),
-           ("__ARM_ARCH", "8"), ("__WCHAR_TYPE__", "unsigned int")]),
-    _arch("armel", "arm", "arm-linux-gnueabi", "ilp32", False, True,
-          [*_ARM, ("__ARM_ARCH", "5")]),
-    _arch("armhf", "arm", "arm-linux-gnueabihf", "ilp32", False, True,
-          [*_ARM, ("__ARM_ARCH", "7"), ("__ARM_PCS_VFP", "1"), ("__thumb__", "1"),
-           ("__thumb2__", "1")]),
-    _arch("hppa", "parisc", "hppa-linux-gnu", "ilp32", True, False,
-          [("__hppa__", "1"), ("__hppa", "1"), ("_PA_RISC1_1", "1")]),
-    _arch("i386", "x86", "i686-linux-gnu", "ilp32", False, False,
-          [("__i386__", "1"), ("__i386", "1"), ("__i686__", "1"), ("__i686", "1")],
+    # Debian's: their gcc's predefines are recorded (headers/predefines.json)
+    _arch("alpha", "alpha", "alpha-linux-gnu", "lp64", False, False, []),
+    _arch("amd64", "x86", "x86_64-linux-gnu", "lp64", False, False, []),
+    _arch("arc", "arc", "arc-linux-gnu", "ilp32", False, True, []),
+    _arch("arm64", "arm64", "aarch64-linux-gnu", "lp64", False, True, []),
+    _arch("armel", "arm", "arm-linux-gnueabi", "ilp32", False, True, []),
+    _arch("armhf", "arm", "arm-linux-gnueabihf", "ilp32", False, True, []),
+    _arch("hppa", "parisc", "hppa-linux-gnu", "ilp32", True, False, []),
+    _arch("i386", "x86", "i686-linux-gnu", "ilp32", False, False, [],
           multiarch="i386-linux-gnu"),
-    _arch("m68k", "m68k", "m68k-linux-gnu", "ilp32", True, False,
-          [("__m68k__", "1"), ("__mc68000__", "1"), ("__mc68000", "1"),
-           ("__mc68020__", "1"), ("__mc68020", "1")]),
+    _arch("m68k", "m68k", "m68k-linux-gnu", "ilp32", True, False, []),
     _mips("mips", "mips-linux-gnu", lp64=False, big_endian=True),
     _mips("mips64", "mips64-linux-gnuabi64", lp64=True, big_endian=True),
     _mips("mips64el", "mips64el-linux-gnuabi64", lp64=True, big_endian=False),
     _mips("mipsel", "mipsel-linux-gnu", lp64=False, big_endian=False),
-    _arch("powerpc", "powerpc", "powerpc-linux-gnu", "ilp32", True, True, _PPC + _BE),
-    _arch("ppc64", "powerpc", "powerpc64-linux-gnu", "lp64", True, True,
-          _PPC + _PPC64 + _BE + [("_CALL_ELF", "1")]),
-    _arch("ppc64el", "powerpc", "powerpc64le-linux-gnu", "lp64", False, True,
-          _PPC + _PPC64 + _LE + [("_CALL_ELF", "2")]),
-    _arch("riscv64", "riscv", "riscv64-linux-gnu", "lp64", False, True,
-          [("__riscv", "1"), ("__riscv_xlen", "64"), ("__riscv_flen", "64"),
-           ("__riscv_float_abi_double", "1")]),
-    _arch("s390x", "s390", "s390x-linux-gnu", "lp64", True, True,
-          [("__s390__", "1"), ("__s390x__", "1"), ("__zarch__", "1")]),
-    _arch("sh4", "sh", "sh4-linux-gnu", "ilp32", False, False,
-          [("__sh__", "1"), ("__SH4__", "1"), ("__LITTLE_ENDIAN__", "1")]),
-    _arch("sparc64", "sparc", "sparc64-linux-gnu", "lp64", True, False,
-          [("__sparc__", "1"), ("__sparc", "1"), ("__sparc_v9__", "1"),
-           ("__arch64__", "1")]),
-    _arch("x32", "x86", "x86_64-linux-gnux32", "ilp32", False, False,
-          [*_X86_64, ("__ILP32__", "1"), ("_ILP32", "1")]),
+    _arch("powerpc", "powerpc", "powerpc-linux-gnu", "ilp32", True, True, []),
+    _arch("ppc64", "powerpc", "powerpc64-linux-gnu", "lp64", True, True, []),
+    _arch("ppc64el", "powerpc", "powerpc64le-linux-gnu", "lp64", False, True, []),
+    _arch("riscv64", "riscv", "riscv64-linux-gnu", "lp64", False, True, []),
+    _arch("s390x", "s390", "s390x-linux-gnu", "lp64", True, True, []),
+    _arch("sh4", "sh", "sh4-linux-gnu", "ilp32", False, False, []),
+    _arch("sparc64", "sparc", "sparc64-linux-gnu", "lp64", True, False, []),
+    _arch("x32", "x86", "x86_64-linux-gnux32", "ilp32", False, False, []),
     # kernel architectures Debian 12 has no cross headers for
     _arch("csky", "csky", "csky-linux-gnu", "ilp32", False, True,
           [("__csky__", "1"), ("__CSKY__", "1"), ("__ckcore__", "1")], debian=False),
@@ -329,8 +414,11 @@ def lookup(name: str) -> Arch:
     key = ALIASES.get(key, key)
     arch = _BY_NAME.get(key)
     if arch is None:
+        close = difflib.get_close_matches(key, sorted({*_BY_NAME, *ALIASES}), n=3, cutoff=0.6)
+        near = sorted({ALIASES.get(c, c) for c in close})
+        hint = f"did you mean {' or '.join(near)}? " if near else ""
         available = ", ".join(a.name for a in all_arches())
-        raise AbicheckError(f"unknown architecture {name!r}; available: {available}")
+        raise AbicheckError(f"unknown architecture {name!r}; {hint}available: {available}")
     return arch
 
 
@@ -343,6 +431,18 @@ def host_arch() -> Arch:
     if machine in ("mips", "mips64") and sys.byteorder == "little":
         machine += "el"
     return lookup(machine)
+
+
+def cross_compiler(arch: Arch) -> str:
+    """The gcc that compiles for ``arch``: Debian's ``<triplet>-gcc`` ("" for an
+    architecture Debian has no compiler for; the host's is ``gcc`` too)."""
+    return f"{arch.triplet}-gcc" if arch.cross_package else ""
+
+
+def compiler_package(arch: Arch) -> str:
+    """Debian's package of :func:`cross_compiler` (``gcc-x86-64-linux-gnux32``), ""
+    where none."""
+    return f"gcc-{arch.triplet.replace('_', '-')}" if arch.cross_package else ""
 
 
 def need_linux(what: str) -> None:

@@ -1,4 +1,5 @@
-"""The system C compiler as an oracle: which macros a header defines and their integer values.
+"""The C compiler as an oracle: which macros a header defines and their integer values,
+and how it lays out structs and unions.
 
 Nothing is linked or run. ``gcc -E -dD`` lists the macros; then one generated C file per
 header holds, for each object-like macro ``NAME``, a function whose inline ``asm`` takes
@@ -19,6 +20,11 @@ the branches they take on that target. ``sizeof`` of structures still follows th
 ABI's alignment rules for that data model (e.g. m68k aligns ``int`` to 2 bytes, i386
 aligns ``long long`` to 4 in structs): values built from such sizes may differ from the
 real target's.
+
+With ``own_compiler`` the compiler is the target's own (a cross gcc, see
+:func:`cross_compiler`): it gets no ``-nostdinc``/``-undef``/``-D``/``-m`` flags, so
+its own predefines, data model, ABI and search path hold and the values are exactly
+the target's.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,6 +55,8 @@ _WERROR = (
     "-Werror=div-by-zero",
 )
 _BASE_FLAGS = ("-O0", "-fdiagnostics-plain-output")
+#: The flags every macro-probe ``-S`` compile gets besides :func:`compiler_flags`.
+PROBE_FLAGS = (*_BASE_FLAGS, *_WERROR)
 _PROBE_RE = re.compile(r"# ABICHECK (\d+)" + r" [$#]?(-?\d+)" * 5 + r"\s*$")
 _DIAG_RE = re.compile(
     r"^(?P<file>[^:\n]+?)(?::(?P<line>\d+))?(?::(?P<col>\d+))?: "
@@ -181,14 +189,23 @@ def _model_flag(cc: str, arch: Arch) -> list[str]:
     return [flag]
 
 
+def cross_compiler(arch: Arch) -> str:
+    """The name of ``arch``'s own gcc, as Debian's ``gcc-<triplet>`` installs it."""
+    return f"{arch.triplet}-gcc"
+
+
 def compiler_flags(
     arch: Arch | None = None,
     include_dirs_: Sequence[Path | str] = (),
     defines: Mapping[str, str] | None = None,
     cc: str = "gcc",
     system_includes: bool = False,
+    own_compiler: bool = False,
 ) -> tuple[str, ...]:
     """The preprocessor/dialect flags :func:`compiler_macros` passes to ``cc``.
+
+    ``own_compiler`` (``cc`` is the target's own gcc): only ``-I`` the given dirs and
+    the ``defines``, nothing else (``arch`` and ``system_includes`` are then unused).
 
     Host (``arch`` None or this machine's): ``-nostdinc`` unless ``system_includes``,
     ``-I`` the given dirs (default: the host's uapi dirs). Foreign arch: ``-nostdinc
@@ -198,7 +215,9 @@ def compiler_flags(
     """
     flags: list[str] = []
     dirs = [Path(d) for d in include_dirs_]
-    if arch is None or is_host(arch):
+    if own_compiler:
+        pass
+    elif arch is None or is_host(arch):
         if not system_includes:
             flags.append("-nostdinc")
             if not dirs:
@@ -425,6 +444,7 @@ def compiler_macros_many(
     arch: Arch | None = None,
     cc: str = "gcc",
     system_includes: bool = False,
+    own_compiler: bool = False,
 ) -> dict[str, CompilerTable | AbicheckError]:
     """Evaluate many headers, each in its own translation unit, with few gcc runs.
 
@@ -437,7 +457,7 @@ def compiler_macros_many(
     AbicheckError only when the compiler itself is missing or rejects the flags.
     """
     version = compiler_version(cc)
-    flags = compiler_flags(arch, include_dirs, defines, cc, system_includes)
+    flags = compiler_flags(arch, include_dirs, defines, cc, system_includes, own_compiler)
     results: dict[str, CompilerTable | AbicheckError] = {}
     units: list[_Unit] = []
     for header in headers:
@@ -608,6 +628,7 @@ def compiler_macros(
     arch: Arch | None = None,
     cc: str = "gcc",
     system_includes: bool = False,
+    own_compiler: bool = False,
 ) -> CompilerTable:
     """The macros ``cc`` sees after ``#include``-ing ``header``, and their integer values.
 
@@ -617,13 +638,417 @@ def compiler_macros(
     dirs unless ``system_includes`` (then libc's headers work too, e.g. ``<sys/mman.h>``).
     A foreign ``arch``: the host ``cc`` evaluates the target's headers (default: its
     installed cross headers) with the target's predefines and data model, see the module
-    docstring. Raises AbicheckError when the compiler is missing, the header is
+    docstring; with ``own_compiler``, ``cc`` is the target's own gcc and gets no target
+    flags at all. Raises AbicheckError when the compiler is missing, the header is
     missing or fails to preprocess (located at gcc's ``file:line``), or its macros
     cannot be evaluated.
     """
     key = str(header)
-    result = compiler_macros_many([header], include_dirs, defines, arch, cc, system_includes)
+    result = compiler_macros_many(
+        [header], include_dirs, defines, arch, cc, system_includes, own_compiler
+    )
     table = result[key]
     if isinstance(table, AbicheckError):
         raise table
     return table
+
+
+# -- layouts: struct/union sizes, alignments and member offsets from gcc's DWARF --------
+
+#: Flags of the DWARF compile: DWARF 5 (``DW_AT_data_bit_offset`` for bitfields, the
+#: same on every target), ``-dA`` to have each DIE and attribute named in comments.
+DWARF_FLAGS = ("-g", "-gdwarf-5", "-dA", "-fno-eliminate-unused-debug-types")
+#: The folders under an include root whose types :func:`compiler_layouts` keeps.
+UAPI_FOLDERS = ("linux", "asm", "asm-generic")
+
+_DIE_RE = re.compile(r"\(DIE \((0x[0-9a-f]+)\) (DW_TAG_\w+)\)$")
+_END_RE = re.compile(r"end of children of DIE (0x[0-9a-f]+)")
+_ATTR_RE = re.compile(r"(DW_AT_\w+)(?:: \"(.*)\"| \((?:(-?(?:0x)?[0-9a-f]+), )?(.*)\))?$")
+_LEB_RE = re.compile(r"^[su]leb128 (-?(?:0x)?[0-9a-f]+); ")
+#: Where a ``-dA`` comment starts: the target's comment marker (``#``, ``|``, ``@``,
+#: ``!``, ``;``, ``//``) after a tab, then what gcc writes there (arc's ``@`` also
+#: starts symbol operands, so the text after it is checked too).
+_COMMENT_RE = re.compile(r"\t ?(?:#|//|;|!|@|\|) (?=\(|DW_|end of|[su]leb128 )")
+_NUM_RE = re.compile(r"-?(?:0x[0-9a-fA-F]+|\d+)")
+_LAYOUT_RE = re.compile(r"# ABICHECK (\d+) [$#]?(-?\d+) [$#]?(-?\d+)\s*$")
+_QUALIFIERS = frozenset(
+    ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type")
+    + ("DW_TAG_restrict_type", "DW_TAG_atomic_type")
+)
+_SIZED = frozenset(
+    ("DW_TAG_base_type", "DW_TAG_structure_type", "DW_TAG_union_type")
+    + ("DW_TAG_enumeration_type", "DW_TAG_pointer_type")
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a :class:`Layout`, reachable by ``name`` from the outer type.
+
+    ``offset`` (bytes) and ``bit_offset`` count from the start of the outer type;
+    ``size`` is the member's type's size in bytes (0 for a flexible array);
+    ``bit_offset``/``bit_width`` are set for bitfields only, whose ``offset`` is then
+    ``bit_offset // 8`` (the byte holding the first bit).
+    """
+
+    name: str
+    offset: int
+    size: int
+    bit_offset: int | None = None
+    bit_width: int | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One struct, union or typedef of an unnamed struct/union as gcc lays it out.
+
+    ``name`` is ``struct NAME``, ``union NAME`` or ``typedef NAME``; ``file`` its
+    declaring file relative to the include root and ``line`` its line; ``size`` and
+    ``align`` are ``sizeof`` and ``_Alignof``; ``members`` in declaration order, the
+    members of anonymous struct/union members in their place (flattened).
+    """
+
+    name: str
+    file: str
+    line: int
+    size: int
+    align: int
+    members: tuple[Member, ...]
+
+
+@dataclass
+class _Die:
+    tag: str
+    parent: int | None
+    attrs: dict[str, int | str] = field(default_factory=dict)
+    children: list[int] = field(default_factory=list)
+
+
+def _split_asm_comment(line: str) -> tuple[str, str] | None:
+    """(operand text, comment) of a ``-dA`` line, or None when it carries no comment."""
+    m = _COMMENT_RE.search(line)
+    if m is None:
+        return None
+    return line[: m.start()].strip(), line[m.end() :].strip()
+
+
+def _operand_value(operands: str) -> int | str | None:
+    """An attribute's value from its directive: the string of ``.ascii``/``.string``,
+    else the number its last operand is (None for a label)."""
+    if operands.startswith((".ascii", ".string")):
+        text = operands.split(None, 1)[1].strip()
+        return text.strip('"').removesuffix("\\0")
+    parts = operands.replace(",", " ").split()
+    if len(parts) >= 2 and _NUM_RE.fullmatch(parts[-1]):
+        return int(parts[-1], 0)
+    return None
+
+
+def _dwarf_lines(asm: str) -> Iterator[tuple[int | str | None, str]]:
+    """(value, comment) of each commented ``-dA`` line; riscv's ``uleb128 N;`` comment
+    prefix gives the value its ``.byte`` encoding spells."""
+    for line in asm.splitlines():
+        split = _split_asm_comment(line)
+        if split is None:
+            continue
+        operands, comment = split
+        leb = _LEB_RE.match(comment)
+        if leb:
+            yield int(leb.group(1), 0), comment[leb.end() :]
+        else:
+            yield _operand_value(operands), comment
+
+
+def parse_dwarf_asm(asm: str) -> dict[int, _Die]:
+    """The DIEs of a ``gcc -S -g -dA`` output, by their offset, with parents,
+    children and the attributes the comments name (numbers, strings, ``decl_file`` as
+    its normalized path)."""
+    has_children: dict[int, bool] = {}
+    code: int | None = None
+    for value, comment in _dwarf_lines(asm):
+        if comment == "(abbrev code)":
+            code = value if isinstance(value, int) else None
+        elif comment in ("DW_children_yes", "DW_children_no") and code is not None:
+            has_children[code] = comment == "DW_children_yes"
+            code = None
+    dies: dict[int, _Die] = {}
+    stack: list[int] = []
+    current: _Die | None = None
+    for value, comment in _dwarf_lines(asm):
+        m = _DIE_RE.search(comment)
+        if m:
+            offset, tag = int(m.group(1), 16), m.group(2)
+            current = _Die(tag, stack[-1] if stack else None)
+            dies[offset] = current
+            if current.parent is not None:
+                dies[current.parent].children.append(offset)
+            if isinstance(value, int) and has_children.get(value, False):
+                stack.append(offset)
+            continue
+        m = _END_RE.search(comment)
+        if m:
+            if stack and stack[-1] == int(m.group(1), 16):
+                stack.pop()
+            current = None
+            continue
+        m = _ATTR_RE.match(comment) if current is not None else None
+        if current is None or m is None:
+            continue
+        attr, quoted, implicit, paren = m.groups()
+        if quoted is not None:
+            current.attrs[attr] = quoted
+        elif attr == "DW_AT_decl_file" and paren is not None:
+            current.attrs[attr] = os.path.normpath(paren)
+        elif implicit is not None:
+            current.attrs[attr] = int(implicit, 0)
+        elif paren is not None and _NUM_RE.fullmatch(paren):
+            current.attrs[attr] = int(paren, 0)
+        elif value is not None:
+            current.attrs[attr] = value
+    return dies
+
+
+def _int_attr(die: _Die, attr: str) -> int | None:
+    value = die.attrs.get(attr)
+    return value if isinstance(value, int) else None
+
+
+def _children(dies: Mapping[int, _Die], die: _Die, tag: str) -> Iterator[_Die]:
+    """``die``'s children of kind ``tag``, in order."""
+    return (dies[c] for c in die.children if dies[c].tag == tag)
+
+
+def _type_size(dies: Mapping[int, _Die], ref: int | None, depth: int = 0) -> int | None:
+    """``sizeof`` of the type DIE at ``ref`` (None for void, functions, incomplete
+    types); arrays multiply their dimensions, an unbounded one counting 0."""
+    die = dies.get(ref) if ref is not None else None
+    if die is None or depth > 64:
+        return None
+    if die.tag in _SIZED:
+        return _int_attr(die, "DW_AT_byte_size")
+    if die.tag in _QUALIFIERS:
+        return _type_size(dies, _int_attr(die, "DW_AT_type"), depth + 1)
+    if die.tag == "DW_TAG_array_type":
+        size = _type_size(dies, _int_attr(die, "DW_AT_type"), depth + 1)
+        if size is None:
+            return None
+        for sub in _children(dies, die, "DW_TAG_subrange_type"):
+            count = _int_attr(sub, "DW_AT_count")
+            upper = _int_attr(sub, "DW_AT_upper_bound")
+            lower = _int_attr(sub, "DW_AT_lower_bound") or 0
+            if count is None:
+                count = 0 if upper is None else upper + 1 - lower
+            size *= max(count, 0)
+        return size
+    return None
+
+
+def _strip_typedefs(dies: Mapping[int, _Die], ref: int | None) -> _Die | None:
+    die = dies.get(ref) if ref is not None else None
+    while die is not None and die.tag in _QUALIFIERS:
+        ref = _int_attr(die, "DW_AT_type")
+        die = dies.get(ref) if ref is not None else None
+    return die
+
+
+def _members(
+    dies: Mapping[int, _Die], record: _Die, base: int, big_endian: bool, out: list[Member]
+) -> None:
+    """Append ``record``'s members, those of its anonymous struct/union members in
+    their place, at ``base`` bytes from the outer type's start."""
+    for die in _children(dies, record, "DW_TAG_member"):
+        type_ref = _int_attr(die, "DW_AT_type")
+        width = _int_attr(die, "DW_AT_bit_size")
+        bit = _int_attr(die, "DW_AT_data_bit_offset")
+        offset = _int_attr(die, "DW_AT_data_member_location") or 0
+        old = _int_attr(die, "DW_AT_bit_offset")
+        if width is not None and bit is None and old is not None:
+            # DWARF 2 style (gcc 12 still writes it for bitfields in unions): bits
+            # counted from the storage unit's most significant end
+            unit = _int_attr(die, "DW_AT_byte_size") or _type_size(dies, type_ref) or 0
+            bit = offset * 8 + (old if big_endian else unit * 8 - old - width)
+        name = die.attrs.get("DW_AT_name")
+        if not isinstance(name, str):
+            inner = _strip_typedefs(dies, type_ref)
+            if inner is not None and inner.tag in ("DW_TAG_structure_type", "DW_TAG_union_type"):
+                _members(dies, inner, base + offset, big_endian, out)
+            continue
+        size = _type_size(dies, type_ref) or 0
+        if width is not None:
+            bits = base * 8 + (bit if bit is not None else offset * 8)
+            out.append(Member(name, bits // 8, size, bits, width))
+        else:
+            out.append(Member(name, base + offset, size))
+
+
+def _dwarf_types(
+    dies: Mapping[int, _Die], keep: Callable[[str], str | None], big_endian: bool
+) -> dict[str, tuple[str, int, int, tuple[Member, ...]]]:
+    """The named structs/unions and typedefs of unnamed ones among ``dies`` that
+    ``keep`` maps (declaring file -> its display name, None to leave out), as
+    name -> (file, line, DWARF size, members)."""
+    out: dict[str, tuple[str, int, int, tuple[Member, ...]]] = {}
+    kinds = {"DW_TAG_structure_type": "struct", "DW_TAG_union_type": "union"}
+    for die in dies.values():
+        name = die.attrs.get("DW_AT_name")
+        if not isinstance(name, str) or "DW_AT_declaration" in die.attrs:
+            continue
+        record = die
+        if die.tag == "DW_TAG_typedef":
+            ref = _int_attr(die, "DW_AT_type")
+            target = dies.get(ref) if ref is not None else None
+            if target is None or target.tag not in kinds or "DW_AT_name" in target.attrs:
+                continue
+            record, key = target, f"typedef {name}"
+        elif die.tag in kinds:
+            key = f"{kinds[die.tag]} {name}"
+        else:
+            continue
+        size = _int_attr(record, "DW_AT_byte_size")
+        file = die.attrs.get("DW_AT_decl_file")
+        shown = keep(file) if isinstance(file, str) else None
+        if size is None or shown is None:
+            continue
+        members: list[Member] = []
+        _members(dies, record, 0, big_endian, members)
+        out[key] = (shown, _int_attr(die, "DW_AT_decl_line") or 0, size, tuple(members))
+    return out
+
+
+def _layout_probe(include: str, names: Sequence[str]) -> str:
+    """The C file taking ``sizeof`` and ``_Alignof`` of each of ``names`` (probe k on
+    line k + 2) as asm ``"i"`` operands."""
+    out = [include]
+    for k, name in enumerate(names):
+        out.append(
+            f"void {_PREFIX}_{k}(void) {{ __asm__ __volatile__ "
+            f'("# ABICHECK {k} %0 %1" :: "i"(sizeof({name})), "i"(_Alignof({name}))); }}'
+        )
+    return "\n".join(out) + "\n"
+
+
+def _c_name(key: str) -> str:
+    """``typedef NAME`` -> ``NAME``; ``struct NAME``/``union NAME`` as they are."""
+    return key.removeprefix("typedef ")
+
+
+@dataclass(frozen=True)
+class LayoutTables:
+    """What :func:`compiler_layouts` found: ``layouts`` by type name; ``tu`` the
+    header (from the input) whose translation unit each layout comes from;
+    ``errors`` the headers whose C did not compile, each with gcc's first error;
+    ``compiler`` is ``cc --version``'s first line, ``flags`` those of the DWARF
+    compile."""
+
+    layouts: dict[str, Layout]
+    tu: dict[str, str]
+    errors: dict[str, str]
+    compiler: str
+    flags: tuple[str, ...]
+
+
+def compiler_layouts(
+    headers: Sequence[str],
+    root: Path | str,
+    cc: str = "gcc",
+    flags: Sequence[str] = (),
+    folders: Sequence[str] = UAPI_FOLDERS,
+) -> LayoutTables:
+    """Every struct, union and typedef of an unnamed struct/union declared under
+    ``root/<folders>``, laid out by ``cc`` in the translation units ``#include <h>``
+    of each of ``headers`` (names relative to ``root``, e.g. ``linux/stat.h``).
+
+    One ``-S`` round with :data:`DWARF_FLAGS` reads the types from gcc's annotated
+    DWARF; a type seen in several units is taken from its own declaring header's unit
+    where that is one of ``headers`` and compiles, else from the first unit (in
+    ``headers`` order) that has it. A second ``-S`` round takes each type's
+    ``sizeof`` and ``_Alignof`` as asm operands (a type gcc rejects there is left
+    out: the file is compiled again without it). Raises AbicheckError only when
+    ``cc`` is missing or rejects the flags.
+    """
+    version = compiler_version(cc)
+    big_endian = _host_predefines(cc).get("__BYTE_ORDER__") == "__ORDER_BIG_ENDIAN__"
+    base = Path(root)
+    prefixes = tuple(os.path.join(os.path.normpath(base), f) + os.sep for f in folders)
+
+    def keep(path: str) -> str | None:
+        path = os.path.normpath(path)
+        if path.startswith(prefixes):
+            return os.path.relpath(path, base)
+        return None
+
+    errors: dict[str, str] = {}
+    found: dict[str, tuple[str, tuple[str, int, int, tuple[Member, ...]]]] = {}
+    order = {h: i for i, h in enumerate(headers)}
+    with tempfile.TemporaryDirectory(prefix="abicheck-layout-") as tmp:
+        for i, h in enumerate(headers):
+            Path(tmp, f"h{i}.c").write_text(f"#include <{h}>\n")
+        outputs = _run_chunked(
+            [cc, "-S", *_BASE_FLAGS, *DWARF_FLAGS, *flags],
+            [f"h{i}.c" for i in range(len(headers))],
+            tmp,
+        )
+        for d in _collect(outputs, "h", cc):
+            if d.unit is not None and headers[d.unit] not in errors:
+                where = f"{keep(d.file) or d.file}:{d.line}" if d.line else d.file
+                errors[headers[d.unit]] = f"{where}: {d.sev}: {d.msg}"
+        for i, h in enumerate(headers):
+            asm = Path(tmp, f"h{i}.s")
+            if h in errors or not asm.is_file():
+                errors.setdefault(h, f"{cc} -S produced no output")
+                continue
+            dies = parse_dwarf_asm(asm.read_text(errors="replace"))
+            for key, info in _dwarf_types(dies, keep, big_endian).items():
+                seen = found.get(key)
+                if seen is None or (info[0] == h and seen[1][0] != seen[0]):
+                    found[key] = (h, info)
+        by_tu: dict[str, list[str]] = {}
+        for key, (h, _) in sorted(found.items(), key=lambda kv: (order[kv[1][0]], kv[0])):
+            by_tu.setdefault(h, []).append(key)
+        sizes = _size_align(by_tu, cc, flags, tmp)
+    layouts: dict[str, Layout] = {}
+    tu: dict[str, str] = {}
+    for key in sorted(found):
+        h, (file, line, _dwarf_size, members) = found[key]
+        got = sizes.get(key)
+        if got is None:
+            continue
+        layouts[key] = Layout(key, file, line, got[0], got[1], members)
+        tu[key] = h
+    all_flags = (*_BASE_FLAGS, *DWARF_FLAGS, *flags)
+    return LayoutTables(layouts, tu, dict(sorted(errors.items())), version, all_flags)
+
+
+def _size_align(
+    by_tu: Mapping[str, list[str]], cc: str, flags: Sequence[str], tmp: str
+) -> dict[str, tuple[int, int]]:
+    """``(sizeof, _Alignof)`` of each type of ``by_tu`` (header -> its type names), in
+    that header's unit; at most :data:`MAX_PASSES` rounds, each dropping what failed."""
+    pending = {i: (h, list(names)) for i, (h, names) in enumerate(by_tu.items())}
+    out: dict[str, tuple[int, int]] = {}
+    for _ in range(MAX_PASSES):
+        if not pending:
+            break
+        for i, (h, names) in pending.items():
+            source = _layout_probe(f"#include <{h}>", [_c_name(n) for n in names])
+            Path(tmp, f"p{i}.c").write_text(source)
+            Path(tmp, f"p{i}.s").unlink(missing_ok=True)
+        outputs = _run_chunked([cc, "-S", *_BASE_FLAGS, *flags], [f"p{i}.c" for i in pending], tmp)
+        drop: dict[int, set[int]] = {}
+        for d in _collect(outputs, "p", cc):
+            if d.unit is not None:
+                drop.setdefault(d.unit, set()).update(n - 2 for n in d.probe_lines if n >= 2)
+        still: dict[int, tuple[str, list[str]]] = {}
+        for i, (h, names) in pending.items():
+            asm = Path(tmp, f"p{i}.s")
+            if i not in drop and asm.is_file():
+                for line in asm.read_text(errors="replace").splitlines():
+                    m = _LAYOUT_RE.search(line)
+                    if m and int(m.group(1)) < len(names):
+                        out[names[int(m.group(1))]] = (int(m.group(2)), int(m.group(3)))
+                continue
+            lost = drop.get(i, set())
+            if lost:
+                still[i] = (h, [n for k, n in enumerate(names) if k not in lost])
+        pending = still
+    return out

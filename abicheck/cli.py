@@ -26,7 +26,7 @@ from .compare import FAIL_ON as COMPARE_FAIL_ON
 from .compare import compare
 from .config import Config, load_config
 from .model import AbicheckError, Table
-from .parse import Reader, parse_cli_define, paused_gc, read_headers
+from .parse import Reader, TargetSetup, parse_cli_define, paused_gc, read_headers, target_setup
 from .progress import Progress
 from .report import (
     AUDIT_FORMATS,
@@ -67,26 +67,37 @@ exit status:
 
 
 def _add_include_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "-I", dest="include", action="append", default=[], metavar="DIR", help="include folder"
-    )
-    p.add_argument(
-        "-D",
-        dest="define",
-        action="append",
-        default=[],
-        metavar="NAME[=VALUE]",
-        help="predefine a macro",
-    )
+    for flag, dest, metavar, what in (
+        ("-I", "include", "DIR", "include folder"),
+        ("-D", "define", "NAME[=VALUE]", "predefine a macro"),
+    ):
+        p.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=what)
 
 
 def _add_reader_options(p: argparse.ArgumentParser) -> None:
     _add_include_options(p)
     p.add_argument(
+        "-U",
+        dest="undefine",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="remove a predefined macro (as gcc -U)",
+    )
+    p.add_argument(
+        "--arch",
+        default="",
+        metavar="NAME",
+        help="read as this architecture's compiler would (names as for arch:): its "
+        "predefines, data model, char signedness and installed headers after -I "
+        "(default: this machine's predefines; with --data-model, a generic target's)",
+    )
+    p.add_argument(
         "--data-model",
         choices=("lp64", "ilp32"),
-        default="lp64",
-        help="type sizes for sizeof and long (default lp64)",
+        default="",
+        help="type sizes for sizeof and long, of a generic target with no architecture's "
+        "macros (default lp64; with --arch, that architecture's, which it must agree with)",
     )
 
 
@@ -109,8 +120,24 @@ def _defines(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(dict(parse_cli_define(d) for d in specs).items())
 
 
-def _reader(args: argparse.Namespace, dirs: Sequence[str]) -> Reader:
-    return Reader(dirs, dict(_defines(args.define)), args.data_model)
+def _arch(args: argparse.Namespace) -> str:
+    """The architecture the headers are read as: --arch; given neither --arch nor
+    --data-model, this machine's (as its compiler reads them); else none."""
+    if args.arch or args.data_model:
+        return str(args.arch)
+    from .arches import host_arch
+
+    try:
+        return host_arch().name
+    except AbicheckError:  # an unknown machine: a generic lp64 target
+        return ""
+
+
+def _reader(args: argparse.Namespace, dirs: Sequence[str], setup: TargetSetup) -> Reader:
+    defines = dict(_defines(args.define))
+    return Reader(
+        dirs, defines, setup.data_model, setup.predefines, setup.unsigned_char, abi=setup.abi
+    )
 
 
 def _system_dirs() -> list[str]:
@@ -123,9 +150,9 @@ def _system_dirs() -> list[str]:
     if found:
         return list(found)
     from .arches import host_arch
-    from .resources import data_dir
+    from .parse import freestanding_dir
 
-    dirs = [str(data_dir("headers") / "freestanding")]
+    dirs = [freestanding_dir()]
     with contextlib.suppress(AbicheckError):  # an unknown machine: no multiarch folder
         dirs.append(f"/usr/include/{host_arch().multiarch}")
     return [*dirs, "/usr/include"]
@@ -136,10 +163,14 @@ def _system_dirs() -> list[str]:
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     headers = args.headers or [display_name(embedded_header())]
-    dirs = args.include
-    if args.headers and not dirs and not args.nostdinc:
+    setup = target_setup(_arch(args), args.data_model, args.undefine)
+    dirs = list(args.include)
+    if args.arch:  # the architecture's: the freestanding headers, then its installed ones
+        if not args.nostdinc:
+            dirs += setup.system_dirs
+    elif args.headers and not dirs and not args.nostdinc:
         dirs = _system_dirs()
-    results = read_headers(headers, _reader(args, dirs))
+    results = read_headers(headers, _reader(args, dirs, setup))
     for res in results:
         if res.error is not None:
             err.write(f"{res.error}\n")
@@ -189,6 +220,8 @@ def _source_options(args: argparse.Namespace) -> SourceOptions:
         include_dirs=tuple(args.include),
         defines=_defines(args.define),
         data_model=args.data_model,
+        arch=_arch(args),
+        undefines=tuple(args.undefine),
         header=args.header,
         kernel_tree=args.kernel_tree,
         arch_from=args.arch_from,

@@ -14,11 +14,11 @@ import contextlib
 import dataclasses
 import gc
 import operator
-import platform
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from .arches import generic
 from .model import BUILTIN_FILE, COMMAND_LINE_FILE, AbicheckError, Macro, RecordLayout
 from .reader.conditions import Conditions
 from .reader.datamodel import DATA_MODELS, DataModel
@@ -38,40 +38,73 @@ _name = operator.attrgetter("name")
 
 
 def predefined_macros(data_model: str) -> dict[str, str]:
-    """The compiler-predefined macros the reader starts from, for a data model.
+    """The compiler-predefined macros the reader starts from, for a data model: a
+    generic little-endian Linux target's (:func:`abicheck.arches.generic`), with no
+    architecture's own macros (``__x86_64__``, ``__i386__``); an architecture's
+    come with its name (``Reader(predefines=lookup(name).predefined())``)."""
+    if data_model not in DATA_MODELS:
+        raise AbicheckError(
+            f"unknown data model {data_model!r}; available: {', '.join(DATA_MODELS)}"
+        )
+    return generic(DATA_MODELS[data_model].name)
 
-    Linux uapi headers test these to pick their branches; without an
-    architecture given they describe a generic Linux target.
+
+def freestanding_dir() -> str:
+    """abicheck's freestanding headers (``<stddef.h>``, ``<stdint.h>``, ``<limits.h>``,
+    ...), the compiler-free stand-in for a compiler's own include folder."""
+    return str(data_dir("headers") / "freestanding")
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSetup:
+    """What a Reader is given for a target: ``predefines`` (name -> replacement),
+    ``data_model``, ``unsigned_char``, ``system_dirs``, the include folders searched
+    after the ``-I`` ones (for an architecture: the freestanding headers, then its
+    installed headers, as gcc searches its own folder and then its sysroot's), and
+    ``abi``, an architecture's type sizes and alignments (None: the data model's)."""
+
+    predefines: dict[str, str]
+    data_model: str
+    unsigned_char: bool = False
+    system_dirs: tuple[str, ...] = ()
+    arch: str = ""
+    abi: DataModel | None = None
+
+
+def target_setup(
+    arch: str = "", data_model: str = "", undefines: Iterable[str] = ()
+) -> TargetSetup:
+    """The predefines, data model and system folders of ``arch`` (a name as for
+    ``arch:``), or, without one, of a generic Linux target of ``data_model`` ("":
+    lp64) with no architecture's macros; ``undefines`` (``-U``) removed.
+
+    Raises AbicheckError for an unknown architecture or data model, or a
+    ``data_model`` that is not ``arch``'s.
     """
-    dm = DATA_MODELS[data_model]
-    defs = {
-        "__linux__": "1",
-        "__linux": "1",
-        "__unix__": "1",
-        "__STDC__": "1",
-        "__STDC_VERSION__": "201710L",
-        "__GNUC__": "12",
-        "__GNUC_MINOR__": "2",
-        "__CHAR_BIT__": "8",
-        "__SIZEOF_SHORT__": "2",
-        "__SIZEOF_INT__": "4",
-        "__SIZEOF_LONG__": str(dm.long_bytes),
-        "__SIZEOF_LONG_LONG__": "8",
-        "__SIZEOF_POINTER__": str(dm.pointer_bytes),
-        "__ORDER_LITTLE_ENDIAN__": "1234",
-        "__ORDER_BIG_ENDIAN__": "4321",
-        "__BYTE_ORDER__": "__ORDER_LITTLE_ENDIAN__",
-    }
-    if data_model == "lp64":
-        defs.update({"__LP64__": "1", "_LP64": "1"})
+    from .arches import include_dirs, lookup
+
+    if arch:
+        a = lookup(arch)
+        if data_model and data_model != a.data_model:
+            raise AbicheckError(
+                f"--data-model {data_model} disagrees with --arch {arch}, which is {a.data_model}"
+            )
+        # none for an architecture Debian has no headers for: what may lie under
+        # /usr/<triplet> is another's (hppa64's is hppa's)
+        found = (include_dirs(a) if a.cross_package else None) or ()
+        setup = TargetSetup(
+            a.predefined(),
+            a.data_model,
+            a.unsigned_char,
+            (freestanding_dir(), *map(str, found)),
+            a.name,
+            a.abi,
+        )
     else:
-        defs["__ILP32__"] = "1"
-    if platform.machine() in ("x86_64", "amd64"):
-        if data_model == "lp64":
-            defs.update({"__x86_64__": "1", "__x86_64": "1", "__amd64__": "1", "__amd64": "1"})
-        else:
-            defs.update({"__i386__": "1", "__i386": "1", "i386": "1"})
-    return defs
+        setup = TargetSetup(predefined_macros(data_model or "lp64"), data_model or "lp64")
+    for name in undefines:
+        setup.predefines.pop(name, None)
+    return setup
 
 
 def _define(name: str, value: str, file: str) -> MacroDef:

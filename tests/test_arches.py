@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from abicheck.arches import (
+    PREDEFINES_FILE,
     Arch,
     all_arches,
+    compiler_package,
+    cross_compiler,
     debian_arches,
+    generic,
+    generic_predefines,
     host_arch,
     include_dirs,
+    is_host,
     kernel_tree_include_dirs,
     lookup,
+    recorded,
+    recorded_predefines,
 )
 from abicheck.model import AbicheckError
 
@@ -179,3 +192,152 @@ def test_kernel_tree_include_dirs(tmp_path: Path) -> None:
     )
     with pytest.raises(AbicheckError, match="not a kernel source tree"):
         kernel_tree_include_dirs(tmp_path, lookup("sparc"))
+
+
+# -- predefines: recorded from each Debian architecture's gcc ---------------------
+
+_DEFINE = re.compile(r"#define (\w+)(\(?)(?: (.*))?$")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+#: Where the generic predefines (for the architectures without a compiler) differ
+#: from a real gcc's: x87 arithmetic evaluates float expressions as long double.
+GENERIC_DIFFERS = {
+    "i386": {"__FLT_EVAL_METHOD__": "2", "__FLT_EVAL_METHOD_TS_18661_3__": "2"},
+    "m68k": {"__FLT_EVAL_METHOD__": "2", "__FLT_EVAL_METHOD_TS_18661_3__": "2"},
+}
+
+
+def _gcc_predefines(arch: Arch) -> dict[str, str]:
+    """``arch``'s gcc's object-like predefines, from ``gcc -dM -E``."""
+    cc = cross_compiler(arch)
+    assert shutil.which(cc), f"apt-get install {compiler_package(arch)}"
+    proc = subprocess.run(
+        [cc, "-dM", "-E", "-x", "c", "/dev/null"], capture_output=True, text=True, check=True
+    )
+    out = {}
+    for line in proc.stdout.splitlines():
+        m = _DEFINE.match(line)
+        if m and not m.group(2):
+            out[m.group(1)] = (m.group(3) or "").strip()
+    return out
+
+
+def test_ci_installs_every_cross_compiler() -> None:
+    listed = (REPO / ".ci" / "apt-packages.txt").read_text().split()
+    for arch in debian_arches():
+        if not is_host(arch):  # the host's x86_64-linux-gnu-gcc comes with gcc
+            assert compiler_package(arch) in listed
+    assert compiler_package(lookup("x32")) == "gcc-x86-64-linux-gnux32"
+    assert cross_compiler(lookup("csky")) == compiler_package(lookup("csky")) == ""
+
+
+@pytest.mark.parametrize("arch", debian_arches(), ids=lambda a: a.name)
+def test_predefines_are_gccs(arch: Arch) -> None:
+    """Every predefine is the architecture's gcc's, and what is left out is only
+    what :func:`recorded` leaves out (so the shipped data is up to date)."""
+    gcc = _gcc_predefines(arch)
+    ours = arch.predefined()
+    assert {n: gcc.get(n) for n in ours} == ours
+    assert recorded_predefines()[arch.name] == recorded(gcc)
+    left_out = set(gcc) - set(ours)
+    assert "__FLT_MAX__" in left_out and "__VERSION__" in left_out
+    assert not {"__STDC_VERSION__", "__STDC_HOSTED__", "__INT16_MAX__"} & left_out
+    assert all(not _FLOAT_VALUE.search(v) for v in ours.values())
+
+
+_FLOAT_VALUE = re.compile(r"\d\.\d")
+
+
+@pytest.mark.parametrize("arch", debian_arches(), ids=lambda a: a.name)
+def test_predefines_cover_what_headers_test(arch: Arch) -> None:
+    """Each gcc predefine named in the architecture's uapi and glibc headers
+    (``/usr/<triplet>/include``) is one of ours."""
+    root = Path("/usr") / arch.triplet / "include"
+    assert (root / "features.h").is_file(), f"apt-get install {arch.libc_package}"
+    named: set[str] = set()
+    for path in root.rglob("*.h"):
+        named.update(_IDENTIFIER.findall(path.read_text(encoding="utf-8", errors="replace")))
+    wanted = set(_gcc_predefines(arch)) & named
+    assert {"__STDC_VERSION__", "__GNUC__", "__WORDSIZE_TIME64_COMPAT32"} & named
+    assert sorted(wanted - set(arch.predefined())) == []
+
+
+@pytest.mark.parametrize("arch", debian_arches(), ids=lambda a: a.name)
+def test_generic_predefines_agree_with_gcc(arch: Arch) -> None:
+    """The predefines computed for the architectures without a compiler (data model,
+    byte order, char sign, wchar_t) are what each real gcc has for the same names."""
+    gcc = recorded_predefines()[arch.name]
+    wchar = gcc["__WCHAR_TYPE__"]
+    ours = generic(arch.data_model, arch.big_endian, arch.unsigned_char, wchar)
+    differs = {n: gcc.get(n) for n, v in ours.items() if gcc.get(n, v) != v}
+    assert differs == GENERIC_DIFFERS.get(arch.name, {})
+    missing = set(ours) - set(gcc) - {"__GNUC__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__"}
+    assert sorted(missing) == []
+    assert {"__INT_FAST16_TYPE__", "__SIZE_MAX__", "__WCHAR_MIN__", "__STDC_HOSTED__"} <= set(ours)
+
+
+def test_fields_agree_with_recorded_predefines() -> None:
+    for arch in debian_arches():
+        gcc = recorded_predefines()[arch.name]
+        assert ("__CHAR_UNSIGNED__" in gcc) == arch.unsigned_char, arch.name
+        assert (gcc["__BYTE_ORDER__"] == "__ORDER_BIG_ENDIAN__") == arch.big_endian, arch.name
+        assert gcc["__SIZEOF_LONG__"] == str(arch.bits // 8), arch.name
+
+
+def test_predefines_without_a_compiler() -> None:
+    csky = lookup("csky").predefined()
+    assert csky["__csky__"] == "1"
+    assert csky["__STDC_VERSION__"] == "201710L"
+    assert csky["__CHAR_UNSIGNED__"] == "1"
+    assert csky["__SIZE_TYPE__"] == "unsigned int"
+    assert csky["__INT64_MAX__"] == "0x7fffffffffffffffLL"
+    assert csky["__UINT32_MAX__"] == "0xffffffffU"
+    loong = lookup("loong64").predefined()
+    assert loong["__INT_FAST16_TYPE__"] == "long int"
+    assert loong["__UINTPTR_MAX__"] == "0xffffffffffffffffUL"
+    assert loong["__SIZEOF_INT128__"] == "16"
+    assert "__i386__" not in generic_predefines("ilp32")
+    assert "__x86_64__" not in generic_predefines("lp64")
+    assert "__ILP32__" not in generic_predefines("ilp32")
+
+
+def test_recorded_leaves_out_floats_and_version() -> None:
+    kept = recorded(
+        {
+            "__FLT_MAX__": "3.40282346638528859811704183484516925e+38F",
+            "__DBL_DENORM_MIN__": "((double)4.94065645841246544176568792868221372e-324L)",
+            "__FLT128_MANT_DIG__": "113",
+            "__DEC32_MAX__": "9.999999E96DF",
+            "__ACCUM_FBIT__": "15",
+            "__ACCUM_EPSILON__": "0x1P-15K",
+            "__GNUC__": "12",
+            "__VERSION__": '"12.2.0"',
+            "__FLT_EVAL_METHOD__": "0",
+            "__LDBL_MANT_DIG__": "113",
+            "__INT64_MAX__": "0x7fffffffffffffffL",
+            "__REGISTER_PREFIX__": "",
+        }
+    )
+    assert kept == {
+        "__FLT_EVAL_METHOD__": "0",
+        "__LDBL_MANT_DIG__": "113",
+        "__INT64_MAX__": "0x7fffffffffffffffL",
+        "__REGISTER_PREFIX__": "",
+    }
+
+
+def test_unknown_arch_suggests_close_names() -> None:
+    with pytest.raises(AbicheckError) as info:
+        lookup("amd46")
+    assert "did you mean amd64 or arm64? available: alpha, amd64," in str(info.value)
+
+
+def test_predefines_recorded_with_the_script(tmp_path: Path) -> None:
+    """scripts/record-predefines, run as documented, makes the shipped file byte for
+    byte (sorted, so a rerun with the same compilers changes nothing)."""
+    made = tmp_path / "predefines.json"
+    argv = [sys.executable, str(REPO / "scripts" / "record-predefines"), "-o", str(made)]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert made.read_bytes() == PREDEFINES_FILE.read_bytes()
+    assert PREDEFINES_FILE.name == "predefines.json"

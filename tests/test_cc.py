@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Collection
@@ -10,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from abicheck.arches import Arch, all_arches, debian_arches, host_arch, include_dirs, lookup
-from abicheck.cc import compiler_flags, compiler_macros, compiler_macros_many
+from abicheck.cc import (
+    Member,
+    compiler_flags,
+    compiler_layouts,
+    compiler_macros,
+    compiler_macros_many,
+    cross_compiler,
+)
 from abicheck.model import AbicheckError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cc"
@@ -246,3 +254,92 @@ def test_deterministic() -> None:
     b = compiler_macros(KINDS)
     assert a == b
     assert list(a.values) == sorted(a.values)
+
+
+# -- layouts ---------------------------------------------------------------------------
+
+LAYOUT_ROOT = FIXTURES / "layout"
+
+
+def _member(name: str, offset: int, size: int, bits: tuple[int, int] | None = None) -> Member:
+    return Member(name, offset, size, *(bits or (None, None)))
+
+
+def test_cross_compiler_names_debians_gcc() -> None:
+    assert cross_compiler(lookup("m68k")) == "m68k-linux-gnu-gcc"
+    assert cross_compiler(lookup("i386")) == "i686-linux-gnu-gcc"
+    assert cross_compiler(lookup("x32")) == "x86_64-linux-gnux32-gcc"
+
+
+def test_own_compiler_gets_no_target_flags() -> None:
+    assert compiler_flags(lookup("m68k"), own_compiler=True) == ()
+    flags = compiler_flags(lookup("mips"), ["/x"], {"A": "1"}, own_compiler=True)
+    assert flags == ("-I/x", "-DA=1")
+
+
+def test_host_layouts_from_dwarf() -> None:
+    """amd64's layout of the fixture, worked out from the x86-64 psABI."""
+    found = compiler_layouts(["linux/shapes.h"], LAYOUT_ROOT, flags=[f"-I{LAYOUT_ROOT}"])
+    assert found.errors == {}
+    assert sorted(found.layouts) == [
+        "struct bits",
+        "struct inner",
+        "struct pointers",
+        "typedef anon_t",
+        "union word",
+    ]
+    assert set(found.tu.values()) == {"linux/shapes.h"}
+    bits = found.layouts["struct bits"]
+    assert (bits.file, bits.line, bits.size, bits.align) == ("linux/shapes.h", 5, 16, 8)
+    assert bits.members == (
+        _member("tag", 0, 1),
+        _member("low", 1, 4, (8, 3)),
+        _member("high", 1, 4, (11, 5)),
+        _member("number", 4, 4),  # the anonymous union's members, flattened
+        _member("first", 4, 2),
+        _member("second", 6, 2),
+        _member("named", 8, 8),  # a named struct member stays one member
+        _member("flex", 16, 0),  # flexible array: size 0
+    )
+    anon = found.layouts["typedef anon_t"]
+    assert (anon.line, anon.size, anon.align) == (21, 56, 8)
+    assert anon.members == (_member("c", 0, 1), _member("d", 8, 48))
+    word = found.layouts["union word"]
+    assert (word.size, word.align) == (4, 4)
+    # gcc writes DWARF 2's DW_AT_bit_offset for a bitfield in a union
+    assert word.members == (_member("all", 0, 4, (0, 16)), _member("bytes", 0, 2))
+    pointers = found.layouts["struct pointers"]
+    assert pointers.members == (_member("p", 0, 8), _member("fn", 8, 8))
+
+
+def test_big_endian_layouts_from_dwarf() -> None:
+    """m68k (big-endian, 2-byte alignment of int, long long and double)."""
+    compiler = cross_compiler(lookup("m68k"))
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} not installed (CI installs gcc-m68k-linux-gnu)")
+    found = compiler_layouts(["linux/shapes.h"], LAYOUT_ROOT, compiler, flags=[f"-I{LAYOUT_ROOT}"])
+    bits = found.layouts["struct bits"]
+    assert (bits.size, bits.align) == (14, 2)
+    assert bits.members == (
+        _member("tag", 0, 1),
+        _member("low", 1, 4, (8, 3)),
+        _member("high", 1, 4, (11, 5)),
+        _member("number", 2, 4),
+        _member("first", 2, 2),
+        _member("second", 4, 2),
+        _member("named", 6, 8),
+        _member("flex", 14, 0),
+    )
+    assert found.layouts["union word"].members == (
+        _member("all", 0, 4, (0, 16)),
+        _member("bytes", 0, 2),
+    )
+    assert (found.layouts["typedef anon_t"].size, found.layouts["typedef anon_t"].align) == (50, 2)
+
+
+def test_layouts_of_a_header_that_does_not_compile() -> None:
+    found = compiler_layouts(["linux/broken.h"], LAYOUT_ROOT, flags=[f"-I{LAYOUT_ROOT}"])
+    assert found.layouts == {}
+    assert found.errors == {
+        "linux/broken.h": "linux/broken.h:3: error: expected expression before ';' token"
+    }

@@ -17,7 +17,8 @@ import pytest
 
 import abicheck.emit
 from abicheck import arches, cli
-from abicheck.arches import host_arch, include_dirs
+from abicheck.arches import cross_compiler, host_arch, include_dirs, lookup
+from abicheck.cc import compiler_macros
 from abicheck.cli import main
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
@@ -795,6 +796,118 @@ def test_compare_says_what_its_failing_exit_status_means() -> None:
     assert out.endswith("exit status 1: a value differs between the sources (--fail-on differs)\n")
     code, out, _ = run("compare", "--only", "MADV_REMOVE", "--fail-on", "never")
     assert code == 0 and "exit status" not in out
+
+
+# -- parse --arch, --data-model, -U ------------------------------------------------
+
+X32 = Path("/usr/x86_64-linux-gnux32/include")
+
+
+def _parsed(*argv: str) -> dict[str, dict[str, object]]:
+    code, out, err = run("parse", "--format", "json", *argv)
+    assert (code, err) == (0, "")
+    return {d["name"]: d for d in json.loads(out)[0]["defines"]}
+
+
+def test_parse_data_model_implies_no_architecture() -> None:
+    """--data-model ilp32 is a generic 32-bit target: not i386 (nor x32)."""
+    got = _parsed("--data-model", "ilp32", "--builtins", "-I", str(X32), str(X32 / "asm/unistd.h"))
+    assert "__i386__" not in got and "__ILP32__" not in got and "__x86_64__" not in got
+    assert got["__SIZEOF_LONG__"]["value"] == 4
+    assert str(got["__NR_read"]["file"]).endswith("asm/unistd_64.h")
+
+
+def test_parse_arch_x32_gives_x32s_syscall_numbers() -> None:
+    """parse --arch x32 over x32's headers: x32's __NR_* (with bit 30 set), each as
+    x86_64-linux-gnux32-gcc reads them."""
+    header = X32 / "asm/unistd.h"
+    gcc = compiler_macros(header, [X32], cc="x86_64-linux-gnux32-gcc").values
+    want = {n: v for n, v in gcc.items() if n.startswith("__NR_")}
+    assert len(want) > 340 and want["__NR_read"] == 0x40000000
+    got = _parsed("--arch", "x32", str(header))
+    assert {n: got[n]["value"] for n in want if n in got} == want
+
+
+def test_parse_undefine_removes_a_predefine() -> None:
+    got = _parsed("--arch", "x32", "-U", "__ILP32__", str(X32 / "asm/unistd.h"))
+    assert got["__NR_read"]["value"] == 0  # x86-64's numbers, without __ILP32__
+    builtins = _parsed("--arch", "x32", "-U", "__ILP32__", "--builtins", str(X32 / "asm/unistd.h"))
+    assert "__ILP32__" not in builtins and builtins["__x86_64__"]["value"] == 1
+
+
+def test_parse_unknown_or_disagreeing_arch_is_one_line() -> None:
+    code, out, err = run("parse", "--arch", "amd46", str(X32 / "asm/unistd.h"))
+    assert (code, out) == (2, "")
+    assert err.startswith("abicheck: error: unknown architecture 'amd46'; did you mean amd64")
+    assert err.count("\n") == 1
+    code, out, err = run("parse", "--arch", "x32", "--data-model", "lp64", "x.h")
+    assert (code, out) == (2, "")
+    assert err == "abicheck: error: --data-model lp64 disagrees with --arch x32, which is ilp32\n"
+
+
+@pytest.mark.parametrize("name", ["arm64", "m68k", "mips", "ppc64el", "s390x"])
+def test_parse_arch_reads_linux_input_h(name: str) -> None:
+    """linux/input.h includes <stddef.h>: read for other architectures with the
+    freestanding headers, its values those of the architecture's own gcc."""
+    arch = lookup(name)
+    header = Path("/usr") / arch.triplet / "include" / "linux" / "input.h"
+    gcc = compiler_macros(header, cc=cross_compiler(arch), system_includes=True).values
+    got = _parsed("--arch", name, str(header))
+    files = ("linux/input.h", "linux/input-event-codes.h")
+    ours = {n: d["value"] for n, d in got.items() if str(d["file"]).endswith(files)}
+    ours = {n: v for n, v in ours.items() if v is not None}
+    assert len(ours) > 500 and "EVIOCGVERSION" in ours
+    assert {n: gcc.get(n) for n in ours} == ours
+
+
+def test_header_sources_take_arch_and_undefine(tmp_path: Path) -> None:
+    """--arch and -U reach header-path sources, are recorded and read again."""
+    out_file = tmp_path / "snap.json"
+    header = str(X32 / "linux/mman.h")
+    code, _, err = run("snapshot", "--arch", "x32", "-U", "__ILP32__", header, "-o", str(out_file))
+    assert (code, err) == (0, "")
+    (table,) = json.loads(out_file.read_text())["sources"]
+    assert table["origin"]["arch"] == "x32" and table["origin"]["data_model"] == "ilp32"
+    assert table["origin"]["notes"] == [["undefines", "__ILP32__"]]
+    macros = {m["name"]: m["value"] for m in table["macros"]}
+    assert macros["MAP_32BIT"] == 0x40 and macros["PROT_WRITE"] == 2
+    code, out, err = run("audit", "--baseline", str(out_file))
+    assert (code, err) == (0, "")
+
+
+def test_parse_arch_without_installed_headers(tmp_path: Path) -> None:
+    """An architecture Debian has no headers for: its predefines and the freestanding
+    headers after -I (csky: ilp32, unsigned char)."""
+    (tmp_path / "limits_test.h").write_text(
+        "#include <stdint.h>\n#include <limits.h>\n#include <stddef.h>\n"
+        "#define SIZE_OF_SIZE_T sizeof(size_t)\n",
+        encoding="utf-8",
+    )
+    got = _parsed("--arch", "csky", "-I", str(tmp_path), str(tmp_path / "limits_test.h"))
+    values = {n: d["value"] for n, d in got.items()}
+    assert values["CHAR_MIN"] == 0 and values["CHAR_MAX"] == 255
+    assert values["SIZE_MAX"] == 0xFFFFFFFF and values["UINTPTR_MAX"] == 0xFFFFFFFF
+    assert values["INT64_MIN"] == -(2**63) and values["LONG_MAX"] == 0x7FFFFFFF
+    assert values["SIZE_OF_SIZE_T"] == 4
+    assert str(got["INT32_MAX"]["file"]) == "<abicheck>/headers/freestanding/stdint.h"
+
+
+@pytest.mark.parametrize("name", ["m68k", "i386", "x32", "armel"])
+def test_parse_arch_applies_the_abi(name: str, tmp_path: Path) -> None:
+    """--arch lays structs out by the architecture's ABI (m68k aligns to 2 bytes),
+    as its own gcc does."""
+    header = tmp_path / "s.h"
+    header.write_text(
+        "struct s { char c; int i; long long l; };\n"
+        "#define SIZE_S sizeof(struct s)\n#define ALIGN_LL __alignof__(long long)\n",
+        encoding="utf-8",
+    )
+    gcc = compiler_macros(header, [tmp_path], cc=cross_compiler(lookup(name))).values
+    assert gcc["SIZE_S"] == (14 if name == "m68k" else 16)
+    got = _parsed("--arch", name, str(header))
+    assert {n: got[n]["value"] for n in ("SIZE_S", "ALIGN_LL")} == {
+        n: gcc[n] for n in ("SIZE_S", "ALIGN_LL")
+    }
 
 
 # -- layout ---------------------------------------------------------------------

@@ -120,3 +120,35 @@ def test_uapi_tree_agrees_with_gcc() -> None:
     assert wrong == []
     coverage = matched / evaluated
     assert coverage >= 0.97, (coverage, missing.most_common(10))
+
+
+def test_host_sample_with_the_recorded_predefines() -> None:
+    """``abicheck parse``'s default on the host: gcc's search path in gcc's order (its
+    own <stdint.h> and <limits.h> first, which need __STDC_HOSTED__, __INT16_MAX__,
+    __SCHAR_MAX__, ...) and the host's recorded predefines, over 60 of /usr/include's
+    headers: every value gcc's, and every one given."""
+    headers = sorted(str(p) for p in Path("/usr/include").glob("*.h"))
+    oracle = cc.compiler_macros_many(headers, system_includes=True)
+    sample = [h for h in headers if not isinstance(oracle[h], AbicheckError)][:60]
+    assert len(sample) == 60
+    _, builtins, _ = gcc_setup()
+    reader = Reader(cc.search_dirs(), predefines=arches.host_arch().predefined())
+    evaluated = 0
+    wrong: list[str] = []
+    missing: set[str] = set()
+    for h in sample:
+        o = oracle[h]
+        assert not isinstance(o, AbicheckError)
+        ours = {m.name: m for m in reader.read(h)}
+        for name, value in o.values.items():
+            if name in builtins:
+                continue
+            evaluated += 1
+            m = ours.get(name)
+            if m is None or m.value is None:
+                missing.add(name)
+            elif m.value != value:
+                wrong.append(f"{m.location}: {name} = {m.value}, gcc says {value}")
+    assert wrong == []
+    assert evaluated > 10000
+    assert sorted(missing) == []

@@ -52,8 +52,10 @@ def test_sdist_and_wheel(tmp_path: Path) -> None:
         files = set(whl.namelist())
     modules = {f for f in files if f.startswith("abicheck/") and f.endswith(".py")}
     assert modules == {f for f in wanted if f.startswith("abicheck/") and f.endswith(".py")}
-    for shipped in ("headers/arches.json", "headers/arm/mman.h", "headers/freestanding/stddef.h"):
-        assert f"abicheck/{shipped}" in files
+    headers = {f for f in wanted if f.startswith("headers/") and f.endswith((".h", ".json"))}
+    assert {"headers/predefines.json", "headers/freestanding/stdint.h"} <= headers
+    assert {"headers/arches.json", "headers/arm/mman.h", "headers/freestanding/stddef.h"} <= headers
+    assert sorted(f for f in headers if f"abicheck/{f}" not in files) == []
     assert "abicheck/templates/python.py.j2" in files
     assert any(f.endswith(".dist-info/licenses/LICENSE") for f in files)
     with zipfile.ZipFile(wheel) as whl:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -12,8 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abicheck.arches import Arch, cross_compiler, debian_arches, lookup
+from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
-from abicheck.parse import Reader
+from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
 from abicheck.reader.tokens import tokenize
 from abicheck.resources import embedded_header
 
@@ -705,3 +709,129 @@ def test_data_models_give_sizes_and_alignments_of_the_basic_types() -> None:
     assert dict(DATA_MODELS["lp64"].aligns()) == dict(zip(names, lp64, strict=True))
     assert dict(DATA_MODELS["ilp32"].sizes()) == dict(zip(names, ilp32_sizes, strict=True))
     assert dict(DATA_MODELS["ilp32"].aligns()) == dict(zip(names, ilp32_aligns, strict=True))
+
+
+# -- targets: --arch, --data-model, -U and the freestanding headers -----------------
+#: The standard headers abicheck ships freestanding versions of.
+FREESTANDING = ("stddef.h", "stdint.h", "limits.h", "stdbool.h", "stdarg.h", "float.h")
+#: The macros of <stdint.h>, <limits.h>, <stdbool.h> and <float.h> compared with gcc's.
+STANDARD = re.compile(
+    r"U?INT(8|16|32|64|PTR|MAX|_LEAST\d+|_FAST\d+)_(MAX|MIN)|SIZE_MAX|PTRDIFF_M..|"
+    r"SIG_ATOMIC_M..|WCHAR_M..|WINT_M..|U?(S|U)?CHAR_(MAX|MIN|BIT)|U?S?HRT_M..|U?INT_M..|"
+    r"U?L?LONG_M..|MB_LEN_MAX|(FLT|DBL|LDBL)_(MANT_DIG|DIG|M.._(10_)?EXP|RADIX)|"
+    r"FLT_EVAL_METHOD|DECIMAL_DIG|true|false|__bool_true_false_are_defined"
+)
+#: Arches that try each: unsigned char (armhf, arm64, s390x), big endian (m68k, mips,
+#: s390x), wchar_t long (m68k), x32's ilp32 on a 64-bit machine, x87 (i386).
+TARGET_ARCHES = ("arm64", "armhf", "i386", "m68k", "mips", "s390x", "x32")
+
+
+def _standard_header(tmp: Path) -> Path:
+    path = tmp / "standard.h"
+    path.write_text("".join(f"#include <{h}>\n" for h in FREESTANDING), encoding="utf-8")
+    return path
+
+
+def _standard(values: dict[str, int]) -> dict[str, int]:
+    return {n: v for n, v in values.items() if STANDARD.fullmatch(n)}
+
+
+@pytest.mark.parametrize("name", TARGET_ARCHES)
+def test_standard_headers_are_the_cross_compilers(name: str, tmp_path: Path) -> None:
+    """<stdint.h>, <limits.h>, ... with glibc's headers (the freestanding ones
+    include_next them) give the values the architecture's own gcc gives."""
+    arch = lookup(name)
+    header = _standard_header(tmp_path)
+    gcc = compiler_macros(header, cc=cross_compiler(arch), system_includes=True)
+    want = _standard(gcc.values)
+    assert want["INT32_MAX"] == 0x7FFFFFFF and "UINTPTR_MAX" in want and "CHAR_MIN" in want
+    setup = target_setup(name)
+    reader = Reader(setup.system_dirs, None, setup.data_model, setup.predefines, arch.unsigned_char)
+    ours = {m.name: m.value for m in reader.read(str(header)) if m.value is not None}
+    assert {n: ours.get(n) for n in want} == want
+
+
+@pytest.mark.parametrize("name", TARGET_ARCHES)
+def test_freestanding_headers_are_gccs(name: str, tmp_path: Path) -> None:
+    """Without a C library (__STDC_HOSTED__ 0), abicheck's own headers give the
+    values gcc's own give (gcc -nostdinc -I its include folder, freestanding)."""
+    arch = lookup(name)
+    cc = cross_compiler(arch)
+    own = subprocess.run(
+        [cc, "-print-file-name=include"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    header = _standard_header(tmp_path)
+    # gcc's own <limits.h> would include_next a C library's without _LIBC_LIMITS_H_
+    gcc = compiler_macros(header, [own], {"__STDC_HOSTED__": "0", "_LIBC_LIMITS_H_": "1"}, cc=cc)
+    want = _standard(gcc.values)
+    assert len(want) > 60
+    predefines = {**arch.predefined(), "__STDC_HOSTED__": "0"}
+    reader = Reader([freestanding_dir()], None, arch.data_model, predefines, arch.unsigned_char)
+    ours = {m.name: m.value for m in reader.read(str(header)) if m.value is not None}
+    assert {n: ours.get(n) for n in want} == want
+    assert ours["CHAR_MIN"] == (0 if arch.unsigned_char else -128)
+
+
+def test_freestanding_headers_ship() -> None:
+    assert sorted(p.name for p in Path(freestanding_dir()).glob("*.h")) == sorted(FREESTANDING)
+
+
+def test_target_setup() -> None:
+    x32 = target_setup("x32", "ilp32", ["__ILP32__"])
+    assert x32.data_model == "ilp32" and x32.arch == "x32"
+    assert x32.predefines["__x86_64__"] == "1" and "__ILP32__" not in x32.predefines
+    assert x32.system_dirs == (freestanding_dir(), "/usr/x86_64-linux-gnux32/include")
+    # hppa64 has no headers of its own: /usr/hppa64-linux-gnu/include is hppa's
+    assert target_setup("hppa64").system_dirs == (freestanding_dir(),)
+    generic = target_setup("", "ilp32")
+    assert generic.arch == "" and generic.system_dirs == ()
+    assert generic.predefines == predefined_macros("ilp32")
+    assert "__i386__" not in generic.predefines and "__x86_64__" not in generic.predefines
+    assert generic.predefines["__SIZE_TYPE__"] == "unsigned int"
+    assert target_setup().predefines["__SIZEOF_LONG__"] == "8"
+    with pytest.raises(AbicheckError, match="--data-model lp64 disagrees with --arch x32"):
+        target_setup("x32", "lp64")
+    with pytest.raises(AbicheckError, match="did you mean x32"):
+        target_setup("x23")
+
+
+@pytest.mark.parametrize("arch", debian_arches(), ids=lambda a: a.name)
+def test_glibc_stdio_h_is_the_cross_compilers(arch: Arch) -> None:
+    """glibc's <stdio.h> read as each architecture (its recorded predefines, the
+    freestanding headers, its installed headers): every value the cross gcc's, the
+    ones that rest on __STDC_VERSION__ and __GNUC__ among them."""
+    header = Path("/usr") / arch.triplet / "include" / "stdio.h"
+    gcc = compiler_macros(header, cc=cross_compiler(arch), system_includes=True).values
+    setup = target_setup(arch.name)
+    reader = Reader(setup.system_dirs, None, setup.data_model, setup.predefines, arch.unsigned_char)
+    shipped = "<abicheck>/headers/freestanding/"  # its own guards: not gcc's names
+    macros = [m for m in reader.read(str(header)) if not m.file.startswith(shipped)]
+    ours = {m.name: m.value for m in macros if m.value is not None}
+    assert {n: gcc.get(n) for n in ours} == ours
+    three = {
+        "__GLIBC_USE_DEPRECATED_GETS": 0,
+        "__HAVE_GENERIC_SELECTION": 1,
+        "__glibc_c99_flexarr_available": 1,
+    }
+    assert {n: ours.get(n) for n in three} == {n: gcc[n] for n in three} == three
+    assert ours["BUFSIZ"] == 8192 and ours["EOF"] == -1 and len(ours) > 200
+
+
+def test_has_include_next_searches_after_the_files_folder(tmp_path: Path) -> None:
+    """``__has_include_next`` is asked of the folders after the one the file is in
+    (gcc's): a freestanding header gives way to a C library's only when there is one."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for d in (first, second):
+        d.mkdir()
+    (first / "x.h").write_text(
+        "#if __has_include_next(<x.h>)\n#define NEXT 1\n#include_next <x.h>\n"
+        "#else\n#define NEXT 0\n#endif\n",
+        encoding="utf-8",
+    )
+    (second / "x.h").write_text("#define SECOND 2\n", encoding="utf-8")
+    main = tmp_path / "main.h"
+    main.write_text("#include <x.h>\n#if __has_include(<x.h>)\n#define SEEN 1\n#endif\n")
+    alone = values(main, include_dirs=[str(first)])
+    assert (alone["NEXT"], alone.get("SECOND"), alone["SEEN"]) == (0, None, 1)
+    both = values(main, include_dirs=[str(first), str(second)])
+    assert (both["NEXT"], both["SECOND"], both["SEEN"]) == (1, 2, 1)

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from abicheck.arches import Arch, all_arches, debian_arches, host_arch, include_dirs, lookup
+from abicheck.arches import (
+    Arch,
+    all_arches,
+    cross_compiler,
+    debian_arches,
+    host_arch,
+    include_dirs,
+    lookup,
+)
 from abicheck.audit import audit
 from abicheck.cc import compiler_macros
 from abicheck.cli import main
@@ -745,3 +753,19 @@ def test_kernel_tree(
     assert family_values(table) == family_values(live)
     with pytest.raises(AbicheckError, match="not a kernel source tree"):
         load_sources(["arch:alpha"], SourceOptions(kernel_tree=str(tree)))
+
+
+@pytest.mark.parametrize("name", ["arm64", "armhf", "m68k", "mips64el", "sparc64", "x32"])
+def test_arch_source_reads_linux_input_h(name: str) -> None:
+    """``arch:`` sources search abicheck's freestanding headers (linux/input.h
+    includes <stddef.h>): the values are the architecture's own gcc's."""
+    arch = lookup(name)
+    need_headers(arch)
+    (table,) = load_sources([f"arch:{name}"], SourceOptions(header="linux/input.h"))
+    assert table.origin.include_dirs == (f"/usr/{arch.triplet}/include",)
+    shipped = "<abicheck>/headers/freestanding/"
+    ours = {m.name: m.value for m in table.macros if not m.file.startswith(shipped)}
+    assert len(ours) > 500 and ours["EV_MAX"] == 0x1F
+    header = Path("/usr") / arch.triplet / "include" / "linux" / "input.h"
+    gcc = compiler_macros(header, cc=cross_compiler(arch), system_includes=True).values
+    assert {n: gcc.get(n) for n in ours} == ours

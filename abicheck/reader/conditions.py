@@ -136,8 +136,10 @@ class Conditions:
                 name = spell(toks[i + 2 : j]).replace(" ", "")
                 found = False
                 if len(name) > 2:
+                    # __has_include_next searches on after the folder of this file
+                    after = self._includes.folder_of(path) if t.text[-5:] == "_next" else None
                     found = (
-                        self._includes.resolve(name[1:-1], name[0] == '"', path, None)[0]
+                        self._includes.resolve(name[1:-1], name[0] == '"', path, after)[0]
                         is not None
                     )
                 out.append(Tok("num", "1" if found else "0", t.space))

@@ -81,6 +81,12 @@ class Includes:
         self.files = files
         self.dirs = [os.path.normpath(d) for d in include_dirs]
 
+    def folder_of(self, path: str) -> int | None:
+        """The index of the -I folder ``path`` lies in (the innermost, when folders
+        nest), or None: where an ``#include_next`` from it searches on."""
+        found = [k for k, d in enumerate(self.dirs) if path.startswith(d + os.sep)]
+        return max(found, key=lambda k: len(self.dirs[k])) if found else None
+
     def resolve(
         self,
         name: str,

@@ -3,10 +3,12 @@ headers, a kernel source tree, or the snapshot shipped with abicheck.
 
 Installed: Debian's ``linux-libc-dev-<arch>-cross`` under ``/usr/<triplet>/include``
 (also for the host, so a table is the same on every machine with the packages; else,
-for the host, its own ``/usr/include``). Whichever way, a table read from the target's
-own header holds the target's integer macros only (:func:`arch_macros`), and one
-read from another header every integer macro of that header and its includes but
-the compiler's builtins (:func:`integer_macros`).
+for the host, its own ``/usr/include``), after abicheck's freestanding headers
+(``headers/freestanding``, in place of a compiler's own ``<stddef.h>``, ``<stdint.h>``,
+...; not shown in the provenance, as gcc's own folder is not). Whichever way, a table
+read from the target's own header holds the target's integer macros only
+(:func:`arch_macros`), and one read from another header every integer macro of that
+header and its includes but the compiler's builtins (:func:`integer_macros`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import ClassVar
 from .. import __version__
 from ..arches import Arch, all_arches, include_dirs, kernel_tree_include_dirs, lookup
 from ..model import AbicheckError, Macro, Provenance, Table
+from ..parse import freestanding_dir
 from ..resources import data_dir, display_name
 from ..snapshot import load_snapshot
 from ..targets import Target
@@ -152,8 +155,10 @@ class ArchSource(SourceKind):
         path = _find(header, dirs)
         if path is None:
             raise AbicheckError(f"no {header} for {arch.name} in {', '.join(map(str, dirs))}")
+        # abicheck's freestanding headers first, where gcc has its own (<stddef.h>, ...)
+        searched = (freestanding_dir(), *map(str, dirs))
         reader = ctx.readers.get(
-            dirs, None, arch.data_model, arch.predefined(), arch.unsigned_char, abi=arch.abi
+            searched, None, arch.data_model, arch.predefined(), arch.unsigned_char, abi=arch.abi
         )
         package = ""
         if headers_from == "installed":

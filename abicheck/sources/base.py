@@ -22,8 +22,10 @@ ArchFrom = Literal["auto", "installed", "snapshot"]
 class SourceOptions:
     """How sources are read.
 
-    ``include_dirs``, ``defines`` (``-D`` name and value pairs) and ``data_model``
-    are for header-path sources (as ``abicheck parse`` -I/-D/--data-model);
+    ``include_dirs``, ``defines`` (``-D`` name and value pairs), ``data_model`` (""
+    is lp64, or ``arch``'s), ``arch`` (read as that architecture: its predefines, data
+    model and installed headers after ``include_dirs``; "" a generic target's) and
+    ``undefines`` (``-U``) are for header-path sources (as ``abicheck parse``);
     ``header`` is the header ``arch:`` sources read (found on the architecture's
     include path; default: the target's); ``kernel_tree`` a kernel source tree whose
     uapi dirs ``arch:`` sources read instead of installed headers; ``snapshot``
@@ -35,7 +37,9 @@ class SourceOptions:
 
     include_dirs: tuple[str, ...] = ()
     defines: Pairs = ()
-    data_model: str = "lp64"
+    data_model: str = ""
+    arch: str = ""
+    undefines: tuple[str, ...] = ()
     header: str = ""
     kernel_tree: str | None = None
     snapshot: str | None = None

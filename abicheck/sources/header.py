@@ -26,7 +26,9 @@ class HeaderSource(SourceKind):
 
     def load(self, spec: str, ctx: Context) -> list[Table]:
         o = ctx.options
-        return [self.read(spec, spec, o.include_dirs, o.defines, o.data_model, ctx)]
+        return [
+            self.read(spec, spec, o.include_dirs, o.defines, o.data_model, ctx, o.arch, o.undefines)
+        ]
 
     def read(
         self,
@@ -36,24 +38,42 @@ class HeaderSource(SourceKind):
         defines: tuple[tuple[str, str], ...],
         data_model: str,
         ctx: Context,
+        arch: str = "",
+        undefines: tuple[str, ...] = (),
     ) -> Table:
-        reader = ctx.readers.get(dirs, defines, data_model, None)
+        from ..parse import target_setup
+
+        setup = target_setup(arch, data_model, undefines)
+        predefines = setup.predefines if arch or undefines else None
+        reader = ctx.readers.get(
+            (*dirs, *setup.system_dirs),
+            defines,
+            setup.data_model,
+            predefines,
+            setup.unsigned_char,
+            abi=setup.abi,
+        )
         macros = reader.read(path)
         origin = Provenance(
             source=self.name,
             path=display_name(path),
             include_dirs=dirs,
             defines=defines,
-            data_model=data_model,
+            data_model=setup.data_model,
+            arch=setup.arch,
             reader=f"abicheck {__version__}",
         )
+        if undefines:
+            origin = origin.note("undefines", " ".join(undefines))
         return Table(label, "header", macros, origin)
 
     def reread(self, table: Table, ctx: Context) -> Table:
         o = table.origin
         dirs = tuple(shipped_path(d) for d in o.include_dirs)
         path = shipped_path(o.path)
-        return self.read(path, path, dirs, o.defines, o.data_model or "lp64", ctx)
+        undefines = tuple((o.noted("undefines") or "").split())
+        data_model = o.data_model or "lp64"
+        return self.read(path, path, dirs, o.defines, data_model, ctx, o.arch, undefines)
 
 
 class EmbeddedSource(SourceKind):

@@ -4,8 +4,9 @@ architecture, read by abicheck's own reader, no compiler needed.
 Debian's ``libc6-dev-<arch>-cross`` puts glibc's headers under
 ``/usr/<triplet>/include``; they are read with the architecture's predefines and data
 model, ``_GNU_SOURCE`` (glibc declares most mman names only with it) and abicheck's
-freestanding headers (``headers/freestanding``: ``<stddef.h>`` from the target's
-predefined types) in place of a compiler's own. The table keeps the target's names.
+freestanding headers (``headers/freestanding``: ``<stddef.h>``, ``<stdint.h>``,
+``<limits.h>``, ... from the target's predefined macros) in place of a compiler's
+own. The table keeps the target's names.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import ClassVar
 from .. import __version__
 from ..arches import Arch, all_arches, lookup
 from ..model import AbicheckError, Provenance, Table
-from ..resources import data_dir
+from ..parse import freestanding_dir
+from ..resources import display_name
 from .arch import arch_macros
 from .base import Context, SourceKind
 from .packages import package_version
@@ -29,7 +31,7 @@ def libc_dirs(arch: Arch) -> tuple[Path, ...] | None:
     root = Path("/usr") / arch.triplet / "include"
     if not (root / "features.h").is_file():
         return None
-    return (data_dir("headers") / "freestanding", root)
+    return (Path(freestanding_dir()), root)
 
 
 class LibcArchSource(SourceKind):
@@ -65,7 +67,7 @@ class LibcArchSource(SourceKind):
             source=self.name,
             path=str(path),
             header=target.libc_header,
-            include_dirs=tuple(map(str, dirs)),
+            include_dirs=tuple(map(display_name, dirs)),
             defines=GNU_SOURCE,
             data_model=arch.data_model,
             arch=arch.name,
