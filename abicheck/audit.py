@@ -18,6 +18,17 @@ kind               severity      meaning
                                  baseline (its names are not listed one by one)
 =================  ============  ==========================================
 
+Layout tables (:mod:`abicheck.sources.layout_tables`: ``sizeof(struct stat)``,
+``offsetof(struct stat, st_mode)``, ...) are audited the same way: a changed size,
+alignment or offset is ``value_changed``, a member gone ``name_removed``, both
+incompatible. A member new since the baseline whose offset is at or past the
+baseline's size of its struct is ``member_added_at_end`` (compatible: the members
+there were stay where they were). Adding it changes the struct's size, though, and
+that ``sizeof`` change is itself a ``value_changed``, incompatible: for arrays of the
+struct, types embedding it and callers that allocate it by its old size; suppress it
+(``kind = "value_changed"``, ``name = "sizeof(struct x)"``) for a struct that is
+extensible by design (one passed with its size, as ``struct clone_args``).
+
 Pairing (``pair``): ``"label"`` pairs tables with equal labels only (``arch:mips``
 with ``arch:mips``). ``"auto"`` (the default) does the same, except that when the
 baseline and today hold exactly one table each, those two are paired whatever
@@ -71,10 +82,16 @@ from typing import Any, Generic, Literal, NoReturn, TypeVar, get_args
 from ._callable import callable_module
 from .compare import Source, family_of, only_tables, snapshot_labels
 from .compare import format_value as _format_value
+from .layout_names import name_of, parse_layout_name
 from .model import AbicheckError, Macro, Table, read_text
 
 ChangeKind = Literal[
-    "value_changed", "name_removed", "name_added", "source_removed", "source_added"
+    "value_changed",
+    "name_removed",
+    "name_added",
+    "member_added_at_end",
+    "source_removed",
+    "source_added",
 ]
 Severity = Literal["incompatible", "compatible"]
 FailOn = Literal["incompatible", "any", "never"]
@@ -87,6 +104,7 @@ SEVERITY: Mapping[ChangeKind, Severity] = {
     "value_changed": "incompatible",
     "name_removed": "incompatible",
     "name_added": "compatible",
+    "member_added_at_end": "compatible",
     "source_removed": "incompatible",
     "source_added": "compatible",
 }
@@ -325,6 +343,14 @@ class Change:
             return f"{self.name}: {old} -> {new}"
         if self.kind == "name_removed":
             return f"{self.name} ({format_value(self.old, self.family)}) removed"
+        if self.kind == "member_added_at_end":
+            parsed = parse_layout_name(self.name)
+            what = parsed.type if parsed else self.family
+            return (
+                f"{self.name} ({format_value(self.new, self.family)}) added at the end of "
+                f"{what}: its size grows, incompatible for arrays of it, types embedding "
+                "it and callers that allocate it"
+            )
         return f"{self.name} ({format_value(self.new, self.family)}) added"
 
     def to_json(self) -> dict[str, Any]:
@@ -512,6 +538,19 @@ def _pair_tables(
     return [(old.get(label), new.get(label)) for label in sorted(set(old) | set(new))]
 
 
+def _at_end(name: str, old: Mapping[str, Macro], new: Macro) -> bool:
+    """Whether ``name``, new since ``old``, is a member at or past the end of its
+    struct as ``old`` had it."""
+    parsed = parse_layout_name(name)
+    if parsed is None or parsed.what not in ("offsetof", "bitoffsetof") or new.value is None:
+        return False
+    size = old.get(name_of("sizeof", parsed.type))
+    if size is None or size.value is None:
+        return False
+    offset = new.value // 8 if parsed.what == "bitoffsetof" else new.value
+    return offset >= size.value
+
+
 def _diff(old_t: Table, new_t: Table) -> list[Change]:
     old, new = audited_macros(old_t), audited_macros(new_t)
     out = []
@@ -524,6 +563,8 @@ def _diff(old_t: Table, new_t: Table) -> list[Change]:
         kind: ChangeKind = (
             "name_added" if o is None else "name_removed" if n is None else "value_changed"
         )
+        if n is not None and o is None and _at_end(name, old, n):
+            kind = "member_added_at_end"
         out.append(
             Change(
                 kind,

@@ -242,6 +242,35 @@ def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
     return tables
 
 
+def _add_layout_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--layouts",
+        action="store_true",
+        help="struct and union layouts (sizeof, _Alignof, offsetof) of the sources' "
+        "headers instead of their constants",
+    )
+    _add_type_option(p, "with --layouts: only this type ('struct stat'; a glob; repeatable)")
+
+
+def _add_type_option(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--type", dest="types", action="append", default=[], metavar="NAME", help=help)
+
+
+def _sources_or_layouts(
+    args: argparse.Namespace, options: SourceOptions, err: TextIO
+) -> list[Table]:
+    """The sources' tables, or with --layouts their layout tables."""
+    if args.types and not args.layouts:
+        raise AbicheckError("--type goes with --layouts")
+    if not args.layouts:
+        return _load(args.sources, options, err) if args.sources else _defaults(options, err)
+    if not args.sources:
+        raise AbicheckError("--layouts needs sources that read C headers: arch:NAME, HEADER.h")
+    from .sources.layout_tables import layout_tables
+
+    return layout_tables(_load(args.sources, options, err), options, args.types)
+
+
 def _defaults(options: SourceOptions, err: TextIO) -> list[Table]:
     """The default sources; one this machine cannot give is left out, with a note."""
     tables = default_sources(options)
@@ -361,7 +390,7 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
-    tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
+    tables = _sources_or_layouts(args, options, err)
     result = compare(tables, args.only or None)
     width, color = _terminal_style(args, out)
     text = render_comparison_report(result, args.format, args.fail_on, width, color)
@@ -388,7 +417,12 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .emit import check, emit
 
     template_dir = Path(args.template_dir) if args.template_dir else None
-    rendered = emit(tables, args.lang, template_dir, args.family or None)
+    if args.types:
+        from .layout_emit import emit_layouts
+
+        rendered = emit_layouts(tables, args.lang, args.types, options, template_dir)
+    else:
+        rendered = emit(tables, args.lang, template_dir, args.family or None)
     if args.check:
         diff = check(Path(args.check), rendered)
         if args.quiet:
@@ -431,7 +465,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
-    tables = _load(args.sources, options, err) if args.sources else _defaults(options, err)
+    tables = _sources_or_layouts(args, options, err)
     _write(dump_snapshot(tables), args.output, out)
     return EXIT_OK
 
@@ -440,13 +474,17 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     baseline = load_snapshot(args.baseline)
     options = _source_options(args)
     if args.sources:
-        current = _load(args.sources, options, err)
+        current = _sources_or_layouts(args, options, err)
     else:
         progress = Progress(err)
         try:
             current = reread(baseline, options, progress, baseline_file=args.baseline)
         finally:
             progress.close()
+    if args.types:  # the layouts of those types only, on both sides
+        from .sources.layout_tables import narrow
+
+        baseline, current = narrow(baseline, args.types), narrow(current, args.types)
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     result = audit(baseline, current, suppressions, baseline_file=args.baseline, only=args.only)
     _write_reports(args, lambda fmt: render_audit(result, fmt), out)
@@ -710,6 +748,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(p)
     _add_report_files(p)
     _add_quiet(p)
+    _add_layout_options(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -745,6 +784,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --check: print only the verdict line, no diff",
     )
+    _add_type_option(
+        p,
+        "emit the layout of this type instead of constants: C _Static_assert checks "
+        "or Python ctypes classes per architecture ('struct stat'; a glob; repeatable)",
+    )
     p.set_defaults(func=cmd_emit)
 
     p = sub.add_parser(
@@ -774,6 +818,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source_options(p)
     _add_output(p, "the snapshot")
+    _add_layout_options(p)
     p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser(
@@ -801,6 +846,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output(p)
     _add_report_files(p)
     _add_quiet(p)
+    _add_layout_options(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ._callable import callable_module
+from .layout_names import is_layout_family, name_of, parse_layout_name
 from .model import AbicheckError, Macro, Table
 from .targets import Target
 from .targets.mman import MMAN
@@ -132,11 +133,14 @@ def only_tables(tables: Sequence[Table], only: Sequence[str]) -> list[Table]:
 def format_value(
     value: int | None, family: str = "", absent: str = "-", target: Target = MMAN
 ) -> str:
-    """A value as people write it: decimal for enumerations, small and negative values;
-    hex for flag bits; ``absent`` when there is none."""
+    """A value as people write it: decimal for enumerations, small and negative values
+    and layouts (sizes, offsets: ``family`` a type); hex for flag bits; ``absent`` when
+    there is none."""
     if value is None:
         return absent
     if family in target.enum_families or 0 <= value < 10 or value < 0:
+        return str(value)
+    if is_layout_family(family):
         return str(value)
     return hex(value)
 
@@ -164,9 +168,11 @@ class Row:
 class Finding:
     """One finding in words. ``kind``: ``differs`` (a value disagrees; ``name`` the
     macro), ``lacks`` (a source lacks names others have; ``name`` the source label),
-    ``partial`` (in a many-source matrix, which sources have a name; ``name`` the macro)."""
+    ``partial`` (in a many-source matrix, which sources have a name; ``name`` the macro),
+    ``added_at_end`` (layouts: a member some sources have past the end of the struct
+    where the others lack it; ``name`` its offsetof)."""
 
-    kind: Literal["differs", "lacks", "partial"]
+    kind: Literal["differs", "lacks", "partial", "added_at_end"]
     name: str
     text: str
 
@@ -376,8 +382,10 @@ def _lacks(rows: Iterable[Row], labels: Sequence[str]) -> list[Finding]:
 
 def _findings(tables: Sequence[Table], rows: Sequence[Row], target: Target) -> list[Finding]:
     labels = [t.label for t in tables]
-    arch_matrix = len(tables) > SMALL or sum(t.kind == "arch" for t in tables) > 1
-    arch_matrix = arch_matrix and any(t.kind == "arch" for t in tables)
+    arches = [
+        t.kind == "arch" or (t.kind == "layout" and t.origin.source == "arch") for t in tables
+    ]
+    arch_matrix = (len(tables) > SMALL or sum(arches) > 1) and any(arches)
     findings = [
         Finding("differs", r.name, _differs_text(r, labels, arch_matrix, target))
         for r in rows
@@ -391,7 +399,46 @@ def _findings(tables: Sequence[Table], rows: Sequence[Row], target: Target) -> l
             for r in rows
             if r.status == "partial"
         ]
+    findings += _added_at_end(rows, labels, arch_matrix)
     return findings
+
+
+def _added_at_end(rows: Sequence[Row], labels: Sequence[str], arch_matrix: bool) -> list[Finding]:
+    """Members some sources have at or past the end of their struct where the others,
+    whose struct ends there, lack them: added at the end (which changes its size)."""
+    by_name = {r.name: r for r in rows}
+    out = []
+    for row in rows:
+        parsed = parse_layout_name(row.name)
+        if row.status != "partial" or parsed is None:
+            continue
+        if parsed.what not in ("offsetof", "bitoffsetof"):
+            continue
+        size_row = by_name.get(name_of("sizeof", parsed.type))
+        if size_row is None:
+            continue
+        bits = 8 if parsed.what == "bitoffsetof" else 1
+        lack = [lb for lb in labels if row.values[lb] is None and size_row.values[lb] is not None]
+        have = [lb for lb in labels if row.values[lb] is not None]
+        if not lack or not have:
+            continue
+        ends = {size_row.values[lb] for lb in lack}
+        first = min(v for lb in have if (v := row.values[lb]) is not None) // bits
+        if first < max(e for e in ends if e is not None):
+            continue
+        size_text = "/".join(str(e) for e in sorted(e for e in ends if e is not None))
+        out.append(
+            Finding(
+                "added_at_end",
+                row.name,
+                f"{row.name}: {parsed.member} is at the end of {parsed.type} on "
+                f"{_join([_short(lb, arch_matrix) for lb in have])}, past its size "
+                f"({size_text}) on {_join([_short(lb, arch_matrix) for lb in lack])}: a member "
+                f"added at the end, which changes sizeof({parsed.type}) (incompatible for "
+                "arrays of it, types embedding it and callers that allocate it)",
+            )
+        )
+    return out
 
 
 callable_module(__name__, "compare")

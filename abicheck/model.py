@@ -11,7 +11,9 @@ from typing import Any, Literal, get_args
 
 Kind = Literal["integer", "function", "other"]
 #: What sort of source a table is (shown in comparisons and snapshots).
-TableKind = Literal["header", "arch", "system", "libc", "python", "kernel", "file", "binding"]
+TableKind = Literal[
+    "header", "arch", "system", "libc", "python", "kernel", "file", "binding", "layout"
+]
 TABLE_KINDS: tuple[TableKind, ...] = get_args(TableKind)
 
 #: The file name of macros the compiler (or the reader) predefines.

@@ -10,8 +10,9 @@ of strings for folders and flags, ``[name, value]`` pairs for defines and notes,
 that it reads back exactly whatever characters a path or a define holds) and
 ``macros``. Each macro entry holds ``name``, ``value``, ``expr``, ``file``, ``line``,
 ``comment`` and ``type`` (the C type of the value where the source knows it, else
-``""``). Loading checks every entry: names are C identifiers, unique within their
-source; values are integers (not booleans) in ``[-2**63, 2**64)``; labels are unique.
+``""``). Loading checks every entry: names are C identifiers (in a ``layout`` table:
+layout names, :mod:`abicheck.layout_names`), unique within their source; values are
+integers (not booleans) in ``[-2**63, 2**64)``; labels are unique.
 Errors are located at the file's line where the offending label or name is found.
 
 Format 1 files (``abicheck-snapshot/1``, whose origins were strings) still read: their
@@ -30,6 +31,7 @@ from typing import Any
 from . import __version__
 from ._callable import callable_module
 from ._legacy import legacy_provenance
+from .layout_names import is_layout_name
 from .model import (
     TABLE_KINDS,
     AbicheckError,
@@ -216,7 +218,7 @@ class _Checker:
             line = self.where.find("name", name) or at
             if name in macros:
                 raise self.bad(f"{name} given twice in source {label!r}", line)
-            macros[name] = self.macro(entry, name, label, line)
+            macros[name] = self.macro(entry, name, label, line, kind)
         return Table(label, kind, tuple(macros.values()), provenance)
 
     def provenance(
@@ -252,9 +254,18 @@ class _Checker:
                 values[key] = tuple((k, v) for k, v in pairs)
         return Provenance(**values)
 
-    def macro(self, entry: dict[str, Any], name: str, label: str, at: int | None) -> Macro:
+    def macro(
+        self, entry: dict[str, Any], name: str, label: str, at: int | None, kind: TableKind
+    ) -> Macro:
         what = f"{name} in source {label!r}"
-        if not is_identifier(name):
+        if kind == "layout":
+            if not is_layout_name(name):
+                raise self.bad(
+                    f"{name!r} in layout source {label!r} is not a layout name such as "
+                    "sizeof(struct stat) or offsetof(struct stat, st_mode)",
+                    at,
+                )
+        elif not is_identifier(name):
             raise self.bad(f"{name!r} in source {label!r} is not a C identifier", at)
         value = entry.get("value")
         if not isinstance(value, int) or isinstance(value, bool):

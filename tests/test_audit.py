@@ -6,11 +6,14 @@ import io
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
+from gcc_layout import gcc_values
 
 from abicheck.audit import (
     EXIT_COMPATIBLE,
@@ -21,12 +24,15 @@ from abicheck.audit import (
     load_suppressions,
     parse_suppressions,
 )
-from abicheck.cli import build_parser
+from abicheck.cli import build_parser, main
 from abicheck.model import AbicheckError, Macro, Provenance, Table
 from abicheck.parse import Reader
 from abicheck.progress import Progress, progress_enabled
 from abicheck.resources import EMBEDDED_LABEL, embedded_header
+from abicheck.schemas import schema
 from abicheck.snapshot import dump_snapshot, load_snapshot
+from abicheck.sources import load_sources, reread
+from abicheck.sources.layout_tables import layout_tables
 
 SYSTEM_MMAN = Path("/usr/include/linux/mman.h")
 needs_system = pytest.mark.skipif(not SYSTEM_MMAN.exists(), reason="linux-libc-dev not installed")
@@ -552,3 +558,149 @@ def test_suppressions_nested_too_deeply(tmp_path: Path) -> None:
     with pytest.raises(AbicheckError) as info:
         load_suppressions(str(path))
     assert str(info.value) == f"{path}: error: invalid TOML: nested too deeply"
+
+
+# -- layouts ------------------------------------------------------------------------------
+
+LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def layout_baseline(tmp_path: Path) -> tuple[Path, Path]:
+    """A snapshot of v1.h's layouts, taken from ``tmp/abi.h``, which then becomes v2.h."""
+    header = tmp_path / "abi.h"
+    header.write_text((LAYOUTS / "v1.h").read_text(encoding="utf-8"), encoding="utf-8")
+    lock = tmp_path / "abi.lock.json"
+    assert cli("snapshot", "--layouts", str(header), "-o", str(lock)) == (0, "", "")
+    header.write_text((LAYOUTS / "v2.h").read_text(encoding="utf-8"), encoding="utf-8")
+    return header, lock
+
+
+@needs_gcc
+def test_audit_of_layouts_against_a_snapshot_with_changed_structs(tmp_path: Path) -> None:
+    header, lock = layout_baseline(tmp_path)
+    code, out, err = cli("audit", "--baseline", str(lock), "--format", "json")
+    assert code == EXIT_INCOMPATIBLE | EXIT_COMPATIBLE and err == ""
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(schema("audit")).validate(data)
+    changes = {(c["name"], c["kind"]): (c["old"], c["new"]) for c in data["changes"]}
+    exprs = [
+        "sizeof(struct point)",
+        "sizeof(struct rec)",
+        "_Alignof(struct rec)",
+        "__builtin_offsetof(struct point, z)",
+        "__builtin_offsetof(struct rec, value)",
+        "__builtin_offsetof(struct gone, b)",
+    ]
+    old = gcc_values("gcc", f'#include "{LAYOUTS / "v1.h"}"', exprs[:3])
+    new = gcc_values("gcc", f'#include "{header}"', exprs)
+    assert changes == {
+        ("offsetof(struct point, z)", "member_added_at_end"): (
+            None,
+            new["__builtin_offsetof(struct point, z)"],
+        ),
+        ("sizeof(struct point)", "value_changed"): (
+            old["sizeof(struct point)"],
+            new["sizeof(struct point)"],
+        ),
+        ("sizeof(struct rec)", "value_changed"): (
+            old["sizeof(struct rec)"],
+            new["sizeof(struct rec)"],
+        ),
+        ("_Alignof(struct rec)", "value_changed"): (
+            old["_Alignof(struct rec)"],
+            new["_Alignof(struct rec)"],
+        ),
+        ("offsetof(struct rec, value)", "value_changed"): (
+            8,
+            new["__builtin_offsetof(struct rec, value)"],
+        ),
+        ("offsetof(struct gone, a)", "name_removed"): (0, None),
+        ("offsetof(struct gone, b)", "name_added"): (
+            None,
+            new["__builtin_offsetof(struct gone, b)"],
+        ),
+    }
+    # --type narrows the baseline's layouts too (read again from their provenance)
+    code, out, _ = cli(
+        "audit", "--baseline", str(lock), "--type", "struct gone", "--format", "json"
+    )
+    kinds = [(c["name"], c["kind"]) for c in json.loads(out)["changes"]]
+    assert (code, kinds) == (
+        EXIT_INCOMPATIBLE | EXIT_COMPATIBLE,
+        [("offsetof(struct gone, a)", "name_removed"), ("offsetof(struct gone, b)", "name_added")],
+    )
+    # the table says what each change is; gcc: struct point was 8 bytes, z is at 8
+    code, out, _ = cli("audit", "--baseline", str(lock), "--format", "junit")
+    assert (
+        "member_added_at_end: offsetof(struct point, z) (8) added at the end of struct "
+        "point: its size grows, incompatible for arrays of it, types embedding it and "
+        "callers that allocate it"
+    ) in out
+
+
+@needs_gcc
+def test_a_struct_grown_at_its_end_passes_with_its_size_change_suppressed(tmp_path: Path) -> None:
+    """member_added_at_end is compatible (bit 4); the sizeof change beside it is what
+    fails, and an extensible struct's owner suppresses just that."""
+    header, lock = layout_baseline(tmp_path)
+    supp = write(
+        tmp_path,
+        '[[suppress]]\nname = "sizeof(struct point)"\nkind = "value_changed"\n'
+        'reason = "struct point is passed with its size"\n',
+    )
+    code, _, _ = cli(
+        "audit", "--baseline", str(lock), "--layouts", "--type", "struct point",
+        str(header), "--suppressions", str(supp),
+    )  # fmt: skip
+    assert code == 0  # compatible only: passes under --fail-on incompatible
+    code, _, _ = cli(
+        "audit", "--baseline", str(lock), "--layouts", "--type", "struct point",
+        str(header), "--suppressions", str(supp), "--fail-on", "any",
+    )  # fmt: skip
+    assert code == EXIT_COMPATIBLE
+
+
+def test_layout_snapshot_round_trip(tmp_path: Path) -> None:
+    tables = layout_tables(load_sources([str(LAYOUTS / "v1.h")]), patterns=["struct point"])
+    text = dump_snapshot(tables)
+    path = tmp_path / "s.json"
+    path.write_text(text, encoding="utf-8")
+    again = load_snapshot(path)
+    assert [(t.label, t.kind, t.origin) for t in again] == [
+        (t.label, t.kind, t.origin) for t in tables
+    ]
+    assert again[0].values() == tables[0].values()
+    assert sorted(again[0].values()) == [
+        "_Alignof(struct point)",
+        "offsetof(struct point, x)",
+        "offsetof(struct point, y)",
+        "sizeof(struct point)",
+    ]
+    assert again[0].origin.noted("types") == "struct point"
+    assert dump_snapshot(again) == text
+    jsonschema.Draft202012Validator(schema("snapshot")).validate(json.loads(text))
+    # read again from its provenance: the same table
+    assert reread(again)[0].values() == tables[0].values()
+
+
+def test_a_layout_snapshot_entry_must_be_a_layout_name(tmp_path: Path) -> None:
+    tables = layout_tables(load_sources([str(LAYOUTS / "v1.h")]), patterns=["struct point"])
+    data = json.loads(dump_snapshot(tables))
+    data["sources"][0]["macros"][0]["name"] = "sizeof(struct point"
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    line = path.read_text().splitlines().index('          "name": "sizeof(struct point",') + 1
+    with pytest.raises(AbicheckError) as exc:
+        load_snapshot(path)
+    assert str(exc.value) == (
+        f"{path}:{line}: error: bad snapshot: 'sizeof(struct point' in layout source "
+        f"'{LAYOUTS / 'v1.h'}' is not a layout name such as sizeof(struct stat) or "
+        "offsetof(struct stat, st_mode)"
+    )

@@ -457,7 +457,7 @@ def test_a_snapshot_table_of_unknown_kind_is_refused(tmp_path: Path) -> None:
     assert (code, out) == (2, "")
     assert err == (
         f"{lock}:6: error: bad snapshot: \"kind\" of source 'arm-2.6.16' must be one of "
-        'header, arch, system, libc, python, kernel, file, binding, not "made-by-hand"\n'
+        'header, arch, system, libc, python, kernel, file, binding, layout, not "made-by-hand"\n'
     )
 
 

@@ -5,16 +5,24 @@ from __future__ import annotations
 import io
 import json
 import random
+import shutil
+from pathlib import Path
 
+import jsonschema
 import pytest
+from gcc_layout import CROSS, gcc_values, have
 
 from abicheck.arches import lookup
 from abicheck.cli import main
 from abicheck.compare import Comparison, compare, family_of, format_value
 from abicheck.model import AbicheckError, Macro, Table
-from abicheck.report import COMPARISON_FORMATS, render_comparison
+from abicheck.report import COMPARISON_FORMATS, render_comparison, render_comparison_report
 from abicheck.resources import EMBEDDED_LABEL
+from abicheck.schemas import schema
 from abicheck.sources import SourceOptions, default_sources, installed_dirs, load_sources
+from abicheck.sources.layout_tables import layout_tables
+
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
 
 def table(label: str, values: dict[str, int | str], kind: str = "header") -> Table:
@@ -266,3 +274,148 @@ def test_snapshot_source_says_so() -> None:
     text = render_comparison(cmp)
     assert "arch:alpha (arch): snapshot <abicheck>/headers/arches.json" in text
     assert "linux-libc-dev-alpha-cross 6." in text
+
+
+# -- layouts ------------------------------------------------------------------------------
+
+LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
+STAT_ARCHES = ("amd64", "i386", "m68k")
+needs_stat_compilers = pytest.mark.skipif(
+    not have(*CROSS.values()) or any(installed_dirs(lookup(a)) is None for a in STAT_ARCHES),
+    reason="needs gcc, i686-linux-gnu-gcc, m68k-linux-gnu-gcc and their uapi headers",
+)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@needs_stat_compilers
+def test_layouts_of_struct_stat_across_arches_agree_with_each_cross_gcc() -> None:
+    """struct stat of asm/stat.h on amd64, i386 and m68k: every sizeof, _Alignof and
+    offsetof is the arch's gcc's (computed live by each compiler, its own headers)."""
+    options = SourceOptions(header="asm/stat.h")
+    tables = layout_tables(
+        load_sources([f"arch:{a}" for a in STAT_ARCHES], options), options, ["struct stat"]
+    )
+    result = compare(tables)
+    assert [s.kind for s in result.sources] == ["layout"] * 3
+    names = [r.name for r in result.rows]
+    assert "sizeof(struct stat)" in names and "offsetof(struct stat, st_mode)" in names
+    for arch, t in zip(STAT_ARCHES, tables, strict=True):
+        exprs = {m.name: m.name.replace("offsetof(", "__builtin_offsetof(") for m in t.macros}
+        gcc = gcc_values(CROSS[arch], "#include <asm/stat.h>", list(exprs.values()))
+        assert {n: gcc[e] for n, e in exprs.items()} == t.values(), arch
+        row_values = {r.name: r.values[f"arch:{arch}"] for r in result.rows}
+        assert {n: v for n, v in row_values.items() if v is not None} == t.values()
+    size = next(r for r in result.rows if r.name == "sizeof(struct stat)")
+    assert size.status == "differs" and size.family == "struct stat"
+    assert result.exit_code() == 1
+    texts = [f.text for f in result.findings]
+    # gcc -S: sizeof(struct stat) is 144 on x86_64, 64 with i686- and m68k-linux-gnu-gcc
+    assert "sizeof(struct stat): amd64 says 144, i386, m68k say 64" in texts
+
+
+@needs_stat_compilers
+def test_compare_layouts_on_the_command_line_reads_the_same_tables() -> None:
+    code, out, err = run_cli(
+        "compare", "--layouts", "--type", "struct stat", "--header", "asm/stat.h",
+        *(f"arch:{a}" for a in STAT_ARCHES), "--format", "json",
+    )  # fmt: skip
+    assert (code, err) == (1, "")
+    data = json.loads(out)
+    rows = {r["name"]: r["values"] for r in data["rows"]}
+    gcc = gcc_values("gcc", "#include <asm/stat.h>", ["sizeof(struct stat)"])
+    assert rows["sizeof(struct stat)"]["arch:amd64"] == gcc["sizeof(struct stat)"]
+    assert {s["kind"] for s in data["sources"]} == {"layout"}
+    assert data["sources"][0]["origin"]["types"] == "struct stat"
+    jsonschema.Draft202012Validator(schema("compare")).validate(data)
+    code, out, _ = run_cli(
+        "compare", "--layouts", "--type", "struct stat", "--header", "asm/stat.h",
+        "arch:amd64", "arch:i386",
+    )  # fmt: skip
+    assert code == 1
+    assert out.startswith("struct stat\nname ")  # the type heads its rows (no "_")
+    assert "sizeof(struct stat)                   144           64" in out
+
+
+@needs_gcc
+def test_compare_finds_a_member_added_at_the_end() -> None:
+    tables = layout_tables(
+        load_sources([f"v1={LAYOUTS / 'v1.h'}", f"v2={LAYOUTS / 'v2.h'}"]),
+        patterns=["struct point", "struct rec"],
+    )
+    result = compare(tables)
+    head = f'#include "{LAYOUTS / "v2.h"}"'
+    gcc = gcc_values("gcc", head, ["__builtin_offsetof(struct point, z)", "sizeof(struct rec)"])
+    z = next(r for r in result.rows if r.name == "offsetof(struct point, z)")
+    assert (z.status, z.values) == (
+        "partial",
+        {"v1": None, "v2": gcc["__builtin_offsetof(struct point, z)"]},
+    )
+    found = [f for f in result.findings if f.kind == "added_at_end"]
+    assert [f.name for f in found] == ["offsetof(struct point, z)"]
+    # gcc: struct point is 8 bytes in v1.h, z at offset 8 in v2.h
+    assert found[0].text == (
+        "offsetof(struct point, z): z is at the end of struct point on v2, past its size (8) "
+        "on v1: a member added at the end, which changes sizeof(struct point) (incompatible "
+        "for arrays of it, types embedding it and callers that allocate it)"
+    )
+    rec = next(r for r in result.rows if r.name == "sizeof(struct rec)")
+    assert rec.values["v2"] == gcc["sizeof(struct rec)"] and rec.status == "differs"
+    assert format_value(16, "struct rec") == "16"  # sizes and offsets in decimal
+
+
+@needs_gcc
+def test_layout_rows_in_the_findings_first_reports() -> None:
+    """Layout families head their rows by the type (no "_") in the markdown, split
+    table and HTML reports, after the findings; off-majority sizes in bold."""
+    tables = layout_tables(
+        load_sources([f"v1={LAYOUTS / 'v1.h'}", f"v2={LAYOUTS / 'v2.h'}"]),
+        patterns=["struct point"],
+    )
+    result = compare(tables)
+    head = f'#include "{LAYOUTS / "v1.h"}"'
+    old = gcc_values("gcc", head, ["sizeof(struct point)"])["sizeof(struct point)"]
+    head = f'#include "{LAYOUTS / "v2.h"}"'
+    new = gcc_values("gcc", head, ["sizeof(struct point)"])["sizeof(struct point)"]
+    md = render_comparison_report(result, "markdown")
+    assert md.index("### Findings") < md.index("### struct point\n") < md.index("<details>")
+    assert "struct point_" not in md
+    cells = [
+        [c.strip() for c in ln.strip("|").split("|")]
+        for ln in md.splitlines()
+        if ln.startswith("| sizeof(struct point) ")
+    ]
+    assert cells == [["sizeof(struct point)", f"**{old}**", f"**{new}**", "differs"]]
+    text = render_comparison_report(result, "table", width=40)
+    assert text.startswith("struct point (v1 to v1)\nname ")
+    assert "\n\nstruct point (v2 to v2)\nname " in text
+    html = render_comparison_report(result, "html")
+    assert '<tr class="family"><th colspan="3"><span>struct point</span>' in html
+    assert '<span class="partial">added_at_end</span>' in html
+
+
+def test_layouts_need_sources_that_read_headers_and_types_that_exist() -> None:
+    code, out, err = run_cli("compare", "--layouts", "--type", "struct nope", str(LAYOUTS / "v1.h"))
+    assert (code, out) == (2, "")
+    assert err == (
+        "abicheck: error: --type struct nope: no struct, union or typedef matches it "
+        "(3 types here); did you mean struct gone, struct rec, struct point?\n"
+    )
+    code, out, err = run_cli("compare", "--layouts", "python")
+    assert (code, out) == (2, "")
+    assert err == (
+        "abicheck: error: source 'python' has no struct layouts (a python table): "
+        "--layouts reads C headers: arch:NAME from installed headers or --kernel-tree, "
+        "a header path, system\n"
+    )
+    assert (
+        run_cli("compare", "--type", "x", "python")[2]
+        == "abicheck: error: --type goes with --layouts\n"
+    )
+    assert run_cli("compare", "--layouts")[2] == (
+        "abicheck: error: --layouts needs sources that read C headers: arch:NAME, HEADER.h\n"
+    )

@@ -7,6 +7,9 @@ review the diff by eye: a golden is a review artifact).
 from __future__ import annotations
 
 import ast
+import ctypes
+import importlib.util
+import io
 import json
 import os
 import random
@@ -17,12 +20,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from gcc_layout import CROSS, CROSS_ARM64, compiles, gcc_bitfields, gcc_values, have
 
 import abicheck
 from abicheck import emit as em
+from abicheck.arches import all_arches, lookup
+from abicheck.cli import main
+from abicheck.langs.arch_guards import ARCH_GUARDS
 from abicheck.model import AbicheckError, Macro, Provenance, Table
 from abicheck.parse import Reader
 from abicheck.resources import embedded_header
+from abicheck.sources import installed_dirs
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -1014,3 +1022,195 @@ def test_check_refuses_devices_and_huge_files(tmp_path: Path) -> None:
     with pytest.raises(AbicheckError) as exc:
         em.check(big, "x\n")
     assert str(exc.value) == f"{big}: error: cannot read generated file: over 64 MiB"
+
+
+# -- layouts: C checks and ctypes classes ------------------------------------------------
+
+LAYOUTS = TESTS / "fixtures" / "layouts"
+EMIT_ARCHES = ("amd64", "i386", "m68k", "arm64")
+COMPILERS = {**CROSS, "arm64": CROSS_ARM64}
+needs_cross = pytest.mark.skipif(
+    not have(*COMPILERS.values()) or any(installed_dirs(lookup(a)) is None for a in EMIT_ARCHES),
+    reason="needs gcc, i686-, m68k- and aarch64-linux-gnu-gcc and their uapi headers",
+)
+
+
+def test_each_arch_guard_holds_for_its_own_compiler_only() -> None:
+    """Every installed cross gcc (and the host's) preprocesses the guards of all the
+    architectures: its own holds, no other does."""
+    source = "".join(f"#if {g}\nGUARD_{n}\n#endif\n" for n, g in ARCH_GUARDS.items())
+    assert set(ARCH_GUARDS) == {a.name for a in all_arches()}
+    checked = []
+    for arch in all_arches():
+        cc = "gcc" if arch.name == "amd64" else f"{arch.triplet}-gcc"
+        cc = "i686-linux-gnu-gcc" if arch.name == "i386" else cc
+        if shutil.which(cc) is None:
+            continue
+        proc = subprocess.run(
+            [cc, "-E", "-P", "-x", "c", "-"], input=source, capture_output=True, text=True
+        )
+        assert proc.stdout.split() == [f"GUARD_{arch.name}"], cc
+        checked.append(arch.name)
+    assert {"amd64", "i386", "m68k", "arm64"} <= set(checked)
+
+
+@needs_cross
+def test_c_layout_checks_compile_with_each_arch_gcc_and_a_wrong_value_fails(
+    tmp_path: Path,
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["emit", "--lang", "c", "--header", "asm/stat.h", "--type", "struct stat"]
+    argv += [f"arch:{a}" for a in EMIT_ARCHES]
+    assert main(argv, out, err) == 0, err.getvalue()
+    text = out.getvalue()
+    assert "#if defined(__x86_64__) && !defined(__ILP32__)\n" in text
+    assert "#elif defined(__m68k__)\n" in text
+    # gcc -S (asm operands): sizeof(struct stat) is 144 on x86_64, st_mode at 24
+    assert (
+        '_Static_assert(sizeof(struct stat) == 144, "abicheck: sizeof(struct stat) is not '
+        '144 on arch:amd64");\n'
+    ) in text
+    assert "_Static_assert(__builtin_offsetof(struct stat, st_mode) == 24, " in text
+    (tmp_path / "layouts.h").write_text(text, encoding="utf-8")
+    use = f'#include <asm/stat.h>\n#include "{tmp_path / "layouts.h"}"\n'
+    for arch in EMIT_ARCHES:
+        cc = COMPILERS[arch]
+        proc = compiles(cc, use, "-Wall", "-Werror")
+        assert proc.returncode == 0, (cc, proc.stderr)
+        # one value made wrong in this arch's block: its compiler refuses the header
+        size = gcc_values(cc, "#include <asm/stat.h>", ["sizeof(struct stat)"])
+        wrong = text.replace(
+            f"sizeof(struct stat) == {size['sizeof(struct stat)']}, "
+            f'"abicheck: sizeof(struct stat) is not {size["sizeof(struct stat)"]} on arch:{arch}"',
+            f"sizeof(struct stat) == {size['sizeof(struct stat)'] + 4}, "
+            f'"abicheck: sizeof(struct stat) is not {size["sizeof(struct stat)"]} on arch:{arch}"',
+        )
+        assert wrong != text
+        (tmp_path / "layouts.h").write_text(wrong, encoding="utf-8")
+        proc = compiles(cc, use)
+        assert proc.returncode != 0 and "static assertion failed" in proc.stderr, cc
+        (tmp_path / "layouts.h").write_text(text, encoding="utf-8")
+    # an architecture with no table: an #error, not a silent pass
+    if have("powerpc-linux-gnu-gcc"):
+        proc = compiles("powerpc-linux-gnu-gcc", use)
+        assert "abicheck: no layouts for this architecture" in proc.stderr
+
+
+@needs_gcc
+def test_ctypes_classes_have_gcc_s_and_abicheck_s_layout_on_the_host(tmp_path: Path) -> None:
+    """The generated module, imported: every class's sizeof and every field's offset
+    (bit offset and width for bit-fields) are abicheck's and gcc's."""
+    assert GCC is not None
+    header = LAYOUTS / "shapes.h"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["emit", "--lang", "python", "--type", "*", str(header)], out, err) == 0, err
+    text = out.getvalue()
+    assert '    _layout_ = "ms"' in text and "    _pack_ = 1\n" in text  # struct pk is packed
+    assert '    _anonymous_ = ("_anon5", )\n' in text  # struct fx's union
+    path = tmp_path / "shapes_layouts.py"
+    path.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("shapes_layouts", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    head = f'#include "{header}"'
+    records = Reader().layouts(str(header))
+    assert [r.name for r in records] == [
+        "struct inner",
+        "struct fx",
+        "struct pk",
+        "typedef anon_t",
+        "union u",
+    ]
+    classes = module.for_arch(str(header))
+    for r in records:
+        ctype = r.name.removeprefix("typedef ")
+        cls = classes[ctype]
+        plain = [m for m in r.members if m.bit_width is None]
+        fields = [m for m in r.members if m.bit_width is not None]
+        exprs = [f"sizeof({ctype})"] + [f"__builtin_offsetof({ctype}, {m.name})" for m in plain]
+        gcc = gcc_values(GCC, head, exprs)
+        assert ctypes.sizeof(cls) == r.size == gcc[exprs[0]], ctype
+        for m, e in zip(plain, exprs[1:], strict=True):
+            assert getattr(cls, m.name).offset == m.offset == gcc[e], (ctype, m.name)
+        gcc_bits = gcc_bitfields(GCC, head, ctype, [m.name for m in fields]) if fields else {}
+        for m in fields:
+            descr = getattr(cls, m.name)
+            # a ctypes bit-field's size is (width << 16) | bit offset in its unit
+            at = descr.offset * 8 + (descr.size & 0xFFFF)
+            assert (at, descr.size >> 16) == (m.bit_offset, m.bit_width) == gcc_bits[m.name]
+    assert [m.name for m in records[1].members if m.bit_width is not None] == ["f1", "f2", "ull"]
+
+
+HOST_UAPI = Path("/usr/x86_64-linux-gnu/include")
+needs_amd64 = pytest.mark.skipif(
+    GCC is None
+    or not (HOST_UAPI / "linux" / "bpf.h").is_file()
+    or ctypes.sizeof(ctypes.c_void_p) != 8
+    or os.uname().machine != "x86_64",
+    reason="needs an x86-64 host with gcc and linux-libc-dev-amd64-cross",
+)
+
+
+@needs_amd64
+@pytest.mark.parametrize("header", ["linux/eventpoll.h", "linux/perf_event.h", "linux/bpf.h"])
+def test_ctypes_classes_of_real_uapi_headers_on_the_host(tmp_path: Path, header: str) -> None:
+    """Every struct and union of three uapi headers (packed epoll_event; perf's
+    bit-fields and anonymous unions; bpf's aligned unions and padding bit-fields) as
+    arch:amd64 classes, imported: ctypes gives abicheck's layout, and gcc's."""
+    assert GCC is not None
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["emit", "--lang", "python", "--header", header, "--type", "*", "arch:amd64"]
+    assert main(argv, out, err) == 0, err.getvalue()
+    path = tmp_path / "uapi_layouts.py"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("uapi_layouts", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    amd64 = lookup("amd64")
+    reader = Reader([str(HOST_UAPI)], None, "lp64", amd64.predefined(), abi=amd64.abi)
+    records = [r for r in reader.layouts(str(HOST_UAPI / header)) if r.size is not None]
+    classes = module.for_arch("amd64")
+    assert sorted(classes) == sorted(r.name.removeprefix("typedef ") for r in records)
+    exprs: dict[tuple[str, str], str] = {}
+    for r in records:
+        ctype = r.name.removeprefix("typedef ")
+        exprs[ctype, ""] = f"sizeof({ctype})"
+        for m in r.members:
+            if m.bit_width is None:
+                exprs[ctype, m.name] = f"__builtin_offsetof({ctype}, {m.name})"
+    flags = ["-I", str(HOST_UAPI)]
+    gcc = gcc_values(GCC, f"#include <{header}>", list(exprs.values()), flags)
+    bit_fields = 0
+    for r in records:
+        ctype = r.name.removeprefix("typedef ")
+        cls = classes[ctype]
+        assert ctypes.sizeof(cls) == r.size == gcc[exprs[ctype, ""]], ctype
+        fields = [m.name for m in r.members if m.bit_width is not None]
+        gcc_bits = (
+            gcc_bitfields(GCC, f"#include <{header}>", ctype, fields, flags) if fields else {}
+        )
+        for m in r.members:
+            descr = getattr(cls, m.name)
+            if m.bit_width is None:
+                assert descr.offset == m.offset == gcc[exprs[ctype, m.name]], (ctype, m.name)
+            else:
+                at = descr.offset * 8 + (descr.size & 0xFFFF)
+                got = (at, descr.size >> 16)
+                assert got == (m.bit_offset, m.bit_width) == gcc_bits[m.name], (ctype, m.name)
+                bit_fields += 1
+    if header == "linux/perf_event.h":
+        assert bit_fields > 30  # struct perf_event_attr's flags, perf_event_mmap_page's caps
+
+
+def test_ctypes_refuses_bit_fields_it_cannot_place(tmp_path: Path) -> None:
+    header = tmp_path / "odd.h"
+    header.write_text("struct odd { unsigned long long v : 24; char c; };\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["emit", "--lang", "python", "--type", "struct odd", str(header)], out, err) == 2
+    assert err.getvalue() == (
+        "abicheck: error: struct odd: ctypes cannot place its bit-fields where gcc does\n"
+    )
+    assert main(["emit", "--lang", "c", "--type", "struct even", str(header)], out, err) == 2
+    assert "--type struct even: no struct, union or typedef matches it" in err.getvalue()

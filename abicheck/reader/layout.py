@@ -41,7 +41,9 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class TypeLayout:
     """A type's size and alignment in bytes (``align`` is ``_Alignof``, ``preferred``
-    GNU ``__alignof__``) and, for a struct or union, its members in order."""
+    GNU ``__alignof__``) and, for a struct or union, its members in order; ``basic``
+    is a scalar's or pointer's basic type (``unsigned int``, ``double``, ``pointer``;
+    an enum's: ``int`` or ``long long``)."""
 
     kind: str  # scalar, pointer, array, struct, union, enum
     size: int
@@ -50,6 +52,7 @@ class TypeLayout:
     fields: tuple[Field, ...] = ()
     flexible: bool = False  # an array of unknown size (a flexible array member)
     element: TypeLayout | None = None  # an array's
+    basic: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,7 @@ class Layouts:
                     inner.fields,
                     inner.flexible,
                     inner.element,
+                    inner.basic,
                 )
             return inner
         if isinstance(node, c_ast.PtrDecl):
@@ -181,7 +185,9 @@ class Layouts:
         raise NotConstant(f"no layout for {type(node).__name__}")
 
     def _basic_layout(self, kind: str, name: str) -> TypeLayout:
-        return TypeLayout(kind, self.sizes[name], self.aligns[name], self.preferred[name])
+        return TypeLayout(
+            kind, self.sizes[name], self.aligns[name], self.preferred[name], basic=name
+        )
 
     def _identifier_type(self, names: list[str]) -> TypeLayout:
         words = [n for n in names if n not in ("const", "volatile", "_Atomic")]
@@ -213,7 +219,7 @@ class Layouts:
             if lo < -(1 << 31) or hi >= (1 << 32) or (lo < 0 and hi >= (1 << 31)):
                 size = 8
         name = "int" if size == 4 else "long long"
-        return TypeLayout("enum", size, self.aligns[name], self.preferred[name])
+        return TypeLayout("enum", size, self.aligns[name], self.preferred[name], basic=name)
 
     # -- records -------------------------------------------------------------
 

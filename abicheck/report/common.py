@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..audit import AuditResult, Change, Suppression, format_value
 from ..compare import Comparison, Row, Source, snapshot_labels
 from ..compare import format_value as cmp_format_value
+from ..layout_names import is_layout_family
 from ..model import MemberLayout, RecordLayout
 
 if TYPE_CHECKING:
@@ -84,6 +85,11 @@ def families(cmp: Comparison) -> dict[str, list[Row]]:
     for row in cmp.rows:
         groups.setdefault(row.family, []).append(row)
     return groups
+
+
+def heading(family: str) -> str:
+    """A family as a heading: ``MAP_`` for a macro family, the type for a layout's."""
+    return family if is_layout_family(family) else f"{family}_"
 
 
 def row_cells(cmp: Comparison, row: Row) -> list[str]:

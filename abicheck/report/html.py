@@ -177,7 +177,7 @@ def _audit_cell(c: Change | None, value: int | None, family: str) -> Cell:
         return Cell(format_value(value, family), "same" if value is not None else "absent")
     if c.kind == "value_changed":
         text = f"{format_value(c.old, c.family)} → {format_value(c.new, c.family)}"
-    elif c.kind == "name_added":
+    elif c.kind in ("name_added", "member_added_at_end"):
         text = f"+ {format_value(c.new, c.family)}"
     else:
         text = f"− {format_value(c.old, c.family)}"
@@ -308,7 +308,12 @@ _COMPARISON_LEGEND = (
     Stat("agrees", "0x5", "same"),
     Stat("not defined", "", "absent"),
 )
-_FINDING_CLASS = {"differs": "differs", "lacks": "info", "partial": "partial"}
+_FINDING_CLASS = {
+    "differs": "differs",
+    "lacks": "info",
+    "partial": "partial",
+    "added_at_end": "partial",
+}
 
 
 def _comparison_cell(row: Row, label: str, odd: set[str]) -> Cell:

@@ -73,7 +73,7 @@ def render_comparison_markdown(cmp: Comparison) -> str:
         cells = [common.row_cells(cmp, r) for r in rows]
         column = {lb: 1 + j for j, lb in enumerate(cmp.labels)}
         strong = {(i, column[lb]) for i, r in enumerate(rows) for lb in common.deviating(r)}
-        out += [f"### {family}_", "", md_table(cells, headers, False, strong), ""]
+        out += [f"### {common.heading(family)}", "", md_table(cells, headers, False, strong), ""]
     prov = [[s.label, s.kind, common.describe(s)] for s in cmp.sources]
     out += _sources_details(
         f"Sources ({len(cmp.sources)})", md_table(prov, ["label", "kind", "origin"])

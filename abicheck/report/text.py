@@ -103,7 +103,7 @@ def _family_tables(
         r[-1] = _paint(r[-1], row.status, color)
     headers = ["name", *cols, "status"]
     table = tabulate(cells, headers=headers, disable_numparse=True)
-    heading = _paint(f"{visible_text(family)}_", "heading", color)
+    heading = _paint(visible_text(common.heading(family)), "heading", color)
     if width is None or max(len(ln) for ln in _plain(table).splitlines()) <= width:
         return [heading, table]
 
@@ -117,7 +117,11 @@ def _family_tables(
         part = [[r[0], *(r[1 + j] for j in g), r[-1]] for r in cells]
         part_headers = ["name", *(cols[j] for j in g), "status"]
         out.append(
-            _paint(f"{visible_text(family)}_ ({cols[g[0]]} to {cols[g[-1]]})", "heading", color)
+            _paint(
+                f"{visible_text(common.heading(family))} ({cols[g[0]]} to {cols[g[-1]]})",
+                "heading",
+                color,
+            )
         )
         out += [tabulate(part, headers=part_headers, disable_numparse=True), ""]
     return out[:-1]

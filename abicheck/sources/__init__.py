@@ -194,7 +194,8 @@ def reread(
 
     This is how ``audit`` with no sources reads a baseline's sources: each table by
     the source kind that made it, with the options it recorded (header, include
-    folders, defines, data model, architecture, kernel tree); ``options`` give the
+    folders, defines, data model, architecture, kernel tree), a layout table (kind
+    ``layout``) again as the layouts of the types it was made of; ``options`` give the
     rest (``arch_from``, ``snapshot``, ``cc``). A table that cannot be read again is
     an AbicheckError naming ``baseline_file``.
     """
@@ -209,7 +210,12 @@ def reread(
                     raise AbicheckError(
                         f"a {t.kind!r} table with no source abicheck can read again"
                     )
-                return [replace(kind.reread(t, ctx), label=t.label)]
+                again = replace(kind.reread(t, ctx), label=t.label)
+                if t.kind == "layout":
+                    from .layout_tables import layout_table, types_of
+
+                    again = layout_table(again, ctx, types_of(t))
+                return [again]
             except AbicheckError as exc:
                 if exc.file is not None:
                     raise

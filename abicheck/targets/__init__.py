@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..layout_names import layout_family
 from ..model import AbicheckError
 
 FamilyKind = Literal["flag", "enum"]
@@ -59,7 +60,12 @@ class Target:
     aliases: tuple[tuple[str, str], ...] = ()
 
     def family_of(self, name: str) -> str:
-        """The family of ``name`` (longest matching prefix), or its first word."""
+        """The family of ``name`` (longest matching prefix), or its first word; for a
+        layout name (:mod:`abicheck.layout_names`), its type."""
+        if "(" in name:
+            record = layout_family(name)
+            if record is not None:
+                return record
         best = ""
         for fam in self.families:
             if fam.holds(name) and len(fam.prefix) > len(best):
