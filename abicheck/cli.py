@@ -172,7 +172,8 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dirs += setup.system_dirs
     elif args.headers and not dirs and not args.nostdinc:
         dirs = _system_dirs()
-    results = read_headers(headers, _reader(args, dirs, setup))
+    # the predefined macros (240 or so) only when asked for: in every format
+    results = read_headers(headers, _reader(args, dirs, setup), args.builtins)
     for res in results:
         if res.error is not None:
             err.write(f"{res.error}\n")
@@ -717,7 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output(p, "the listing")
     p.add_argument(
-        "--builtins", action="store_true", help="also list compiler-predefined macros in tables"
+        "--builtins", action="store_true", help="also list the compiler-predefined macros"
     )
     p.add_argument(
         "--nostdinc",

@@ -182,21 +182,24 @@ class Reader:
 
     # -- public ------------------------------------------------------------
 
-    def read(self, header: str) -> tuple[Macro, ...]:
-        """Every macro visible after including ``header``, sorted by name.
+    def read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:
+        """Every macro visible after including ``header``, sorted by name; without
+        the compiler-predefined ones (``<built-in>``) unless ``builtins``.
 
         Raises AbicheckError (with file:line) for input that is not a
         readable, well-formed header.
         """
         with paused_gc():
-            return self._read(header)
+            return self._read(header, builtins)
 
-    def _read(self, header: str) -> tuple[Macro, ...]:
+    def _read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:
         walk = self.pp.run(header, self.predefined)
         ev = self._evaluation(walk)
         # in definition order, so a macro's dependencies are mostly done before it
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
         defs = list(walk.macros.values())
+        if not builtins:
+            defs = [d for d in defs if d.file != BUILTIN_FILE]
         macros = [ev.macro(d) for d in defs]
         deep = [d for d, m in zip(defs, macros, strict=True) if m.reason in DEPTH_REASONS]
         if deep:
@@ -262,14 +265,17 @@ class HeaderResult:
     error: AbicheckError | None = None
 
 
-def read_headers(headers: Sequence[str], reader: Reader) -> list[HeaderResult]:
-    """Each of ``headers`` read with ``reader``, in order; a header that fails gives its
-    error in its place and the others are still read. ``<abicheck>/headers/...``
-    names a file shipped with abicheck (the embedded header)."""
+def read_headers(
+    headers: Sequence[str], reader: Reader, builtins: bool = True
+) -> list[HeaderResult]:
+    """Each of ``headers`` read with ``reader``, in order (the predefined macros too
+    if ``builtins``); a header that fails gives its error in its place and the
+    others are still read. ``<abicheck>/headers/...`` names a file shipped with
+    abicheck (the embedded header)."""
     out = []
     for h in headers:
         try:
-            out.append(HeaderResult(h, reader.read(shipped_path(h))))
+            out.append(HeaderResult(h, reader.read(shipped_path(h), builtins)))
         except AbicheckError as exc:
             out.append(HeaderResult(h, error=exc))
     return out

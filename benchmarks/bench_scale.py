@@ -22,7 +22,6 @@ the peak memory are printed. ``python benchmarks/bench_scale.py --runs 5``.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -65,9 +64,10 @@ def json_check(n: int):  # type: ignore[no-untyped-def]
     def check(rc: int, out: bytes, err: bytes) -> None:
         if rc not in (0, 2):
             raise ToolFailed(f"abicheck exit {rc}: {err.decode('utf-8', 'replace')[:2000]}")
-        results = json.loads(out)
-        if len(results) != n:
-            raise ToolFailed(f"abicheck's JSON lists {len(results)} results, not {n}")
+        # counted, not parsed: the benchmark keeps its own memory small
+        found = out.count(b'{"header": ')
+        if found != n or not out.rstrip().endswith(b"]"):
+            raise ToolFailed(f"abicheck's JSON lists {found} results, not {n}")
 
     return check
 

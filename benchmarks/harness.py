@@ -3,14 +3,19 @@
 Each run of a workload is a list of commands (one for abicheck, one per header for
 gcc -dM -E); a round runs every tool's commands once, tools alternating, so load
 that drifts during the benchmark falls on both alike. CPU time is the children's
-user + system time (``os.wait4``), peak memory the largest child's ``ru_maxrss``.
+user + system time (``os.wait4``), peak memory the largest child's maximum resident
+set as ``/usr/bin/time -f %M`` reports it (wait4's own ``ru_maxrss`` would count
+the benchmark's memory too: a child starts as a copy of it); without
+/usr/bin/time (Debian's package ``time``) the peak is not reported.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,16 +49,25 @@ def run_once(tool: Tool) -> Sample:
     """Run ``tool``'s commands one after another: wall, CPU and peak memory of them all."""
     wall = cpu = 0.0
     peak = 0
-    for argv in tool.commands:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
-        )
-        out, err = _communicate(proc)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall += time.perf_counter() - start
-        cpu += usage.ru_utime + usage.ru_stime
-        peak = max(peak, usage.ru_maxrss)
+    gnu_time = shutil.which("time", path="/usr/bin")
+    with tempfile.NamedTemporaryFile(prefix="abicheck-bench-") as rss:
+        for argv in tool.commands:
+            prefix = [gnu_time, "-f", "%M", "-o", rss.name] if gnu_time else []
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                [*prefix, *argv],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+            )
+            out, err = _communicate(proc)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall += time.perf_counter() - start
+            cpu += usage.ru_utime + usage.ru_stime
+            if gnu_time:
+                with open(rss.name) as f:
+                    text = f.read().split()
+                peak = max(peak, int(text[-1]) if text else 0)
         rc = os.waitstatus_to_exitcode(status)
         if rc < 0:
             raise ToolFailed(f"{tool.name} killed by signal {-rc}: {' '.join(argv[:3])} ...")

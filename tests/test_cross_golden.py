@@ -30,10 +30,10 @@ from abicheck.parse import Reader, target_setup
 from abicheck.sources.arch import installed_dirs
 
 #: The fraction of golden macros the reader must value on every architecture, and of
-#: golden struct/union layouts it must lay out exactly (the issue's targets). What
-#: is left is listed in the README with its reason.
-MACRO_COVERAGE = 0.995
-LAYOUT_COVERAGE = 0.99
+#: golden struct/union layouts it must lay out exactly: all (the issue asks for 99.5%
+#: and 99%; the README says nothing is left, and this keeps it so).
+MACRO_COVERAGE = 1.0
+LAYOUT_COVERAGE = 1.0
 #: ioctl numbers (macros built on _IO/_IOR/_IOW/_IOWR): every one must have a value.
 _IOCTL_RE = re.compile(r"\b_IO(?:R|W|WR)?(?:_BAD)?\s*\(")
 
