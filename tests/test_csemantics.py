@@ -38,3 +38,19 @@ typedef char t_e[E];
 """
     # gcc 12: V 1, W 1, E 2
     assert _values(tmp_path, header, "V", "W", "E") == {"V": 1, "W": 1, "E": 2}
+
+
+# -- 10. a header including itself under changing conditions ------------------------
+
+
+def test_a_header_may_include_itself_while_its_conditions_change(tmp_path: Path) -> None:
+    steps = "".join(
+        f"#{'if' if n == 0 else 'elif'} N == {n}\n#undef N\n#define N {n + 1}\n" for n in range(5)
+    )
+    header = (
+        "#ifndef N\n#define N 0\n#define COUNT 0\n#endif\n"
+        f"#if N < 5\n#undef COUNT\n#define COUNT (N + 1)\n{steps}#endif\n"
+        '#include "h.h"\n#endif\n#define LAST N\n'
+    )
+    # gcc 12: N 5, LAST 5, COUNT 6 (read five levels deep, no cycle)
+    assert _values(tmp_path, header, "N", "LAST", "COUNT") == {"N": 5, "LAST": 5, "COUNT": 6}

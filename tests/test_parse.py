@@ -343,9 +343,10 @@ def test_include_not_found_names_the_chain() -> None:
     assert f"included from {inner}:3 <- {FIX / 'missing.h'}:1" in msg
 
 
-def test_include_cycle() -> None:
-    a, b = FIX / "cycle" / "a.h", FIX / "cycle" / "b.h"
-    assert error_of(a) == f"{b}:2: error: include cycle: {a} -> {b} -> {a}"
+def test_include_cycle_ends_at_the_depth_limit() -> None:
+    # gcc 12: "b.h:2:15: error: #include nested depth 200 exceeds maximum of 200"
+    b = FIX / "cycle" / "b.h"
+    assert error_of(FIX / "cycle" / "a.h") == f"{b}:2: error: #include nested more than 200 deep"
 
 
 def test_error_directive_in_active_branch() -> None:

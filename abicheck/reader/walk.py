@@ -317,9 +317,9 @@ class Preprocessor:
         target = self.files.get(found)
         if target.guard is not None and walk.read(target.guard) is not None:
             return
-        if any(p == found for p, _ in here):
-            cycle = " -> ".join([p for p, _ in here[[p for p, _ in here].index(found) :]] + [found])
-            raise AbicheckError(f"include cycle: {cycle}", sf.path, e.line)
+        # A file may include itself (or an includer) under changing conditions: a
+        # bounded recursion, as gcc reads it; only the depth limit stops one that
+        # does not end.
         if len(here) >= MAX_INCLUDE_DEPTH:
             raise AbicheckError(
                 f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
