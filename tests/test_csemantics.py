@@ -54,3 +54,59 @@ def test_a_header_may_include_itself_while_its_conditions_change(tmp_path: Path)
     )
     # gcc 12: N 5, LAST 5, COUNT 6 (read five levels deep, no cycle)
     assert _values(tmp_path, header, "N", "LAST", "COUNT") == {"N": 5, "LAST": 5, "COUNT": 6}
+
+
+# -- 7. an expansion is the tokens it is, never its spelling glued together ----------
+
+
+def test_tokens_next_to_an_expansion_keep_their_boundaries(tmp_path: Path) -> None:
+    header = """\
+#define L <1
+#define LT (1<L)
+#define G >1
+#define GT (8>G)
+#define A &1
+#define AND (3&A)
+#define M -1
+#define NEG (sizeof -M)
+#define SUB (2-M)
+#define P +1
+#define ADD (2+P)
+#define F(a, b) a/b
+#define DIV F(4,*2)
+typedef char t_m[2-M];
+enum { E_M = 4-M };
+#define TYPEDEF sizeof(t_m)
+#define ENUM E_M
+"""
+    t = _read(tmp_path, header)
+    # gcc 12 rejects LT and GT (expected expression before '<' / '>'), AND (lvalue
+    # required as unary '&' operand) and DIV (invalid type argument of unary '*');
+    # NEG 4 (sizeof - -1), SUB 3, ADD 3, TYPEDEF 3, ENUM 5
+    got = {n: (t[n].value, t[n].reason) for n in ("LT", "GT", "AND", "DIV")}
+    assert got == {
+        "LT": (None, "not a C expression"),
+        "GT": (None, "not a C expression"),
+        "AND": (None, "operator & on an lvalue"),
+        "DIV": (None, "operator * on an lvalue"),
+    }
+    names = ("NEG", "SUB", "ADD", "TYPEDEF", "ENUM")
+    assert {n: t[n].value for n in names} == {"NEG": 4, "SUB": 3, "ADD": 3, "TYPEDEF": 3, "ENUM": 5}
+    assert t["LT"].expr == "(1<L)"  # the replacement text as written, unchanged
+
+
+def test_spell_separates_only_tokens_that_would_lex_as_others() -> None:
+    from abicheck.reader.tokens import Tok, spell, tokenize
+
+    def glued(*texts: str) -> str:
+        return spell(Tok("punct", x) for x in texts)
+
+    assert glued("<", "<", "1") == "< <1"
+    assert glued("-", "-1") == "- -1"
+    assert glued("/", "*", "2") == "/ *2"
+    assert glued("L", '"a"') == 'L "a"'
+    assert glued("1", ".5") == "1 .5"
+    assert glued("1e", "+", "2") == "1e +2"
+    assert glued("(", "a", "+", "b", ")") == "(a+b)"
+    text = "( x ) -> y [ 2 ] . z"
+    assert spell(tokenize(text)) == text
