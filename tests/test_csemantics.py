@@ -110,3 +110,48 @@ def test_spell_separates_only_tokens_that_would_lex_as_others() -> None:
     assert glued("(", "a", "+", "b", ")") == "(a+b)"
     text = "( x ) -> y [ 2 ] . z"
     assert spell(tokenize(text)) == text
+
+
+# -- 3. sizeof and the other unevaluated operands: their type, never their value ---
+
+
+def test_unevaluated_operands_give_their_type_only(tmp_path: Path) -> None:
+    header = """\
+#define DIV0 sizeof(1/0)
+#define SHIFT sizeof(1 << 40)
+#define CHARS sizeof((char)1 + (char)2)
+#define NEG sizeof(-(char)1)
+#define LSHIFT sizeof(1ULL << 1)
+#define RSHIFT sizeof(1 << 1ULL)
+#define CMP sizeof(1 == 1ULL)
+#define COMMA sizeof((1, 2LL))
+#define AND (0 && 1/0)
+#define OR (1 || 1 << 40)
+"""
+    got = _values(
+        tmp_path, header, "DIV0", "SHIFT", "CHARS", "NEG", "LSHIFT", "RSHIFT", "CMP", "COMMA"
+    )
+    # gcc 12
+    assert got == {
+        "DIV0": 4,
+        "SHIFT": 4,
+        "CHARS": 4,
+        "NEG": 4,
+        "LSHIFT": 8,
+        "RSHIFT": 4,
+        "CMP": 4,
+        "COMMA": 8,
+    }
+    assert _values(tmp_path, header, "AND", "OR") == {"AND": 0, "OR": 1}
+
+
+def test_unevaluated_operands_must_still_be_well_formed(tmp_path: Path) -> None:
+    header = """\
+#define AND (0 && UNDECLARED)
+#define OR (1 || UNDECLARED)
+#define SIZE sizeof(UNDECLARED)
+"""
+    # gcc 12: "'UNDECLARED' undeclared" for each
+    t = _read(tmp_path, header)
+    for name in ("AND", "OR", "SIZE"):
+        assert (t[name].kind, t[name].reason) == ("other", "undefined identifier UNDECLARED")

@@ -264,25 +264,17 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         raise NotConstant(f"operator {op}")
 
     def visit_BinaryOp(self, node: c_ast.BinaryOp) -> Value:
-        # Walk a left-leaning chain (a + b + c ...) in a loop, not by recursion.
-        spine = []
-        left: c_ast.Node = node
-        while isinstance(left, c_ast.BinaryOp):
-            spine.append(left)
-            left = left.left
+        left, spine = _chain(node)
         acc = self.fold(left)
-        for b in reversed(spine):
+        for b in spine:
             acc = self._binary(b.op, acc, b.right)
         return acc
 
     def _binary(self, op: str, a: Value, right: c_ast.Node) -> Value:
-        if op == "&&":
-            if not a.value:
-                return self.make(0, self.INT)
-            return self.make(int(self.fold(right).value != 0), self.INT)
-        if op == "||":
-            if a.value:
-                return self.make(1, self.INT)
+        if op == "&&" or op == "||":
+            if (op == "&&") != bool(a.value):
+                self.type_of(right)  # not evaluated, but it must be well-formed
+                return self.make(int(op == "||"), self.INT)
             return self.make(int(self.fold(right).value != 0), self.INT)
         b = self.fold(right)
         if op in ("<<", ">>"):
@@ -395,6 +387,70 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return self.make(int.from_bytes(v.to_bytes(bits // 8, "little"), "big"), t)
         raise NotConstant(f"function call {name}()")
 
+    # -- the type of an expression, not evaluated --------------------------
+
+    def type_of(self, node: c_ast.Node) -> CType | None:
+        """The C type of the expression ``node``, worked out as for an operand that is
+        not evaluated (of sizeof, the branch not taken, the right of ``&&`` or ``||``
+        not reached): no value, so no division by zero or shift out of range, but
+        NotConstant where it is ill-formed (an undeclared identifier). None where
+        the type is none the folder models (a pointer's, a floating or a call's)."""
+        kind = node.__class__
+        if kind is c_ast.Constant:
+            if node.type == "string" or node.type in _FLOAT_CONSTANTS:
+                return None
+            return self.visit_Constant(node).type
+        if kind is c_ast.ID:
+            return self.ident(node.name).type
+        if kind is c_ast.BinaryOp:
+            left, spine = _chain(node)
+            acc = self.type_of(left)
+            for b in spine:
+                r = self.type_of(b.right)
+                op = b.op
+                if op in _INT_RESULT:
+                    acc = self.INT
+                elif acc is None or r is None:
+                    acc = None
+                elif op == "<<" or op == ">>":
+                    acc = self.promote(acc)
+                else:
+                    acc = self.usual(acc, r)
+            return acc
+        if kind is c_ast.UnaryOp:
+            op = node.op
+            if op == "sizeof" or op == "_Alignof":
+                return self.fold(node).type  # a size: no undefined behaviour
+            t = self.type_of(node.expr)
+            if op == "!":
+                return self.INT
+            if op in ("-", "+", "~"):
+                return None if t is None else self.promote(t)
+            return None
+        if kind is c_ast.TernaryOp:
+            self.type_of(node.cond)
+            a, b = self.type_of(node.iftrue), self.type_of(node.iffalse)
+            return None if a is None or b is None else self.usual(a, b)
+        if kind is c_ast.Cast:
+            try:
+                t = self._type_of(node.to_type.type)
+            except NotConstant:
+                return None  # to a pointer, a floating type, ...
+            if not (isinstance(node.expr, c_ast.UnaryOp) and node.expr.op == "&"):
+                self.type_of(node.expr)
+            return self.make(0, t).type
+        if kind is c_ast.ExprList:
+            t = None
+            for e in node.exprs:
+                t = self.type_of(e)
+            return t
+        if kind is c_ast.FuncCall:
+            try:
+                return self.fold(node).type  # the builtins: constant, their type fixed
+            except NotConstant:
+                return None
+        return None
+
     # -- types -------------------------------------------------------------
 
     def _type_of(self, decl: c_ast.Node) -> CType:
@@ -493,7 +549,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
         if isinstance(node, c_ast.Constant) and node.type in _FLOAT_CONSTANTS:
             return self.sizes[node.type]
-        return self.fold(node).type.bits // 8
+        t = self.type_of(node)  # not evaluated: only its type counts (C11 6.5.3.4)
+        if t is None:
+            return self.fold(node).type.bits // 8  # the reason it has no integer type
+        return t.bits // 8
 
     def _size_of_type(self, decl: c_ast.Node) -> int:
         if isinstance(decl, c_ast.PtrDecl):
@@ -523,6 +582,20 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         raise NotConstant(f"sizeof of {type(decl).__name__}")
 
 
+def _chain(node: c_ast.BinaryOp) -> tuple[c_ast.Node, list[c_ast.BinaryOp]]:
+    """A left-leaning chain ``a + b - c ...``: its leftmost operand and its operators
+    from the innermost out (walked in a loop, not by recursion)."""
+    spine = []
+    left: c_ast.Node = node
+    while isinstance(left, c_ast.BinaryOp):
+        spine.append(left)
+        left = left.left
+    spine.reverse()
+    return left, spine
+
+
+# the operators whose result is an int whatever their operands
+_INT_RESULT = frozenset({"&&", "||", "<", ">", "<=", ">=", "==", "!="})
 _BSWAP = {"__builtin_bswap16": 16, "__builtin_bswap32": 32, "__builtin_bswap64": 64}
 
 
