@@ -155,3 +155,38 @@ def test_unevaluated_operands_must_still_be_well_formed(tmp_path: Path) -> None:
     t = _read(tmp_path, header)
     for name in ("AND", "OR", "SIZE"):
         assert (t[name].kind, t[name].reason) == ("other", "undefined identifier UNDECLARED")
+
+
+# -- 2. the branch not taken decides the type of a conditional, never its value ----
+
+
+def test_the_branch_not_taken_gives_its_type_not_its_value(tmp_path: Path) -> None:
+    header = """\
+#define DIV0 ((1 ? -1 : 1ULL/0) > 0)
+#define SIZE sizeof(1 ? 1 : 1ULL)
+#define SHIFT (0 ? 1 << 40 : 3)
+#define CHAR sizeof(0 ? 1 : (char)1)
+#define LONG sizeof(1L ? 2 : 3)
+#define MIXED ((0 ? 1L : 1U) - 2 > 0)
+#define UNDECLARED_BRANCH (1 ? 2 : UNDECLARED)
+#if (1 ? -1 : 0ULL) > 0
+#define IF_UNSIGNED 1
+#endif
+#if (0 ? 1/0 : 7) == 7
+#define IF_DIV0 1
+#endif
+"""
+    names = ("DIV0", "SIZE", "SHIFT", "CHAR", "LONG", "MIXED", "IF_UNSIGNED", "IF_DIV0")
+    # gcc 12 (MIXED: 1U converts to long, so 1 - 2 is -1)
+    assert _values(tmp_path, header, *names) == {
+        "DIV0": 1,
+        "SIZE": 8,
+        "SHIFT": 3,
+        "CHAR": 4,
+        "LONG": 4,
+        "MIXED": 0,
+        "IF_UNSIGNED": 1,
+        "IF_DIV0": 1,
+    }
+    # gcc 12: "'UNDECLARED' undeclared"
+    assert _read(tmp_path, header)["UNDECLARED_BRANCH"].reason == "undefined identifier UNDECLARED"

@@ -319,15 +319,14 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         raise NotConstant(f"operator {op}")
 
     def visit_TernaryOp(self, node: c_ast.TernaryOp) -> Value:
+        # the branch not taken is not evaluated, but its type counts (C11 6.5.15)
         c = self.fold(node.cond)
         chosen, other = (node.iftrue, node.iffalse) if c.value else (node.iffalse, node.iftrue)
         v = self.fold(chosen)
-        try:
-            o = self.fold(other)
-        except NotConstant:
-            return v
-        t = self.usual(v.type, o.type)
-        return self.make(v.value, t)
+        o = self.type_of(other)
+        if o is None:
+            return v  # a type the folder does not model (a call's, a pointer's)
+        return self.make(v.value, self.usual(v.type, o))
 
     def visit_ExprList(self, node: c_ast.ExprList) -> Value:
         v: Value | None = None
