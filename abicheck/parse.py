@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from .arches import generic
 from .model import BUILTIN_FILE, COMMAND_LINE_FILE, AbicheckError, Macro, RecordLayout
 from .reader.conditions import Conditions
-from .reader.datamodel import DATA_MODELS, DataModel
+from .reader.datamodel import DATA_MODELS, DataModel, integer_type_name
 from .reader.declarations import HeaderDecls, Statements
 from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
@@ -172,6 +172,10 @@ class Reader:
         self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}
         for n, v in (defines or {}).items():
             self.predefined[n] = _define(n, v, COMMAND_LINE_FILE)
+        wchar = self.predefined.get("__WCHAR_TYPE__")
+        wchar_type = integer_type_name(wchar.text) if wchar is not None else None
+        if wchar_type is not None and wchar_type != self.model.wchar:
+            self.model = dataclasses.replace(self.model, wchar=wchar_type)
         self.memo = Memo(reuse_default() if reuse is None else reuse)
         self.parser = Parser()
         includes = Includes(self.files, [str(d) for d in include_dirs])

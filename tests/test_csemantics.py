@@ -190,3 +190,29 @@ def test_the_branch_not_taken_gives_its_type_not_its_value(tmp_path: Path) -> No
     }
     # gcc 12: "'UNDECLARED' undeclared"
     assert _read(tmp_path, header)["UNDECLARED_BRANCH"].reason == "undefined identifier UNDECLARED"
+
+
+# -- 5. wide character constants are of wchar_t's type, per architecture ---------
+
+WIDE = """\
+#if L'\\xffffffff' < 0
+#define IF_NEG 1
+#else
+#define IF_NEG 0
+#endif
+#define NEG (L'\\xffffffff' < 0)
+#define SIZE sizeof(L'a')
+"""
+
+
+def test_wide_characters_are_signed_as_wchar_t_is(tmp_path: Path) -> None:
+    from abicheck.arches import lookup
+
+    # gcc 12 x86-64 (wchar_t int): 1, 1, 4
+    assert _values(tmp_path, WIDE, "IF_NEG", "NEG", "SIZE") == {"IF_NEG": 1, "NEG": 1, "SIZE": 4}
+    arm = lookup("armhf")
+    kw = {"predefines": dict(arm.predefines), "data_model": "ilp32", "unsigned_char": True}
+    # arm-linux-gnueabihf-gcc 12 (wchar_t unsigned int): 0, 0, 4
+    got = _values(tmp_path, WIDE, "IF_NEG", "NEG", "SIZE", **kw)
+    assert got == {"IF_NEG": 0, "NEG": 0, "SIZE": 4}
+    assert _read(tmp_path, WIDE, **kw)["NEG"].value == 0

@@ -194,12 +194,13 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 v = (v << 8) | (c & 0xFF)
             return self.make(v, self.INT)
         kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(
-            prefix, "int"
+            prefix, self.model.wchar
         )
         code = codes[-1]
         if prefix == "u" and code > 0xFFFF:
             code = 0xDC00 | ((code - 0x10000) & 0x3FF)  # gcc keeps the low surrogate
-        return self.make(code, self.types[kind])
+        t = self.types[kind]
+        return self.make(t.wrap(code), t)  # its type's value, then (in #if) intmax_t's
 
     def _int_literal(self, text: str) -> Value:
         t = text.replace("'", "")
