@@ -216,3 +216,76 @@ def test_wide_characters_are_signed_as_wchar_t_is(tmp_path: Path) -> None:
     got = _values(tmp_path, WIDE, "IF_NEG", "NEG", "SIZE", **kw)
     assert got == {"IF_NEG": 0, "NEG": 0, "SIZE": 4}
     assert _read(tmp_path, WIDE, **kw)["NEG"].value == 0
+
+
+# -- 6. string literals under sizeof -------------------------------------------------
+
+STRINGS = """\
+#define WIDE sizeof(L"ab")
+#define UTF16_PAIR sizeof(u"\\U0001F600")
+#define UTF8_SOURCE sizeof(u8"é")
+#define MIXED sizeof("a" L"b")
+#define UTF32_NUL sizeof(U"\\0ab")
+#define ESCAPES sizeof("é\\x41\\u00e9")
+#define U16_CONCAT sizeof(u"a" "bc")
+#define WIDE_SOURCE sizeof(L"é")
+#define NO_PARENS sizeof "abc"
+#define PHASES sizeof("\\x1" "2")
+#define UTF16_SOURCE sizeof(u"😀é")
+#define SIMPLE sizeof("\\377\\n\\\\")
+#define NESTED sizeof(("ab"))
+#define ARITH (sizeof("abc") - 1)
+#define TWO_PREFIXES sizeof(u"a" L"b")
+#define HEX_RANGE sizeof("\\x100")
+#define BAD_UCN sizeof("\\u0041")
+#define U8_U sizeof(u8"a" u"b")
+"""
+
+
+def test_sizeof_string_literals_follows_c(tmp_path: Path) -> None:
+    t = _read(tmp_path, STRINGS)
+    # gcc 12
+    expected = {
+        "WIDE": 12,
+        "UTF16_PAIR": 6,
+        "UTF8_SOURCE": 3,
+        "MIXED": 12,
+        "UTF32_NUL": 16,
+        "ESCAPES": 6,
+        "U16_CONCAT": 8,
+        "WIDE_SOURCE": 8,
+        "NO_PARENS": 4,
+        "PHASES": 3,
+        "UTF16_SOURCE": 8,
+        "SIMPLE": 4,
+        "NESTED": 3,
+        "ARITH": 3,
+        "HEX_RANGE": 2,  # gcc: "warning: hex escape sequence out of range"
+    }
+    assert {n: t[n].value for n in expected} == expected
+    # gcc 12 rejects these: "unsupported non-standard concatenation of string
+    # literals", "\u0041 is not a valid universal character"
+    assert {n: t[n].reason for n in ("TWO_PREFIXES", "BAD_UCN", "U8_U")} == {
+        "TWO_PREFIXES": "concatenation of string literals with different prefixes",
+        "BAD_UCN": "\\u0041 is not a valid universal character",
+        "U8_U": "concatenation of string literals with different prefixes",
+    }
+
+
+def test_a_ten_megabyte_string_is_sized_in_proportion(tmp_path: Path) -> None:
+    import time
+    import tracemalloc
+
+    text = '#define BIG sizeof("' + "a" * 10_000_000 + '")\n'
+    text += '#define BIG16 sizeof(u"' + "é\\x41" * 100_000 + '")\n'
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        t = _read(tmp_path, text)
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (t["BIG"].value, t["BIG16"].value) == (10_000_001, 400_002)
+    assert peak < 400 * 2**20, peak  # a few copies of the text, not gigabytes
+    assert elapsed < 60, elapsed

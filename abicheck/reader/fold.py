@@ -95,6 +95,71 @@ def _char_values(body: str, wide: bool = False) -> list[int]:
     return out
 
 
+_STRING_ESCAPE_RE = re.compile(
+    r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]*)|u([0-9a-fA-F]{0,4})|U([0-9a-fA-F]{0,8})|(.))", re.S
+)
+
+
+def _code_units(text: str, width: int) -> int:
+    """How many ``width``-byte code units the source characters ``text`` take."""
+    if width == 1:
+        return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    if width == 2:
+        return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text)
+
+
+def _ucn(digits: str, n: int) -> str:
+    """The character ``\\u`` (``n`` 4) or ``\\U`` (``n`` 8) ``digits`` names; NotConstant
+    where C does not allow it (C11 6.4.3)."""
+    if len(digits) != n:
+        raise NotConstant(f"incomplete universal character name \\{'u' if n == 4 else 'U'}")
+    code = int(digits, 16)
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF or (code < 0xA0 and code not in (36, 64, 96)):
+        raise NotConstant(f"\\{'u' if n == 4 else 'U'}{digits} is not a valid universal character")
+    return chr(code)
+
+
+def string_units(body: str, width: int) -> int:
+    """The code units of a string literal's ``body`` (between its quotes) encoded in
+    ``width``-byte units (1: UTF-8, 2: UTF-16, 4: UTF-32), escapes decoded, the
+    terminating null not counted; NotConstant for a malformed escape."""
+    if "\\" not in body:
+        return _code_units(body, width)
+    n = 0
+    pos = 0
+    for m in _STRING_ESCAPE_RE.finditer(body):
+        n += _code_units(body[pos : m.start()], width)
+        pos = m.end()
+        octal, hexa, u4, u8, _other = m.groups()
+        if octal is not None or hexa is not None:
+            if hexa == "":
+                raise NotConstant("\\x used with no hex digits")
+            n += 1  # one unit, its value cut to the unit's width (gcc: a warning)
+        elif u4 is not None or u8 is not None:
+            n += _code_units(_ucn(u4, 4) if u4 is not None else _ucn(u8, 8), width)
+        else:
+            n += 1
+    return n + _code_units(body[pos:], width)
+
+
+#: a string literal's encoding prefix -> the size of its code units (L's is wchar_t's)
+STRING_UNIT = {"": 1, "u8": 1, "u": 2, "U": 4}
+
+
+def string_size(literals: list[str], wchar_bytes: int) -> int:
+    """sizeof of adjacent string literals (their texts, prefixes and quotes
+    included), concatenated as C11 6.4.5 says: one encoding prefix, if any, is
+    the whole's; two different ones are an error (as in gcc)."""
+    prefixes = {lit[: lit.index('"')] for lit in literals} - {""}
+    if len(prefixes) > 1:
+        raise NotConstant("concatenation of string literals with different prefixes")
+    prefix = prefixes.pop() if prefixes else ""
+    width = wchar_bytes if prefix == "L" else STRING_UNIT[prefix]
+    units = sum(string_units(lit[lit.index('"') + 1 : -1], width) for lit in literals)
+    return (units + 1) * width
+
+
 class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     """Folds an expression AST to a ``Value``.
 
@@ -546,7 +611,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         if isinstance(node, (c_ast.StructRef, c_ast.ArrayRef)):
             return self._null_member(node)[1].size  # type: ignore[no-any-return]
         if isinstance(node, c_ast.Constant) and node.type == "string":
-            return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
+            return string_size([node.value], self.sizes[self.model.wchar])
         if isinstance(node, c_ast.Constant) and node.type in _FLOAT_CONSTANTS:
             return self.sizes[node.type]
         t = self.type_of(node)  # not evaluated: only its type counts (C11 6.5.3.4)
