@@ -289,3 +289,54 @@ def test_a_ten_megabyte_string_is_sized_in_proportion(tmp_path: Path) -> None:
     assert (t["BIG"].value, t["BIG16"].value) == (10_000_001, 400_002)
     assert peak < 400 * 2**20, peak  # a few copies of the text, not gigabytes
     assert elapsed < 60, elapsed
+
+
+# -- 9. decimal literals too large for long long ------------------------------------
+
+BIG = """\
+#define BIG 9223372036854775808
+#define NEG (-9223372036854775808 < 0)
+#define SHR (18446744073709551615 >> 63)
+#define SIZE sizeof(9223372036854775808)
+#define SIZE_L sizeof(9223372036854775808L)
+#define DIV (18446744073709551615 / -1 < 0)
+#define PAST_64_BITS (18446744073709551617 == 1)
+#if -9223372036854775808 < 0
+#define IF_NEG 1
+#else
+#define IF_NEG 0
+#endif
+"""
+BIG_NAMES = ("BIG", "NEG", "SHR", "SIZE", "SIZE_L", "DIV", "PAST_64_BITS", "IF_NEG")
+
+
+def test_too_large_decimals_take_the_widest_type_as_in_gcc(tmp_path: Path) -> None:
+    from abicheck.reader.datamodel import arch_model
+
+    # gcc 12 x86-64: __int128 ("integer constant is so large that it is unsigned");
+    # past 64 bits it keeps the low 64 ("too large for its type"); in #if uintmax_t
+    t = _read(tmp_path, BIG)
+    assert {n: t[n].value for n in BIG_NAMES} == {
+        "BIG": 2**63,
+        "NEG": 1,
+        "SHR": 1,
+        "SIZE": 16,
+        "SIZE_L": 16,
+        "DIV": 1,
+        "PAST_64_BITS": 1,
+        "IF_NEG": 0,
+    }
+    assert t["BIG"].ctype == "__int128"
+    # i686-linux-gnu-gcc 12, no __int128: long long, the value wrapped
+    i386 = _read(tmp_path, BIG, data_model="ilp32", abi=arch_model("i386", "ilp32", True))
+    assert {n: i386[n].value for n in BIG_NAMES} == {
+        "BIG": -(2**63),
+        "NEG": 1,
+        "SHR": -1,
+        "SIZE": 8,
+        "SIZE_L": 8,
+        "DIV": 0,
+        "PAST_64_BITS": 1,
+        "IF_NEG": 0,
+    }
+    assert i386["BIG"].ctype == "long long"

@@ -73,6 +73,14 @@ class DataModel:
     # wchar_t's type, the type of L'x' and of L"..."'s elements (gcc's __WCHAR_TYPE__)
     wchar: str = "int"
 
+    @property
+    def has_int128(self) -> bool:
+        """Whether the target has ``__int128`` (its ABI lists it; without an ABI, the
+        64-bit data model)."""
+        if self.abi_types:
+            return any(row[0] == "__int128" for row in self.abi_types)
+        return self.long_bytes == 8
+
     def types(self) -> dict[str, CType]:
         """Name -> integer type under this model."""
         return self._types

@@ -299,10 +299,15 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             ct = self.types[c]
             if ct.fits(v):
                 return self.make(v, ct)
-        if self.types["unsigned long long"].fits(v):
-            # gcc: "integer constant is so large that it is unsigned"
+        # No standard type holds it. gcc reads the literal to 64 bits ("integer
+        # constant is too large for its type" past them) and gives it its widest
+        # type: in #if uintmax_t ("so large that it is unsigned"), in C __int128
+        # where the target has it, else long long, unsigned for a u suffix.
+        v &= (1 << 64) - 1
+        if self.pp:
             return self.make(v, self.types["unsigned long long"])
-        raise NotConstant(f"integer constant {text} too large for any type")
+        widest = "__int128" if self.model.has_int128 else "long long"
+        return self.make(v, self.types["unsigned " + widest if unsigned else widest])
 
     def visit_ID(self, node: c_ast.ID) -> Value:
         return self.ident(node.name)
