@@ -340,3 +340,46 @@ def test_too_large_decimals_take_the_widest_type_as_in_gcc(tmp_path: Path) -> No
         "IF_NEG": 0,
     }
     assert i386["BIG"].ctype == "long long"
+
+
+# -- 8. __VA_OPT__ ----------------------------------------------------------------------
+
+
+def test_va_opt_in_definitions_and_in_if(tmp_path: Path) -> None:
+    header = """\
+#define E
+#define F(a, ...) (a __VA_OPT__(+ __VA_ARGS__))
+#define NONE F(1)
+#define SOME F(1, 2)
+#define EXPANDS_EMPTY F(1, E)
+#define EMPTY F(1, )
+#define G(...) __VA_OPT__(1 ## __VA_ARGS__)
+#define PASTE_IN (G(2) + 0)
+#define H(x, ...) x ## __VA_OPT__(0)
+#define PASTE_OUT H(1, a)
+#define PASTE_NOTHING H(1)
+#define S(...) #__VA_OPT__(a   b)
+#define STR sizeof(S(1))
+#define STR_EMPTY sizeof(S())
+#define N(...) (0 __VA_OPT__(+ sizeof(#__VA_ARGS__)))
+#define NESTED N(ab, c)
+#if F(1, 2) == 3
+#define IF 1
+#endif
+"""
+    names = ("NONE", "SOME", "EXPANDS_EMPTY", "EMPTY", "PASTE_IN", "PASTE_OUT")
+    names += ("PASTE_NOTHING", "STR", "STR_EMPTY", "NESTED", "IF")
+    # gcc 12
+    assert _values(tmp_path, header, *names) == {
+        "NONE": 1,
+        "SOME": 3,
+        "EXPANDS_EMPTY": 1,
+        "EMPTY": 1,
+        "PASTE_IN": 12,
+        "PASTE_OUT": 10,
+        "PASTE_NOTHING": 1,
+        "STR": 4,
+        "STR_EMPTY": 1,
+        "NESTED": 6,
+        "IF": 1,
+    }
