@@ -174,6 +174,8 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         dirs = _system_dirs()
     results = read_headers(headers, _reader(args, dirs, setup))
     for res in results:
+        for w in res.warnings:
+            err.write(f"{w}\n")
         if res.error is not None:
             err.write(f"{res.error}\n")
     to_file = args.output not in (None, "-")

@@ -19,7 +19,14 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .arches import generic
-from .model import BUILTIN_FILE, COMMAND_LINE_FILE, AbicheckError, Macro, RecordLayout
+from .model import (
+    BUILTIN_FILE,
+    COMMAND_LINE_FILE,
+    AbicheckError,
+    Diagnostic,
+    Macro,
+    RecordLayout,
+)
 from .reader.conditions import Conditions
 from .reader.datamodel import DATA_MODELS, DataModel, integer_type_name
 from .reader.declarations import HeaderDecls, Statements
@@ -183,6 +190,8 @@ class Reader:
         self.pp = Preprocessor(includes, conditions.evaluate, self.memo.walks)
         self.statements = Statements(self.memo)
         self.literals = Literals(self.model)
+        # what gcc would warn about in the header read last, and read on
+        self.warnings: tuple[Diagnostic, ...] = ()
 
     # -- public ------------------------------------------------------------
 
@@ -190,13 +199,18 @@ class Reader:
         """Every macro visible after including ``header``, sorted by name.
 
         Raises AbicheckError (with file:line) for input that is not a
-        readable, well-formed header.
+        readable, well-formed header. What gcc warns about and reads on (an
+        ``#if`` evaluating undefined behaviour) is left in :attr:`warnings`.
         """
         with paused_gc():
             return self._read(header)
 
     def _read(self, header: str) -> tuple[Macro, ...]:
+        self.warnings = ()
         walk = self.pp.run(header, self.predefined)
+        self.warnings = tuple(
+            dataclasses.replace(w, file=display_name(w.file)) for w in walk.warnings
+        )
         ev = self._evaluation(walk)
         # in definition order, so a macro's dependencies are mostly done before it
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
@@ -259,11 +273,13 @@ def read(
 
 @dataclass(frozen=True, slots=True)
 class HeaderResult:
-    """One header of :func:`read_headers`: its macros, or the error it failed with."""
+    """One header of :func:`read_headers`: its macros, or the error it failed with,
+    and the warnings reading it gave (:attr:`Reader.warnings`)."""
 
     header: str
     macros: tuple[Macro, ...] = ()
     error: AbicheckError | None = None
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def read_headers(headers: Sequence[str], reader: Reader) -> list[HeaderResult]:
@@ -273,7 +289,8 @@ def read_headers(headers: Sequence[str], reader: Reader) -> list[HeaderResult]:
     out = []
     for h in headers:
         try:
-            out.append(HeaderResult(h, reader.read(shipped_path(h))))
+            macros = reader.read(shipped_path(h))
+            out.append(HeaderResult(h, macros, warnings=reader.warnings))
         except AbicheckError as exc:
-            out.append(HeaderResult(h, error=exc))
+            out.append(HeaderResult(h, error=exc, warnings=reader.warnings))
     return out

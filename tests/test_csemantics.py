@@ -383,3 +383,89 @@ def test_va_opt_in_definitions_and_in_if(tmp_path: Path) -> None:
         "NESTED": 6,
         "IF": 1,
     }
+
+
+# -- 4. undefined behaviour: gcc's value and its warning, never a refused header ------
+
+SHIFTS = """\
+#define WIDE_LEFT (1 << 40)
+#define WIDTH (1 << 32)
+#define WIDE_RIGHT (1 >> 40)
+#define NEG_RIGHT (-1 >> 40)
+#define NEG_COUNT (1 << -1)
+#define ULL (1ULL << 64)
+#define UINT (0x80000000 << 33)
+#define SIGN (-1 << 31)
+#if (1 << 64) || 1
+#define IF_OR 1
+#endif
+#if (1 << 65) == 2
+#define IF_MOD 1
+#else
+#define IF_MOD 0
+#endif
+#if (-1 >> 64) == -1
+#define IF_RIGHT 1
+#endif
+#if (1 << -1)
+#define IF_NEG 1
+#else
+#define IF_NEG 0
+#endif
+#if 0x7fffffffffffffff + 1 < 0
+#define IF_WRAP 1
+#endif
+"""
+
+
+def test_oversized_shifts_give_gcc_s_value_with_a_note(tmp_path: Path) -> None:
+    t = _read(tmp_path, SHIFTS)
+    # gcc 12 (without -Werror; it warns "shift count >= width of type"); a negative
+    # count it does not fold to a constant ("impossible constraint in asm")
+    names = ("WIDE_LEFT", "WIDTH", "WIDE_RIGHT", "NEG_RIGHT", "ULL", "UINT", "SIGN")
+    assert {n: t[n].value for n in names} == {
+        "WIDE_LEFT": 0,
+        "WIDTH": 0,
+        "WIDE_RIGHT": 0,
+        "NEG_RIGHT": -1,
+        "ULL": 0,
+        "UINT": 0,
+        "SIGN": -(2**31),
+    }
+    note = "shift count 40 >= width of int: undefined in C, gcc's value"
+    assert (t["WIDE_LEFT"].kind, t["WIDE_LEFT"].reason) == ("integer", note)
+    ull = "shift count 64 >= width of unsigned long long: undefined in C, gcc's value"
+    assert t["ULL"].reason == ull
+    assert t["SIGN"].reason == ""
+    assert (t["NEG_COUNT"].value, t["NEG_COUNT"].reason) == (None, "negative shift count -1")
+
+
+def test_if_with_undefined_behaviour_warns_and_reads_on(tmp_path: Path) -> None:
+    path = tmp_path / "h.h"
+    path.write_text(SHIFTS)
+    reader = Reader()
+    t = {m.name: m for m in reader.read(str(path))}
+    # gcc 12: IF_OR 1, IF_MOD 0, IF_RIGHT 1, IF_NEG 0 (a negative count shifts the
+    # other way), IF_WRAP 1; "warning: integer overflow in preprocessor expression"
+    # on lines 9, 12 and 25
+    names = ("IF_OR", "IF_MOD", "IF_RIGHT", "IF_NEG", "IF_WRAP")
+    got = {n: t[n].value for n in names}
+    assert got == {"IF_OR": 1, "IF_MOD": 0, "IF_RIGHT": 1, "IF_NEG": 0, "IF_WRAP": 1}
+    overflow = "warning: integer overflow in preprocessor expression"
+    expected = [f"{path}:{line}: {overflow}" for line in (9, 12, 25)]
+    assert [str(w) for w in reader.warnings] == expected
+    reader.read(str(path))  # read again, the walk replayed: the same warnings
+    assert [str(w) for w in reader.warnings] == expected
+
+
+def test_the_cli_prints_the_warnings_on_stderr(tmp_path: Path) -> None:
+    import io
+
+    from abicheck.cli import main
+
+    path = tmp_path / "h.h"
+    path.write_text("#if (1 << 64) || 1\n#define X 1\n#endif\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["parse", "--nostdinc", "--format", "json", str(path)], out, err) == 0
+    assert err.getvalue() == f"{path}:1: warning: integer overflow in preprocessor expression\n"
+    assert '"name": "X"' in out.getvalue()

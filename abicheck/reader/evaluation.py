@@ -398,12 +398,16 @@ class Evaluation:
             if self.decls.ask(IS_TYPE_NAME, tuple((t.kind, t.text) for t in toks)):
                 return None, "type name", primary
             return None, node, primary
+        notes = self.folder.notes
+        notes.clear()
         try:
-            return self.folder.fold(node), "", primary
+            value = self.folder.fold(node)
         except NotConstant as exc:
             return None, str(exc), primary
         except RecursionError:
             return None, "expression nested too deeply", primary
+        # an integer's reason is a note: its value is gcc's where C leaves it undefined
+        return value, "; ".join(dict.fromkeys(notes)), primary
 
     def _sized_strings(self, toks: list[Tok]) -> list[Tok]:
         """``toks`` with each ``sizeof "..."`` and ``sizeof("..." L"...")`` (adjacent

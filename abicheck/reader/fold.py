@@ -23,6 +23,9 @@ class NotConstant(Exception):
     """The expression has no integer value; the message is the reason."""
 
 
+_PP_OVERFLOW = "integer overflow in preprocessor expression"
+
+
 # pycparser's types of floating constants
 _FLOAT_CONSTANTS = frozenset({"float", "double", "long double"})
 _NON_INTEGER_WORDS = frozenset({"float", "double", "void"})
@@ -189,6 +192,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.INT = self.types["int"]
         self.size_t = self.types[word_type("size_t", model)]
         self._literals: dict[str, Value] = {}
+        # What C leaves undefined but gcc gives a value for, met while folding (the
+        # caller clears and reads it): a shift by the width or more, and in #if a
+        # signed overflow (gcc: "integer overflow in preprocessor expression")
+        self.notes: list[str] = []
         self._visitors: dict[type[c_ast.Node], Callable[[c_ast.Node], Value]] = {}
 
     # -- helpers -----------------------------------------------------------
@@ -208,6 +215,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         """``v`` as a value of type ``t`` (intmax_t's or uintmax_t's under ``#if``), wrapped."""
         if self.pp:
             t = self.types["long long"] if t.signed else self.types["unsigned long long"]
+            w = t.wrap(v)
+            if w != v and t.signed:
+                self.notes.append(_PP_OVERFLOW)
+            return Value(w, t)
         return Value(t.wrap(v), t)
 
     def promote(self, t: CType) -> CType:
@@ -349,13 +360,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return self.make(int(self.fold(right).value != 0), self.INT)
         b = self.fold(right)
         if op in ("<<", ">>"):
-            t = self.promote(a.type)
-            n = b.value
-            if n < 0 or n >= t.bits:
-                raise NotConstant(f"shift count {n} out of range for {t.name} ({t.bits} bits)")
-            if op == "<<":
-                return self.make(a.value << n, t)
-            return self.make(t.wrap(a.value) >> n, t)
+            return self._shift(op, a, b.value)
         t = self.usual(a.type, b.type)
         x, y = t.wrap(a.value), t.wrap(b.value)
         if op in ("/", "%"):
@@ -388,6 +393,30 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         if op in comparisons:
             return self.make(int(comparisons[op]), self.INT)
         raise NotConstant(f"operator {op}")
+
+    def _shift(self, op: str, a: Value, n: int) -> Value:
+        """``a << n`` or ``a >> n``. A count of the width or more is undefined in C;
+        gcc gives 0 (-1 shifting a negative value right) and a note says so. A
+        negative count: in #if gcc shifts the other way, in C it gives no constant."""
+        t = self.promote(a.type)
+        x = t.wrap(a.value)
+        if n < 0:
+            if not self.pp:
+                raise NotConstant(f"negative shift count {n}")
+            op, n = ("<<" if op == ">>" else ">>"), -n
+        if n >= t.bits:
+            if not self.pp:
+                self.notes.append(
+                    f"shift count {n} >= width of {t.name}: undefined in C, gcc's value"
+                )
+            if op == ">>":
+                return self.make(-1 if x < 0 else 0, t)
+            if self.pp and t.signed and x:
+                self.notes.append(_PP_OVERFLOW)
+            return self.make(0, t)
+        if op == "<<":
+            return self.make(x << n, t)
+        return self.make(x >> n, t)
 
     def visit_TernaryOp(self, node: c_ast.TernaryOp) -> Value:
         # the branch not taken is not evaluated, but its type counts (C11 6.5.15)
