@@ -175,6 +175,8 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # the predefined macros (240 or so) only when asked for: in every format
     results = read_headers(headers, _reader(args, dirs, setup), args.builtins)
     for res in results:
+        for w in res.warnings:
+            err.write(f"{w}\n")
         if res.error is not None:
             err.write(f"{res.error}\n")
     to_file = args.output not in (None, "-")

@@ -68,12 +68,27 @@ class AbicheckError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A warning about some input that did not stop it being read (gcc warns and goes
+    on); ``str(d)`` is the line the CLI prints: ``path:line: warning: message``."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: warning: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class Macro:
     """One ``#define`` as the reader resolved it.
 
     ``value`` is set only for kind ``integer``; ``reason`` says why a kind
     ``other`` macro has no value; ``expr`` is the replacement text as written
-    (for function-like macros, prefixed by the parameter list); ``ctype`` is the
+    (for function-like macros, prefixed by the parameter list); an integer's
+    ``reason``, if any, is a note: C leaves its value undefined (a shift by the width
+    or more) and it is the value gcc gives; ``ctype`` is the
     C type of an integer's value where the source knows it (``int``,
     ``unsigned long``, ...; empty otherwise).
     """

@@ -19,9 +19,16 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .arches import generic
-from .model import BUILTIN_FILE, COMMAND_LINE_FILE, AbicheckError, Macro, RecordLayout
+from .model import (
+    BUILTIN_FILE,
+    COMMAND_LINE_FILE,
+    AbicheckError,
+    Diagnostic,
+    Macro,
+    RecordLayout,
+)
 from .reader.conditions import Conditions
-from .reader.datamodel import DATA_MODELS, DataModel
+from .reader.datamodel import DATA_MODELS, DataModel, integer_type_name
 from .reader.declarations import HeaderDecls, Statements
 from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
@@ -172,6 +179,10 @@ class Reader:
         self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}
         for n, v in (defines or {}).items():
             self.predefined[n] = _define(n, v, COMMAND_LINE_FILE)
+        wchar = self.predefined.get("__WCHAR_TYPE__")
+        wchar_type = integer_type_name(wchar.text) if wchar is not None else None
+        if wchar_type is not None and wchar_type != self.model.wchar:
+            self.model = dataclasses.replace(self.model, wchar=wchar_type)
         self.memo = Memo(reuse_default() if reuse is None else reuse)
         self.parser = Parser()
         includes = Includes(self.files, [str(d) for d in include_dirs])
@@ -179,6 +190,8 @@ class Reader:
         self.pp = Preprocessor(includes, conditions.evaluate, self.memo.walks)
         self.statements = Statements(self.memo)
         self.literals = Literals(self.model)
+        # what gcc would warn about in the header read last, and read on
+        self.warnings: tuple[Diagnostic, ...] = ()
 
     # -- public ------------------------------------------------------------
 
@@ -187,13 +200,18 @@ class Reader:
         the compiler-predefined ones (``<built-in>``) unless ``builtins``.
 
         Raises AbicheckError (with file:line) for input that is not a
-        readable, well-formed header.
+        readable, well-formed header. What gcc warns about and reads on (an
+        ``#if`` evaluating undefined behaviour) is left in :attr:`warnings`.
         """
         with paused_gc():
             return self._read(header, builtins)
 
     def _read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:
+        self.warnings = ()
         walk = self.pp.run(header, self.predefined)
+        self.warnings = tuple(
+            dataclasses.replace(w, file=display_name(w.file)) for w in walk.warnings
+        )
         ev = self._evaluation(walk)
         # in definition order, so a macro's dependencies are mostly done before it
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
@@ -258,11 +276,13 @@ def read(
 
 @dataclass(frozen=True, slots=True)
 class HeaderResult:
-    """One header of :func:`read_headers`: its macros, or the error it failed with."""
+    """One header of :func:`read_headers`: its macros, or the error it failed with,
+    and the warnings reading it gave (:attr:`Reader.warnings`)."""
 
     header: str
     macros: tuple[Macro, ...] = ()
     error: AbicheckError | None = None
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def read_headers(
@@ -275,7 +295,8 @@ def read_headers(
     out = []
     for h in headers:
         try:
-            out.append(HeaderResult(h, reader.read(shipped_path(h), builtins)))
+            macros = reader.read(shipped_path(h), builtins)
+            out.append(HeaderResult(h, macros, warnings=reader.warnings))
         except AbicheckError as exc:
-            out.append(HeaderResult(h, error=exc))
+            out.append(HeaderResult(h, error=exc, warnings=reader.warnings))
     return out

@@ -38,14 +38,16 @@ class Conditions:
 
     def evaluate(
         self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int
-    ) -> tuple[bool, Iterable[str]]:
-        """An ``#if``'s truth and the macro names it consulted; the same line with
-        the same macros is decided once (headers include the same files over and over)."""
+    ) -> tuple[bool, Iterable[str], tuple[str, ...]]:
+        """An ``#if``'s truth, the macro names it consulted and the warnings gcc
+        gives for it (undefined behaviour it evaluates, with gcc's value); the same
+        line with the same macros is decided once (headers include the same files
+        over and over)."""
         hit = self._results.get(id(toks))
         if hit is not None and hit[0] is toks:
             for deps, result in hit[1]:
                 if all(macros.get(n) is d for n, d in deps):
-                    return result, [n for n, _ in deps]
+                    return result[0], [n for n, _ in deps], result[1]
         names: set[str] = set()
         result = self._decide_if(toks, macros, path, line, names)
         deps = tuple((n, macros.get(n)) for n in names)
@@ -53,7 +55,7 @@ class Conditions:
             self._results[id(toks)] = (toks, [(deps, result)])
         elif len(hit[1]) < 8:
             hit[1].append((deps, result))
-        return result, names
+        return result[0], names, result[1]
 
     def _decide_if(
         self,
@@ -62,7 +64,7 @@ class Conditions:
         path: str,
         line: int,
         names: set[str],
-    ) -> bool:
+    ) -> tuple[bool, tuple[str, ...]]:
         try:
             expanded = Expander(macros, names.add).expand(
                 self._defined(toks, macros, path, line, names)
@@ -94,8 +96,11 @@ class Conditions:
             self._asts[text] = node
         if isinstance(node, str):
             raise AbicheckError(node, path, line)
+        notes = self._pp_folder.notes
+        notes.clear()
         try:
-            return self._pp_folder.fold(node).value != 0
+            truth = self._pp_folder.fold(node).value != 0
+            return truth, tuple(dict.fromkeys(notes))
         except NotConstant as exc:
             raise AbicheckError(f"in #if: {exc}", path, line) from None
         except RecursionError:

@@ -70,6 +70,16 @@ class DataModel:
     anon_bitfield_align: bool = False
     biggest_align: int = 16
     arch: str = ""
+    # wchar_t's type, the type of L'x' and of L"..."'s elements (gcc's __WCHAR_TYPE__)
+    wchar: str = "int"
+
+    @property
+    def has_int128(self) -> bool:
+        """Whether the target has ``__int128`` (its ABI lists it; without an ABI, the
+        64-bit data model)."""
+        if self.abi_types:
+            return any(row[0] == "__int128" for row in self.abi_types)
+        return self.long_bytes == 8
 
     def types(self) -> dict[str, CType]:
         """Name -> integer type under this model."""
@@ -232,9 +242,23 @@ _ILP32_WORD_TYPES = {
 
 def word_type(name: str, model: DataModel) -> str:
     """The basic type a standard typedef names under ``model``."""
+    if name == "wchar_t":
+        return model.wchar
     if model.long_bytes == 4 and name in _ILP32_WORD_TYPES:
         return _ILP32_WORD_TYPES[name]
     return STANDARD_TYPEDEFS[name]
+
+
+def integer_type_name(spelling: str) -> str | None:
+    """The integer type named by words such as gcc's ``__WCHAR_TYPE__`` (``long int``,
+    ``short unsigned int``) as :meth:`DataModel.types` names it, or None."""
+    words = spelling.split()
+    base = tuple(w for w in words if w not in ("unsigned", "signed", "int"))
+    key = {(): "int", ("short",): "short", ("long",): "long", ("long", "long"): "long long"}
+    name = key.get(base)
+    if name is None or any(w not in INTEGER_TYPE_WORDS for w in words):
+        return None
+    return "unsigned " + name if "unsigned" in words else name
 
 
 def arch_model(arch: str, data_model: DataModelName, char_signed: bool) -> DataModel:

@@ -16,7 +16,7 @@ from .datamodel import C_KEYWORDS, LITERAL_SUFFIX, TAG_WORDS, DataModel, Value
 from .declarations import HeaderDecls
 from .expand import TOO_LARGE, Expander, ExpansionError
 from .exprparse import FastParser, NotAnExpression, Parser, balanced
-from .fold import Folder, Literals, NotConstant
+from .fold import Folder, Literals, NotConstant, string_size
 from .memo import IS_TYPE_NAME, NO_DEPS, Deps, Memo, Read, Reads
 from .scan import MacroDef
 from .statements import lower_expression
@@ -30,6 +30,8 @@ _STAND_IN_TOKENS: dict[str, list[tuple[str, str]]] = {}
 _GNU_OPERATORS = frozenset(
     {"__alignof__", "__alignof", "__builtin_offsetof", "__typeof__", "__typeof", "typeof"}
 )
+# what may follow a primary expression and bind to it before sizeof does
+_POSTFIX = frozenset({"[", "(", ".", "->", "++", "--"})
 
 
 class _Survey(NamedTuple):
@@ -38,6 +40,7 @@ class _Survey(NamedTuple):
     brace: bool
     names_decl: bool
     primary: bool
+    strings: bool
 
 
 def _survey(toks: list[Tok]) -> _Survey:
@@ -46,11 +49,11 @@ def _survey(toks: list[Tok]) -> _Survey:
     split back into their tokens), the tokens left unexpanded by recursion,
     whether it holds ``{``, ``;`` or ``}``, whether it names anything the
     header's declarations may define (an identifier that is no keyword and no
-    struct, union or enum tag), and whether it is one primary expression (one
-    token, or one parenthesized group)."""
+    struct, union or enum tag), whether it is one primary expression (one
+    token, or one parenthesized group), and whether it holds a string literal."""
     pairs: list[tuple[str, str]] = []
     blocked: list[Tok] = []
-    brace = names_decl = early = False
+    brace = names_decl = early = strings = False
     depth = 0
     last = len(toks) - 1
     prev = ""
@@ -69,7 +72,9 @@ def _survey(toks: list[Tok]) -> _Survey:
                 split = _STAND_IN_TOKENS[text] = [(x.kind, x.text) for x in tokenize(text)]
             pairs += split
         else:
-            if kind == "punct":
+            if kind == "str":
+                strings = True
+            elif kind == "punct":
                 if text == "(":
                     depth += 1
                 elif text == ")":
@@ -83,7 +88,7 @@ def _survey(toks: list[Tok]) -> _Survey:
     primary = last == 0 or (
         last > 0 and toks[0].text == "(" and toks[last].text == ")" and not early
     )
-    return _Survey(pairs, blocked, brace, names_decl, primary)
+    return _Survey(pairs, blocked, brace, names_decl, primary, strings)
 
 
 def dependency_order(roots: Iterable[MacroDef], macros: Mapping[str, MacroDef]) -> list[MacroDef]:
@@ -347,7 +352,13 @@ class Evaluation:
             return None, "empty", False
         if any(t.text in _GNU_OPERATORS for t in toks):
             toks = lower_expression(toks)
-        pairs, blocked, brace, needs_decls, primary = _survey(toks)
+        pairs, blocked, brace, needs_decls, primary, strings = _survey(toks)
+        if strings and toks[0].kind != "str":
+            try:
+                toks = self._sized_strings(toks)
+            except NotConstant as exc:
+                return None, str(exc), primary
+            pairs, blocked, brace, needs_decls, primary, strings = _survey(toks)
         if blocked:
             # a macro that expands to its own name is that name: an enum constant
             # or a typedef name (the kernel's #define __kernel_mode_t __kernel_mode_t)
@@ -387,12 +398,49 @@ class Evaluation:
             if self.decls.ask(IS_TYPE_NAME, tuple((t.kind, t.text) for t in toks)):
                 return None, "type name", primary
             return None, node, primary
+        notes = self.folder.notes
+        notes.clear()
         try:
-            return self.folder.fold(node), "", primary
+            value = self.folder.fold(node)
         except NotConstant as exc:
             return None, str(exc), primary
         except RecursionError:
             return None, "expression nested too deeply", primary
+        # an integer's reason is a note: its value is gcc's where C leaves it undefined
+        return value, "; ".join(dict.fromkeys(notes)), primary
+
+    def _sized_strings(self, toks: list[Tok]) -> list[Tok]:
+        """``toks`` with each ``sizeof "..."`` and ``sizeof("..." L"...")`` (adjacent
+        string literals, in parentheses or not, no postfix operator after them)
+        replaced by its value: sized from the tokens, never parsed as text (a 10 MB
+        string costs its length)."""
+        out: list[Tok] = []
+        i = 0
+        n = len(toks)
+        size_t = self.folder.size_t
+        wchar_bytes = self.folder.sizes[self.folder.model.wchar]
+        while i < n:
+            t = toks[i]
+            if t.kind == "id" and t.text == "sizeof" and i + 1 < n:
+                j = i + 1
+                paren = toks[j].text == "("
+                j += paren
+                k = j
+                while k < n and toks[k].kind == "str":
+                    k += 1
+                end = k + paren
+                closed = not paren or (k < n and toks[k].text == ")")
+                if k > j and closed and (end >= n or toks[end].text not in _POSTFIX):
+                    size = string_size([x.text for x in toks[j:k]], wchar_bytes)
+                    lit = _value_token(Value(size, size_t))
+                    assert lit is not None  # size_t is a type with a suffix
+                    lit.space = t.space
+                    out.append(lit)
+                    i = end
+                    continue
+            out.append(t)
+            i += 1
+        return out
 
     # -- function-like macros: expansions made once, arguments put in ----------
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .scan import MacroDef
-from .tokens import Tok, tokenize
+from .tokens import Tok, closing_paren, tokenize
 
 MAX_EXPANSION_TOKENS = 100_000
 TOO_LARGE = "macro expansion too large (exponential expansion?)"
@@ -36,6 +36,47 @@ def _paste(left: Tok, right: Tok) -> list[Tok]:
         return []
     toks[0] = toks[0].copy(space=left.space)
     return toks
+
+
+VA_OPT = "__VA_OPT__"
+
+
+def _with_va_opt(
+    body: Sequence[Tok], present: bool, args: list[list[Tok]], index: Mapping[str, int]
+) -> list[Tok]:
+    """A variadic macro's body with each ``__VA_OPT__(content)`` replaced (C23
+    6.10.5.1): by its content where the variable arguments expand to tokens, else by
+    a placemarker; ``#__VA_OPT__(content)`` by the content stringified, its
+    parameters replaced by their arguments as written."""
+    out: list[Tok] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        t = body[i]
+        if t.kind != "id" or t.text != VA_OPT or i + 1 >= n or body[i + 1].text != "(":
+            out.append(t)
+            i += 1
+            continue
+        end = closing_paren(list(body), i + 1)
+        if end >= n:
+            raise ExpansionError("unterminated __VA_OPT__")
+        content = list(body[i + 2 : end]) if present else []
+        i = end + 1
+        if out and out[-1].kind == "punct" and out[-1].text == "#":
+            spelled: list[Tok] = []
+            for x in content:
+                k = index.get(x.text) if x.kind == "id" else None
+                arg = [x] if k is None else args[k]
+                if arg:
+                    spelled += [arg[0].copy(space=x.space), *arg[1:]]
+            s = _stringify(spelled)
+            s.space = out.pop().space
+            out.append(s)
+        elif content:
+            out += [content[0].copy(space=t.space), *content[1:]]
+        else:
+            out.append(Tok(_PLACEMARKER, "", t.space))
+    return out
 
 
 # (expander, function-like macro, its arguments, the invocation's hide set) ->
@@ -178,10 +219,15 @@ class Expander:
                 u = unions[x.hide] = x.hide | hide
             return Tok(x.kind, x.text, x.space, u, x.blocked)
 
-        body = m.body
+        body: Sequence[Tok] = m.body
         out: list[Tok] = []
         expanded: dict[int, list[Tok]] = {}
         placemarkers = False
+        if m.variadic and any(t.text == VA_OPT for t in body):
+            # present where the variable arguments expand to tokens (as gcc 12 has it)
+            va = expanded[len(params) - 1] = self.expand(args[-1])
+            body = _with_va_opt(body, bool(va), args, index)
+            placemarkers = True
         i = 0
         n = len(body)
         while i < n:

@@ -23,6 +23,9 @@ class NotConstant(Exception):
     """The expression has no integer value; the message is the reason."""
 
 
+_PP_OVERFLOW = "integer overflow in preprocessor expression"
+
+
 # pycparser's types of floating constants
 _FLOAT_CONSTANTS = frozenset({"float", "double", "long double"})
 _NON_INTEGER_WORDS = frozenset({"float", "double", "void"})
@@ -95,6 +98,71 @@ def _char_values(body: str, wide: bool = False) -> list[int]:
     return out
 
 
+_STRING_ESCAPE_RE = re.compile(
+    r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]*)|u([0-9a-fA-F]{0,4})|U([0-9a-fA-F]{0,8})|(.))", re.S
+)
+
+
+def _code_units(text: str, width: int) -> int:
+    """How many ``width``-byte code units the source characters ``text`` take."""
+    if width == 1:
+        return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    if width == 2:
+        return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text)
+
+
+def _ucn(digits: str, n: int) -> str:
+    """The character ``\\u`` (``n`` 4) or ``\\U`` (``n`` 8) ``digits`` names; NotConstant
+    where C does not allow it (C11 6.4.3)."""
+    if len(digits) != n:
+        raise NotConstant(f"incomplete universal character name \\{'u' if n == 4 else 'U'}")
+    code = int(digits, 16)
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF or (code < 0xA0 and code not in (36, 64, 96)):
+        raise NotConstant(f"\\{'u' if n == 4 else 'U'}{digits} is not a valid universal character")
+    return chr(code)
+
+
+def string_units(body: str, width: int) -> int:
+    """The code units of a string literal's ``body`` (between its quotes) encoded in
+    ``width``-byte units (1: UTF-8, 2: UTF-16, 4: UTF-32), escapes decoded, the
+    terminating null not counted; NotConstant for a malformed escape."""
+    if "\\" not in body:
+        return _code_units(body, width)
+    n = 0
+    pos = 0
+    for m in _STRING_ESCAPE_RE.finditer(body):
+        n += _code_units(body[pos : m.start()], width)
+        pos = m.end()
+        octal, hexa, u4, u8, _other = m.groups()
+        if octal is not None or hexa is not None:
+            if hexa == "":
+                raise NotConstant("\\x used with no hex digits")
+            n += 1  # one unit, its value cut to the unit's width (gcc: a warning)
+        elif u4 is not None or u8 is not None:
+            n += _code_units(_ucn(u4, 4) if u4 is not None else _ucn(u8, 8), width)
+        else:
+            n += 1
+    return n + _code_units(body[pos:], width)
+
+
+#: a string literal's encoding prefix -> the size of its code units (L's is wchar_t's)
+STRING_UNIT = {"": 1, "u8": 1, "u": 2, "U": 4}
+
+
+def string_size(literals: list[str], wchar_bytes: int) -> int:
+    """sizeof of adjacent string literals (their texts, prefixes and quotes
+    included), concatenated as C11 6.4.5 says: one encoding prefix, if any, is
+    the whole's; two different ones are an error (as in gcc)."""
+    prefixes = {lit[: lit.index('"')] for lit in literals} - {""}
+    if len(prefixes) > 1:
+        raise NotConstant("concatenation of string literals with different prefixes")
+    prefix = prefixes.pop() if prefixes else ""
+    width = wchar_bytes if prefix == "L" else STRING_UNIT[prefix]
+    units = sum(string_units(lit[lit.index('"') + 1 : -1], width) for lit in literals)
+    return (units + 1) * width
+
+
 class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     """Folds an expression AST to a ``Value``.
 
@@ -124,6 +192,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.INT = self.types["int"]
         self.size_t = self.types[word_type("size_t", model)]
         self._literals: dict[str, Value] = {}
+        # What C leaves undefined but gcc gives a value for, met while folding (the
+        # caller clears and reads it): a shift by the width or more, and in #if a
+        # signed overflow (gcc: "integer overflow in preprocessor expression")
+        self.notes: list[str] = []
         self._visitors: dict[type[c_ast.Node], Callable[[c_ast.Node], Value]] = {}
 
     # -- helpers -----------------------------------------------------------
@@ -143,6 +215,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         """``v`` as a value of type ``t`` (intmax_t's or uintmax_t's under ``#if``), wrapped."""
         if self.pp:
             t = self.types["long long"] if t.signed else self.types["unsigned long long"]
+            w = t.wrap(v)
+            if w != v and t.signed:
+                self.notes.append(_PP_OVERFLOW)
+            return Value(w, t)
         return Value(t.wrap(v), t)
 
     def promote(self, t: CType) -> CType:
@@ -194,12 +270,13 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 v = (v << 8) | (c & 0xFF)
             return self.make(v, self.INT)
         kind = {"u8": "unsigned char", "u": "unsigned short", "U": "unsigned int"}.get(
-            prefix, "int"
+            prefix, self.model.wchar
         )
         code = codes[-1]
         if prefix == "u" and code > 0xFFFF:
             code = 0xDC00 | ((code - 0x10000) & 0x3FF)  # gcc keeps the low surrogate
-        return self.make(code, self.types[kind])
+        t = self.types[kind]
+        return self.make(t.wrap(code), t)  # its type's value, then (in #if) intmax_t's
 
     def _int_literal(self, text: str) -> Value:
         t = text.replace("'", "")
@@ -233,10 +310,15 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             ct = self.types[c]
             if ct.fits(v):
                 return self.make(v, ct)
-        if self.types["unsigned long long"].fits(v):
-            # gcc: "integer constant is so large that it is unsigned"
+        # No standard type holds it. gcc reads the literal to 64 bits ("integer
+        # constant is too large for its type" past them) and gives it its widest
+        # type: in #if uintmax_t ("so large that it is unsigned"), in C __int128
+        # where the target has it, else long long, unsigned for a u suffix.
+        v &= (1 << 64) - 1
+        if self.pp:
             return self.make(v, self.types["unsigned long long"])
-        raise NotConstant(f"integer constant {text} too large for any type")
+        widest = "__int128" if self.model.has_int128 else "long long"
+        return self.make(v, self.types["unsigned " + widest if unsigned else widest])
 
     def visit_ID(self, node: c_ast.ID) -> Value:
         return self.ident(node.name)
@@ -264,35 +346,21 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         raise NotConstant(f"operator {op}")
 
     def visit_BinaryOp(self, node: c_ast.BinaryOp) -> Value:
-        # Walk a left-leaning chain (a + b + c ...) in a loop, not by recursion.
-        spine = []
-        left: c_ast.Node = node
-        while isinstance(left, c_ast.BinaryOp):
-            spine.append(left)
-            left = left.left
+        left, spine = _chain(node)
         acc = self.fold(left)
-        for b in reversed(spine):
+        for b in spine:
             acc = self._binary(b.op, acc, b.right)
         return acc
 
     def _binary(self, op: str, a: Value, right: c_ast.Node) -> Value:
-        if op == "&&":
-            if not a.value:
-                return self.make(0, self.INT)
-            return self.make(int(self.fold(right).value != 0), self.INT)
-        if op == "||":
-            if a.value:
-                return self.make(1, self.INT)
+        if op == "&&" or op == "||":
+            if (op == "&&") != bool(a.value):
+                self.type_of(right)  # not evaluated, but it must be well-formed
+                return self.make(int(op == "||"), self.INT)
             return self.make(int(self.fold(right).value != 0), self.INT)
         b = self.fold(right)
         if op in ("<<", ">>"):
-            t = self.promote(a.type)
-            n = b.value
-            if n < 0 or n >= t.bits:
-                raise NotConstant(f"shift count {n} out of range for {t.name} ({t.bits} bits)")
-            if op == "<<":
-                return self.make(a.value << n, t)
-            return self.make(t.wrap(a.value) >> n, t)
+            return self._shift(op, a, b.value)
         t = self.usual(a.type, b.type)
         x, y = t.wrap(a.value), t.wrap(b.value)
         if op in ("/", "%"):
@@ -326,16 +394,39 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return self.make(int(comparisons[op]), self.INT)
         raise NotConstant(f"operator {op}")
 
+    def _shift(self, op: str, a: Value, n: int) -> Value:
+        """``a << n`` or ``a >> n``. A count of the width or more is undefined in C;
+        gcc gives 0 (-1 shifting a negative value right) and a note says so. A
+        negative count: in #if gcc shifts the other way, in C it gives no constant."""
+        t = self.promote(a.type)
+        x = t.wrap(a.value)
+        if n < 0:
+            if not self.pp:
+                raise NotConstant(f"negative shift count {n}")
+            op, n = ("<<" if op == ">>" else ">>"), -n
+        if n >= t.bits:
+            if not self.pp:
+                self.notes.append(
+                    f"shift count {n} >= width of {t.name}: undefined in C, gcc's value"
+                )
+            if op == ">>":
+                return self.make(-1 if x < 0 else 0, t)
+            if self.pp and t.signed and x:
+                self.notes.append(_PP_OVERFLOW)
+            return self.make(0, t)
+        if op == "<<":
+            return self.make(x << n, t)
+        return self.make(x >> n, t)
+
     def visit_TernaryOp(self, node: c_ast.TernaryOp) -> Value:
+        # the branch not taken is not evaluated, but its type counts (C11 6.5.15)
         c = self.fold(node.cond)
         chosen, other = (node.iftrue, node.iffalse) if c.value else (node.iffalse, node.iftrue)
         v = self.fold(chosen)
-        try:
-            o = self.fold(other)
-        except NotConstant:
-            return v
-        t = self.usual(v.type, o.type)
-        return self.make(v.value, t)
+        o = self.type_of(other)
+        if o is None:
+            return v  # a type the folder does not model (a call's, a pointer's)
+        return self.make(v.value, self.usual(v.type, o))
 
     def visit_ExprList(self, node: c_ast.ExprList) -> Value:
         v: Value | None = None
@@ -394,6 +485,70 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             v = self.fold(args[0]).value & ((1 << bits) - 1)
             return self.make(int.from_bytes(v.to_bytes(bits // 8, "little"), "big"), t)
         raise NotConstant(f"function call {name}()")
+
+    # -- the type of an expression, not evaluated --------------------------
+
+    def type_of(self, node: c_ast.Node) -> CType | None:
+        """The C type of the expression ``node``, worked out as for an operand that is
+        not evaluated (of sizeof, the branch not taken, the right of ``&&`` or ``||``
+        not reached): no value, so no division by zero or shift out of range, but
+        NotConstant where it is ill-formed (an undeclared identifier). None where
+        the type is none the folder models (a pointer's, a floating or a call's)."""
+        kind = node.__class__
+        if kind is c_ast.Constant:
+            if node.type == "string" or node.type in _FLOAT_CONSTANTS:
+                return None
+            return self.visit_Constant(node).type
+        if kind is c_ast.ID:
+            return self.ident(node.name).type
+        if kind is c_ast.BinaryOp:
+            left, spine = _chain(node)
+            acc = self.type_of(left)
+            for b in spine:
+                r = self.type_of(b.right)
+                op = b.op
+                if op in _INT_RESULT:
+                    acc = self.INT
+                elif acc is None or r is None:
+                    acc = None
+                elif op == "<<" or op == ">>":
+                    acc = self.promote(acc)
+                else:
+                    acc = self.usual(acc, r)
+            return acc
+        if kind is c_ast.UnaryOp:
+            op = node.op
+            if op == "sizeof" or op == "_Alignof":
+                return self.fold(node).type  # a size: no undefined behaviour
+            t = self.type_of(node.expr)
+            if op == "!":
+                return self.INT
+            if op in ("-", "+", "~"):
+                return None if t is None else self.promote(t)
+            return None
+        if kind is c_ast.TernaryOp:
+            self.type_of(node.cond)
+            a, b = self.type_of(node.iftrue), self.type_of(node.iffalse)
+            return None if a is None or b is None else self.usual(a, b)
+        if kind is c_ast.Cast:
+            try:
+                t = self._type_of(node.to_type.type)
+            except NotConstant:
+                return None  # to a pointer, a floating type, ...
+            if not (isinstance(node.expr, c_ast.UnaryOp) and node.expr.op == "&"):
+                self.type_of(node.expr)
+            return self.make(0, t).type
+        if kind is c_ast.ExprList:
+            t = None
+            for e in node.exprs:
+                t = self.type_of(e)
+            return t
+        if kind is c_ast.FuncCall:
+            try:
+                return self.fold(node).type  # the builtins: constant, their type fixed
+            except NotConstant:
+                return None
+        return None
 
     # -- types -------------------------------------------------------------
 
@@ -490,10 +645,13 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         if isinstance(node, (c_ast.StructRef, c_ast.ArrayRef)):
             return self._null_member(node)[1].size  # type: ignore[no-any-return]
         if isinstance(node, c_ast.Constant) and node.type == "string":
-            return len(_char_values(node.value[node.value.index('"') + 1 : -1])) + 1
+            return string_size([node.value], self.sizes[self.model.wchar])
         if isinstance(node, c_ast.Constant) and node.type in _FLOAT_CONSTANTS:
             return self.sizes[node.type]
-        return self.fold(node).type.bits // 8
+        t = self.type_of(node)  # not evaluated: only its type counts (C11 6.5.3.4)
+        if t is None:
+            return self.fold(node).type.bits // 8  # the reason it has no integer type
+        return t.bits // 8
 
     def _size_of_type(self, decl: c_ast.Node) -> int:
         if isinstance(decl, c_ast.PtrDecl):
@@ -523,6 +681,20 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         raise NotConstant(f"sizeof of {type(decl).__name__}")
 
 
+def _chain(node: c_ast.BinaryOp) -> tuple[c_ast.Node, list[c_ast.BinaryOp]]:
+    """A left-leaning chain ``a + b - c ...``: its leftmost operand and its operators
+    from the innermost out (walked in a loop, not by recursion)."""
+    spine = []
+    left: c_ast.Node = node
+    while isinstance(left, c_ast.BinaryOp):
+        spine.append(left)
+        left = left.left
+    spine.reverse()
+    return left, spine
+
+
+# the operators whose result is an int whatever their operands
+_INT_RESULT = frozenset({"&&", "||", "<", ">", "<=", ">=", "==", "!="})
 _BSWAP = {"__builtin_bswap16": 16, "__builtin_bswap32": 32, "__builtin_bswap64": 64}
 
 

@@ -93,9 +93,14 @@ class Memo:
         self.reuse = reuse
         # (path, -I index) -> walks of that file: (state read, effects)
         self.walks: dict[tuple[str, int], list[Summary]] = self.cache()
-        # id(tokens of an #if line) -> (those tokens, [(macros consulted, truth)])
+        # id(tokens of an #if line) -> (those tokens, [(macros consulted, (truth,
+        # warnings))])
         self.if_results: dict[
-            int, tuple[list[Tok], list[tuple[tuple[tuple[str, MacroDef | None], ...], bool]]]
+            int,
+            tuple[
+                list[Tok],
+                list[tuple[tuple[tuple[str, MacroDef | None], ...], tuple[bool, tuple[str, ...]]]],
+            ],
         ] = self.cache()
         # a macro -> its last result and what it rested on
         self.values: dict[MacroDef, tuple[Deps, Subs, Reads, Result]] = self.cache()

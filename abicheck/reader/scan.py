@@ -105,7 +105,11 @@ class ScannedFile:
 
 
 _SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
-_STR_END = {'"': re.compile(r'(?:\\.|[^"\\\n])*"'), "'": re.compile(r"(?:\\.|[^'\\\n])*'")}
+# the rest of a literal (unrolled: a run of plain characters matched at once)
+_STR_END = {
+    '"': re.compile(r'[^"\\\n]*(?:\\.[^"\\\n]*)*"'),
+    "'": re.compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*'"),
+}
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
 _IDENT = IDENTIFIER_PATTERN  # ASCII, $ and C11 Annex D (UTF-8 names, as gcc 12)
 _DEFINE_RE = re.compile(rf"({_IDENT})(\()?(.*)", re.S)

@@ -34,8 +34,8 @@ class Tok:
 _TOKEN_RE = re.compile(
     r"""
     ([ \t\f\v\r\n]*)
-    ( (?:L|u|U)?'(?:\\.|[^'\\\n])*'
-    | (?:L|u8|u|U)?"(?:\\.|[^"\\\n])*"
+    ( (?:L|u|U)?'[^'\\\n]*(?:\\.[^'\\\n]*)*'
+    | (?:L|u8|u|U)?"[^"\\\n]*(?:\\.[^"\\\n]*)*"
     | [A-Za-z_$][A-Za-z0-9_$]*
     | \.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
     | \.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
@@ -76,13 +76,42 @@ def tokenize(text: str) -> list[Tok]:
     return toks
 
 
+# Two characters that, one ending a token and the other starting the next, lex as
+# (the start of) another token: a longer punctuator or a comment.
+_GLUING_PAIRS = frozenset(
+    "<< <= <: <% >> >= -> -- -= ++ += == != && &= || |= ## #% *= /= %= ^= // /* .. %: %> :>".split()  # noqa: SIM905
+)
+_DIGITS = frozenset("0123456789")
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+
+
+def _glue(left: str, right: str) -> bool:
+    """Whether the token texts ``left`` and ``right``, written side by side, would
+    lex as other tokens (``<`` ``<1`` as ``<<``, ``-`` ``-1`` as ``--``, ``L`` ``"a"``
+    as one wide string, ``1`` ``.5`` as one number)."""
+    a, b = left[-1], right[0]
+    if a + b in _GLUING_PAIRS:
+        return True
+    if left[0] in _DIGITS or (left[0] == "." and len(left) > 1 and left[1] in _DIGITS):
+        # a pp-number runs on into a word, a quote, a dot, and after an exponent a sign
+        return b in _WORD or b in "'\"." or (b in "+-" and a in "eEpP")
+    if a in _WORD:
+        return b in _WORD or b in "'\""  # an identifier, or a prefix of a literal
+    return a == "." and b in _DIGITS
+
+
 def spell(toks: Iterable[Tok]) -> str:
-    """Tokens back to text, one space where the source had white space."""
+    """Tokens back to text: one space where the source had white space, and where
+    two tokens side by side would lex as others, so the text lexes as ``toks``."""
     out: list[str] = []
+    prev = ""
     for t in toks:
-        if t.space and out:
+        text = t.text
+        if out and text and (t.space or (prev and _glue(prev, text))):
             out.append(" ")
-        out.append(t.text)
+        out.append(text)
+        if text:
+            prev = text
     return "".join(out)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..model import AbicheckError
+from ..model import AbicheckError, Diagnostic
 from .expand import Expander
 from .scan import IDENT_RE, Entry, FileCache, MacroDef, ScannedFile
 from .tokens import Tok, spell, tokenize
@@ -18,8 +18,10 @@ from .tokens import Tok, spell, tokenize
 MAX_INCLUDE_DEPTH = 200
 
 
-# (tokens, macros, path, line) -> (truth, the macro names it consulted)
-IfEvaluator = Callable[[list[Tok], Mapping[str, MacroDef], str, int], tuple[bool, Iterable[str]]]
+# (tokens, macros, path, line) -> (truth, the macro names it consulted, warnings)
+IfEvaluator = Callable[
+    [list[Tok], Mapping[str, MacroDef], str, int], tuple[bool, Iterable[str], tuple[str, ...]]
+]
 
 # What a walk did, in order, so that a file's walk can be replayed (plain tuples:
 # the walk logs every macro it reads). A run of active text lines is (file, first
@@ -32,8 +34,9 @@ OnceMarked = tuple[Literal["o"], str]  # path
 TextSeen = tuple[Literal["c"], TextRun]
 # #pragma pack: the packing and the push stack after it
 PackSet = tuple[Literal["p"], int, tuple[int, ...]]
+Warned = tuple[Literal["d"], Diagnostic]
 Dep = MacroRead | OnceChecked  # what a walk read of the state before it
-Effect = MacroWritten | OnceMarked | TextSeen | PackSet  # what it did
+Effect = MacroWritten | OnceMarked | TextSeen | PackSet | Warned  # what it did
 Event = Dep | Effect
 Summary = tuple[tuple[Dep, ...], tuple[Effect, ...]]  # one walk of a file
 MAX_MEMO_VARIANTS = 4
@@ -56,6 +59,12 @@ class Walk:
     # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
     packs: list[tuple[int, int]] = field(default_factory=list)
     pack_stack: tuple[int, ...] = ()
+    # what gcc warns about and reads on (an #if's undefined behaviour), in order
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def warn(self, d: Diagnostic) -> None:
+        self.warnings.append(d)
+        self.log.append(("d", d))
 
     def read(self, name: str) -> MacroDef | None:
         d = self.macros.get(name)
@@ -204,6 +213,8 @@ class Preprocessor:
             elif ev[0] == "p":
                 walk.packs.append((len(walk.text_chunks), ev[1]))
                 walk.pack_stack = ev[2]
+            elif ev[0] == "d":
+                walk.warnings.append(ev[1])
             else:
                 walk.text_chunks.append(ev[1])
         log.extend(effects)
@@ -273,9 +284,11 @@ class Preprocessor:
         toks = e.tokens()
         if not toks:
             raise AbicheckError(f"#{d} with no expression", sf.path, e.line)
-        truth, names = self.eval_if(toks, walk.macros, sf.path, e.line)
+        truth, names, warnings = self.eval_if(toks, walk.macros, sf.path, e.line)
         for n in names:
             walk.read(n)
+        for w in warnings:
+            walk.warn(Diagnostic(sf.path, e.line, w))
         return truth
 
     def _include(
@@ -317,9 +330,9 @@ class Preprocessor:
         target = self.files.get(found)
         if target.guard is not None and walk.read(target.guard) is not None:
             return
-        if any(p == found for p, _ in here):
-            cycle = " -> ".join([p for p, _ in here[[p for p, _ in here].index(found) :]] + [found])
-            raise AbicheckError(f"include cycle: {cycle}", sf.path, e.line)
+        # A file may include itself (or an includer) under changing conditions: a
+        # bounded recursion, as gcc reads it; only the depth limit stops one that
+        # does not end.
         if len(here) >= MAX_INCLUDE_DEPTH:
             raise AbicheckError(
                 f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
