@@ -1,6 +1,7 @@
 """Shell completion and the man page, made from the parser: bash runs the script it
-completes with, groff renders the page (zsh and fish are not on this machine, so
-their scripts are checked line by line)."""
+completes with, fish completes from its script (``complete -C``), zsh's compinit
+takes its script, and groff renders the page; the scripts are also checked line by
+line."""
 
 from __future__ import annotations
 
@@ -160,3 +161,62 @@ def test_manpage_renders_without_warnings(tmp_path: Path) -> None:
         assert option in text, (command, option)
     assert "3 internal error, a bug in abicheck" in text  # EXIT STATUS, as written
     assert "--format {table,markdown,json,junit,html}" in text
+
+
+# -- zsh and fish themselves (CI installs them: .ci/apt-packages.txt) ---------------
+
+
+def _shell(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed (.ci/apt-packages.txt lists it)")
+    return found
+
+
+def test_fish_completes_from_its_script(tmp_path: Path) -> None:
+    fish = _shell("fish")
+    path = tmp_path / "abicheck.fish"
+    path.write_text(script("completion", "fish"))
+    assert subprocess.run([fish, "-n", str(path)], capture_output=True).returncode == 0
+
+    def complete_in_fish(line: str) -> list[str]:
+        proc = subprocess.run(
+            [fish, "--no-config", "-c", f"source {path}; complete -C '{line}'"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return [row.split("\t")[0] for row in proc.stdout.splitlines()]
+
+    assert complete_in_fish("abicheck audit --format ") == [
+        "html",
+        "json",
+        "junit",
+        "markdown",
+        "table",
+    ]
+    assert complete_in_fish("abicheck comp") == ["compare", "completion"]
+    assert "--layouts" in complete_in_fish("abicheck compare --lay")
+
+
+def test_zsh_reads_its_script(tmp_path: Path) -> None:
+    zsh = _shell("zsh")
+    folder = tmp_path / "zfunc"
+    folder.mkdir()
+    (folder / "_abicheck").write_text(script("completion", "zsh"))
+    assert subprocess.run([zsh, "-n", str(folder / "_abicheck")]).returncode == 0
+    # compinit finds it on fpath and binds it to the command
+    proc = subprocess.run(
+        [
+            zsh,
+            "-f",
+            "-c",
+            f"fpath=({folder} $fpath); autoload -U compinit; compinit -u -d {tmp_path}/dump; "
+            "print -r -- $_comps[abicheck]",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout.strip(), proc.stderr) == (0, "_abicheck", "")
