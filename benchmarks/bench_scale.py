@@ -13,7 +13,11 @@ Workloads (``--workload``, default all):
   under 300 MB);
 * ``arch-trees``: the uapi tree of every installed Debian architecture, one
   ``parse --arch NAME`` call each, against gcc per header with that architecture's
-  flags.
+  flags;
+* ``cross-tree``: the uapi tree (every header under linux/ and asm/) of one
+  architecture (``--arch``, default mips), ``parse --arch NAME`` in one call, struct
+  layouts and every value evaluated, against that architecture's own cross compiler
+  ``<triplet>-gcc -dM -E`` once per header (target: CPU ratio <= 0.25).
 
 Each round runs abicheck then gcc; medians with min-max of CPU and wall seconds and
 the peak memory are printed. ``python benchmarks/bench_scale.py --runs 5``.
@@ -152,13 +156,29 @@ def workload_arch_trees() -> tuple[list[Tool], float | None]:
     return [a, g], 0.25
 
 
+def workload_cross_tree() -> tuple[list[Tool], float | None]:
+    arch = arches.lookup(ARGS.arch)
+    root = Path("/usr") / arch.triplet / "include"
+    hs = [str(p) for sub in ("linux", "asm") for p in sorted((root / sub).rglob("*.h"))]
+    a = Tool(
+        f"abicheck parse --arch {arch.name} (one call)",
+        [[*abicheck_cmd(), "parse", "--format", "json", "--arch", arch.name, *hs]],
+        json_check(len(hs)),
+    )
+    cc = "gcc" if arches.is_host(arch) else f"{arch.triplet}-gcc"
+    g = Tool(f"{cc} -dM -E (per header)", [[cc, "-dM", "-E", h] for h in hs], accept(0, 1))
+    return [a, g], 0.25
+
+
 WORKLOADS = {
     "host-tree": workload_host_tree,
     "one-header": workload_one_header,
     "compare-nl80211": workload_compare_nl80211,
     "usr-include": workload_usr_include,
     "arch-trees": workload_arch_trees,
+    "cross-tree": workload_cross_tree,
 }
+ARGS = argparse.Namespace(arch="mips")
 
 
 def main() -> int:
@@ -170,7 +190,9 @@ def main() -> int:
         choices=sorted(WORKLOADS),
         help="workload to run (repeatable; default: all)",
     )
+    ap.add_argument("--arch", default="mips", help="cross-tree: the architecture (default mips)")
     args = ap.parse_args()
+    ARGS.arch = args.arch
     for name in args.workload or list(WORKLOADS):
         tools, target = WORKLOADS[name]()
         try:

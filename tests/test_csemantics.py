@@ -469,3 +469,18 @@ def test_the_cli_prints_the_warnings_on_stderr(tmp_path: Path) -> None:
     assert main(["parse", "--nostdinc", "--format", "json", str(path)], out, err) == 0
     assert err.getvalue() == f"{path}:1: warning: integer overflow in preprocessor expression\n"
     assert '"name": "X"' in out.getvalue()
+
+
+# -- #if: every literal is intmax_t or uintmax_t (found by tests/fuzz) ----------------
+
+
+def test_if_literals_are_intmax_t_unless_unsigned_or_too_large(tmp_path: Path) -> None:
+    header = (
+        "#if 1 <= -0xE1FB3855\n#define A 1\n#else\n#define A 2\n#endif\n"
+        "#if (0xee96ba25 >= (~ '\\177'))\n#define B 1\n#else\n#define B 2\n#endif\n"
+        "#if -1 < 0u\n#define D 1\n#else\n#define D 2\n#endif\n"
+        "#if 18446744073709551615 == -1\n#define E 1\n#else\n#define E 2\n#endif\n"
+    )
+    # gcc 12 -dM -E: A 2 (0xE1FB3855 is a positive intmax_t), B 1, D 2 (0u is
+    # uintmax_t), E 1 (too large for intmax_t: uintmax_t)
+    assert _values(tmp_path, header, "A", "B", "D", "E") == {"A": 2, "B": 1, "D": 2, "E": 1}

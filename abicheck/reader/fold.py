@@ -296,6 +296,12 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         except ValueError:
             raise NotConstant(f"bad integer constant {text}") from None
         unsigned = "u" in suffix
+        if self.pp and v < (1 << 64):
+            # C11 6.10.1p4: in #if every integer literal is intmax_t or, with a u
+            # suffix or too large for it, uintmax_t (not int/unsigned int first:
+            # 0xE1FB3855 is a positive intmax_t there, so -0xE1FB3855 < 1)
+            signed = not unsigned and v < (1 << 63)
+            return self.make(v, self.types["long long" if signed else "unsigned long long"])
         longs = suffix.count("l")
         names = [["int", "long", "long long"], ["long", "long long"], ["long long"]][longs]
         candidates: list[str] = []
