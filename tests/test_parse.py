@@ -862,3 +862,22 @@ def test_has_include_next_searches_after_the_files_folder(tmp_path: Path) -> Non
     assert (alone["NEXT"], alone.get("SECOND"), alone["SEEN"]) == (0, None, 1)
     both = values(main, include_dirs=[str(first), str(second)])
     assert (both["NEXT"], both["SECOND"], both["SEEN"]) == (1, 2, 1)
+
+
+def test_an_include_bomb_is_a_limit_error_not_memory(tmp_path: Path) -> None:
+    """41 unguarded headers, each including the next twice (2**41 inclusions): a
+    one-line error at the include that passes the limit, within seconds."""
+    for k in range(41):
+        body = f"#define M{k} {k}\n"
+        if k < 40:
+            body += f'#include "h{k + 1}.h"\n#include "h{k + 1}.h"\n'
+        (tmp_path / f"h{k}.h").write_text(body)
+    start = time.monotonic()
+    with pytest.raises(AbicheckError) as info:
+        Reader().read(str(tmp_path / "h0.h"))
+    assert time.monotonic() - start < 30
+    message = str(info.value)
+    assert re.match(
+        rf"{re.escape(str(tmp_path))}/h\d+\.h:[23]: error: #include: the includes", message
+    )
+    assert "2,000,000 preprocessing events" in message

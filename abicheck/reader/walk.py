@@ -16,6 +16,10 @@ from .scan import IDENT_RE, Entry, FileCache, MacroDef, ScannedFile
 from .tokens import Tok, spell, tokenize
 
 MAX_INCLUDE_DEPTH = 200
+# Preprocessing events (macros read and written, text runs, includes) one header's
+# walk may make: real headers make a few thousand; unguarded headers that include
+# the next one twice, 41 deep, would make 2**41.
+MAX_WALK_EVENTS = 2_000_000
 
 
 # (tokens, macros, path, line) -> (truth, the macro names it consulted, warnings)
@@ -336,6 +340,13 @@ class Preprocessor:
         if len(here) >= MAX_INCLUDE_DEPTH:
             raise AbicheckError(
                 f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
+            )
+        if len(walk.log) > MAX_WALK_EVENTS:
+            raise AbicheckError(
+                f"#include: the includes make over {MAX_WALK_EVENTS:,} preprocessing events "
+                "(headers that include others again and again without guards)",
+                sf.path,
+                e.line,
             )
         self._file(walk, found, here, idx)
 
