@@ -484,3 +484,18 @@ def test_if_literals_are_intmax_t_unless_unsigned_or_too_large(tmp_path: Path) -
     # gcc 12 -dM -E: A 2 (0xE1FB3855 is a positive intmax_t), B 1, D 2 (0u is
     # uintmax_t), E 1 (too large for intmax_t: uintmax_t)
     assert _values(tmp_path, header, "A", "B", "D", "E") == {"A": 2, "B": 1, "D": 2, "E": 1}
+
+
+def test_a_call_of_an_undeclared_function_is_typed_int_where_unevaluated(
+    tmp_path: Path,
+) -> None:
+    # found by tests/fuzz (seed 1002520): C89's implicit declaration, as gcc 12 has it
+    header = (
+        "#define ZM0 1UL\n"
+        "#define A (~ (sizeof(int) ? 255L : F() + ZM0))\n"
+        "#define B sizeof(G(3))\n"
+        "#define C sizeof(1 ? 1 : H())\n"
+    )
+    # gcc 12: A 0xffffffffffffff00 (unsigned long: F() + ZM0 types the conditional), B 4, C 4
+    got = _values(tmp_path, header, "A", "B", "C")
+    assert got == {"A": 0xFFFFFFFFFFFFFF00, "B": 4, "C": 4}

@@ -553,6 +553,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             try:
                 return self.fold(node).type  # the builtins: constant, their type fixed
             except NotConstant:
+                if isinstance(node.name, c_ast.ID) and node.name.name not in _BUILTIN_CALLS:
+                    # a function no header declares to the reader: int, as C89's
+                    # implicit declaration (and gcc, with a warning) has it
+                    return self.INT
                 return None
         return None
 
@@ -701,6 +705,19 @@ def _chain(node: c_ast.BinaryOp) -> tuple[c_ast.Node, list[c_ast.BinaryOp]]:
 
 # the operators whose result is an int whatever their operands
 _INT_RESULT = frozenset({"&&", "||", "<", ">", "<=", ">=", "==", "!="})
+# calls the folder gives a value (or a reason) of its own
+_BUILTIN_CALLS = frozenset(
+    {
+        "__builtin_constant_p",
+        PREFERRED,
+        BUILTIN,
+        "__builtin_bswap16",
+        "__builtin_bswap32",
+        "__builtin_bswap64",
+        "offsetof",
+    }
+)
+
 _BSWAP = {"__builtin_bswap16": 16, "__builtin_bswap32": 32, "__builtin_bswap64": 64}
 
 
