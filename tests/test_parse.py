@@ -881,3 +881,18 @@ def test_an_include_bomb_is_a_limit_error_not_memory(tmp_path: Path) -> None:
         rf"{re.escape(str(tmp_path))}/h\d+\.h:[23]: error: #include: the includes", message
     )
     assert "2,000,000 preprocessing events" in message
+
+
+def test_pragma_pack_forms_as_gcc_reads_them(tmp_path: Path) -> None:
+    """p11-kit's pkcs11.h pushes and pops a labelled packing; '#pragma pack 8' (no
+    parentheses) is ignored by gcc, with a warning, not an error."""
+    header = tmp_path / "pk.h"
+    header.write_text(
+        "#pragma pack(push, cryptoki, 1)\nstruct a { char c; int i; };\n"
+        "#pragma pack(push, 4)\n#pragma pack(pop, cryptoki)\n"
+        "struct b { char c; int i; };\n#pragma pack 8\nstruct c2 { char c; int i; };\n"
+        "#define SA sizeof(struct a)\n#define SB sizeof(struct b)\n#define SC sizeof(struct c2)\n"
+    )
+    got = {m.name: m.value for m in Reader().read(str(header))}
+    # gcc 12 (x86-64): SA 5, SB 8, SC 8
+    assert (got["SA"], got["SB"], got["SC"]) == (5, 8, 8)

@@ -37,7 +37,7 @@ OnceChecked = tuple[Literal["q"], str, bool]  # path, whether #pragma once marke
 OnceMarked = tuple[Literal["o"], str]  # path
 TextSeen = tuple[Literal["c"], TextRun]
 # #pragma pack: the packing and the push stack after it
-PackSet = tuple[Literal["p"], int, tuple[int, ...]]
+PackSet = tuple[Literal["p"], int, tuple[tuple[str, int], ...]]
 Warned = tuple[Literal["d"], Diagnostic]
 Dep = MacroRead | OnceChecked  # what a walk read of the state before it
 Effect = MacroWritten | OnceMarked | TextSeen | PackSet | Warned  # what it did
@@ -62,7 +62,7 @@ class Walk:
     initial: Mapping[str, MacroDef] = field(default_factory=dict)
     # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
     packs: list[tuple[int, int]] = field(default_factory=list)
-    pack_stack: tuple[int, ...] = ()
+    pack_stack: tuple[tuple[str, int], ...] = ()  # pushed (label, packing) pairs
     # what gcc warns about and reads on (an #if's undefined behaviour), in order
     warnings: list[Diagnostic] = field(default_factory=list)
 
@@ -351,25 +351,35 @@ class Preprocessor:
         self._file(walk, found, here, idx)
 
 
-_PACK_RE = re.compile(r"\s*pack\s*\(\s*(?:(push|pop)\s*,?\s*)?(\d+)?\s*\)\s*$")
+_PACK_RE = re.compile(
+    r"\s*pack\s*\(\s*(?:(push|pop)\s*(?:,\s*([A-Za-z_]\w*)\s*)?,?\s*)?(\d+)?\s*\)\s*$"
+)
 
 
 def _pragma_pack(walk: Walk, rest: str, path: str, line: int) -> None:
-    """``#pragma pack(N)``, ``pack()``, ``pack(push[, N])``, ``pack(pop)`` as gcc has them."""
+    """``#pragma pack(N)``, ``pack()``, ``pack(push[, ID][, N])``, ``pack(pop[, ID])``
+    as gcc has them; a malformed one is ignored, as gcc ignores it (with a warning)."""
     m = _PACK_RE.match(rest)
     if m is None:
-        raise AbicheckError(f"malformed #pragma {rest.strip()}", path, line)
-    how, n = m.group(1), m.group(2)
+        return
+    how, label, n = m.group(1), m.group(2), m.group(3)
     value = walk.packs[-1][1] if walk.packs else 0
-    stack = walk.pack_stack
+    stack = walk.pack_stack  # (label, packing) pairs
     if n is not None and int(n) not in (1, 2, 4, 8, 16):
         raise AbicheckError(f"#pragma pack({n}): alignment must be 1, 2, 4, 8 or 16", path, line)
     if how == "push":
-        stack = (*stack, value)
+        stack = (*stack, (label or "", value))
         if n is not None:
             value = int(n)
     elif how == "pop":
-        value, stack = (stack[-1], stack[:-1]) if stack else (0, ())
+        k = len(stack) - 1
+        if label:  # pops down to the push of that label
+            while k >= 0 and stack[k][0] != label:
+                k -= 1
+        if k >= 0:
+            value, stack = stack[k][1], stack[:k]
+        if n is not None:
+            value = int(n)
     else:
         value = int(n) if n is not None else 0
     walk.packs.append((len(walk.text_chunks), value))
