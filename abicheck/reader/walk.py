@@ -4,6 +4,7 @@ the same state (the replay memo)."""
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -59,6 +60,9 @@ class Walk:
     # and each name's last such count: the macro table as it stood at any run
     writes: list[tuple[int, str, MacroDef | None]] = field(default_factory=list)
     last_write: dict[str, int] = field(default_factory=dict)
+    # per name, its writes in order: the text runs before each, and the definition
+    history: dict[str, tuple[list[int], list[MacroDef | None]]] = field(default_factory=dict)
+    history_made: int = 0  # how many of the writes are in the history
     initial: Mapping[str, MacroDef] = field(default_factory=dict)
     # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
     packs: list[tuple[int, int]] = field(default_factory=list)
@@ -81,9 +85,26 @@ class Walk:
         else:
             self.macros[name] = d
         self.log.append(("w", name, d))
-        n = len(self.text_chunks)
+        self.record(len(self.text_chunks), name, d)
+
+    def record(self, n: int, name: str, d: MacroDef | None) -> None:
+        """Note that ``name`` became ``d`` after ``n`` text runs."""
         self.writes.append((n, name, d))
         self.last_write[name] = n
+
+    def name_history(self) -> dict[str, tuple[list[int], list[MacroDef | None]]]:
+        """Per name, its writes in order: the text runs before each, and what it became."""
+        if self.history_made < len(self.writes):
+            history = self.history
+            for n, name, d in self.writes[self.history_made :]:
+                h = history.get(name)
+                if h is None:
+                    history[name] = ([n], [d])
+                else:
+                    h[0].append(n)
+                    h[1].append(d)
+            self.history_made = len(self.writes)
+        return self.history
 
     def pack_at(self, run: int) -> int:
         """The ``#pragma pack`` in force at text run ``run`` (0: none)."""
@@ -209,9 +230,7 @@ class Preprocessor:
                     walk.macros.pop(ev[1], None)
                 else:
                     walk.macros[ev[1]] = ev[2]
-                n = len(walk.text_chunks)
-                walk.writes.append((n, ev[1], ev[2]))
-                walk.last_write[ev[1]] = n
+                walk.record(len(walk.text_chunks), ev[1], ev[2])
             elif ev[0] == "o":
                 walk.once.add(ev[1])
             elif ev[0] == "p":
@@ -400,10 +419,9 @@ class _MacrosAt(Mapping[str, MacroDef]):
         last = walk.last_write.get(name)
         if last is None or last <= self.run:
             return walk.macros.get(name)
-        for n, written, d in reversed(walk.writes):
-            if n <= self.run and written == name:
-                return d
-        return walk.initial.get(name)
+        runs, defs = walk.name_history()[name]
+        k = bisect.bisect_right(runs, self.run)
+        return defs[k - 1] if k else walk.initial.get(name)
 
     def __getitem__(self, name: str) -> MacroDef:
         d = self.get(name)
