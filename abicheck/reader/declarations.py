@@ -21,7 +21,8 @@ from pycparser.c_parser import ParseError
 
 from .datamodel import BASIC_TYPE_WORDS, QUALIFIERS, STANDARD_TYPEDEFS, TAG_WORDS, DataModel, Value
 from .expand import Expander, ExpansionError
-from .exprparse import Parser, fast_enum
+from .exprparse import Parser
+from .fastdecl import fast_declaration
 from .fold import Folder, NotConstant
 from .layout import Layouts, TypeLayout
 from .memo import (
@@ -57,6 +58,7 @@ _RECORD_BODY_RE = re.compile(
 _TYPEDEF_RE = re.compile(r"\btypedef\b")
 # words that begin statements no macro turns into a typedef
 _STATEMENT_WORDS = frozenset({"static", "extern", "inline", "register", "auto", "_Static_assert"})
+_BRACE_RE = re.compile(r"[{}]")
 _ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
 
@@ -173,19 +175,17 @@ class Statements:
         enums: list[tuple[str, tuple[str, ...], int]] = []
         for m in _ENUM_RE.finditer(text):
             depth = 0
-            for k in range(m.end() - 1, len(text)):
-                c = text[k]
-                if c == "{":
+            for b in _BRACE_RE.finditer(text, m.end() - 1):
+                if b.group() == "{":
                     depth += 1
-                elif c == "}":
-                    depth -= 1
-                    if depth == 0:
-                        stmt = "enum " + text[m.end() - 1 : k + 1] + ";"
-                        note_breaks(stmt, m.end() - 1, k + 1, shift=5)
-                        enums.append(
-                            (stmt, tuple(_ENUMERATOR_RE.findall(stmt)), locate(m.start())[0])
-                        )
-                        break
+                    continue
+                depth -= 1
+                if depth == 0:
+                    k = b.start()
+                    stmt = "enum " + text[m.end() - 1 : k + 1] + ";"
+                    note_breaks(stmt, m.end() - 1, k + 1, shift=5)
+                    enums.append((stmt, tuple(_ENUMERATOR_RE.findall(stmt)), locate(m.start())[0]))
+                    break
         typedefs: list[tuple[str, int, str]] = []
         typedef_lines: list[int] = []
         records: list[tuple[str, int]] = []
@@ -447,7 +447,7 @@ class HeaderDecls:
         key = self.typedef_key(text, self.statements.tokens(text)[1])
         if key in self.memo.decl_asts:
             return self.memo.decl_asts[key]
-        ast = fast_enum(text, self.parser.scope) if text.startswith("enum") else None
+        ast = fast_declaration(text, self.parser.scope)
         if ast is None:
             try:
                 ast = self.parser.declaration(text)
