@@ -39,7 +39,7 @@ from .memo import (
     Read,
     TokenPairs,
 )
-from .scan import ScannedFile
+from .scan import ScannedFile, word_finditer, word_search
 from .statements import lower_gnu, split
 from .tokens import Tok, spell, tokenize
 from .walk import Walk
@@ -47,15 +47,16 @@ from .walk import Walk
 _TYPE_WORDS = (
     BASIC_TYPE_WORDS | QUALIFIERS | TAG_WORDS | {"__signed__", "__const", "restrict", "__restrict"}
 )
-_ENUM_RE = re.compile(r"\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
+# each at a word start (word_finditer): no \b in front, which makes a search slow
+_ENUM_RE = re.compile(r"enum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
 # a statement's first word (after __extension__)
 _STMT_START_RE = re.compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
 _ATTR_RE = r"(?:__attribute(?:__)?\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)\s*)*"
 # struct/union [attributes] [tag] [attributes] {
 _RECORD_BODY_RE = re.compile(
-    r"\b(struct|union)\s+" + _ATTR_RE + r"(?:([A-Za-z_]\w*)\s*)?" + _ATTR_RE + r"\{"
+    r"(struct|union)\s+" + _ATTR_RE + r"(?:([A-Za-z_]\w*)\s*)?" + _ATTR_RE + r"\{"
 )
-_TYPEDEF_RE = re.compile(r"\btypedef\b")
+_TYPEDEF_RE = re.compile(r"typedef\b")
 # words that begin statements no macro turns into a typedef
 _STATEMENT_WORDS = frozenset({"static", "extern", "inline", "register", "auto", "_Static_assert"})
 _BRACE_RE = re.compile(r"[{}]")
@@ -173,7 +174,7 @@ class Statements:
             breaks[(stmt, where[e0][0])] = tuple(parts)
 
         enums: list[tuple[str, tuple[str, ...], int]] = []
-        for m in _ENUM_RE.finditer(text):
+        for m in word_finditer(_ENUM_RE, text):
             depth = 0
             for b in _BRACE_RE.finditer(text, m.end() - 1):
                 if b.group() == "{":
@@ -198,12 +199,12 @@ class Statements:
             first = lead.group(1)
             if first != "typedef":
                 # a typedef after words that expand to nothing (__BEGIN_DECLS, say)
-                t = _TYPEDEF_RE.search(text, begin, end)
+                t = word_search(_TYPEDEF_RE, text, begin, end)
                 if t is not None and "{" not in text[begin : t.start()]:
                     begin, first = t.start(), "typedef"
             stmt = text[begin:end]
             note_breaks(stmt, begin, end)
-            defines = _RECORD_BODY_RE.search(stmt) is not None
+            defines = word_search(_RECORD_BODY_RE, stmt) is not None
             span, line = locate(begin)
             if first == "typedef":
                 typedefs.append((stmt, span, ""))
@@ -214,7 +215,7 @@ class Statements:
             elif defines:
                 records.append((stmt, span))
             if defines:
-                for t in _RECORD_BODY_RE.finditer(stmt):
+                for t in word_finditer(_RECORD_BODY_RE, stmt):
                     if t.group(2):
                         line = locate(begin + t.start())[1]
                         tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
@@ -376,8 +377,15 @@ class HeaderDecls:
         self.decls()
         found = None
         for stmt, run, path, line in self._tags.get(key, ()):
-            ast = self.parse(self.expand(stmt, run))
-            node = _find_record(ast, key) if ast is not None else None
+            text = self.expand(stmt, run)
+            node = None
+            piece = _own_statement(text, key)
+            if piece is not None:
+                ast = self.parse(piece)
+                node = _find_record(ast, key) if ast is not None else None
+            if node is None:
+                ast = self.parse(text)
+                node = _find_record(ast, key) if ast is not None else None
             if node is not None:
                 found = (node, path, line)
                 break
@@ -579,7 +587,13 @@ class HeaderDecls:
         toks, names = self.statements.tokens(stmt)
         macros = self.macros if run is None else self.walk.at(run)
         pack = self.walk.pack_at(run) if run is not None and self.walk.packs else 0
-        if macros.keys().isdisjoint(names):
+        # no name a macro now, and none ever written: none a macro at the run either
+        # (the exact test asks the run's view name by name)
+        if self.macros.keys().isdisjoint(names) and (
+            macros is self.macros or self.walk.last_write.keys().isdisjoint(names)
+        ):
+            return self.statements.spelled(stmt, pack)
+        if macros is not self.macros and macros.keys().isdisjoint(names):
             return self.statements.spelled(stmt, pack)
         key = (stmt, pack) if pack else stmt
         hit = self.memo.decl_expansions.get(key)
@@ -679,6 +693,23 @@ class HeaderDecls:
             values.append((e.name, value))
         if not outside:
             self.memo.enum_values[text] = values
+
+
+def _own_statement(text: str, key: str) -> str | None:
+    """Where an expanded statement is several (macros that expand to whole
+    functions, say, met with no ``;`` after them), the one defining ``key``,
+    when no typedef before it could change how it reads; else None."""
+    pieces = split(text)
+    if not pieces or (len(pieces) == 1 and pieces[0][0] == 0):
+        return None
+    kind, _, tag = key.partition(" ")
+    for start, end in pieces:
+        for m in word_finditer(_RECORD_BODY_RE, text, start, end):
+            if m.group(1) == kind and m.group(2) == tag:
+                if word_search(_TYPEDEF_RE, text, 0, start):
+                    return None
+                return text[start:end].strip()
+    return None
 
 
 def _find_record(ast: c_ast.Node, key: str) -> c_ast.Node | None:

@@ -7,6 +7,7 @@ import codecs
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import IDENTIFIER_PATTERN, AbicheckError
@@ -117,7 +118,37 @@ _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
 IDENT_RE = re.compile(rf"{_IDENT}\Z")
 _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
-_DECL_HINT_RE = re.compile(r"\b(?:enum|typedef|struct|union)\b")
+# a word at a word's start is checked by word_start, not \b: a pattern that begins
+# with a literal is searched for many times faster than one that begins with \b
+_DECL_HINT_RE = re.compile(r"(?:enum|typedef|struct|union)\b")
+
+
+def word_start(text: str, pos: int) -> bool:
+    """Whether ``pos`` begins a word of ``text`` (as ``\b`` before a word character)."""
+    return pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_")
+
+
+def word_finditer(
+    pattern: re.Pattern[str], text: str, start: int = 0, end: int | None = None
+) -> Iterator[re.Match[str]]:
+    """``pattern``'s matches in text[start:end] that begin a word, as ``\b`` in
+    front of it would find them (a match that does not begin a word hides none)."""
+    end = len(text) if end is None else end
+    search = pattern.search
+    m = search(text, start, end)
+    while m is not None:
+        if word_start(text, m.start()):
+            yield m
+            m = search(text, max(m.end(), m.start() + 1), end)
+        else:
+            m = search(text, m.start() + 1, end)
+
+
+def word_search(
+    pattern: re.Pattern[str], text: str, start: int = 0, end: int | None = None
+) -> re.Match[str] | None:
+    """``pattern``'s first match in text[start:end] that begins a word."""
+    return next(word_finditer(pattern, text, start, end), None)
 
 
 def read_source(path: str) -> str:
@@ -300,7 +331,7 @@ def scan_file(path: str) -> ScannedFile:
         if run:
             joined = "\n".join(run)
             has_text = True
-            decl_hint = decl_hint or _DECL_HINT_RE.search(joined) is not None
+            decl_hint = decl_hint or word_search(_DECL_HINT_RE, joined) is not None
             entries.append(Entry(run_line, joined))
             run = []
         m = _DIRECTIVE_RE.match(ltext)
@@ -334,7 +365,7 @@ def scan_file(path: str) -> ScannedFile:
     if run:
         joined = "\n".join(run)
         has_text = True
-        decl_hint = decl_hint or _DECL_HINT_RE.search(joined) is not None
+        decl_hint = decl_hint or word_search(_DECL_HINT_RE, joined) is not None
         entries.append(Entry(run_line, joined))
     if stack:
         opener_entry = entries[stack[-1][0]]
