@@ -33,6 +33,7 @@ from .memo import (
     RECORD,
     TYPEDEF,
     Answer,
+    Deps,
     Key,
     Memo,
     Question,
@@ -268,6 +269,7 @@ class HeaderDecls:
         self._typedefs_read = 0  # how many of those runs pycparser has read
         self._pending_enums: dict[str, tuple[str, int]] = {}  # (statement, text run)
         self.recording: list[list[Read]] = []
+        self._is_typedef: dict[str, bool] = {}  # IS_TYPEDEF's answers
         # struct/union TAG -> where statements define it: (statement, text run, file, line)
         self._tags: dict[str, list[tuple[str, int, str, int]]] = {}
         self._records: dict[str, tuple[c_ast.Node, str, int] | None] = {}
@@ -300,7 +302,14 @@ class HeaderDecls:
             return self._is_type_name(cast(TokenPairs, key))
         name = cast(str, key)
         if question is IS_TYPEDEF:
-            return name in BASIC_TYPE_WORDS or name in STANDARD_TYPEDEFS or self.is_typedef(name)
+            # asked again and again (each cached value that rests on it, checked);
+            # once known, the answer stays: typedefs are only ever added
+            hit = self._is_typedef.get(name)
+            if hit is None:
+                hit = self._is_typedef[name] = (
+                    name in BASIC_TYPE_WORDS or name in STANDARD_TYPEDEFS or self.is_typedef(name)
+                )
+            return hit
         if question is TYPEDEF:
             return self.typedefs(name).get(name) if self.mentioned(name) else None
         if question is IS_ENUM_CONSTANT:
@@ -610,17 +619,34 @@ class HeaderDecls:
     def _expand_parts(self, stmt: str, parts: tuple[tuple[int, int], ...]) -> str:
         """A statement that runs over several text runs, each part expanded with the
         macros of its own run (a #define between a struct's members applies to the
-        members after it); not reused."""
+        members after it); reused while each part's definitions are the same."""
+        walk = self.walk
+        pack = walk.pack_at(parts[0][1])
+        offsets = tuple(o for o, _ in parts)
+        key = (stmt, offsets, pack)
+        hit = self.memo.part_expansions.get(key)
+        views = [walk.at(run) for _, run in parts]
+        if hit is not None and all(
+            tuple(map(view.get, names)) == defs
+            for view, (names, defs) in zip(views, hit[0], strict=True)
+        ):
+            return hit[1]
         toks: list[Tok] = []
-        ends = [o for o, _ in parts[1:]] + [len(stmt)]
-        for (start, run), end in zip(parts, ends, strict=True):
+        deps: list[Deps] = []
+        ends = [*offsets[1:], len(stmt)]
+        for start, end, view in zip(offsets, ends, views, strict=True):
             piece = tokenize(stmt[start:end])
+            looked_up: set[str] = set()
             with contextlib.suppress(ExpansionError):
-                piece = Expander(self.walk.at(run), lambda _n: None).expand(piece)
+                piece = Expander(view, looked_up.add).expand(piece)
             if piece:
                 piece[0] = piece[0].copy(space=True)
             toks += piece
-        return spell(lower_gnu(toks, self.walk.pack_at(parts[0][1])))
+            names = tuple(looked_up)
+            deps.append((names, tuple(map(view.get, names))))
+        text = spell(lower_gnu(toks, pack))
+        self.memo.part_expansions[key] = (tuple(deps), text)
+        return text
 
     def _typedef_stmt(self, text: str, typedefs: dict[str, c_ast.Node]) -> None:
         """Add the typedefs one expanded statement declares."""

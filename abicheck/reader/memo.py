@@ -113,6 +113,10 @@ class Memo:
         self.decl_asts: dict[tuple[str, ...], c_ast.FileAST | None] = self.cache()
         # declaration -> (the definitions its expansion looked up, the expanded text)
         self.decl_expansions: dict[str | tuple[str, int], tuple[Deps, str]] = self.cache()
+        # (statement, where its parts start, packing) -> each part's definitions, the text
+        self.part_expansions: dict[
+            tuple[str, tuple[int, ...], int], tuple[tuple[Deps, ...], str]
+        ] = self.cache()
         # an enum declaration resting on nothing outside it -> its constants' values
         self.enum_values: dict[str, list[tuple[str, Value | str]]] = self.cache()
 
