@@ -91,6 +91,19 @@ def _survey(toks: list[Tok]) -> _Survey:
     return _Survey(pairs, blocked, brace, names_decl, primary, strings)
 
 
+def _notes(subs: Iterable[tuple[MacroDef, Result]], notes: Iterable[str]) -> str:
+    """An integer's reason: the notes (C leaves it undefined, gcc's value) of the
+    macros whose values stood in for their expansions, then its own ``notes``."""
+    stood_in = [r.macro.reason for _, r in subs if r.value is not None and r.primary]
+    return "; ".join(dict.fromkeys([*filter(None, stood_in), *notes]))
+
+
+def _called(toks: list[Tok], t: Tok) -> bool:
+    """Whether the token ``t`` of ``toks`` is followed by ``(``."""
+    i = next(i for i, x in enumerate(toks) if x is t)
+    return i + 1 < len(toks) and toks[i + 1].text == "("
+
+
 def dependency_order(roots: Iterable[MacroDef], macros: Mapping[str, MacroDef]) -> list[MacroDef]:
     """The object-like macros ``roots`` rest on, and the roots, each after the
     macros its replacement names (a depth-first walk with a stack of its own)."""
@@ -367,9 +380,15 @@ class Evaluation:
                 for t in blocked
                 if not self.decls.is_enum_constant(t.text) and not self.decls.is_type(t.text)
             ]
+        recursive = ""
         if blocked:
-            chain = ", ".join(sorted(blocked[0].hide))
-            return None, f"recursive ({blocked[0].text} expands to itself through {chain})", False
+            first = blocked[0]
+            chain = ", ".join(sorted(first.hide))
+            recursive = f"recursive ({first.text} expands to itself through {chain})"
+            # a name painted before "(" is a call of a function no header declares
+            # (C89's implicit int, gcc's too): a value where it is not evaluated
+            if not all(_called(toks, t) for t in blocked):
+                return None, recursive, False
         if toks[0].kind == "str":
             return None, "string literal", False
         if brace:
@@ -382,7 +401,7 @@ class Evaluation:
         if len(toks) == 1 and toks[0].kind == "num":
             v = self.literals.value(toks[0].text)
             if v is not None:
-                return v, "", True
+                return v, _notes(subs, ()), True
         node: c_ast.Node | str | None
         try:
             node = FastParser.parse(pairs, self.decls.is_type)
@@ -403,11 +422,11 @@ class Evaluation:
         try:
             value = self.folder.fold(node)
         except NotConstant as exc:
-            return None, str(exc), primary
+            return None, recursive or str(exc), primary
         except RecursionError:
             return None, "expression nested too deeply", primary
         # an integer's reason is a note: its value is gcc's where C leaves it undefined
-        return value, "; ".join(dict.fromkeys(notes)), primary
+        return value, _notes(subs, notes), primary
 
     def _sized_strings(self, toks: list[Tok]) -> list[Tok]:
         """``toks`` with each ``sizeof "..."`` and ``sizeof("..." L"...")`` (adjacent
