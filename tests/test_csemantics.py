@@ -679,3 +679,28 @@ def test_signed_overflow_is_gcc_s_wrapped_value_with_a_note(tmp_path: Path) -> N
         "ZF": (1, "signed overflow in << (int): undefined in C, gcc's value"),
         "ZG": (0x7FFFFFFF, ""),
     }
+
+
+# -- a value stands in for a macro only where the hide set cannot change its expansion --
+
+
+def test_a_value_does_not_stand_in_where_the_hide_set_paints_its_expansion(
+    tmp_path: Path,
+) -> None:
+    # found by tests/fuzz (seed 1000191): ZM2 alone is 6, but reached through
+    # ZF1(ZM, 2) its own ZF1 is painted (C11 6.10.3.4p2), ZF1(ZM, 0) is a call with
+    # the undeclared ZM as argument, and gcc gives no value
+    header = (
+        "#define ZF1(a, b) a##b\n"
+        "#define ZM0 5L\n"
+        "#define ZM2 (ZF1(ZM, 0) + 1)\n"
+        "#define ZM4 ZF1(ZM, 2)\n"
+        "#define ZM5 sizeof(ZF1(ZM, 2))\n"
+        "#define ZM6 sizeof(ZM2)\n"
+        "#define ZM7 (ZM2 * 2)\n"
+    )
+    want = {"ZM0": 5, "ZM2": 6, "ZM6": 8, "ZM7": 12}  # gcc 12
+    assert _gcc(tmp_path, header) == want
+    assert _ours(tmp_path, header) == want
+    t = _read(tmp_path, header)
+    assert t["ZM5"].reason == "recursive (ZF1 expands to itself through ZF1, ZM2, ZM5)"

@@ -4,7 +4,7 @@ function-like macros' expansions made once as templates and reused."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -91,6 +91,11 @@ def _survey(toks: list[Tok]) -> _Survey:
     return _Survey(pairs, blocked, brace, names_decl, primary, strings)
 
 
+def _stood_in(subs: Iterable[tuple[MacroDef, Result]]) -> Iterator[frozenset[str]]:
+    """The names of the macros among ``subs`` whose values stood in (see Result)."""
+    return (r.names for _, r in subs if r.value is not None and r.primary and r.names)
+
+
 def _notes(subs: Iterable[tuple[MacroDef, Result]], notes: Iterable[str]) -> str:
     """An integer's reason: the notes (C leaves it undefined, gcc's value) of the
     macros whose values stood in for their expansions, then its own ``notes``."""
@@ -155,12 +160,16 @@ class Result:
     """A macro's evaluation: the Macro, its typed value, and what it rested on.
 
     ``primary`` says the full expansion is one primary expression (a single
-    token or one parenthesized group), so its value can stand in for it.
+    token or one parenthesized group), so its value can stand in for it;
+    ``names`` are the names its expansion looked up, through the macros whose
+    values stood in too: where a hide set holds one of them (C11 6.10.3.4p2),
+    the expansion there is another and the value cannot stand in.
     """
 
     macro: Macro
     value: Value | None
     primary: bool
+    names: frozenset[str] = frozenset()
 
 
 _TOO_DEEP = "macros nested too deeply"
@@ -331,7 +340,8 @@ class Evaluation:
         )
         looked_up = tuple(names)
         deps = (looked_up, tuple(map(self.macros.get, looked_up)))
-        return Result(m, value, primary), deps, tuple(subs), tuple(reads)
+        closure = frozenset(names).union(*_stood_in(subs))
+        return Result(m, value, primary, closure), deps, tuple(subs), tuple(reads)
 
     def _evaluate(
         self,
@@ -344,12 +354,12 @@ class Evaluation:
         if not d.body:
             return None, "empty", False
 
-        def substitute(m: MacroDef) -> Tok | None:
+        def substitute(m: MacroDef, hide: frozenset[str]) -> Tok | None:
             if m.name in self._active or m in self._too_deep:
                 return None
             res = self._result(m)
             subs.append((m, res))
-            if res.value is None or not res.primary:
+            if res.value is None or not res.primary or not hide.isdisjoint(res.names):
                 return None
             return _value_token(res.value)
 
@@ -480,7 +490,7 @@ class Evaluation:
                 expander.on_lookup(n)
         if expander.substitute is not None:
             for sub, _ in tpl.subs:
-                expander.substitute(sub)
+                expander.substitute(sub, hide)
         macros = self.macros
         expanded: dict[int, list[Tok]] = {}
         for k in tpl.params:
@@ -555,14 +565,14 @@ class Evaluation:
         subs: list[tuple[MacroDef, Result]] = []
         refused = False
 
-        def substitute(sub: MacroDef) -> Tok | None:
+        def substitute(sub: MacroDef, hide: frozenset[str]) -> Tok | None:
             nonlocal refused
             if sub.name in self._active or sub in self._too_deep:
                 refused = True
                 return None
             res = self._result(sub)
             subs.append((sub, res))
-            if res.value is None or not res.primary:
+            if res.value is None or not res.primary or not hide.isdisjoint(res.names):
                 return None
             return _value_token(res.value)
 
@@ -578,6 +588,7 @@ class Evaluation:
         looked_up = tuple(n for n in names if n[0] != "\0")
         defs = tuple(map(macros.get, looked_up))
         expanded = frozenset(n for n, d in zip(looked_up, defs, strict=True) if d is not None)
+        expanded = expanded.union(*_stood_in(subs))  # what their expansions rested on
 
         def function_like(t: Tok) -> bool:
             d = macros.get(t.text) if t.kind == "id" else None
