@@ -401,15 +401,22 @@ def _error_for(unit: _Unit, diag: _Diag, prefix: str) -> AbicheckError:
     return AbicheckError(diag.msg, diag.file, diag.line)
 
 
-#: Helper macros heading every probe file: ``OK(X)`` is 1 when ``X`` is an integer constant
-#: (so non-constants and pointers fold to 0 up front instead of failing one by one late).
+#: ``OK(X)``: 1 when ``X`` is an integer constant (so non-constants and pointers fold to 0
+#: up front instead of failing one by one late); ``V(X)``: X where OK, else 0.
+_OK = (
+    "(__builtin_constant_p(X) && __builtin_classify_type(X) >= 1"
+    " && __builtin_classify_type(X) <= 4)"
+)
+_V = f"__builtin_choose_expr({_OK}, (X), 0)"
+#: Helper macros heading every probe file. Each takes the macro's name as X and invokes
+#: no other: an expansion with a comma outside parentheses (``0 ? 1, 2 : 3``) would be
+#: split into arguments of a helper it were passed on to.
 _HELPERS = (
-    f"#define {_PREFIX}_OK(X) (__builtin_constant_p(X) && __builtin_classify_type(X) >= 1"
-    " && __builtin_classify_type(X) <= 4)",
-    f"#define {_PREFIX}_V(X) __builtin_choose_expr({_PREFIX}_OK(X), (X), 0)",
+    f"#define {_PREFIX}_OK(X) {_OK}",
+    f"#define {_PREFIX}_V(X) {_V}",
     # bits 64 + S to 95 + S of V(X), where the target has __int128 (else 0)
     "#ifdef __SIZEOF_INT128__",
-    f"#define {_PREFIX}_W(X, S) ((unsigned)((unsigned __int128){_PREFIX}_V(X) >> (64 + S)))",
+    f"#define {_PREFIX}_W(X, S) ((unsigned)((unsigned __int128){_V} >> (64 + S)))",
     "#else",
     f"#define {_PREFIX}_W(X, S) 0u",
     "#endif",

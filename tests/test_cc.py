@@ -410,3 +410,13 @@ def test_folded_names_what_is_no_integer_constant_expression(tmp_path: Path) -> 
     names = {"F_CMP", "F_TIMES", "F_UNEVALUATED", "F_PLAIN", "F_COMMA"}
     assert own(table.values, names) == {"F_CMP": 1, "F_TIMES": 1, "F_UNEVALUATED": 3, "F_PLAIN": 16}
     assert sorted(table.folded & names) == ["F_CMP", "F_TIMES"]
+
+
+def test_an_expansion_with_a_comma_outside_parentheses(tmp_path: Path) -> None:
+    """``0 ? 1, 2 : 3`` is one expression (the middle operand is a full expression);
+    passed on from one helper macro to another, its comma split it into two
+    arguments and the macro had no value (found by tests/fuzz, seed 1005405)."""
+    header = tmp_path / "c.h"
+    header.write_text("#define C_MID 0 ? 1, 2 : 3\n#define C_TOP 1, 2\n")
+    table = compiler_macros(header, include_dirs=[tmp_path])
+    assert own(table.values, {"C_MID", "C_TOP"}) == {"C_MID": 3}
