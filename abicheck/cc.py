@@ -9,7 +9,8 @@ as ``"i"`` (immediate constant) operands the high and low 32 bits of ``NAME``, w
 prints them into an assembler comment read back from the ``gcc -S`` output. A macro that
 is no C expression makes gcc report an error on its function's line: it is dropped and
 the file compiled again (at most :data:`MAX_PASSES` rounds, never one run per macro).
-Values wider than 64 bits are left out; integer overflow, division by zero and oversized
+Where the target has ``__int128``, two more operands carry bits 64 to 127, so its values
+are read whole; integer overflow, division by zero and oversized
 shifts are made errors, so macros whose C value is undefined are left out too. A header
 whose own C code does not compile is evaluated from its ``#define`` lines alone.
 
@@ -57,7 +58,7 @@ _WERROR = (
 _BASE_FLAGS = ("-O0", "-fdiagnostics-plain-output")
 #: The flags every macro-probe ``-S`` compile gets besides :func:`compiler_flags`.
 PROBE_FLAGS = (*_BASE_FLAGS, *_WERROR)
-_PROBE_RE = re.compile(r"# ABICHECK (\d+)" + r" [$#]?(-?\d+)" * 5 + r"\s*$")
+_PROBE_RE = re.compile(r"# ABICHECK (\d+)" + r" [$#]?(-?\d+)" * 8 + r"\s*$")
 _DIAG_RE = re.compile(
     r"^(?P<file>[^:\n]+?)(?::(?P<line>\d+))?(?::(?P<col>\d+))?: "
     r"(?P<sev>fatal error|error|warning|note): (?P<msg>.*)$"
@@ -94,7 +95,9 @@ class CompilerTable:
     provenance); ``declarations`` is False when the header's own C code did not compile,
     so values came from its macros alone (anything needing its types is missing);
     ``locations`` gives each object-like macro's file, line and replacement text as
-    the preprocessor reported them.
+    the preprocessor reported them; ``folded`` the names among ``values`` whose
+    expression is no integer constant expression in C (gcc folds it anyway, e.g.
+    ``0 <= (1, 2u)``: a comma operator evaluated, a comparison always true).
     """
 
     header: str
@@ -103,6 +106,7 @@ class CompilerTable:
     compiler: str
     flags: tuple[str, ...]
     declarations: bool = True
+    folded: frozenset[str] = frozenset()
     locations: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
@@ -397,12 +401,29 @@ def _error_for(unit: _Unit, diag: _Diag, prefix: str) -> AbicheckError:
     return AbicheckError(diag.msg, diag.file, diag.line)
 
 
-#: Helper macros heading every probe file: ``OK(X)`` is 1 when ``X`` is an integer constant
-#: (so non-constants and pointers fold to 0 up front instead of failing one by one late).
+#: ``OK(X)``: 1 when ``X`` is an integer constant (so non-constants and pointers fold to 0
+#: up front instead of failing one by one late); ``V(X)``: X where OK, else 0.
+_OK = (
+    "(__builtin_constant_p(X) && __builtin_classify_type(X) >= 1"
+    " && __builtin_classify_type(X) <= 4)"
+)
+_V = f"__builtin_choose_expr({_OK}, (X), 0)"
+#: Helper macros heading every probe file. Each takes the macro's name as X and invokes
+#: no other: an expansion with a comma outside parentheses (``0 ? 1, 2 : 3``) would be
+#: split into arguments of a helper it were passed on to.
 _HELPERS = (
-    f"#define {_PREFIX}_OK(X) (__builtin_constant_p(X) && __builtin_classify_type(X) >= 1"
-    " && __builtin_classify_type(X) <= 4)",
-    f"#define {_PREFIX}_V(X) __builtin_choose_expr({_PREFIX}_OK(X), (X), 0)",
+    f"#define {_PREFIX}_OK(X) {_OK}",
+    f"#define {_PREFIX}_V(X) {_V}",
+    # bits 64 + S to 95 + S of V(X), where the target has __int128 (else 0)
+    "#ifdef __SIZEOF_INT128__",
+    f"#define {_PREFIX}_W(X, S) ((unsigned)((unsigned __int128){_V} >> (64 + S)))",
+    "#else",
+    f"#define {_PREFIX}_W(X, S) 0u",
+    "#endif",
+    # 1 when X is an integer constant expression in C (a null pointer constant needs
+    # one), 0 where gcc only folds it to a constant (a comma operator it evaluates)
+    f"#define {_PREFIX}_ICE(X) (sizeof(int) == "
+    f"sizeof(*(8 ? ((void *)((long)(X) * 0l)) : (int *)8)))",
 )
 
 
@@ -411,7 +432,9 @@ def _probe_source(unit: _Unit) -> str:
 
     After the helpers, the header's ``#include`` line; in replay mode the header's own
     #define and #undef lines (from ``-dD``) stand in for it, one per line. Probe k's asm
-    comment carries V's high and low 32 bits, ``V < 0``, ``OK`` and ``sizeof``.
+    comment carries V's high and low 32 bits, ``V < 0``, ``OK``, ``sizeof`` and bits
+    64 to 95 and 96 to 127 (of an ``__int128``), and whether it is an integer
+    constant expression.
     """
     out = list(_HELPERS)
     if unit.replay:
@@ -422,9 +445,11 @@ def _probe_source(unit: _Unit) -> str:
         v = f"{_PREFIX}_V({name})"
         out.append(
             f"void {_PREFIX}_{k}(void) {{ __asm__ __volatile__ "
-            f'("# ABICHECK {k} %0 %1 %2 %3 %4" :: '
+            f'("# ABICHECK {k} %0 %1 %2 %3 %4 %5 %6 %7" :: '
             f'"i"((unsigned)((unsigned long long){v} >> 32)), "i"((unsigned){v}), '
-            f'"i"({v} < 0), "i"({_PREFIX}_OK({name})), "i"(sizeof({name}))); }}'
+            f'"i"({v} < 0), "i"({_PREFIX}_OK({name})), "i"(sizeof({name})), '
+            f'"i"({_PREFIX}_W({name}, 0)), "i"({_PREFIX}_W({name}, 32)), '
+            f'"i"({_PREFIX}_ICE({name}))); }}'
         )
     return "\n".join(out) + "\n"
 
@@ -544,7 +569,7 @@ def compiler_macros_many(
             pending.append(u)
 
         # Passes 1..MAX_PASSES: compile probes, drop the macros gcc rejects.
-        done: dict[int, dict[str, int]] = {}
+        done: dict[int, tuple[dict[str, int], set[str]]] = {}
         for _ in range(MAX_PASSES):
             if not pending:
                 break
@@ -596,12 +621,13 @@ def compiler_macros_many(
             raise failure
         raise AbicheckError(f"{cc}: could not evaluate the builtin macros")
     results.pop(baseline.header, None)
-    base_values = done[baseline.index]
+    base_values, base_folded = done[baseline.index]
     for u in units[:-1]:
         if u.index not in done:
             continue
-        values = dict(done[u.index])
+        values = dict(done[u.index][0])
         values.update((n, base_values[n]) for n in shared[u.index] if n in base_values)
+        folded = done[u.index][1] | (base_folded & set(shared[u.index]))
         results[u.header] = CompilerTable(
             header=u.header,
             names=u.names,
@@ -609,6 +635,7 @@ def compiler_macros_many(
             compiler=version,
             flags=flags,
             declarations=not u.replay,
+            folded=frozenset(folded),
             locations={
                 d.name: (d.file, d.line, d.body)
                 for d in _final_macros(u.defines).values()
@@ -630,18 +657,27 @@ def _shared_builtins(live: Mapping[str, _Define]) -> list[str]:
     return sorted(out)
 
 
-def _read_values(asm: str, candidates: Sequence[str]) -> dict[str, int]:
+def _read_values(asm: str, candidates: Sequence[str]) -> tuple[dict[str, int], set[str]]:
+    """The probes' values by name, and the names whose value is no integer constant
+    expression (gcc folded it)."""
     values: dict[str, int] = {}
+    folded: set[str] = set()
     for line in asm.splitlines():
         m = _PROBE_RE.search(line)
         if not m:
             continue
-        k, hi, lo, neg, ok, size = (int(g) for g in m.groups())
-        if not ok or size > 8 or k >= len(candidates):
+        k, hi, lo, neg, ok, size, w2, w3, ice = (int(g) for g in m.groups())
+        if not ok or size not in (1, 2, 4, 8, 16) or k >= len(candidates):
             continue
         value = ((hi & 0xFFFFFFFF) << 32) | (lo & 0xFFFFFFFF)
-        values[candidates[k]] = value - (1 << 64) if neg else value
-    return dict(sorted(values.items()))
+        bits = 64
+        if size == 16:  # an __int128: its high 64 bits too
+            value |= ((w3 & 0xFFFFFFFF) << 96) | ((w2 & 0xFFFFFFFF) << 64)
+            bits = 128
+        values[candidates[k]] = value - (1 << bits) if neg else value
+        if not ice:
+            folded.add(candidates[k])
+    return dict(sorted(values.items())), folded
 
 
 def compiler_macros(

@@ -365,3 +365,58 @@ def test_utf8_macro_names_decoded() -> None:
         "MAP_caf\u00e9": 0x40,
         "E\u0301TAT": 4,
     }
+
+
+def test_int128_values_are_read_whole(tmp_path: Path) -> None:
+    """Two more asm operands carry bits 64 to 127: an __int128 is compared, not
+    dropped; where the target has none (i386) the 64-bit values are as before."""
+    header = tmp_path / "w.h"
+    header.write_text(
+        "#define W_SHIFT ((__int128) 1 << 100)\n"
+        "#define W_NEG (-(__int128) 5)\n"
+        "#define W_UMAX ((unsigned __int128) -1)\n"
+        "#define W_TOP ((unsigned __int128) 1 << 127)\n"
+        "#define W_MIN (-(__int128) 1 << 127)\n"
+        "#define W_LONG (-1L)\n"
+    )
+    values = compiler_macros(header, include_dirs=[tmp_path]).values
+    assert own(values, {"W_SHIFT", "W_NEG", "W_UMAX", "W_TOP", "W_MIN", "W_LONG"}) == {
+        "W_SHIFT": 1 << 100,
+        "W_NEG": -5,
+        "W_UMAX": (1 << 128) - 1,
+        "W_TOP": 1 << 127,
+        "W_MIN": -(1 << 127),
+        "W_LONG": -1,
+    }
+    narrow = tmp_path / "n.h"
+    narrow.write_text("#define N_NEG (-5LL)\n#define N_MAX 0xFFFFFFFFFFFFFFFFULL\n")
+    table = compiler_macros(narrow, arch=lookup("i386"), include_dirs=[tmp_path])
+    assert own(table.values, {"N_NEG", "N_MAX"}) == {"N_NEG": -5, "N_MAX": U64 - 1}
+
+
+def test_folded_names_what_is_no_integer_constant_expression(tmp_path: Path) -> None:
+    """gcc folds ``0 <= (1, 2u)`` to 1 (an unsigned is never negative) though its comma
+    is evaluated; its null pointer constant test says it is no integer constant
+    expression, and ``folded`` names it."""
+    header = tmp_path / "f.h"
+    header.write_text(
+        "#define F_CMP (0 <= (1, 2u))\n"
+        "#define F_TIMES (((1 >> (1, -2)) || 1) != 12)\n"
+        "#define F_UNEVALUATED (1 ? 3 : (1, 2))\n"
+        "#define F_PLAIN (1 << 4)\n"
+        "#define F_COMMA (1, 2)\n"
+    )
+    table = compiler_macros(header, include_dirs=[tmp_path])
+    names = {"F_CMP", "F_TIMES", "F_UNEVALUATED", "F_PLAIN", "F_COMMA"}
+    assert own(table.values, names) == {"F_CMP": 1, "F_TIMES": 1, "F_UNEVALUATED": 3, "F_PLAIN": 16}
+    assert sorted(table.folded & names) == ["F_CMP", "F_TIMES"]
+
+
+def test_an_expansion_with_a_comma_outside_parentheses(tmp_path: Path) -> None:
+    """``0 ? 1, 2 : 3`` is one expression (the middle operand is a full expression);
+    passed on from one helper macro to another, its comma split it into two
+    arguments and the macro had no value (found by tests/fuzz, seed 1005405)."""
+    header = tmp_path / "c.h"
+    header.write_text("#define C_MID 0 ? 1, 2 : 3\n#define C_TOP 1, 2\n")
+    table = compiler_macros(header, include_dirs=[tmp_path])
+    assert own(table.values, {"C_MID", "C_TOP"}) == {"C_MID": 3}

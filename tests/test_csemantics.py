@@ -499,3 +499,208 @@ def test_a_call_of_an_undeclared_function_is_typed_int_where_unevaluated(
     # gcc 12: A 0xffffffffffffff00 (unsigned long: F() + ZM0 types the conditional), B 4, C 4
     got = _values(tmp_path, header, "A", "B", "C")
     assert got == {"A": 0xFFFFFFFFFFFFFF00, "B": 4, "C": 4}
+
+
+# -- gcc as the oracle, run in the test ------------------------------------------------
+
+
+def _gcc(tmp_path: Path, text: str, name: str = "g.h") -> dict[str, int]:
+    """gcc 12's values (asm operands, as tests/fuzz reads them) of the macros ``text``
+    defines, by name."""
+    from abicheck import cc
+
+    path = tmp_path / name
+    path.write_text(text)
+    got = cc.compiler_macros_many([str(path)], include_dirs=[str(tmp_path)])[str(path)]
+    assert not isinstance(got, Exception), got
+    return {n: v for n, v in got.values.items() if n.startswith("Z")}
+
+
+def _ours(tmp_path: Path, text: str) -> dict[str, int]:
+    """The reader's values of the ``Z`` macros of ``text``, by name."""
+    return {
+        n: m.value
+        for n, m in _read(tmp_path, text).items()
+        if n.startswith("Z") and m.value is not None
+    }
+
+
+# -- a painted function-like name is a call of an undeclared function (tests/fuzz) -------
+
+
+def test_a_painted_macro_name_before_parentheses_is_a_function_call(tmp_path: Path) -> None:
+    # found by tests/fuzz (seed 1000663, 64 values in 10,000 cases): ZF0's argument is
+    # pasted (##), so the inner ZF0 is rescanned inside ZF0's own expansion and stays
+    # unexpanded (C11 6.10.3.4p2): a call of the function ZF0, which C89's implicit
+    # declaration makes an int; where it is not evaluated the whole has a value
+    header = (
+        "#define ZSUM(...) (__VA_ARGS__)\n"
+        "#define ZF0(x, rest...) ((x) && ZSUM(0, ##rest))\n"
+        "#define ZM1 (1 ? 5 : ZF0(1, ZF0(2, 3)))\n"
+        "#define ZM2 ZF0(1, ZF0(2, 3))\n"
+        "#define ZM3 (0 && ZF0(1, ZF0(2, 3)))\n"
+        "#define ZM4 sizeof(ZF0(1, ZF0(2, 3)))\n"
+        "#define ZM5 (1 ? 5 : ZM5)\n"
+    )
+    want = {"ZM1": 5, "ZM3": 0, "ZM4": 4}  # gcc 12; ZM2 calls ZF0, ZM5 names itself
+    assert _gcc(tmp_path, header) == want
+    assert _ours(tmp_path, header) == want
+    t = _read(tmp_path, header)
+    assert t["ZM2"].reason == "recursive (ZF0 expands to itself through ZF0, ZM2, ZSUM)"
+    assert t["ZM5"].reason == "recursive (ZM5 expands to itself through ZM5)"
+
+
+# -- the comma operator: no constant expression, but in #if and unevaluated operands -----
+
+
+def test_a_comma_operator_evaluated_is_no_constant_expression(tmp_path: Path) -> None:
+    # C11 6.6p3; gcc 12: __builtin_constant_p((1, 2)) is 0, enum { E = (1, 2) } an
+    # error, where the comma is not evaluated a value; gcc's #if reads it
+    header = (
+        "#define ZA (1, 2)\n"
+        "#define ZB ((int) (1, 2) + 1)\n"
+        "#define ZC sizeof(1, 2)\n"
+        "#define ZD (1 ? 3 : (1, 2))\n"
+        "#define ZE (0 && (1, 2))\n"
+        "#define ZF (1 || (4, 5))\n"
+        "#define ZG sizeof((char) 1, (char) 2)\n"
+        "enum { EH = 1 ? 7 : (1, 2) };\n#define ZH EH\n"
+        "#if (1, 2) == 2\n#define ZI 1\n#endif\n"
+    )
+    want = {"ZC": 4, "ZD": 3, "ZE": 0, "ZF": 1, "ZG": 1, "ZH": 7, "ZI": 1}
+    assert _gcc(tmp_path, header) == want
+    assert _ours(tmp_path, header) == want
+    t = _read(tmp_path, header)
+    assert t["ZA"].reason == t["ZB"].reason == "comma operator: not a constant expression"
+
+
+# -- GNU x ?: y ---------------------------------------------------------------------------
+
+
+def test_the_omitted_middle_operand_as_gcc_reads_it(tmp_path: Path) -> None:
+    header = (
+        "#define ZA (0 ?: 5)\n"
+        "#define ZB (3 ?: 5)\n"
+        "#define ZC sizeof(1 ?: 2ULL)\n"
+        "#define ZD ((-1 ?: 0u) > 0)\n"
+        "#define ZE (1 + 0 ?: 2 ?: 3)\n"
+        "#define ZF (0 ? 1 : 0 ?: 9)\n"
+        "#define ZG (0 ? : 4)\n"
+        '#define ZH (sizeof("ab") ?: 1)\n'
+        "#define ZI ((int) 0 ?: (1, 2))\n"
+        "#define ZJ __builtin_constant_p(0 ?: 2)\n"
+        "enum { EK = 0 ?: 7, EL = 2 ?: (1, 2) };\n"
+        "#define ZK EK\n#define ZL EL\n"
+    )
+    # gcc 12: the type is x ? x : y's (ZC 8, ZD 1); ZI evaluates the comma
+    want = {
+        "ZA": 5, "ZB": 3, "ZC": 8, "ZD": 1, "ZE": 1, "ZF": 9, "ZG": 4, "ZH": 3, "ZJ": 1,
+        "ZK": 7, "ZL": 2,
+    }  # fmt: skip
+    assert _gcc(tmp_path, header) == want
+    assert _ours(tmp_path, header) == want
+
+
+def test_the_omitted_middle_operand_is_an_error_in_if(tmp_path: Path) -> None:
+    import pytest
+
+    from abicheck.model import AbicheckError
+
+    # gcc 12: "operator '?' has no right operand"
+    path = tmp_path / "h.h"
+    path.write_text("#if (0 ?: 1)\n#endif\n")
+    with pytest.raises(AbicheckError, match=r"cannot parse #if expression: \(0 \?: 1\)"):
+        Reader().read(str(path))
+
+
+# -- #if: calls nested deep cost more than they expand to (tests/fuzz) --------------------
+
+
+def test_if_reads_arguments_nested_a_hundred_deep(tmp_path: Path) -> None:
+    # found by tests/fuzz (seed 1009370): each level copies its argument again, 120,400
+    # tokens in all for an expansion of 1,201; gcc reads it
+    nested = "1"
+    for _ in range(100):
+        nested = f"F({nested}, 2, 3)"
+    header = f"#define F(a, b, c) ((a) < (b) < (c))\n#if {nested}\n#define ZA 1\n#endif\n"
+    assert _gcc(tmp_path, header) == {"ZA": 1}
+    assert _ours(tmp_path, header) == {"ZA": 1}
+
+
+# -- what is not evaluated must still be well-formed: a call's arguments (tests/fuzz) ----
+
+
+def test_the_arguments_of_an_unevaluated_call_must_be_declared(tmp_path: Path) -> None:
+    header = (
+        "#define ZB (sizeof(short) || F(ZM31))\n"
+        "#define ZC sizeof(G(1, ZM17, 3))\n"
+        "#define ZD (1 ? 2 : H(ZM9))\n"
+        "#define ZE (1 ? 2 : H(9))\n"
+    )
+    # gcc 12: "'ZM31' undeclared" and so on; ZE is 2
+    assert _gcc(tmp_path, header) == {"ZE": 2}
+    t = _read(tmp_path, header)
+    assert [t[n].reason for n in ("ZB", "ZC", "ZD")] == [
+        "undefined identifier ZM31",
+        "undefined identifier ZM17",
+        "undefined identifier ZM9",
+    ]
+    assert t["ZE"].value == 2
+
+
+# -- signed overflow: undefined in C, gcc wraps it (a note, as for oversized shifts) -------
+
+
+def test_signed_overflow_is_gcc_s_wrapped_value_with_a_note(tmp_path: Path) -> None:
+    exprs = {
+        "ZA": "(8 << 31)", "ZB": "(0x5445314261513f8aLL * 3)", "ZC": "(-(-2147483647 - 1))",
+        "ZD": "(2147483647 + 1)", "ZE": "ZB", "ZF": "(ZA | 1)", "ZG": "(0x7fffffff + 0u)",
+    }  # fmt: skip
+    header = "".join(f"#define {name} {expr}\n" for name, expr in exprs.items())
+    # gcc 12 (-S, its warnings -Wshift-overflow and -Woverflow): ZA 0,
+    # ZB -229802572461654370, ZC -2147483648, ZD -2147483648; the oracle's -Werror
+    # drops them, ZG (unsigned) it reads
+    assert _gcc(tmp_path, header) == {"ZG": 0x7FFFFFFF}
+    t = _read(tmp_path, header)
+    got = {n: (t[n].value, t[n].reason) for n in exprs}
+    assert got == {
+        "ZA": (0, "signed overflow in << (int): undefined in C, gcc's value"),
+        "ZB": (
+            -229802572461654370,
+            "signed overflow in * (long long): undefined in C, gcc's value",
+        ),
+        "ZC": (-(2**31), "signed overflow in - (int): undefined in C, gcc's value"),
+        "ZD": (-(2**31), "signed overflow in + (int): undefined in C, gcc's value"),
+        # a macro whose value stood in carries its note along
+        "ZE": (
+            -229802572461654370,
+            "signed overflow in * (long long): undefined in C, gcc's value",
+        ),
+        "ZF": (1, "signed overflow in << (int): undefined in C, gcc's value"),
+        "ZG": (0x7FFFFFFF, ""),
+    }
+
+
+# -- a value stands in for a macro only where the hide set cannot change its expansion --
+
+
+def test_a_value_does_not_stand_in_where_the_hide_set_paints_its_expansion(
+    tmp_path: Path,
+) -> None:
+    # found by tests/fuzz (seed 1000191): ZM2 alone is 6, but reached through
+    # ZF1(ZM, 2) its own ZF1 is painted (C11 6.10.3.4p2), ZF1(ZM, 0) is a call with
+    # the undeclared ZM as argument, and gcc gives no value
+    header = (
+        "#define ZF1(a, b) a##b\n"
+        "#define ZM0 5L\n"
+        "#define ZM2 (ZF1(ZM, 0) + 1)\n"
+        "#define ZM4 ZF1(ZM, 2)\n"
+        "#define ZM5 sizeof(ZF1(ZM, 2))\n"
+        "#define ZM6 sizeof(ZM2)\n"
+        "#define ZM7 (ZM2 * 2)\n"
+    )
+    want = {"ZM0": 5, "ZM2": 6, "ZM6": 8, "ZM7": 12}  # gcc 12
+    assert _gcc(tmp_path, header) == want
+    assert _ours(tmp_path, header) == want
+    t = _read(tmp_path, header)
+    assert t["ZM5"].reason == "recursive (ZF1 expands to itself through ZF1, ZM2, ZM5)"

@@ -75,6 +75,25 @@ def test_compare_counts_missing_and_refused(tmp_path: Path) -> None:
     assert (fig.cases, fig.both_refused, fig.failures) == (1, 1, [])
 
 
+def test_compare_counts_folded_and_undefined_apart(tmp_path: Path) -> None:
+    # ZA: gcc folds 1 from no constant expression (its comma is evaluated), the reader
+    # gives none; ZB: undefined in C, the reader gives gcc's value with a note, the
+    # oracle's -Werror drops it; ZC agreed
+    files = {"z0.h": "#define ZA (0 <= (1, 2u))\n#define ZB (8 << 31)\n#define ZC 3\n"}
+    fig = check_cases(tmp_path, [(4, files)])
+    assert fig.failures == []
+    got = (
+        fig.gcc_values,
+        fig.agreed,
+        fig.folded,
+        fig.undefined,
+        fig.extra,
+        sum(fig.missing.values()),
+    )
+    assert got == (2, 1, 1, 1, 0, 0)
+    assert fig.open == []
+
+
 def test_deadline_is_a_hang() -> None:
     start = time.monotonic()
     with pytest.raises(Hang), _deadline(1):

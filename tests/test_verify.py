@@ -539,6 +539,53 @@ def test_no_pipe_or_fork_for_a_probe_is_a_skip_not_a_bug() -> None:
     )
 
 
+def _no_fork_for_root() -> None:
+    """Before exec: the kernel lets root (and CAP_SYS_ADMIN, CAP_SYS_RESOURCE) fork past
+    RLIMIT_NPROC, so the real uid becomes 65534 (the effective one stays root: the
+    interpreter lives under /root) and both capabilities leave the bounding set,
+    hence the exec'd process's permitted and effective sets."""
+    if os.geteuid() != 0:
+        return  # RLIMIT_NPROC binds this user as it is
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    for cap in (21, 24):  # CAP_SYS_ADMIN, CAP_SYS_RESOURCE
+        if prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "PR_CAPBSET_DROP")
+    os.setresuid(65534, 0, 0)
+
+
+def test_fork_failing_with_eagain_skips_each_probe_and_says_why() -> None:
+    # RLIMIT_NPROC 0 in a process whose real uid is not root's: every fork() fails
+    # with EAGAIN, for real; verify still ends with its results, no traceback
+    script = (
+        "import os, resource\n"
+        "resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))\n"
+        "try:\n"
+        "    os.fork()\n"
+        "    os._exit(0)\n"  # a fork that works ends both here: no JSON, the test fails
+        "except BlockingIOError:\n"
+        "    pass\n"
+        "from abicheck.cli import run\n"
+        "run()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "verify", "--only", "MADV_", "--format", "json"],
+        capture_output=True, text=True, preexec_fn=_no_fork_for_root, cwd="/", timeout=300,
+    )  # fmt: skip
+    assert proc.stderr == ""
+    assert proc.returncode == 1  # the kernel advice scan counts as crashed
+    eagain = "cannot fork a child: Resource temporarily unavailable"
+    got = {k: (r["status"], r["evidence"]) for k, r in _by_name(json.loads(proc.stdout)).items()}
+    assert got[("MADV_DONTNEED", "system")] == ("skipped", f"not probed: {eagain}")
+    assert got.pop(("MADV_*", "kernel")) == (
+        "crashed",
+        f"kernel advice scan failed: unavailable: {eagain}",
+    )
+    assert set(got.values()) == {
+        ("skipped", f"not probed: {eagain}"),
+        ("skipped", "dangerous: never called without allow_dangerous (--allow-dangerous)"),
+    }
+
+
 def test_sigterm_removes_the_scratch_folders(tmp_path: Path) -> None:
     env = dict(os.environ, TMPDIR=str(tmp_path))
     proc = subprocess.Popen(

@@ -17,6 +17,10 @@ from .scan import MacroDef
 from .tokens import Tok, closing_paren, spell
 from .walk import Includes
 
+#: Tokens an ``#if`` line's expansion may cost (each nesting level copies its
+#: arguments again: 55 nested calls of a line of 1,400 tokens cost 125,000)
+MAX_IF_EXPANSION_TOKENS = 1_000_000
+
 
 class Conditions:
     """Decides conditional lines (``evaluate`` is the walk's IfEvaluator).
@@ -66,7 +70,7 @@ class Conditions:
         names: set[str],
     ) -> tuple[bool, tuple[str, ...]]:
         try:
-            expanded = Expander(macros, names.add).expand(
+            expanded = Expander(macros, names.add, budget=MAX_IF_EXPANSION_TOKENS).expand(
                 self._defined(toks, macros, path, line, names)
             )
             expanded = self._defined(expanded, macros, path, line, names)
@@ -84,11 +88,12 @@ class Conditions:
         node = self._asts.get(text)
         if node is None:
             try:
-                node = FastParser.parse(parts, lambda _n: False)
+                # gcc's #if has no x ?: y ("operator '?' has no right operand")
+                node = FastParser.parse(parts, lambda _n: False, omitted_middle=False)
                 if node is None:
                     if not balanced(parts):
                         raise NotConstant("unbalanced parentheses")
-                    node = self._parser.expression(text)
+                    node = self._parser.expression(text, omitted_middle=False)
             except (ParseError, NotConstant):
                 node = f"cannot parse #if expression: {spell(toks)}"
             except RecursionError:

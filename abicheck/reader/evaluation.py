@@ -4,7 +4,7 @@ function-like macros' expansions made once as templates and reused."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -91,6 +91,24 @@ def _survey(toks: list[Tok]) -> _Survey:
     return _Survey(pairs, blocked, brace, names_decl, primary, strings)
 
 
+def _stood_in(subs: Iterable[tuple[MacroDef, Result]]) -> Iterator[frozenset[str]]:
+    """The names of the macros among ``subs`` whose values stood in (see Result)."""
+    return (r.names for _, r in subs if r.value is not None and r.primary and r.names)
+
+
+def _notes(subs: Iterable[tuple[MacroDef, Result]], notes: Iterable[str]) -> str:
+    """An integer's reason: the notes (C leaves it undefined, gcc's value) of the
+    macros whose values stood in for their expansions, then its own ``notes``."""
+    stood_in = [r.macro.reason for _, r in subs if r.value is not None and r.primary]
+    return "; ".join(dict.fromkeys([*filter(None, stood_in), *notes]))
+
+
+def _called(toks: list[Tok], t: Tok) -> bool:
+    """Whether the token ``t`` of ``toks`` is followed by ``(``."""
+    i = next(i for i, x in enumerate(toks) if x is t)
+    return i + 1 < len(toks) and toks[i + 1].text == "("
+
+
 def dependency_order(roots: Iterable[MacroDef], macros: Mapping[str, MacroDef]) -> list[MacroDef]:
     """The object-like macros ``roots`` rest on, and the roots, each after the
     macros its replacement names (a depth-first walk with a stack of its own)."""
@@ -142,12 +160,16 @@ class Result:
     """A macro's evaluation: the Macro, its typed value, and what it rested on.
 
     ``primary`` says the full expansion is one primary expression (a single
-    token or one parenthesized group), so its value can stand in for it.
+    token or one parenthesized group), so its value can stand in for it;
+    ``names`` are the names its expansion looked up, through the macros whose
+    values stood in too: where a hide set holds one of them (C11 6.10.3.4p2),
+    the expansion there is another and the value cannot stand in.
     """
 
     macro: Macro
     value: Value | None
     primary: bool
+    names: frozenset[str] = frozenset()
 
 
 _TOO_DEEP = "macros nested too deeply"
@@ -318,7 +340,8 @@ class Evaluation:
         )
         looked_up = tuple(names)
         deps = (looked_up, tuple(map(self.macros.get, looked_up)))
-        return Result(m, value, primary), deps, tuple(subs), tuple(reads)
+        closure = frozenset(names).union(*_stood_in(subs))
+        return Result(m, value, primary, closure), deps, tuple(subs), tuple(reads)
 
     def _evaluate(
         self,
@@ -331,12 +354,12 @@ class Evaluation:
         if not d.body:
             return None, "empty", False
 
-        def substitute(m: MacroDef) -> Tok | None:
+        def substitute(m: MacroDef, hide: frozenset[str]) -> Tok | None:
             if m.name in self._active or m in self._too_deep:
                 return None
             res = self._result(m)
             subs.append((m, res))
-            if res.value is None or not res.primary:
+            if res.value is None or not res.primary or not hide.isdisjoint(res.names):
                 return None
             return _value_token(res.value)
 
@@ -367,9 +390,15 @@ class Evaluation:
                 for t in blocked
                 if not self.decls.is_enum_constant(t.text) and not self.decls.is_type(t.text)
             ]
+        recursive = ""
         if blocked:
-            chain = ", ".join(sorted(blocked[0].hide))
-            return None, f"recursive ({blocked[0].text} expands to itself through {chain})", False
+            first = blocked[0]
+            chain = ", ".join(sorted(first.hide))
+            recursive = f"recursive ({first.text} expands to itself through {chain})"
+            # a name painted before "(" is a call of a function no header declares
+            # (C89's implicit int, gcc's too): a value where it is not evaluated
+            if not all(_called(toks, t) for t in blocked):
+                return None, recursive, False
         if toks[0].kind == "str":
             return None, "string literal", False
         if brace:
@@ -382,7 +411,7 @@ class Evaluation:
         if len(toks) == 1 and toks[0].kind == "num":
             v = self.literals.value(toks[0].text)
             if v is not None:
-                return v, "", True
+                return v, _notes(subs, ()), True
         node: c_ast.Node | str | None
         try:
             node = FastParser.parse(pairs, self.decls.is_type)
@@ -403,11 +432,11 @@ class Evaluation:
         try:
             value = self.folder.fold(node)
         except NotConstant as exc:
-            return None, str(exc), primary
+            return None, recursive or str(exc), primary
         except RecursionError:
             return None, "expression nested too deeply", primary
         # an integer's reason is a note: its value is gcc's where C leaves it undefined
-        return value, "; ".join(dict.fromkeys(notes)), primary
+        return value, _notes(subs, notes), primary
 
     def _sized_strings(self, toks: list[Tok]) -> list[Tok]:
         """``toks`` with each ``sizeof "..."`` and ``sizeof("..." L"...")`` (adjacent
@@ -461,7 +490,7 @@ class Evaluation:
                 expander.on_lookup(n)
         if expander.substitute is not None:
             for sub, _ in tpl.subs:
-                expander.substitute(sub)
+                expander.substitute(sub, hide)
         macros = self.macros
         expanded: dict[int, list[Tok]] = {}
         for k in tpl.params:
@@ -536,14 +565,14 @@ class Evaluation:
         subs: list[tuple[MacroDef, Result]] = []
         refused = False
 
-        def substitute(sub: MacroDef) -> Tok | None:
+        def substitute(sub: MacroDef, hide: frozenset[str]) -> Tok | None:
             nonlocal refused
             if sub.name in self._active or sub in self._too_deep:
                 refused = True
                 return None
             res = self._result(sub)
             subs.append((sub, res))
-            if res.value is None or not res.primary:
+            if res.value is None or not res.primary or not hide.isdisjoint(res.names):
                 return None
             return _value_token(res.value)
 
@@ -559,6 +588,7 @@ class Evaluation:
         looked_up = tuple(n for n in names if n[0] != "\0")
         defs = tuple(map(macros.get, looked_up))
         expanded = frozenset(n for n, d in zip(looked_up, defs, strict=True) if d is not None)
+        expanded = expanded.union(*_stood_in(subs))  # what their expansions rested on
 
         def function_like(t: Tok) -> bool:
             d = macros.get(t.text) if t.kind == "id" else None

@@ -95,7 +95,7 @@ class Expander:
         self,
         macros: Mapping[str, MacroDef],
         on_lookup: Callable[[str], object] | None = None,
-        substitute: Callable[[MacroDef], Tok | None] | None = None,
+        substitute: Callable[[MacroDef, frozenset[str]], Tok | None] | None = None,
         budget: int = MAX_EXPANSION_TOKENS,
         call: CallExpander | None = None,
     ) -> None:
@@ -108,8 +108,9 @@ class Expander:
     def expand(self, toks: Iterable[Tok]) -> list[Tok]:
         """Fully macro-expand a token list.
 
-        ``substitute`` may replace an object-like macro by one token standing
-        for its value, where that gives the same result as its expansion;
+        ``substitute`` may replace an object-like macro (its token's hide set
+        given) by one token standing for its value, where that gives the same
+        result as its expansion;
         ``call`` may give the full expansion of a function-like macro's
         invocation, where it has it ready and nothing after it can change it.
         """
@@ -137,7 +138,7 @@ class Expander:
                 continue
             if m.params is None:
                 if substitute is not None:
-                    lit = substitute(m)
+                    lit = substitute(m, t.hide)
                     if lit is not None:
                         lit.space = t.space
                         out.append(lit)

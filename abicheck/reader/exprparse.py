@@ -150,20 +150,31 @@ class FastParser:
     operator) is left to pycparser, which parses the text.
     """
 
-    def __init__(self, toks: Sequence[tuple[str, str]], is_type: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        toks: Sequence[tuple[str, str]],
+        is_type: Callable[[str], bool],
+        omitted_middle: bool = True,
+    ) -> None:
         self.toks = toks
         self.i = 0
         self.is_type = is_type
+        self.omitted_middle = omitted_middle
 
     @classmethod
     def parse(
-        cls, toks: Sequence[tuple[str, str]], is_type: Callable[[str], bool]
+        cls,
+        toks: Sequence[tuple[str, str]],
+        is_type: Callable[[str], bool],
+        omitted_middle: bool = True,
     ) -> c_ast.Node | None:
         """The AST of ``toks`` (pairs of kind and text), or None to leave it to pycparser.
+        ``omitted_middle``: read GNU ``x ?: y`` (as :func:`omitted_middle` builds it);
+        gcc's ``#if`` does not.
 
         Raises NotConstant when the tokens stop short of a complete expression.
         """
-        p = cls(toks, is_type)
+        p = cls(toks, is_type, omitted_middle)
         try:
             node = p._expression()
         except IndexError:
@@ -199,6 +210,9 @@ class FastParser:
         if i >= len(self.toks) or self.toks[i][1] != "?":
             return cond
         self.i = i + 1
+        if self.omitted_middle and self._peek() == ":":
+            self.i += 1
+            return omitted_middle(cond, self._ternary())
         iftrue = self._expression()
         self._take(":")
         return c_ast.TernaryOp(cond, iftrue, self._ternary())
@@ -303,6 +317,40 @@ class FastParser:
         raise _NotFast
 
 
+def omitted_middle(cond: c_ast.Node, iffalse: c_ast.Node) -> c_ast.TernaryOp:
+    """GNU ``cond ?: iffalse``: ``cond ? cond : iffalse`` with ``cond`` evaluated once
+    (the same node as condition and as true branch, which the folder sees)."""
+    return c_ast.TernaryOp(cond, cond, iffalse)
+
+
+def _with_middles(text: str) -> str | None:
+    """``text`` with each GNU ``x ?: y`` spelled ``x ? (x) : y`` for pycparser, which
+    has no such form (the same value and type: a constant expression has no side
+    effects); None where it holds none."""
+    toks = tokenize(text)
+    if not any(
+        t.text == "?" and i + 1 < len(toks) and toks[i + 1].text == ":" for i, t in enumerate(toks)
+    ):
+        return None
+    out: list[str] = []
+    starts: list[int] = [0]  # where the current operand began, per open parenthesis
+    for i, t in enumerate(toks):
+        x = t.text
+        if t.kind == "punct" and x == "?" and i + 1 < len(toks) and toks[i + 1].text == ":":
+            out += ["?", "(", *out[starts[-1] :], ")"]
+            continue
+        out.append(x)
+        if t.kind != "punct":
+            continue
+        if x in ("(", "["):
+            starts.append(len(out))
+        elif x in (")", "]") and len(starts) > 1:
+            starts.pop()
+        elif x in (",", "?", ":") or x.endswith("=") and x not in ("==", "!=", "<=", ">="):
+            starts[-1] = len(out)
+    return " ".join(out)
+
+
 def balanced(pairs: Sequence[tuple[str, str]]) -> bool:
     """Whether the parentheses among (kind, text) tokens pair up."""
     depth = 0
@@ -376,8 +424,11 @@ class Parser:
         self.parsing = False
         self._parser = ExprParser(lambda: self.scope)
 
-    def expression(self, text: str) -> c_ast.Node:
-        """pycparser's AST for an expression; raises ParseError."""
+    def expression(self, text: str, omitted_middle: bool = True) -> c_ast.Node:
+        """pycparser's AST for an expression (with GNU ``x ?: y`` if ``omitted_middle``);
+        raises ParseError."""
+        if omitted_middle and "?" in text:
+            text = _with_middles(text) or text
         self.parsing = True
         try:
             return self._parser.parse_expression(text)

@@ -24,6 +24,8 @@ class NotConstant(Exception):
 
 
 _PP_OVERFLOW = "integer overflow in preprocessor expression"
+#: the reason a comma operator evaluated outside #if gives no value
+COMMA = "comma operator: not a constant expression"
 
 
 # pycparser's types of floating constants
@@ -221,6 +223,14 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return Value(w, t)
         return Value(t.wrap(v), t)
 
+    def _signed(self, v: int, t: CType, op: str) -> Value:
+        """The result ``v`` of arithmetic ``op`` in type ``t``, wrapped; outside #if a
+        note where it overflows a signed type: undefined in C, gcc wraps it."""
+        r = self.make(v, t)
+        if r.value != v and t.signed and not self.pp:
+            self.notes.append(f"signed overflow in {op} ({t.name}): undefined in C, gcc's value")
+        return r
+
     def promote(self, t: CType) -> CType:
         if self.pp:
             return self.types["long long"] if t.signed else self.types["unsigned long long"]
@@ -344,7 +354,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             return self.make(int(a.value == 0), self.INT)
         t = self.promote(a.type)
         if op == "-":
-            return self.make(-a.value, t)
+            return self._signed(-a.value, t, op)
         if op == "+":
             return self.make(a.value, t)
         if op == "~":
@@ -375,13 +385,13 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             q = abs(x) // abs(y)
             if (x < 0) != (y < 0):
                 q = -q
-            return self.make(q if op == "/" else x - y * q, t)
+            return self._signed(q if op == "/" else x - y * q, t, op)
         if op == "+":
-            return self.make(x + y, t)
+            return self._signed(x + y, t, op)
         if op == "-":
-            return self.make(x - y, t)
+            return self._signed(x - y, t, op)
         if op == "*":
-            return self.make(x * y, t)
+            return self._signed(x * y, t, op)
         if op == "&":
             return self.make(x & y, t)
         if op == "|":
@@ -421,20 +431,26 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 self.notes.append(_PP_OVERFLOW)
             return self.make(0, t)
         if op == "<<":
-            return self.make(x << n, t)
+            return self._signed(x << n, t, op)
         return self.make(x >> n, t)
 
     def visit_TernaryOp(self, node: c_ast.TernaryOp) -> Value:
         # the branch not taken is not evaluated, but its type counts (C11 6.5.15)
         c = self.fold(node.cond)
         chosen, other = (node.iftrue, node.iffalse) if c.value else (node.iffalse, node.iftrue)
-        v = self.fold(chosen)
+        # GNU x ?: y is a TernaryOp whose iftrue is its cond: x is evaluated once
+        v = c if chosen is node.cond else self.fold(chosen)
         o = self.type_of(other)
         if o is None:
             return v  # a type the folder does not model (a call's, a pointer's)
         return self.make(v.value, self.usual(v.type, o))
 
     def visit_ExprList(self, node: c_ast.ExprList) -> Value:
+        if len(node.exprs) > 1 and not self.pp:
+            # C11 6.6p3: no comma operator in a constant expression but in an operand
+            # not evaluated (type_of's); gcc: not an enumerator's value, and
+            # __builtin_constant_p is 0. In #if gcc reads it (a pedantic warning)
+            raise NotConstant(COMMA)
         v: Value | None = None
         for e in node.exprs:
             v = self.fold(e)
@@ -555,7 +571,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             except NotConstant:
                 if isinstance(node.name, c_ast.ID) and node.name.name not in _BUILTIN_CALLS:
                     # a function no header declares to the reader: int, as C89's
-                    # implicit declaration (and gcc, with a warning) has it
+                    # implicit declaration (and gcc, with a warning) has it; its
+                    # arguments must be well-formed all the same
+                    for arg in node.args.exprs if node.args is not None else ():
+                        self.type_of(arg)
                     return self.INT
                 return None
         return None

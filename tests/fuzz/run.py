@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .check import Failure, Figures, check_cases, still_fails
+from .check import Failure, Figures, _reason_class, check_cases, still_fails
 from .gen import generate
 from .minimise import minimise
 
@@ -50,6 +50,9 @@ def report(fig: Figures) -> str:
     ]
     lines += [f"  {n} {reason}" for reason, n in sorted(fig.missing.items(), key=lambda x: -x[1])]
     lines.append(f"values only the reader gives (gcc none): {fig.extra}")
+    lines.append(f"  and with a note, C undefined, gcc's value: {fig.undefined}")
+    lines.append(f"values gcc folds from no constant expression: {fig.folded + fig.folded_given}"
+                 f" (the reader gives {fig.folded_given} of them)")  # fmt: skip
     lines.append(f"headers refused (gcc reads them): {sum(fig.refused.values())}")
     lines += [f"  {n} {reason}" for reason, n in sorted(fig.refused.items(), key=lambda x: -x[1])]
     lines.append(f"headers gcc refuses: {fig.gcc_refused + fig.both_refused}"
@@ -57,6 +60,17 @@ def report(fig: Figures) -> str:
     lines.append(f"failures: {len(fig.failures)}")
     lines += [f"  seed {f.seed}: {f.kind} {f.name}: {f.detail}" for f in fig.failures]
     return "\n".join(lines)
+
+
+def open_classes(open_: Sequence[Failure]) -> dict[str, list[Failure]]:
+    """Open instances (missing, extra, refused) by kind and reason class."""
+    out: dict[str, list[Failure]] = {}
+    for f in open_:
+        reason = f.detail.split(": ", 1)[1] if f.kind == "missing" else f.detail
+        key = f"{f.kind} {_reason_class(reason) if f.kind in ('missing', 'refused') else ''}"
+        key = key.strip()
+        out.setdefault(key, []).append(f)
+    return out
 
 
 def shrink(failure: Failure, keep: Path) -> Path:
@@ -78,17 +92,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--minimise", action="store_true", help="shrink each distinct failure")
     p.add_argument("--keep", type=Path, default=Path("fuzz-failures"), help="where to")
     p.add_argument("--progress", action="store_true")
+    p.add_argument(
+        "--open",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print N instances of each open class (missing, extra, refused by reason),"
+        " and with --minimise shrink the first of each",
+    )
     args = p.parse_args(argv)
     start = time.monotonic()
     fig = run(args.seed, args.cases, args.batch, args.progress)
     print(report(fig))
     print(f"seconds: {time.monotonic() - start:.0f}")
+    firsts = []
+    if args.open:
+        for cls, instances in sorted(open_classes(fig.open).items()):
+            print(f"open {cls}: {len(instances)}")
+            print(
+                "".join(f"  seed {f.seed}: {f.name}: {f.detail}\n" for f in instances[: args.open])
+            )
+            firsts.append(instances[0])
     if args.minimise:
         seen = set()
         for f in fig.failures:
             if (f.kind, f.name.rstrip("0123456789")) not in seen:
                 seen.add((f.kind, f.name.rstrip("0123456789")))
                 print(f"minimised: {shrink(f, args.keep)}")
+        for f in firsts:
+            print(f"minimised: {shrink(f, args.keep)}")
     return 1 if fig.failures else 0
 
 
