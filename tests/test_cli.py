@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import io
 import json
 import os
@@ -470,7 +471,8 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 def test_internal_error_is_3_not_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug must not look like "tables differ" (compare) or "out of date" (emit --check)."""
-    monkeypatch.setattr(cli, "compare", _boom)
+    # (cli imports compare from its module when the command runs)
+    monkeypatch.setattr(importlib.import_module("abicheck.compare"), "compare", _boom)
     code, out, err = run("compare", "embedded")
     assert (code, out) == (3, "")
     assert err == (
@@ -485,7 +487,7 @@ def test_internal_error_is_3_not_a_finding(monkeypatch: pytest.MonkeyPatch) -> N
 def test_internal_error_in_audit_is_bit_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     lock = tmp_path / "abi.lock.json"
     assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
-    monkeypatch.setattr(cli, "audit", _boom)
+    monkeypatch.setattr(importlib.import_module("abicheck.audit"), "audit", _boom)
     code, _, err = run("audit", "--baseline", str(lock))
     assert code == 1 and len(err.splitlines()) == 1
 

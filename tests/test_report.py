@@ -1067,3 +1067,10 @@ def test_a_suppressed_change_names_the_rule_that_matched_it(tmp_path: Path) -> N
     for c in suppressed:
         row = next(ln for ln in text.splitlines() if f" {c.name} " in ln and c.kind in ln)
         assert f"suppressed by {c.suppressed_by.location}" in row  # type: ignore[union-attr]
+
+
+def test_every_audit_and_comparison_format_has_a_renderer() -> None:
+    from abicheck.report import AUDIT_FORMATS, renderers
+
+    audit_renderers, comparison_renderers = renderers()
+    assert tuple(audit_renderers) == AUDIT_FORMATS == tuple(comparison_renderers)

@@ -8,13 +8,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..audit import AuditResult, Change, Suppression, format_value
-from ..compare import Comparison, Row, Source, snapshot_labels
-from ..compare import format_value as cmp_format_value
 from ..layout_names import is_layout_family
 from ..model import MemberLayout, RecordLayout
 
+# audit and compare are imported by the functions that use them: the parse table
+# (text.render_parse_table) needs neither
 if TYPE_CHECKING:
+    from ..audit import AuditResult, Change, Suppression
+    from ..compare import Comparison, Row, Source
     from ..layouts import MemberRow, TypeRow
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ def row_cells(cmp: Comparison, row: Row) -> list[str]:
     """A row as the text formats show it: name (and alias), one value per source, status."""
     targets = sorted(set(row.aliases.values()))
     name = f"{row.name} (alias of {'/'.join(targets)})" if targets else row.name
+    from ..compare import format_value as cmp_format_value
+
     values = (cmp_format_value(row.values[s.label], row.family) for s in cmp.sources)
     return [name, *values, row.status]
 
@@ -148,6 +151,8 @@ CHANGE_HEADERS = ["source", "family", "name", "change", "severity", "old", "new"
 
 def change_rows(changes: Sequence[Change]) -> list[list[str]]:
     """One row of :data:`CHANGE_HEADERS` per change."""
+    from ..audit import format_value
+
     return [
         [
             c.label,
@@ -201,6 +206,8 @@ def suppression_rows(result: AuditResult, matched: str) -> list[list[str]]:
 def snapshot_note(sources: Iterable[Source]) -> str:
     """One line saying which tables came from abicheck's shipped snapshot rather than
     installed headers, and how to read real ones ("" when none did)."""
+    from ..compare import snapshot_labels
+
     labels = snapshot_labels(sources)
     if not labels:
         return ""
