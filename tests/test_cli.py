@@ -69,6 +69,32 @@ def test_parse_json_keeps_going_after_a_failing_header() -> None:
     }
 
 
+@pytest.mark.skipif(not Path("/usr/include/linux/mman.h").is_file(), reason="no linux-libc-dev")
+def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
+    # a run of parse is mostly start-up: the other commands' modules (reports,
+    # sources, audit, the compiler oracle) and tabulate stay unimported, and with
+    # the compiler's search path cached no process is started
+    run = (
+        "import io, subprocess, sys\n"
+        "from abicheck.cli import main\n"
+        "assert main(['parse', '/usr/include/linux/mman.h'], io.StringIO()) == 0\n"
+        "heavy = {'tabulate', 'jinja2', 'abicheck.audit', 'abicheck.compare',\n"
+        "         'abicheck.sources', 'abicheck.cc', 'abicheck.snapshot', 'abicheck.report.html',\n"
+        "         'abicheck.report.junit', 'abicheck.report.markdown', 'concurrent.futures',\n"
+        "         'difflib', 'platform'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    no_process = "import subprocess\nsubprocess.Popen.__init__ = None\n"
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
+    first = subprocess.run([sys.executable, "-c", run], env=env, capture_output=True, text=True)
+    assert first.stdout.strip() == "[]", first.stderr
+    assert (tmp_path / "abicheck" / "search-dirs.json").is_file()
+    again = subprocess.run(
+        [sys.executable, "-c", no_process + run], env=env, capture_output=True, text=True
+    )
+    assert again.stdout.strip() == "[]", again.stderr
+
+
 def test_parse_options_reach_the_reader() -> None:
     header = str(FIX / "conditionals.h")
     code, out, _ = run("parse", "--format", "json", "-DFROM_CMDLINE=9", header)

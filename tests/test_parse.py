@@ -896,3 +896,24 @@ def test_pragma_pack_forms_as_gcc_reads_them(tmp_path: Path) -> None:
     got = {m.name: m.value for m in Reader().read(str(header))}
     # gcc 12 (x86-64): SA 5, SB 8, SC 8
     assert (got["SA"], got["SB"], got["SC"]) == (5, 8, 8)
+
+
+def test_define_names_read_as_the_annex_d_pattern() -> None:
+    # the scanner matches ASCII names with an ASCII pattern and compiles the Annex D
+    # one only for others: both must split every #define as the Annex D one does
+    import re
+
+    from abicheck.model import IDENTIFIER_PATTERN
+    from abicheck.reader.scan import IDENT_RE, _define_match
+
+    full = re.compile(rf"({IDENTIFIER_PATTERN})(\()?(.*)", re.S)
+    whole = re.compile(rf"{IDENTIFIER_PATTERN}\Z")
+    names = ["MAP_SHARED", "_x", "$d", "1a", "", "café", "é", "\u0301x", "x\u0301", "\u00d7"]
+    tails = ["", " 1", "(a, b) a", "(", "é 1", "\u0301 2", "\u00d7", "-1", "\n2"]
+    for text in (n + t for n in names for t in tails):
+        want = full.match(text)
+        got = _define_match(text)
+        assert (got and got.groups()) == (want and want.groups()), text
+        assert (IDENT_RE.match(text) is None) == (whole.match(text) is None), text
+    m = _define_match("MAP_café(x) x")
+    assert m is not None and m.groups() == ("MAP_café", "(", "x) x")

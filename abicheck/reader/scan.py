@@ -9,7 +9,7 @@ import re
 import stat
 from dataclasses import dataclass
 
-from ..model import IDENTIFIER_PATTERN, AbicheckError
+from ..model import ASCII_IDENTIFIER_PATTERN, AbicheckError, identifier_re
 from .tokens import Tok, tokenize
 
 MAX_FILE_BYTES = 256 * 2**20
@@ -111,10 +111,30 @@ _STR_END = {
     "'": re.compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*'"),
 }
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
-_IDENT = IDENTIFIER_PATTERN  # ASCII, $ and C11 Annex D (UTF-8 names, as gcc 12)
-_DEFINE_RE = re.compile(rf"({_IDENT})(\()?(.*)", re.S)
+# Names are ASCII, $ and C11 Annex D letters (UTF-8 names, as gcc 12 takes them); the
+# Annex D pattern is compiled only for text that is not ASCII (model.identifier_re)
+_ASCII_DEFINE_RE = re.compile(rf"({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S)
 _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
-IDENT_RE = re.compile(rf"{_IDENT}\Z")
+_ASCII_IDENT_RE = re.compile(rf"{ASCII_IDENTIFIER_PATTERN}\Z")
+
+
+def _define_match(rest: str) -> re.Match[str] | None:
+    """``NAME``, ``(`` if there is one, and the rest, of a ``#define``'s text."""
+    m = _ASCII_DEFINE_RE.match(rest)
+    end = m.end(1) if m is not None else 0
+    if end < len(rest) and rest[end] >= "\x80":  # a name that is not ASCII, or goes on so
+        return identifier_re("(", r")(\()?(.*)", re.S).match(rest)
+    return m
+
+
+class _IdentRe:
+    """The pattern of a whole identifier (``IDENT_RE.match(text)``)."""
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return (_ASCII_IDENT_RE if text.isascii() else identifier_re()).match(text)
+
+
+IDENT_RE = _IdentRe()
 _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
 _DECL_HINT_RE = re.compile(r"\b(?:enum|typedef|struct|union)\b")
@@ -245,7 +265,7 @@ def _clean_comment(text: str) -> str:
 def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
     """``NAME(params) body`` or ``NAME body`` -> MacroDef."""
     rest = rest.strip()
-    m = _DEFINE_RE.match(rest)
+    m = _define_match(rest)
     if m is None:
         raise AbicheckError("macro name missing after #define", path, line)
     name, paren, tail = m.group(1), m.group(2), m.group(3)
