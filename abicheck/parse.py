@@ -315,5 +315,11 @@ def read_headers(
             macros = reader.read(shipped_path(h), builtins)
             out.append(HeaderResult(h, macros, warnings=reader.warnings))
         except AbicheckError as exc:
+            # without its tracebacks, whose frames hold the reader and all the failed
+            # header's objects: kept in the result, they stayed to the end of the run
+            e: BaseException | None = exc
+            while e is not None:
+                e.__traceback__ = None
+                e = e.__context__
             out.append(HeaderResult(h, error=exc, warnings=reader.warnings))
     return out

@@ -963,3 +963,31 @@ def test_a_read_leaves_no_header_objects_behind(monkeypatch: pytest.MonkeyPatch)
         if was_enabled:
             gc.enable()
     assert len(made) >= 15 and alive == []
+
+
+def test_a_failed_header_keeps_nothing_of_the_read(tmp_path: Path) -> None:
+    # a header's error is kept in its result; its traceback's frames held the reader
+    # (every cache) and the failed header's objects to the end of the run
+    import gc
+    import weakref
+
+    from abicheck.parse import read_headers
+
+    good = tmp_path / "good.h"
+    good.write_text("#define A (1 << 3)\n", encoding="utf-8")
+    bad = tmp_path / "bad.h"
+    bad.write_text("#define B 2\n#include <no-such-header.h>\n", encoding="utf-8")
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        reader = Reader([str(tmp_path)])
+        held = weakref.ref(reader)
+        results = read_headers([str(good), str(bad), str(bad)], reader, builtins=False)
+        del reader
+        freed = held() is None
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert [m.value for m in results[0].macros] == [8]
+    assert str(results[1].error).startswith(f"{bad}:2: error: include file <no-such-header.h>")
+    assert freed
