@@ -7,6 +7,7 @@ import codecs
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
 
 from ..model import ASCII_IDENTIFIER_PATTERN, AbicheckError, identifier_re
@@ -71,7 +72,8 @@ class MacroDef:
 @dataclass(slots=True)
 class Entry:
     """A directive's logical line, or (``directive`` empty) a run of text lines
-    between directives, joined by newlines.
+    between directives, joined by newlines (``text``: a directive's is its
+    ``directive`` and ``rest``, kept only there).
 
     For conditional directives, ``nxt`` is the index of the next branch
     (``#elif``/``#else``/``#endif``) and ``end`` the index of the ``#endif``.
@@ -325,9 +327,11 @@ def scan_file(path: str) -> ScannedFile:
             run = []
         m = _DIRECTIVE_RE.match(ltext)
         assert m is not None
-        name = m.group(1) or ""
+        # the name shared (a copy per directive was a fifth of a scanned file), and no
+        # line text kept: only text runs' is read (the directive's is in rest)
+        name = sys.intern(m.group(1) or "")
         rest = m.group(2)
-        e = Entry(line, ltext, name or "#", rest)
+        e = Entry(line, "", name or "#", rest)
         idx = len(entries)
         if name == "define":
             e.comment = _clean_comment(comment) if comment else ""
