@@ -49,8 +49,11 @@ def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
     if exe is None:
         return ()
     key = json.dumps([cc, exe, [os.environ.get(v) for v in SEARCH_ENV]])
-    cache = search_cache_file()
-    entries = _read_search_cache(cache)
+    try:
+        cache: Path | None = search_cache_file()
+    except RuntimeError:  # no home folder to keep it in
+        cache = None
+    entries = _read_search_cache(cache) if cache is not None else {}
     entry = entries.get(key)
     if isinstance(entry, dict) and _search_entry_holds(entry, exe):
         return tuple(entry["dirs"])
@@ -66,7 +69,7 @@ def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
     # the compiler proper, as the driver runs it: " /usr/lib/gcc/.../cc1 -E -quiet -v ..."
     cc1 = [ln.split()[0] for ln in lines if ln.startswith(" /") and ln.split()[0].endswith("/cc1")]
     files = [_file_id(f) for f in [exe, *cc1[:1]]]
-    if proc.returncode == 0 and None not in files:
+    if cache is not None and proc.returncode == 0 and None not in files:
         entries.pop(key, None)  # (the newest last)
         entries[key] = {"files": files, "dirs": dirs, "skipped": skipped}
         _write_search_cache(cache, entries)
@@ -82,7 +85,8 @@ _SEARCH_CACHE_ENTRIES = 16
 
 def search_cache_file() -> Path:
     """Where :func:`search_dirs` keeps its answers: ``abicheck/search-dirs.json`` in
-    ``$XDG_CACHE_HOME`` (an absolute path), else in ``~/.cache``."""
+    ``$XDG_CACHE_HOME`` (an absolute path), else in ``~/.cache``; RuntimeError when
+    there is no home folder either."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
     return root / "abicheck" / "search-dirs.json"

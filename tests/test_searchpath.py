@@ -100,3 +100,14 @@ def test_an_unwritable_cache_still_answers(cache_home: Path) -> None:
 def test_no_compiler_no_search_path(cache_home: Path) -> None:
     assert search_dirs("no-such-cc-abicheck") == ()
     assert not search_cache_file().exists()
+
+
+@needs_gcc
+def test_no_home_folder_no_cache(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert list(search_dirs()) == gcc_search_dirs()
+    assert list(cache_home.iterdir()) == []
