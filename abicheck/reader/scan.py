@@ -73,7 +73,8 @@ class MacroDef:
 class Entry:
     """A directive's logical line, or (``directive`` empty) a run of text lines
     between directives, joined by newlines (``text``: a directive's is its
-    ``directive`` and ``rest``, kept only there).
+    ``directive`` and ``rest``, kept only there; a ``#define``'s rest is its
+    ``macro``).
 
     For conditional directives, ``nxt`` is the index of the next branch
     (``#elif``/``#else``/``#endif``) and ``end`` the index of the ``#endif``.
@@ -270,7 +271,8 @@ def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
     m = _define_match(rest)
     if m is None:
         raise AbicheckError("macro name missing after #define", path, line)
-    name, paren, tail = m.group(1), m.group(2), m.group(3)
+    # names interned: the same ones come back in file after file, kept for the run
+    name, paren, tail = sys.intern(m.group(1)), m.group(2), m.group(3)
     params: tuple[str, ...] | None = None
     variadic = False
     if paren:
@@ -290,7 +292,7 @@ def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
                 names.append(p)
             else:
                 raise AbicheckError(f"bad parameter {p!r} in macro {name}", path, line)
-        params = tuple(names)
+        params = tuple(map(sys.intern, names))
         tail = pm.group(2)
     elif tail and not tail[0].isspace():
         # C99 requires white space after the name; gcc warns and goes on.
@@ -336,6 +338,7 @@ def scan_file(path: str) -> ScannedFile:
         if name == "define":
             e.comment = _clean_comment(comment) if comment else ""
             e.macro = parse_define(rest, path, line, e.comment)
+            e.rest = ""  # all of it is in the macro
         elif name in _CONDITIONALS:
             if name in ("if", "ifdef", "ifndef"):
                 stack.append([idx, idx])
