@@ -8,9 +8,8 @@ ones the headers test to pick their branches, e.g. ``_MIPS_SIM`` or ``__arch64__
 
 from __future__ import annotations
 
-import difflib
 import json
-import platform
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -414,6 +413,8 @@ def lookup(name: str) -> Arch:
     key = ALIASES.get(key, key)
     arch = _BY_NAME.get(key)
     if arch is None:
+        import difflib  # (only for a name that is none)
+
         close = difflib.get_close_matches(key, sorted({*_BY_NAME, *ALIASES}), n=3, cutoff=0.6)
         near = sorted({ALIASES.get(c, c) for c in close})
         hint = f"did you mean {' or '.join(near)}? " if near else ""
@@ -423,11 +424,11 @@ def lookup(name: str) -> Arch:
 
 
 def host_arch() -> Arch:
-    """The architecture of this machine, from ``platform.machine()``.
+    """The architecture of this machine, from ``platform.machine()`` (``uname -m``).
 
     Raises :class:`AbicheckError` when the machine is not one of the known arches.
     """
-    machine = platform.machine().lower()
+    machine = os.uname().machine.lower()  # platform.machine(), without importing it
     if machine in ("mips", "mips64") and sys.byteorder == "little":
         machine += "el"
     return lookup(machine)

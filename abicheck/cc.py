@@ -33,16 +33,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from abicheck.arches import Arch, host_arch, include_dirs, is_host
 from abicheck.model import AbicheckError
+from abicheck.searchpath import compiler_run as _run
+from abicheck.searchpath import search_dirs as search_dirs  # (its home before)
 
 #: Compile passes per header before giving up (each drops the macros that failed).
 MAX_PASSES = 6
@@ -134,17 +133,6 @@ class _Unit:
     replay: bool = False
 
 
-def _run(argv: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, LC_ALL="C", LANG="C")
-    env.pop("GCC_COLORS", None)
-    try:
-        return subprocess.run(
-            list(argv), cwd=cwd, env=env, capture_output=True, text=True, errors="replace"
-        )
-    except FileNotFoundError:
-        raise AbicheckError(f"C compiler {argv[0]!r} not found") from None
-
-
 @lru_cache(maxsize=16)
 def compiler_version(cc: str = "gcc") -> str:
     """The first line of ``cc --version``; raises AbicheckError when ``cc`` is missing."""
@@ -154,22 +142,6 @@ def compiler_version(cc: str = "gcc") -> str:
     if proc.returncode != 0 or not proc.stdout.strip():
         raise AbicheckError(f"C compiler {cc!r} does not run: {proc.stderr.strip()}")
     return proc.stdout.splitlines()[0].strip()
-
-
-@lru_cache(maxsize=4)
-def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
-    """The folders ``cc`` searches for ``#include <...>``, in its order (``cc -E -v``);
-    () when there is no such compiler."""
-    if shutil.which(cc) is None:
-        return ()
-    proc = _run([cc, "-E", "-v", "-x", "c", "/dev/null"])
-    lines = proc.stderr.splitlines()
-    try:
-        start = lines.index("#include <...> search starts here:") + 1
-        end = lines.index("End of search list.")
-    except ValueError:
-        return ()
-    return tuple(ln.strip() for ln in lines[start:end])
 
 
 @lru_cache(maxsize=16)
@@ -465,6 +437,8 @@ def _run_chunked(argv: Sequence[str], files: Sequence[str], cwd: str) -> list[tu
     jobs = max(1, min(os.cpu_count() or 1, -(-len(files) // 16)))
     size = -(-len(files) // jobs)
     parts = [files[i : i + size] for i in range(0, len(files), size)]
+    from concurrent.futures import ThreadPoolExecutor  # (a run of parse needs none)
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         procs = list(pool.map(lambda part: _run([*argv, *part], cwd), parts))
     return [(p.stdout, p.stderr) for p in procs]
@@ -521,6 +495,8 @@ def compiler_macros_many(
     # The baseline unit includes nothing: it evaluates the builtins and predefines once.
     baseline = _Unit(len(units), "<builtins>", "")
     units.append(baseline)
+
+    import tempfile  # (not for a run of parse)
 
     with tempfile.TemporaryDirectory(prefix="abicheck-cc-") as tmp:
         # Pass 0: preprocess every unit once, keeping the #define/#undef sequence.
@@ -1039,6 +1015,8 @@ def compiler_layouts(
     errors: dict[str, str] = {}
     found: dict[str, tuple[str, tuple[str, int, int, tuple[Member, ...]]]] = {}
     order = {h: i for i, h in enumerate(headers)}
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="abicheck-layout-") as tmp:
         for i, h in enumerate(headers):
             Path(tmp, f"h{i}.c").write_text(f"#include <{h}>\n")

@@ -16,36 +16,23 @@ import io
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from . import __version__
-from .audit import FAIL_ON as AUDIT_FAIL_ON
-from .audit import audit, load_suppressions
-from .compare import FAIL_ON as COMPARE_FAIL_ON
-from .compare import compare
 from .config import Config, load_config
 from .model import AbicheckError, Table
-from .parse import Reader, TargetSetup, parse_cli_define, paused_gc, read_headers, target_setup
 from .progress import Progress
-from .report import (
-    AUDIT_FORMATS,
-    BINDING_FORMATS,
-    VERIFY_FORMATS,
-    render_audit,
-    render_comparison_report,
-    render_parse_table,
-)
-from .report.json import write_parse_json
-from .resources import display_name, embedded_header
-from .snapshot import dump_snapshot, load_snapshot
-from .sources import BINDING_FORMS, SPEC_FORMS, SourceOptions, default_sources, load_sources, reread
-from .targets.mman import MMAN
 
-# emit (jinja2) and verify (ctypes) are imported by their commands only: a run
-# of any other command starts faster without them
+if TYPE_CHECKING:
+    from .parse import Reader, TargetSetup
+    from .sources import SourceOptions
+
+# Each command imports the modules it uses when it runs, and the parser only the
+# running command's choices (build_parser): ``parse`` of one header is mostly
+# start-up, and the reports, the sources, audit, emit (jinja2), verify (ctypes) and
+# tabulate would each add milliseconds to it
 
 EXIT_OK = 0
 # Bad input or usage: a file:line error on stderr, for every command.
@@ -119,6 +106,8 @@ def _add_only(p: argparse.ArgumentParser) -> None:
 
 def _defines(specs: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """``-D`` options as name and value pairs, the last of a name winning (as in gcc)."""
+    from .parse import parse_cli_define
+
     return tuple(dict(parse_cli_define(d) for d in specs).items())
 
 
@@ -136,6 +125,8 @@ def _arch(args: argparse.Namespace) -> str:
 
 
 def _reader(args: argparse.Namespace, dirs: Sequence[str], setup: TargetSetup) -> Reader:
+    from .parse import Reader
+
     defines = dict(_defines(args.define))
     return Reader(
         dirs, defines, setup.data_model, setup.predefines, setup.unsigned_char, abi=setup.abi
@@ -146,7 +137,7 @@ def _system_dirs() -> list[str]:
     """Where ``parse`` looks for ``#include <...>`` given no -I: the C compiler's own
     search path, as gcc would; without one, the host's multiarch folder, /usr/include
     and abicheck's freestanding headers."""
-    from .cc import search_dirs
+    from .searchpath import search_dirs
 
     found = search_dirs()
     if found:
@@ -164,6 +155,9 @@ def _system_dirs() -> list[str]:
 
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .parse import read_headers, target_setup
+    from .resources import display_name, embedded_header
+
     headers = args.headers or [display_name(embedded_header())]
     setup = target_setup(_arch(args), args.data_model, args.undefine)
     dirs = list(args.include)
@@ -183,8 +177,12 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # to stdout the JSON is streamed (a whole tree's is large, and a reader may stop early)
     dest: TextIO = io.StringIO() if to_file else out
     if args.format == "json":
+        from .report.json import write_parse_json
+
         write_parse_json(results, dest)
     else:
+        from .report.text import render_parse_table
+
         shown = [r for r in results if r.error is None]
         dest.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
     if to_file:
@@ -196,6 +194,9 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _add_source_options(p: argparse.ArgumentParser) -> None:
+    from .sources import SPEC_FORMS
+    from .targets.mman import MMAN
+
     _add_reader_options(p)
     p.add_argument(
         "--header",
@@ -221,6 +222,8 @@ def _add_arch_from(p: argparse.ArgumentParser) -> None:
 
 
 def _source_options(args: argparse.Namespace) -> SourceOptions:
+    from .sources import SourceOptions
+
     return SourceOptions(
         include_dirs=tuple(args.include),
         defines=_defines(args.define),
@@ -235,6 +238,8 @@ def _source_options(args: argparse.Namespace) -> SourceOptions:
 
 def _load(specs: list[str], options: SourceOptions, err: TextIO) -> list[Table]:
     """The tables of ``specs``, with progress on stderr when it is a terminal."""
+    from .sources import load_sources
+
     progress = Progress(err)
     try:
         tables = load_sources(specs, options, progress)
@@ -276,6 +281,8 @@ def _sources_or_layouts(
 
 def _defaults(options: SourceOptions, err: TextIO) -> list[Table]:
     """The default sources; one this machine cannot give is left out, with a note."""
+    from .sources import default_sources
+
     tables = default_sources(options)
     for note in tables.notes:
         err.write(note + "\n")
@@ -310,6 +317,8 @@ def _write(text: str, output: str | None, out: TextIO) -> None:
         except OSError as exc:
             raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
         return
+    import tempfile
+
     target = Path(os.path.realpath(output))
     tmp: str | None = None
     try:
@@ -392,6 +401,9 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .compare import compare
+    from .report import render_comparison_report
+
     options = _source_options(args)
     tables = _sources_or_layouts(args, options, err)
     result = compare(tables, args.only or None)
@@ -467,6 +479,8 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .snapshot import dump_snapshot
+
     options = _source_options(args)
     tables = _sources_or_layouts(args, options, err)
     _write(dump_snapshot(tables), args.output, out)
@@ -474,6 +488,11 @@ def cmd_snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .audit import audit, load_suppressions
+    from .report import render_audit
+    from .snapshot import load_snapshot
+    from .sources import reread
+
     baseline = load_snapshot(args.baseline)
     options = _source_options(args)
     if args.sources:
@@ -505,6 +524,7 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .audit import load_suppressions
     from .bindings.check import STATUSES, check_binding
     from .report import render_binding
+    from .sources import BINDING_FORMS, SourceOptions
 
     options = SourceOptions(
         kernel_tree=args.kernel_tree,
@@ -568,7 +588,7 @@ def cmd_manpage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_shell_commands(sub: Any) -> None:
+def _add_completion_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "completion",
         help="print a shell completion script (bash, zsh or fish)",
@@ -577,15 +597,22 @@ def _add_shell_commands(sub: Any) -> None:
         "abicheck completion zsh > _abicheck in a folder on $fpath; fish: abicheck "
         "completion fish > ~/.config/fish/completions/abicheck.fish.",
     )
+    if not full:  # named in the usage and the help only
+        return
     p.add_argument(
         "shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish"
     )
     p.set_defaults(func=cmd_completion)
+
+
+def _add_manpage_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "manpage",
         help="print the man page (roff), made from the options",
         description="Print abicheck(1) as roff: abicheck manpage | man -l -",
     )
+    if not full:  # named in the usage and the help only
+        return
     _add_output(p, "the page")
     p.set_defaults(func=cmd_manpage)
 
@@ -612,9 +639,7 @@ def cmd_layout(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_layout_parser(sub: Any) -> None:
-    from .report import LAYOUT_FORMATS
-
+def _add_layout_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "layout",
         help="show structs' and unions' layouts per architecture, as pahole does",
@@ -624,6 +649,10 @@ def _add_layout_parser(sub: Any) -> None:
         "HEADER is a path, or <asm/stat.h> (or asm/stat.h) searched on the include dirs. "
         "With several architectures, their sizes and the offsets that differ side by side.",
     )
+    if not full:  # named in the usage and the help only
+        return
+    from .report import LAYOUT_FORMATS
+
     p.add_argument(
         "--arch",
         action="append",
@@ -693,27 +722,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="abicheck",
-        description="Read C headers' #define tables and cross-check ABI constants.",
-        epilog=EXIT_STATUS_HELP,
-        formatter_class=_RawHelp,
-    )
-    parser.add_argument("--version", action="version", version=f"abicheck {__version__}")
-    sub = parser.add_subparsers(
-        dest="command",
-        required=True,
-        metavar="COMMAND",
-        help="one of these (abicheck COMMAND --help for its options):",
-    )
-
+def _add_parse_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "parse",
         help="list a header's macros with their evaluated values",
         description="Preprocess each HEADER and list every macro visible at its end, "
         "evaluated (default: the embedded ARM mman.h).",
     )
+    if not full:  # named in the usage and the help only
+        return
     _add_reader_options(p)
     p.add_argument(
         "--format", choices=("table", "json"), default="table", help="the listing's format"
@@ -732,6 +749,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_parse)
 
+
+def _add_compare_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "compare",
         help="put constant tables side by side and say where they disagree",
@@ -739,6 +758,11 @@ def build_parser() -> argparse.ArgumentParser:
         "ARM header, system, libc and python). Exit 0 when no row differs, 1 when "
         "some does (see --fail-on), 2 on errors.",
     )
+    if not full:  # named in the usage and the help only
+        return
+    from .compare import FAIL_ON as COMPARE_FAIL_ON
+    from .report import AUDIT_FORMATS
+
     _add_source_options(p)
     _add_only(p)
     p.add_argument("--format", choices=AUDIT_FORMATS, default="table", help="the report's format")
@@ -754,12 +778,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_layout_options(p)
     p.set_defaults(func=cmd_compare)
 
+
+def _add_emit_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "emit",
         help="generate a Python or C constants module",
         description="Render the mman constants of the sources (default: the embedded "
         "ARM header) as a Python module or a C header.",
     )
+    if not full:  # named in the usage and the help only
+        return
     _add_source_options(p)
     p.add_argument(
         "--lang",
@@ -794,6 +822,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_emit)
 
+
+def _add_verify_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "verify",
         help="ask the live kernel what each constant does",
@@ -801,6 +831,10 @@ def build_parser() -> argparse.ArgumentParser:
         "real mappings, in forked children (default sources: the embedded ARM header "
         "and system). Exit 1 when a named constant is rejected or mismatches.",
     )
+    if not full:  # named in the usage and the help only
+        return
+    from .report import VERIFY_FORMATS
+
     _add_source_options(p)
     _add_only(p)
     p.add_argument(
@@ -813,17 +847,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quiet(p)
     p.set_defaults(func=cmd_verify)
 
+
+def _add_snapshot_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "snapshot",
         help="record tables as a sorted JSON baseline",
         description="Write the integer macros of the sources with their provenance as "
         "sorted JSON (default sources as for compare).",
     )
+    if not full:  # named in the usage and the help only
+        return
     _add_source_options(p)
     _add_output(p, "the snapshot")
     _add_layout_options(p)
     p.set_defaults(func=cmd_snapshot)
 
+
+def _add_audit_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "audit",
         help="classify changes since a baseline snapshot",
@@ -831,6 +871,11 @@ def build_parser() -> argparse.ArgumentParser:
         "0 no change, 1 internal error, 2 usage or input error, 4 compatible change, "
         "8 incompatible change (see --fail-on).",
     )
+    if not full:  # named in the usage and the help only
+        return
+    from .audit import FAIL_ON as AUDIT_FAIL_ON
+    from .report import AUDIT_FORMATS
+
     _add_source_options(p)
     p.add_argument(
         "--baseline",
@@ -852,6 +897,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_layout_options(p)
     p.set_defaults(func=cmd_audit)
 
+
+def _add_binding_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "binding",
         help="check a binding's per-architecture constants against the kernel's",
@@ -860,6 +907,11 @@ def build_parser() -> argparse.ArgumentParser:
         "kernel headers of that architecture and the C library's. Exit 1 when a constant "
         "is wrong or collides with another name (see --fail-on), 2 on errors.",
     )
+    if not full:  # named in the usage and the help only
+        return
+    from .report import BINDING_FORMATS
+    from .sources import BINDING_FORMS
+
     p.add_argument("source", metavar="SOURCE", help=f"one of: {BINDING_FORMS}")
     p.add_argument(
         "--against",
@@ -896,12 +948,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quiet(p)
     p.set_defaults(func=cmd_binding)
 
+
+def _add_arches_parser(sub: Any, full: bool = True) -> None:
     p = sub.add_parser(
         "arches",
         help="list the architectures abicheck knows and the packages of their headers",
         description="List every architecture (Debian and kernel names, data model, byte "
         "order, the Debian package of its headers and whether it is installed).",
     )
+    if not full:  # named in the usage and the help only
+        return
     p.add_argument(
         "--apt-packages",
         action="store_true",
@@ -913,8 +969,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output(p, "the list")
     p.set_defaults(func=cmd_arches)
-    _add_shell_commands(sub)
-    _add_layout_parser(sub)
+
+
+#: Each subcommand's parser, in the order of the help: ``add(sub, full)`` adds it to
+#: ``sub`` (argparse's subparsers), with its options only if ``full``.
+_PARSERS: dict[str, Callable[[Any, bool], None]] = {
+    "parse": _add_parse_parser,
+    "compare": _add_compare_parser,
+    "emit": _add_emit_parser,
+    "verify": _add_verify_parser,
+    "snapshot": _add_snapshot_parser,
+    "audit": _add_audit_parser,
+    "binding": _add_binding_parser,
+    "arches": _add_arches_parser,
+    "completion": _add_completion_parser,
+    "manpage": _add_manpage_parser,
+    "layout": _add_layout_parser,
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given ``command``, only that subcommand's options are
+    added (every other is there by name and help), all a run of it needs: the others'
+    choices would import their modules."""
+    parser = _Parser(
+        prog="abicheck",
+        description="Read C headers' #define tables and cross-check ABI constants.",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=_RawHelp,
+    )
+    parser.add_argument("--version", action="version", version=f"abicheck {__version__}")
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        help="one of these (abicheck COMMAND --help for its options):",
+    )
+    for name, add in _PARSERS.items():
+        add(sub, command in (None, name))
     return parser
 
 
@@ -1095,9 +1187,13 @@ def main(
     """
     out = out or sys.stdout or cast(TextIO, _Closed())
     err = cast(TextIO, _Quiet(err or sys.stderr))
-    parser = build_parser()
     try:
-        apply_config(parser, load_config())
+        config = load_config()
+        # only the command's own options: unless a config file names other commands'
+        words = list(sys.argv[1:] if argv is None else argv)
+        command = words[0] if words and words[0] in _PARSERS and config.file is None else None
+        parser = build_parser(command)
+        apply_config(parser, config)
     except AbicheckError as exc:
         err.write(f"{exc}\n")
         return EXIT_ERROR
@@ -1122,6 +1218,8 @@ def main(
     func: Command = args.func
     output = _Output(out)
     notes = io.StringIO() if getattr(args, "quiet", False) else err  # --quiet: no notes
+    from .parse import paused_gc
+
     try:
         with paused_gc():
             status = func(args, cast(TextIO, output), notes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
+from functools import cache
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -36,13 +37,24 @@ _ANNEX_D2 = "\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 #: A C identifier as gcc 12 reads a macro name: ASCII letters, digits, ``_`` and ``$``
 #: and the characters of C11 Annex D, not starting with a digit or a D.2 character.
 IDENTIFIER_PATTERN = rf"(?![{_ANNEX_D2}])[A-Za-z_${_ANNEX_D1}][A-Za-z0-9_${_ANNEX_D1}]*"
-_IDENTIFIER = re.compile(IDENTIFIER_PATTERN + r"\Z")
+#: :data:`IDENTIFIER_PATTERN` on ASCII text, where it is this (and quick to compile).
+ASCII_IDENTIFIER_PATTERN = r"[A-Za-z_$][A-Za-z0-9_$]*"
+_ASCII_IDENTIFIER = re.compile(ASCII_IDENTIFIER_PATTERN + r"\Z")
+
+
+@cache
+def identifier_re(prefix: str = "", suffix: str = r"\Z", flags: int = 0) -> re.Pattern[str]:
+    """``prefix + IDENTIFIER_PATTERN + suffix`` compiled, the first time it is asked for:
+    the Annex D ranges take milliseconds to compile, and most runs read ASCII names
+    only (match those with :data:`ASCII_IDENTIFIER_PATTERN`)."""
+    return re.compile(prefix + IDENTIFIER_PATTERN + suffix, flags)
 
 
 def is_identifier(name: str) -> bool:
     """Whether ``name`` is spelled as a C identifier as gcc takes a macro name (UTF-8
     letters and ``$`` too; keywords included: ``#define int long`` is a macro too)."""
-    return _IDENTIFIER.match(name) is not None
+    pattern = _ASCII_IDENTIFIER if name.isascii() else identifier_re()
+    return pattern.match(name) is not None
 
 
 class AbicheckError(Exception):

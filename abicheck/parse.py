@@ -212,7 +212,20 @@ class Reader:
         self.warnings = tuple(
             dataclasses.replace(w, file=display_name(w.file)) for w in walk.warnings
         )
+        evaluations: list[Evaluation] = []
+        try:
+            return self._evaluate(walk, builtins, evaluations)
+        finally:  # the header's objects freed now, not at the end of the run
+            for ev in evaluations:
+                ev.decls.release()
+
+    def _evaluate(
+        self, walk: Walk, builtins: bool, evaluations: list[Evaluation]
+    ) -> tuple[Macro, ...]:
+        """The macros ``walk`` left, evaluated; each evaluation made is appended to
+        ``evaluations`` (for the caller to release)."""
         ev = self._evaluation(walk)
+        evaluations.append(ev)
         # in definition order, so a macro's dependencies are mostly done before it
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
         defs = list(walk.macros.values())
@@ -225,6 +238,7 @@ class Reader:
             # end, say): evaluated afresh from its near end, where each link finds
             # the one it rests on done
             ev = self._evaluation(walk)
+            evaluations.append(ev)
             for d in dependency_order(deep, walk.macros):
                 ev.macro(d)
             macros = [ev.macro(d) for d in defs]
@@ -251,10 +265,13 @@ class Reader:
         with paused_gc():
             walk = self.pp.run(header, self.predefined)
             decls = HeaderDecls(walk, self.statements, self.parser, self.memo, self.model)
-            out = []
-            for name, node, path, line in decls.named_types(names):
-                out.append(record_layout(name, node, display_name(path), line, decls))
-            return tuple(out)
+            try:
+                out = []
+                for name, node, path, line in decls.named_types(names):
+                    out.append(record_layout(name, node, display_name(path), line, decls))
+                return tuple(out)
+            finally:
+                decls.release()
 
     def _evaluation(self, walk: Walk) -> Evaluation:
         """A fresh evaluation of the macros ``walk`` left, with its own view of the
@@ -298,5 +315,11 @@ def read_headers(
             macros = reader.read(shipped_path(h), builtins)
             out.append(HeaderResult(h, macros, warnings=reader.warnings))
         except AbicheckError as exc:
+            # without its tracebacks, whose frames hold the reader and all the failed
+            # header's objects: kept in the result, they stayed to the end of the run
+            e: BaseException | None = exc
+            while e is not None:
+                e.__traceback__ = None
+                e = e.__context__
             out.append(HeaderResult(h, error=exc, warnings=reader.warnings))
     return out

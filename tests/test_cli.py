@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import io
 import json
 import os
@@ -66,6 +67,32 @@ def test_parse_json_keeps_going_after_a_failing_header() -> None:
         "comment": "",
         "reason": "",
     }
+
+
+@pytest.mark.skipif(not Path("/usr/include/linux/mman.h").is_file(), reason="no linux-libc-dev")
+def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
+    # a run of parse is mostly start-up: the other commands' modules (reports,
+    # sources, audit, the compiler oracle) and tabulate stay unimported, and with
+    # the compiler's search path cached no process is started
+    run = (
+        "import io, subprocess, sys\n"
+        "from abicheck.cli import main\n"
+        "assert main(['parse', '/usr/include/linux/mman.h'], io.StringIO()) == 0\n"
+        "heavy = {'tabulate', 'jinja2', 'abicheck.audit', 'abicheck.compare',\n"
+        "         'abicheck.sources', 'abicheck.cc', 'abicheck.snapshot', 'abicheck.report.html',\n"
+        "         'abicheck.report.junit', 'abicheck.report.markdown', 'concurrent.futures',\n"
+        "         'difflib', 'platform'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    no_process = "import subprocess\nsubprocess.Popen.__init__ = None\n"
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
+    first = subprocess.run([sys.executable, "-c", run], env=env, capture_output=True, text=True)
+    assert first.stdout.strip() == "[]", first.stderr
+    assert (tmp_path / "abicheck" / "search-dirs.json").is_file()
+    again = subprocess.run(
+        [sys.executable, "-c", no_process + run], env=env, capture_output=True, text=True
+    )
+    assert again.stdout.strip() == "[]", again.stderr
 
 
 def test_parse_options_reach_the_reader() -> None:
@@ -470,7 +497,8 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 def test_internal_error_is_3_not_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug must not look like "tables differ" (compare) or "out of date" (emit --check)."""
-    monkeypatch.setattr(cli, "compare", _boom)
+    # (cli imports compare from its module when the command runs)
+    monkeypatch.setattr(importlib.import_module("abicheck.compare"), "compare", _boom)
     code, out, err = run("compare", "embedded")
     assert (code, out) == (3, "")
     assert err == (
@@ -485,7 +513,7 @@ def test_internal_error_is_3_not_a_finding(monkeypatch: pytest.MonkeyPatch) -> N
 def test_internal_error_in_audit_is_bit_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     lock = tmp_path / "abi.lock.json"
     assert run("snapshot", "embedded", "-o", str(lock))[0] == 0
-    monkeypatch.setattr(cli, "audit", _boom)
+    monkeypatch.setattr(importlib.import_module("abicheck.audit"), "audit", _boom)
     code, _, err = run("audit", "--baseline", str(lock))
     assert code == 1 and len(err.splitlines()) == 1
 

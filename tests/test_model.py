@@ -137,3 +137,27 @@ def test_format_1_origins_still_read() -> None:
         arch="mips",
         headers_from="installed",
     )
+
+
+# names the ASCII fast path of is_identifier and the scanner must read as the Annex D
+# pattern does: ASCII ones, UTF-8 letters, a D.2 character first (U+0301), digits
+# first, outside Annex D (U+00D7), in its D.1 ranges (U+0660, U+1F600)
+IDENTIFIER_CASES = [
+    "MAP_SHARED", "_x", "$dollar", "a1", "1a", "", "A-B", "MAP_café", "café", "é",
+    "\u0301x", "x\u0301", "\u00d7", "a\u00d7", "\U0001f600", "x\U0001f600", "\u0660",
+    "x y", "x\n",
+]  # fmt: skip
+
+
+def test_is_identifier_as_the_annex_d_pattern() -> None:
+    import re
+
+    from abicheck.model import IDENTIFIER_PATTERN, is_identifier
+
+    full = re.compile(IDENTIFIER_PATTERN + r"\Z")
+    got = {name: is_identifier(name) for name in IDENTIFIER_CASES}
+    assert got == {name: full.match(name) is not None for name in IDENTIFIER_CASES}
+    assert [n for n, ok in got.items() if ok] == [
+        "MAP_SHARED", "_x", "$dollar", "a1", "MAP_café", "café", "é", "x\u0301",
+        "\U0001f600", "x\U0001f600", "\u0660",
+    ]  # fmt: skip

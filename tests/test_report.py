@@ -1067,3 +1067,69 @@ def test_a_suppressed_change_names_the_rule_that_matched_it(tmp_path: Path) -> N
     for c in suppressed:
         row = next(ln for ln in text.splitlines() if f" {c.name} " in ln and c.kind in ln)
         assert f"suppressed by {c.suppressed_by.location}" in row  # type: ignore[union-attr]
+
+
+# cells text_table must lay out as tabulate does, or leave to it: text, numbers of
+# every form tabulate reads (signs, exponents, inf, thousands separators), hex
+# (text to tabulate), booleans, empty cells, blanks at the ends, wide and control
+# characters
+TABLE_CELLS = [
+    "MAP_SHARED", "0x10", "-1", "1", "1.5", "1e5", "inf", "nan", "1,000", "1_0", "True",
+    "", " a", "a ", "a  b", "café", "a\tb", "a\nb", "(x)", "1e999", ".", "+",
+]  # fmt: skip
+
+
+def test_text_table_is_what_tabulate_lays_out() -> None:
+    from tabulate import tabulate as real
+
+    from abicheck.report.common import tabulate, text_table
+
+    headers = ["name", "value", "comment / reason"]
+    seen_fast = seen_slow = 0
+    for a in TABLE_CELLS:
+        for b in TABLE_CELLS:
+            for rows in ([[a, b, "x"]], [[a, b, ""], ["MAP_X", "", b], [b, a, a]]):
+                want = real(rows, headers=headers)
+                assert tabulate(rows, headers=headers) == want, rows
+                fast = text_table(rows, headers)
+                assert fast in (None, want), rows
+                seen_fast += fast is not None
+                seen_slow += fast is None
+    assert seen_fast > 100 and seen_slow > 100  # both ways taken, many times
+    assert text_table([], headers) is None
+    assert text_table([["MAP_X", "1", "-1"]], headers) is None  # right-aligned by tabulate
+
+
+@needs_system
+def test_parse_tables_of_the_host_uapi_are_tabulate_s() -> None:
+    from abicheck.parse import read_headers
+    from abicheck.report import common
+    from abicheck.report.text import render_parse_table
+
+    reader = Reader(["/usr/include/x86_64-linux-gnu", "/usr/include"])
+    headers = [str(h) for h in sorted(Path("/usr/include/linux").glob("*.h"))[:120]]
+    results = [r for r in read_headers(headers, reader) if r.error is None]
+    assert len(results) > 100
+    text_table = common.text_table
+    laid_out = []
+
+    def counted(rows: Any, headers: list[str]) -> str | None:
+        text = text_table(rows, headers)
+        laid_out.append(text is not None)
+        return text
+
+    for res in results:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(common, "text_table", counted)
+            fast = render_parse_table(res.header, res.macros, True)
+            mp.setattr(common, "text_table", lambda rows, headers: None)  # tabulate itself
+            slow = render_parse_table(res.header, res.macros, True)
+        assert fast == slow, res.header
+    assert sum(laid_out) > 100  # nearly every table without tabulate
+
+
+def test_every_audit_and_comparison_format_has_a_renderer() -> None:
+    from abicheck.report import AUDIT_FORMATS, renderers
+
+    audit_renderers, comparison_renderers = renderers()
+    assert tuple(audit_renderers) == AUDIT_FORMATS == tuple(comparison_renderers)

@@ -379,6 +379,15 @@ class HeaderDecls:
             folder.layouts = self._layouts
         return self._layouts
 
+    def release(self) -> None:
+        """Let go of the layouts once the header is read. They and the folder they fold
+        with hold this object's bound methods, and it holds them: a cycle that only
+        the garbage collector frees, and reading pauses it, so every header read
+        stayed in memory to the end of the run. Made afresh if asked for again."""
+        layouts, self._layouts = self._layouts, None
+        if layouts is not None:
+            vars(layouts).clear()  # its fold, typedef and record: the cycle's links
+
     def _record(self, key: str) -> tuple[c_ast.Node, str, int] | None:
         """The definition of ``key`` and its file and line, found once per header."""
         if key in self._records:

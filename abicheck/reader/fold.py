@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from pycparser import c_ast
 
@@ -198,17 +198,22 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         # caller clears and reads it): a shift by the width or more, and in #if a
         # signed overflow (gcc: "integer overflow in preprocessor expression")
         self.notes: list[str] = []
-        self._visitors: dict[type[c_ast.Node], Callable[[c_ast.Node], Value]] = {}
 
     # -- helpers -----------------------------------------------------------
 
+    # node class -> Folder's visit_<Kind> function, found once per kind for every
+    # Folder (functions, not a Folder's bound methods: those would tie each Folder
+    # to itself in a cycle, kept until a garbage collection, which reading pauses)
+    _visitors: ClassVar[dict[type[c_ast.Node], Callable[[Folder, c_ast.Node], Value]]] = {}
+
     def fold(self, node: c_ast.Node) -> Value:
         """The value of ``node``: its ``visit_<Kind>`` method, found once per kind."""
-        visitor = self._visitors.get(node.__class__)
+        visitor = Folder._visitors.get(node.__class__)
         if visitor is None:
             name = "visit_" + node.__class__.__name__
-            visitor = self._visitors[node.__class__] = getattr(self, name, self.generic_visit)
-        return visitor(node)
+            found = getattr(Folder, name, Folder.generic_visit)
+            visitor = Folder._visitors[node.__class__] = found
+        return visitor(self, node)
 
     def generic_visit(self, node: c_ast.Node) -> Any:
         raise NotConstant(f"not an integer constant expression ({type(node).__name__})")

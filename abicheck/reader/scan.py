@@ -7,10 +7,11 @@ import codecs
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..model import IDENTIFIER_PATTERN, AbicheckError
+from ..model import ASCII_IDENTIFIER_PATTERN, AbicheckError, identifier_re
 from .tokens import Tok, tokenize
 
 MAX_FILE_BYTES = 256 * 2**20
@@ -72,7 +73,9 @@ class MacroDef:
 @dataclass(slots=True)
 class Entry:
     """A directive's logical line, or (``directive`` empty) a run of text lines
-    between directives, joined by newlines.
+    between directives, joined by newlines (``text``: a directive's is its
+    ``directive`` and ``rest``, kept only there; a ``#define``'s rest is its
+    ``macro``).
 
     For conditional directives, ``nxt`` is the index of the next branch
     (``#elif``/``#else``/``#endif``) and ``end`` the index of the ``#endif``.
@@ -112,10 +115,30 @@ _STR_END = {
     "'": re.compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*'"),
 }
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
-_IDENT = IDENTIFIER_PATTERN  # ASCII, $ and C11 Annex D (UTF-8 names, as gcc 12)
-_DEFINE_RE = re.compile(rf"({_IDENT})(\()?(.*)", re.S)
+# Names are ASCII, $ and C11 Annex D letters (UTF-8 names, as gcc 12 takes them); the
+# Annex D pattern is compiled only for text that is not ASCII (model.identifier_re)
+_ASCII_DEFINE_RE = re.compile(rf"({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S)
 _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
-IDENT_RE = re.compile(rf"{_IDENT}\Z")
+_ASCII_IDENT_RE = re.compile(rf"{ASCII_IDENTIFIER_PATTERN}\Z")
+
+
+def _define_match(rest: str) -> re.Match[str] | None:
+    """``NAME``, ``(`` if there is one, and the rest, of a ``#define``'s text."""
+    m = _ASCII_DEFINE_RE.match(rest)
+    end = m.end(1) if m is not None else 0
+    if end < len(rest) and rest[end] >= "\x80":  # a name that is not ASCII, or goes on so
+        return identifier_re("(", r")(\()?(.*)", re.S).match(rest)
+    return m
+
+
+class _IdentRe:
+    """The pattern of a whole identifier (``IDENT_RE.match(text)``)."""
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return (_ASCII_IDENT_RE if text.isascii() else identifier_re()).match(text)
+
+
+IDENT_RE = _IdentRe()
 _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "elifdef", "elifndef"})
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
 # a word at a word's start is checked by word_start, not \b: a pattern that begins
@@ -276,10 +299,11 @@ def _clean_comment(text: str) -> str:
 def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
     """``NAME(params) body`` or ``NAME body`` -> MacroDef."""
     rest = rest.strip()
-    m = _DEFINE_RE.match(rest)
+    m = _define_match(rest)
     if m is None:
         raise AbicheckError("macro name missing after #define", path, line)
-    name, paren, tail = m.group(1), m.group(2), m.group(3)
+    # names interned: the same ones come back in file after file, kept for the run
+    name, paren, tail = sys.intern(m.group(1)), m.group(2), m.group(3)
     params: tuple[str, ...] | None = None
     variadic = False
     if paren:
@@ -299,7 +323,7 @@ def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
                 names.append(p)
             else:
                 raise AbicheckError(f"bad parameter {p!r} in macro {name}", path, line)
-        params = tuple(names)
+        params = tuple(map(sys.intern, names))
         tail = pm.group(2)
     elif tail and not tail[0].isspace():
         # C99 requires white space after the name; gcc warns and goes on.
@@ -336,13 +360,16 @@ def scan_file(path: str) -> ScannedFile:
             run = []
         m = _DIRECTIVE_RE.match(ltext)
         assert m is not None
-        name = m.group(1) or ""
+        # the name shared (a copy per directive was a fifth of a scanned file), and no
+        # line text kept: only text runs' is read (the directive's is in rest)
+        name = sys.intern(m.group(1) or "")
         rest = m.group(2)
-        e = Entry(line, ltext, name or "#", rest)
+        e = Entry(line, "", name or "#", rest)
         idx = len(entries)
         if name == "define":
             e.comment = _clean_comment(comment) if comment else ""
             e.macro = parse_define(rest, path, line, e.comment)
+            e.rest = ""  # all of it is in the macro
         elif name in _CONDITIONALS:
             if name in ("if", "ifdef", "ifndef"):
                 stack.append([idx, idx])

@@ -8,13 +8,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..audit import AuditResult, Change, Suppression, format_value
-from ..compare import Comparison, Row, Source, snapshot_labels
-from ..compare import format_value as cmp_format_value
 from ..layout_names import is_layout_family
 from ..model import MemberLayout, RecordLayout
 
+# audit and compare are imported by the functions that use them: the parse table
+# (text.render_parse_table) needs neither
 if TYPE_CHECKING:
+    from ..audit import AuditResult, Change, Suppression
+    from ..compare import Comparison, Row, Source
     from ..layouts import MemberRow, TypeRow
 
 if TYPE_CHECKING:
@@ -42,11 +43,66 @@ def visible_rows(rows: Iterable[Sequence[str]]) -> list[list[str]]:
 
 
 def tabulate(rows: Any, **options: Any) -> str:
-    """``tabulate.tabulate``, imported at the first table: importing it takes
-    about 20 ms, and many runs (JSON output, snapshots) print no table."""
+    """``tabulate.tabulate``, imported at the first table that needs it: importing it
+    takes about 15 ms, and many runs (JSON output, snapshots) print no table, or one
+    of text columns only (``abicheck parse``), which :func:`text_table` lays out."""
+    headers = options.get("headers")
+    if options.keys() == {"headers"} and isinstance(headers, list):
+        text = text_table(rows, headers)
+        if text is not None:
+            return text
     from tabulate import tabulate as _tabulate
 
     return str(_tabulate(rows, **options))
+
+
+# what tabulate might read as a number, or as a boolean (in a column of numbers, it
+# right-aligns those too): float() takes it, or digits with thousands separators
+# (1,000.5), or True and False
+_THOUSANDS = re.compile(r"[+-]?[0-9,]*\.?[0-9]*")
+
+
+def _number_like(cell: str) -> bool:
+    if cell in ("True", "False"):
+        return True
+    try:
+        float(cell)
+    except ValueError:
+        return _THOUSANDS.fullmatch(cell) is not None
+    return True
+
+
+def text_table(rows: Any, headers: Sequence[str]) -> str | None:
+    """``rows`` (lists of strings) under ``headers`` as ``tabulate(rows, headers)``
+    lays them out when every column is text (left-aligned, each as wide as its widest
+    cell or its header and two spaces, two spaces between, trailing blanks cut), or
+    None where it would not be that: a column of numbers only (right-aligned), a cell
+    that is not printable ASCII (wide characters, newlines) or has blanks at its ends
+    (tabulate strips them), or no rows."""
+    if not isinstance(rows, list) or not rows:
+        return None
+    n = len(headers)
+    widths = [len(h) + 2 for h in headers]
+    for row in [headers, *rows]:
+        if not isinstance(row, list) or len(row) != n:
+            return None
+        for j, cell in enumerate(row):
+            if not isinstance(cell, str) or not (cell.isascii() and cell.isprintable()):
+                return None
+            if cell and (cell[0] == " " or cell[-1] == " "):
+                return None
+            if len(cell) > widths[j]:
+                widths[j] = len(cell)
+    for j in range(n):
+        cells = [row[j] for row in rows]
+        # a column all numbers is right-aligned; all empty is text
+        if any(cells) and all(_number_like(c) for c in cells if c):
+            return None
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
 
 
 def majority(values: Iterable[int | None]) -> int | None:
@@ -96,6 +152,8 @@ def row_cells(cmp: Comparison, row: Row) -> list[str]:
     """A row as the text formats show it: name (and alias), one value per source, status."""
     targets = sorted(set(row.aliases.values()))
     name = f"{row.name} (alias of {'/'.join(targets)})" if targets else row.name
+    from ..compare import format_value as cmp_format_value
+
     values = (cmp_format_value(row.values[s.label], row.family) for s in cmp.sources)
     return [name, *values, row.status]
 
@@ -148,6 +206,8 @@ CHANGE_HEADERS = ["source", "family", "name", "change", "severity", "old", "new"
 
 def change_rows(changes: Sequence[Change]) -> list[list[str]]:
     """One row of :data:`CHANGE_HEADERS` per change."""
+    from ..audit import format_value
+
     return [
         [
             c.label,
@@ -201,6 +261,8 @@ def suppression_rows(result: AuditResult, matched: str) -> list[list[str]]:
 def snapshot_note(sources: Iterable[Source]) -> str:
     """One line saying which tables came from abicheck's shipped snapshot rather than
     installed headers, and how to read real ones ("" when none did)."""
+    from ..compare import snapshot_labels
+
     labels = snapshot_labels(sources)
     if not labels:
         return ""

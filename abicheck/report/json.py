@@ -6,11 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from ..audit import AuditResult
-from ..compare import Comparison
 from ..model import Macro
 
 if TYPE_CHECKING:
+    from ..audit import AuditResult
+    from ..compare import Comparison
     from ..layouts import LayoutReport
     from ..parse import HeaderResult
 

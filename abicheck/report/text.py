@@ -17,14 +17,14 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..audit import AuditResult
-from ..compare import Comparison, Row
 from ..model import BUILTIN_FILE, Macro, RecordLayout
 from . import common
 from .common import tabulate, visible_rows, visible_text
 
 if TYPE_CHECKING:
     from ..arches import Arch
+    from ..audit import AuditResult
+    from ..compare import Comparison, Row
     from ..layouts import LayoutReport
     from ..verify.model import VerifyReport
 

@@ -1,0 +1,143 @@
+"""Where a C compiler searches for ``#include <...>``, asked once and remembered.
+
+:func:`search_dirs` is what ``abicheck parse`` given no ``-I`` searches; the answer
+is kept in the user's cache folder (:func:`search_cache_file`), so that a run starts
+no compiler. Kept apart from :mod:`abicheck.cc` (the compiler as an oracle), whose
+import a run of ``parse`` does without.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from .model import AbicheckError
+
+
+def compiler_run(argv: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``argv`` run with the C locale and no colours, its output as text; raises
+    AbicheckError when the program is missing."""
+    env = dict(os.environ, LC_ALL="C", LANG="C")
+    env.pop("GCC_COLORS", None)
+    try:
+        return subprocess.run(
+            list(argv), cwd=cwd, env=env, capture_output=True, text=True, errors="replace"
+        )
+    except FileNotFoundError:
+        raise AbicheckError(f"C compiler {argv[0]!r} not found") from None
+
+
+@lru_cache(maxsize=4)
+def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
+    """The folders ``cc`` searches for ``#include <...>``, in its order (``cc -E -v``);
+    () when there is no such compiler.
+
+    The answer is kept in the user's cache folder (:func:`search_cache_file`), so
+    that a run of ``abicheck parse`` starts no compiler: it is used again while the
+    compiler's driver and ``cc1`` are the same files (path, size, modification time),
+    the environment variables gcc reads its search path from are the same, every
+    folder of it still exists and every one gcc skipped as nonexistent still does not.
+    """
+    exe = shutil.which(cc)
+    if exe is None:
+        return ()
+    key = json.dumps([cc, exe, [os.environ.get(v) for v in SEARCH_ENV]])
+    try:
+        cache: Path | None = search_cache_file()
+    except RuntimeError:  # no home folder to keep it in
+        cache = None
+    entries = _read_search_cache(cache) if cache is not None else {}
+    entry = entries.get(key)
+    if isinstance(entry, dict) and _search_entry_holds(entry, exe):
+        return tuple(entry["dirs"])
+    proc = compiler_run([cc, "-E", "-v", "-x", "c", "/dev/null"])
+    lines = proc.stderr.splitlines()
+    try:
+        start = lines.index("#include <...> search starts here:") + 1
+        end = lines.index("End of search list.")
+    except ValueError:
+        return ()
+    dirs = [ln.strip() for ln in lines[start:end]]
+    skipped = [m[1] for ln in lines if (m := _NONEXISTENT_RE.match(ln))]
+    # the compiler proper, as the driver runs it: " /usr/lib/gcc/.../cc1 -E -quiet -v ..."
+    cc1 = [ln.split()[0] for ln in lines if ln.startswith(" /") and ln.split()[0].endswith("/cc1")]
+    files = [_file_id(f) for f in [exe, *cc1[:1]]]
+    if cache is not None and proc.returncode == 0 and None not in files:
+        entries.pop(key, None)  # (the newest last)
+        entries[key] = {"files": files, "dirs": dirs, "skipped": skipped}
+        _write_search_cache(cache, entries)
+    return tuple(dirs)
+
+
+#: The environment variables gcc's ``#include`` search path depends on.
+SEARCH_ENV = ("CPATH", "C_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH")
+_NONEXISTENT_RE = re.compile(r'ignoring nonexistent directory "(.*)"$')
+#: The compilers whose search paths the cache keeps, the most recent ones.
+_SEARCH_CACHE_ENTRIES = 16
+
+
+def search_cache_file() -> Path:
+    """Where :func:`search_dirs` keeps its answers: ``abicheck/search-dirs.json`` in
+    ``$XDG_CACHE_HOME`` (an absolute path), else in ``~/.cache``; RuntimeError when
+    there is no home folder either."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "abicheck" / "search-dirs.json"
+
+
+def _file_id(path: str) -> list[str | int] | None:
+    """A file's path, size and modification time (None if it cannot be read)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [path, st.st_size, st.st_mtime_ns]
+
+
+def _search_entry_holds(entry: dict[str, object], exe: str) -> bool:
+    """Whether a cached search path is still the compiler's (see :func:`search_dirs`)."""
+    files, dirs, skipped = entry.get("files"), entry.get("dirs"), entry.get("skipped")
+    if not (isinstance(files, list) and isinstance(dirs, list) and isinstance(skipped, list)):
+        return False
+    if not files or files[0][:1] != [exe]:
+        return False
+    return (
+        all(isinstance(f, list) and f and _file_id(str(f[0])) == f for f in files)
+        and all(isinstance(d, str) and os.path.isdir(d) for d in dirs)
+        and not any(os.path.exists(str(d)) for d in skipped)
+    )
+
+
+def _read_search_cache(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, unreadable or garbled: start afresh
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_search_cache(path: Path, entries: dict[str, object]) -> None:
+    """``entries`` (the last :data:`_SEARCH_CACHE_ENTRIES`) to ``path``, whole: written
+    beside it and renamed over it; a cache that cannot be written is left alone."""
+    import tempfile
+
+    kept = dict(list(entries.items())[-_SEARCH_CACHE_ENTRIES:])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".search-dirs.", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(kept, f, indent=1)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
