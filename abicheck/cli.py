@@ -49,7 +49,8 @@ exit status:
   0  success, nothing found
   1  a finding: compare: some row differs (see --fail-on); emit --check: the
      file is out of date; verify: a constant rejected or mismatched
-  2  bad input or usage (one line on stderr: path:line: error: ...)
+  2  bad input or usage (one line on stderr: path:line: error: ...); verify:
+     no probe could run (no child process could be started)
   3  internal error, a bug in abicheck (ABICHECK_DEBUG=1 shows a traceback)
   audit's status is a bit mask instead: 1 internal error, 2 usage or input
   error, 4 compatible change, 8 incompatible change."""
@@ -466,12 +467,15 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .report import render_verify
     from .report.common import verify_summary
 
-    status = report.exit_code()
+    unprobed = report.unprobed()
+    status = EXIT_ERROR if unprobed is not None else report.exit_code()
     verdict = (
         f"abicheck verify: kernel {report.kernel} ({report.machine}): "
         f"{verify_summary(report)}; exit status {status}"
     )
     _report(render_verify(report, args.format), verdict, args, out)
+    if unprobed is not None:  # the results say why; a run that probed nothing is no pass
+        err.write(f"abicheck verify: error: no probe could run: {unprobed}\n")
     return status
 
 

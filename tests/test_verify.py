@@ -509,8 +509,8 @@ def test_no_file_can_be_written_still_gives_results() -> None:
 
 def test_no_pipe_or_fork_for_a_probe_is_a_skip_not_a_bug() -> None:
     # every descriptor taken (EMFILE) once the tables are read: no child can be started,
-    # each probe says so and the run still ends with its results (fork failing with
-    # EAGAIN takes the same path; RLIMIT_NPROC does not bind root, so EMFILE stands in)
+    # each probe says so and the run still ends with its results, which say why no
+    # probe ran (fork failing with EAGAIN: the next test)
     script = (
         "import json, os, resource\n"
         "from abicheck.sources import load_sources\n"
@@ -524,11 +524,13 @@ def test_no_pipe_or_fork_for_a_probe_is_a_skip_not_a_bug() -> None:
         "except OSError: pass\n"
         "rep = verify(tables, only='MADV_')\n"
         "for fd in taken: os.close(fd)\n"
-        "print(json.dumps(rep.to_json()))\n"
+        "print(json.dumps([rep.to_json(), rep.unprobed()]))\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    got = _by_name(json.loads(proc.stdout))
+    report, unprobed = json.loads(proc.stdout)
+    assert unprobed == "no pipe for the child: Too many open files"
+    got = _by_name(report)
     dontneed = got[("MADV_DONTNEED", "system")]
     assert (dontneed["status"], dontneed["evidence"]) == (
         "skipped",
@@ -555,7 +557,7 @@ def _no_fork_for_root() -> None:
 
 def test_fork_failing_with_eagain_skips_each_probe_and_says_why() -> None:
     # RLIMIT_NPROC 0 in a process whose real uid is not root's: every fork() fails
-    # with EAGAIN, for real; verify still ends with its results, no traceback
+    # with EAGAIN, for real; verify still writes its results, no traceback, exit 2
     script = (
         "import os, resource\n"
         "resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))\n"
@@ -571,13 +573,14 @@ def test_fork_failing_with_eagain_skips_each_probe_and_says_why() -> None:
         [sys.executable, "-c", script, "verify", "--only", "MADV_", "--format", "json"],
         capture_output=True, text=True, preexec_fn=_no_fork_for_root, cwd="/", timeout=300,
     )  # fmt: skip
-    assert proc.stderr == ""
-    assert proc.returncode == 1  # the kernel advice scan counts as crashed
     eagain = "cannot fork a child: Resource temporarily unavailable"
+    # the results, then one line: a run that probed nothing is an error, not a pass
+    assert proc.stderr == f"abicheck verify: error: no probe could run: {eagain}\n"
+    assert proc.returncode == 2
     got = {k: (r["status"], r["evidence"]) for k, r in _by_name(json.loads(proc.stdout)).items()}
     assert got[("MADV_DONTNEED", "system")] == ("skipped", f"not probed: {eagain}")
     assert got.pop(("MADV_*", "kernel")) == (
-        "crashed",
+        "skipped",
         f"kernel advice scan failed: unavailable: {eagain}",
     )
     assert set(got.values()) == {

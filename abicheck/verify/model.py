@@ -9,6 +9,8 @@ from typing import Any
 #: Every status a result can have; the last four make ``exit_code()`` 1.
 STATUSES = ("verified", "accepted", "skipped", "rejected", "mismatch", "crashed", "timeout")
 FAILING = frozenset({"rejected", "mismatch", "crashed", "timeout"})
+#: The evidence of a probe whose child could not be started (fork or pipe failed).
+NOT_PROBED = "not probed: "
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,16 @@ class VerifyReport:
             "machine": self.machine,
             "results": [r.to_json() for r in self.results],
         }
+
+    def unprobed(self) -> str | None:
+        """Why no probe could run at all (no child process could be started), or None."""
+        why = None
+        for r in self.results:
+            if r.status != "skipped":
+                return None
+            if r.evidence.startswith(NOT_PROBED):
+                why = r.evidence[len(NOT_PROBED) :]
+        return why
 
     def exit_code(self) -> int:
         """1 when some result is rejected, a mismatch, crashed or timed out, else 0."""

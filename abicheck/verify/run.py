@@ -16,6 +16,7 @@ from abicheck.verify import libc, procfs
 from abicheck.verify.harness import drop_ids, run_child, scratch_dir, terminated_as_exit
 from abicheck.verify.linux import CONFIGURED, GENERIC_ADVICE, SINCE
 from abicheck.verify.model import (
+    NOT_PROBED,
     Outcome,
     Probe,
     ProbeContext,
@@ -25,7 +26,7 @@ from abicheck.verify.model import (
     result_key,
 )
 from abicheck.verify.probes import PREFIXES, is_dangerous, probe_for
-from abicheck.verify.scan import advice_scan
+from abicheck.verify.scan import ScanUnavailable, advice_scan
 
 #: The name of the one result a failed kernel advice scan leaves (no value: the values
 #: no table names were not looked for).
@@ -73,6 +74,8 @@ def verify(
             ):
                 try:
                     scan = advice_scan(max_advice, allow_dangerous, timeout, drop)
+                except ScanUnavailable as exc:  # no child could start: not probed
+                    run.add(SCAN_FAILED, None, "kernel", Outcome("skipped", exc.message))
                 except AbicheckError as exc:  # that part lost, not the table
                     run.add(SCAN_FAILED, None, "kernel", Outcome("crashed", exc.message))
                 else:
@@ -169,7 +172,7 @@ def _outcome(
     if kind == "timeout":
         return Outcome("timeout", f"timeout: probe hung for {timeout:g} s, child killed")
     if kind == "unavailable":
-        return Outcome("skipped", f"not probed: {payload}")
+        return Outcome("skipped", f"{NOT_PROBED}{payload}")
     signal = " (child killed by signal)" if str(payload).startswith("SIG") else ""
     return Outcome("crashed", f"crashed: {payload}{signal}")
 

@@ -18,6 +18,10 @@ scans_run = 0
 _HUGE = 2 << 20
 
 
+class ScanUnavailable(AbicheckError):
+    """The advice scan's child could not be started (no fork, no pipe): not probed."""
+
+
 def advice_scan(
     max_advice: int, allow_dangerous: bool, timeout: float, drop: tuple[int, int] | None
 ) -> tuple[dict[int, str], list[int]]:
@@ -25,6 +29,8 @@ def advice_scan(
     global scans_run
     scans_run += 1
     kind, payload = run_child(lambda: _scan(max_advice), max(timeout * 6, 30.0), drop)
+    if kind == "unavailable":
+        raise ScanUnavailable(f"kernel advice scan failed: {kind}: {payload}")
     if kind != "ok":
         raise AbicheckError(f"kernel advice scan failed: {kind}: {payload}")
     known = {int(k): str(v) for k, v in payload.items()}
