@@ -200,3 +200,29 @@ def test_a_moved_scan_names_its_own_path(tmp_path: Path) -> None:
         ("X", "(1 << 3)", str(b), 3, "x"),
     ]
     assert [m.file for m in da] == [str(a), str(a)] and sb.guard == sa.guard == "G"
+
+
+def test_compare_header_pattern_merges_each_architectures_matches() -> None:
+    from abicheck.sources import SourceOptions, load_sources
+
+    tables = load_sources(["arch:mips", "arch:arm64"], SourceOptions(header="asm/ioctl*.h"))
+    values = [{m.name: m.value for m in t.macros} for t in tables]
+    # asm/ioctl.h's and asm/ioctls.h's names in one table per architecture
+    assert [(v["_IOC_SIZEBITS"], v["TIOCSCTTY"]) for v in values] == [
+        (13, 0x5480),
+        (14, 0x540E),
+    ]
+    assert tables[0].origin.path == "/usr/mips-linux-gnu/include/asm/ioctl*.h"
+    assert tables[0].origin.noted("headers") == (
+        "/usr/mips-linux-gnu/include/asm/ioctl.h /usr/mips-linux-gnu/include/asm/ioctls.h"
+    )
+
+
+def test_compare_all_leaves_out_the_architectures_a_pattern_matches_nothing_in() -> None:
+    code, out, err = run("compare", "arch:all", "--header", "asm/sgi*.h", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    labels = [s["label"] for s in data["sources"]]
+    assert labels == ["arch:mips", "arch:mips64", "arch:mips64el", "arch:mipsel"]
+    assert "abicheck: note: arch:alpha left out: no header matching asm/sgi*.h for alpha in " in err
+    assert run("compare", "arch:all", "--header", "asm/no-such-*.h")[0] == 2
