@@ -68,12 +68,12 @@ def host_headers() -> list[str]:
     return out
 
 
-def json_check(n: int):  # type: ignore[no-untyped-def]
+def json_check(n: int, lead: bytes = b'{"header": '):  # type: ignore[no-untyped-def]
     def check(rc: int, out: bytes, err: bytes) -> None:
         if rc not in (0, 2):
             raise ToolFailed(f"abicheck exit {rc}: {err.decode('utf-8', 'replace')[:2000]}")
         # counted, not parsed: the benchmark keeps its own memory small
-        found = out.count(b'{"header": ')
+        found = out.count(lead)
         if found != n or not out.rstrip().endswith(b"]"):
             raise ToolFailed(f"abicheck's JSON lists {found} results, not {n}")
 
@@ -168,14 +168,7 @@ def workload_all_arches() -> tuple[list[Tool], float | None]:
 
     plans, _ = plan_arches(arch_list("all"), UAPI_PATTERNS)
     n = sum(len(p.headers) for p in plans)
-
-    def check(rc: int, out: bytes, err: bytes) -> None:
-        if rc not in (0, 2):
-            raise ToolFailed(f"abicheck exit {rc}: {err.decode('utf-8', 'replace')[:2000]}")
-        found = out.count(b'{"arch": ')
-        if found != n or not out.rstrip().endswith(b"]"):
-            raise ToolFailed(f"abicheck's JSON lists {found} results, not {n}")
-
+    check = json_check(n, b'{"arch": ')
     a = Tool(
         f"abicheck parse --arch all ({len(plans)} arches)",
         [[*abicheck_cmd(), "parse", "--format", "json", "--arch", "all", *UAPI_PATTERNS]],

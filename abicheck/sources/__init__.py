@@ -137,9 +137,9 @@ def _steps(specs: Sequence[str], ctx: Context) -> list[Step]:
             steps += [
                 (
                     f"arch:{a.name}",
-                    lambda a=a: [ARCH.arch(a, ctx)],
+                    lambda a=a: [ARCH.arch(a, ctx)],  # type: ignore[misc]
                     other and (some or not a.cross_package),
-                )  # type: ignore[misc]
+                )
                 for a in all_arches()
             ]
         else:
