@@ -226,3 +226,30 @@ def test_compare_all_leaves_out_the_architectures_a_pattern_matches_nothing_in()
     assert labels == ["arch:mips", "arch:mips64", "arch:mips64el", "arch:mipsel"]
     assert "abicheck: note: arch:alpha left out: no header matching asm/sgi*.h for alpha in " in err
     assert run("compare", "arch:all", "--header", "asm/no-such-*.h")[0] == 2
+
+
+def test_a_text_that_fails_to_scan_fails_at_each_path(tmp_path: Path) -> None:
+    from abicheck.model import AbicheckError
+
+    cache = ScanCache()
+    for name in ("a.h", "b.h"):
+        (tmp_path / name).write_text("#define A 1\n#if A\n")
+        with pytest.raises(AbicheckError) as caught:
+            cache.scan(str(tmp_path / name))
+        assert str(caught.value) == f"{tmp_path / name}:2: error: unterminated #if"
+    assert len(cache) == 0
+
+
+def test_several_architectures_take_no_data_model_and_need_headers() -> None:
+    assert run("parse", "--arch", "all", "--data-model", "lp64", "linux/mman.h") == (
+        2,
+        "",
+        "abicheck: error: --data-model with --arch all: each architecture has its own\n",
+    )
+    assert run("parse", "--arch", "mips,arm64") == (
+        2,
+        "",
+        "abicheck: error: --arch mips,arm64 needs HEADER arguments (names, paths or patterns)\n",
+    )
+    code, _, err = run("parse", "--arch", "mips,armx", "linux/mman.h")
+    assert code == 2 and err.startswith("abicheck: error: unknown architecture 'armx'")
