@@ -64,7 +64,7 @@ def _add_include_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=what)
 
 
-def _add_reader_options(p: argparse.ArgumentParser) -> None:
+def _add_reader_options(p: argparse.ArgumentParser, several: bool = False) -> None:
     _add_include_options(p)
     p.add_argument(
         "-U",
@@ -80,7 +80,13 @@ def _add_reader_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="read as this architecture's compiler would (names as for arch:): its "
         "predefines, data model, char signedness and installed headers after -I "
-        "(default: this machine's predefines; with --data-model, a generic target's)",
+        "(default: this machine's predefines; with --data-model, a generic target's)"
+        + (
+            "; 'all' (every installed Debian architecture) or a comma list reads the "
+            "headers for each, a HEADER name or pattern found in each one's folders"
+            if several
+            else ""
+        ),
     )
     p.add_argument(
         "--data-model",
@@ -813,7 +819,7 @@ def _add_parse_parser(sub: Any, full: bool = True) -> None:
     )
     if not full:  # named in the usage and the help only
         return
-    _add_reader_options(p)
+    _add_reader_options(p, several=True)
     p.add_argument(
         "--format", choices=("table", "json"), default="table", help="the listing's format"
     )
@@ -827,7 +833,11 @@ def _add_parse_parser(sub: Any, full: bool = True) -> None:
         help="without -I, search no system folders (default: the C compiler's search path)",
     )
     p.add_argument(
-        "headers", nargs="*", metavar="HEADER", help="a header file (default: the embedded mman.h)"
+        "headers",
+        nargs="*",
+        metavar="HEADER",
+        help="a header file, or a name or quoted glob pattern looked up in the include "
+        "folders as #include <...> would (default: the embedded mman.h)",
     )
     p.set_defaults(func=cmd_parse)
 

@@ -79,8 +79,8 @@ def resolve_headers(
     """Header arguments -> ``(name shown, path read)`` pairs, and the arguments that
     matched nothing.
 
-    An existing path is itself (a pattern of absolute paths expands as the shell
-    would); another name is looked up in ``dirs`` in order, as
+    An existing path is itself (a pattern that matches files from here, or an
+    absolute one, expands as the shell would); another name is looked up in ``dirs`` in order, as
     ``#include <name>`` would (the first folder holding it), and shown as given; a
     glob pattern expands in every folder of ``dirs`` (sorted, each name found where
     ``#include`` would find it). A name found nowhere is kept as its own path (reading
@@ -89,12 +89,11 @@ def resolve_headers(
     out: list[tuple[str, str]] = []
     unmatched: list[str] = []
     for spec in specs:
-        if os.path.exists(shipped_path(spec)):
+        if os.path.exists(shipped_path(spec)) or (os.path.isabs(spec) and not is_pattern(spec)):
             out.append((spec, spec))
-        elif os.path.isabs(spec):
-            if not is_pattern(spec):
-                out.append((spec, spec))
-                continue
+        elif is_pattern(spec) and (
+            os.path.isabs(spec) or any(os.path.isfile(p) for p in glob.glob(spec))
+        ):  # paths, as the shell would expand them
             paths = sorted(p for p in glob.glob(spec) if os.path.isfile(p))
             if not paths:
                 unmatched.append(spec)

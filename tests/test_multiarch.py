@@ -253,3 +253,23 @@ def test_several_architectures_take_no_data_model_and_need_headers() -> None:
     )
     code, _, err = run("parse", "--arch", "mips,armx", "linux/mman.h")
     assert code == 2 and err.startswith("abicheck: error: unknown architecture 'armx'")
+
+
+def test_a_pattern_matching_files_from_here_expands_as_the_shell_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "linux").mkdir()
+    (tmp_path / "linux" / "b.h").write_text("#define B 2\n")
+    (tmp_path / "linux" / "a.h").write_text("#define A 1\n")
+    monkeypatch.chdir(tmp_path)
+    pairs, unmatched = resolve_headers(
+        ["linux/*.h", "linux/mman.h"], ["/usr/m68k-linux-gnu/include"]
+    )
+    assert pairs == [
+        ("linux/a.h", "linux/a.h"),
+        ("linux/b.h", "linux/b.h"),
+        ("linux/mman.h", "/usr/m68k-linux-gnu/include/linux/mman.h"),
+    ]
+    assert unmatched == []
+    absolute, _ = resolve_headers([f"{tmp_path}/linux/?.h"], [])
+    assert absolute == [(str(tmp_path / "linux" / f"{n}.h"),) * 2 for n in "ab"]
