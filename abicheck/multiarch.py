@@ -18,6 +18,7 @@ import glob
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -271,9 +272,10 @@ def read_arches(
             shared.scans.prescan(path)
     _JOB = _Job(plans, defines, builtins, render, shared)
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(workers, len(plans))) as pool:
-            for plan, out in zip(plans, pool.imap(_work, range(len(plans))), strict=True):
-                yield plan, out
+        # (a worker that dies raises BrokenProcessPool here, rather than hanging)
+        with ProcessPoolExecutor(
+            min(workers, len(plans)), mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            yield from zip(plans, pool.map(_work, range(len(plans))), strict=True)
     finally:
         _JOB = None
