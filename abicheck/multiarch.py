@@ -271,11 +271,17 @@ def read_arches(
         for _, path in plan.headers:
             shared.scans.prescan(path)
     _JOB = _Job(plans, defines, builtins, render, shared)
+    # (a worker that dies raises BrokenProcessPool here, rather than hanging)
+    pool = ProcessPoolExecutor(
+        min(workers, len(plans)), mp_context=multiprocessing.get_context("fork")
+    )
+    finished = False
     try:
-        # (a worker that dies raises BrokenProcessPool here, rather than hanging)
-        with ProcessPoolExecutor(
-            min(workers, len(plans)), mp_context=multiprocessing.get_context("fork")
-        ) as pool:
-            yield from zip(plans, pool.map(_work, range(len(plans))), strict=True)
+        yield from zip(plans, pool.map(_work, range(len(plans))), strict=True)
+        finished = True
     finally:
+        if not finished:  # stopped early (an error, a closed pipe, ^C): no more reading
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
         _JOB = None

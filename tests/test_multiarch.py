@@ -273,3 +273,23 @@ def test_a_pattern_matching_files_from_here_expands_as_the_shell_would(
     assert unmatched == []
     absolute, _ = resolve_headers([f"{tmp_path}/linux/?.h"], [])
     assert absolute == [(str(tmp_path / "linux" / f"{n}.h"),) * 2 for n in "ab"]
+
+
+def test_stopping_early_ends_the_workers(tmp_path: Path) -> None:
+    import multiprocessing
+    import time
+
+    def render(plan: Any, results: Any) -> str:
+        if plan.arch != "m68k":
+            time.sleep(3)  # still at work when the first result is taken
+        (tmp_path / plan.arch).write_text("read")
+        return str(plan.arch)
+
+    plans, _ = plan_arches(arch_list("m68k,x32,ppc64el,alpha,sh4"), ["linux/mman.h"])
+    results = read_arches(plans, render, workers=2)
+    first, _ = next(results)
+    results.close()  # as when the output's reader goes away
+    assert first.arch == "m68k"
+    assert multiprocessing.active_children() == []
+    time.sleep(3.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m68k"]  # the others ended unread
