@@ -20,15 +20,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
-
-from pycparser import c_ast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .arches import Arch, debian_arches, include_dirs, lookup
 from .model import AbicheckError
 from .parse import HeaderResult, Reader, TargetSetup, read_headers, target_setup
 from .reader.scan import ScanCache
 from .resources import shipped_path
+
+if TYPE_CHECKING:
+    from pycparser import c_ast
 
 T = TypeVar("T")
 
