@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import functools
 import gc
 import io
 import os
@@ -64,7 +65,7 @@ def _add_include_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=what)
 
 
-def _add_reader_options(p: argparse.ArgumentParser) -> None:
+def _add_reader_options(p: argparse.ArgumentParser, several: bool = False) -> None:
     _add_include_options(p)
     p.add_argument(
         "-U",
@@ -80,7 +81,13 @@ def _add_reader_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="read as this architecture's compiler would (names as for arch:): its "
         "predefines, data model, char signedness and installed headers after -I "
-        "(default: this machine's predefines; with --data-model, a generic target's)",
+        "(default: this machine's predefines; with --data-model, a generic target's)"
+        + (
+            "; 'all' (every installed Debian architecture) or a comma list reads the "
+            "headers for each, a HEADER name or pattern found in each one's folders"
+            if several
+            else ""
+        ),
     )
     p.add_argument(
         "--data-model",
@@ -156,6 +163,10 @@ def _system_dirs() -> list[str]:
 
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .multiarch import is_arch_list, resolve_headers
+
+    if is_arch_list(args.arch):
+        return _parse_arches(args, out, err)
     from .parse import read_headers, target_setup
     from .resources import display_name, embedded_header
 
@@ -167,8 +178,15 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dirs += setup.system_dirs
     elif args.headers and not dirs and not args.nostdinc:
         dirs = _system_dirs()
+    # a name that is no path is looked up as #include <...> would, a pattern expanded
+    pairs, unmatched = resolve_headers(headers, dirs)
+    for spec in unmatched:
+        if spec not in (h for h, _ in pairs):
+            raise AbicheckError("no header matches in the include folders", spec)
     # the predefined macros (240 or so) only when asked for: in every format
-    results = read_headers(headers, _reader(args, dirs, setup), args.builtins)
+    results = read_headers(
+        [h for h, _ in pairs], _reader(args, dirs, setup), args.builtins, [p for _, p in pairs]
+    )
     for res in results:
         for w in res.warnings:
             err.write(f"{w}\n")
@@ -189,6 +207,76 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if to_file:
         _write(cast(io.StringIO, dest).getvalue(), args.output, out)
     return EXIT_ERROR if any(r.error is not None for r in results) else EXIT_OK
+
+
+def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``parse --arch all`` (or a comma list): each architecture's headers, grouped by
+    architecture (JSON: one list, each object with its ``arch``)."""
+    from .multiarch import arch_list, default_workers, plan_arches, read_arches
+
+    if args.data_model:
+        raise AbicheckError(f"--data-model with --arch {args.arch}: each architecture has its own")
+    if not args.headers:
+        raise AbicheckError(f"--arch {args.arch} needs HEADER arguments (names, paths or patterns)")
+    plans, notes = plan_arches(
+        arch_list(args.arch), args.headers, args.include, args.undefine, args.nostdinc
+    )
+    for note in notes:
+        err.write(f"{note}\n")
+    render = (
+        _render_json_arch
+        if args.format == "json"
+        else functools.partial(_render_table_arch, builtins=args.builtins)
+    )
+    to_file = args.output not in (None, "-")
+    chunks: list[str] = []
+    dest: Callable[[str], object] = chunks.append if to_file else out.write
+    failed = False
+    dest("[\n" if args.format == "json" else "")
+    first = True
+    workers = default_workers(len(plans))
+    defines = dict(_defines(args.define))
+    for _plan, (text, messages, any_error) in read_arches(
+        plans, render, defines, args.builtins, workers
+    ):
+        err.write(messages)
+        failed = failed or any_error
+        if text:
+            sep = ",\n" if args.format == "json" else "\n"
+            dest(("" if first else sep) + text)
+            first = False
+    dest(("\n]\n" if not first else "]\n") if args.format == "json" else "")
+    if to_file:
+        _write("".join(chunks), args.output, out)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def _messages(results: Sequence[Any]) -> tuple[str, bool]:
+    lines = []
+    for res in results:
+        lines += [f"{w}\n" for w in res.warnings]
+        if res.error is not None:
+            lines.append(f"{res.error}\n")
+    return "".join(lines), any(r.error is not None for r in results)
+
+
+def _render_json_arch(plan: Any, results: Sequence[Any]) -> tuple[str, str, bool]:
+    """One architecture's part of the parse JSON list, its stderr lines, and whether a
+    header failed (run in a worker process: only these texts come back)."""
+    from .report.json import parse_json_items
+
+    return (",\n".join(parse_json_items(results, plan.arch)), *_messages(results))
+
+
+def _render_table_arch(plan: Any, results: Sequence[Any], builtins: bool) -> tuple[str, str, bool]:
+    from .report.text import render_parse_table
+
+    shown = [r for r in results if r.error is None]
+    n = len(plan.headers)
+    text = f"== {plan.arch} ({n} header{'s' if n != 1 else ''})\n\n" + "\n".join(
+        render_parse_table(r.header, r.macros, builtins) for r in shown
+    )
+    return (text, *_messages(results))
 
 
 # -- sources ------------------------------------------------------------------
@@ -735,7 +823,7 @@ def _add_parse_parser(sub: Any, full: bool = True) -> None:
     )
     if not full:  # named in the usage and the help only
         return
-    _add_reader_options(p)
+    _add_reader_options(p, several=True)
     p.add_argument(
         "--format", choices=("table", "json"), default="table", help="the listing's format"
     )
@@ -749,7 +837,11 @@ def _add_parse_parser(sub: Any, full: bool = True) -> None:
         help="without -I, search no system folders (default: the C compiler's search path)",
     )
     p.add_argument(
-        "headers", nargs="*", metavar="HEADER", help="a header file (default: the embedded mman.h)"
+        "headers",
+        nargs="*",
+        metavar="HEADER",
+        help="a header file, or a name or quoted glob pattern looked up in the include "
+        "folders as #include <...> would (default: the embedded mman.h)",
     )
     p.set_defaults(func=cmd_parse)
 

@@ -35,7 +35,7 @@ from .reader.exprparse import Parser
 from .reader.fold import Literals
 from .reader.layout import record_layout
 from .reader.memo import Memo, reuse_default
-from .reader.scan import FileCache, MacroDef
+from .reader.scan import FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
 from .resources import data_dir, display_name, shipped_path
 
@@ -151,7 +151,8 @@ class Reader:
     compiler-predefined macros (an architecture's, say); ``unsigned_char`` is for
     targets whose plain ``char`` is unsigned (arm, powerpc, s390, ...).
     ``abi`` (an architecture's, :attr:`abicheck.arches.Arch.abi`) gives the sizes
-    and alignments of its types, for sizeof and struct layouts.
+    and alignments of its types, for sizeof and struct layouts. ``scans`` shares
+    file scans by content with other Readers (one per architecture, say).
     ``reuse=False`` (or, left None, ``ABICHECK_NO_REUSE=1`` in the environment)
     reads every header from scratch: nothing is reused that rests on an earlier
     header's state (see reader.memo), the reference reuse is checked against.
@@ -166,6 +167,7 @@ class Reader:
         unsigned_char: bool = False,
         reuse: bool | None = None,
         abi: DataModel | None = None,
+        scans: ScanCache | None = None,
     ) -> None:
         if data_model not in DATA_MODELS:
             raise AbicheckError(
@@ -174,7 +176,7 @@ class Reader:
         self.model: DataModel = abi or dataclasses.replace(
             DATA_MODELS[data_model], char_signed=not unsigned_char
         )
-        self.files = FileCache()
+        self.files = FileCache(scans)
         base = predefined_macros(data_model) if predefines is None else dict(predefines)
         self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}
         for n, v in (defines or {}).items():
@@ -294,26 +296,34 @@ def read(
 @dataclass(frozen=True, slots=True)
 class HeaderResult:
     """One header of :func:`read_headers`: its macros, or the error it failed with,
-    and the warnings reading it gave (:attr:`Reader.warnings`)."""
+    and the warnings reading it gave (:attr:`Reader.warnings`); ``path`` is the file
+    read when that is not ``header`` itself (a name found in the include folders)."""
 
     header: str
     macros: tuple[Macro, ...] = ()
     error: AbicheckError | None = None
     warnings: tuple[Diagnostic, ...] = ()
+    path: str = ""
 
 
 def read_headers(
-    headers: Sequence[str], reader: Reader, builtins: bool = True
+    headers: Sequence[str],
+    reader: Reader,
+    builtins: bool = True,
+    paths: Sequence[str] | None = None,
 ) -> list[HeaderResult]:
     """Each of ``headers`` read with ``reader``, in order (the predefined macros too
     if ``builtins``); a header that fails gives its error in its place and the
     others are still read. ``<abicheck>/headers/...`` names a file shipped with
-    abicheck (the embedded header)."""
+    abicheck (the embedded header). ``paths``, if given, are the files read, one per
+    header (as :func:`abicheck.multiarch.resolve_headers` finds them)."""
     out = []
-    for h in headers:
+    for i, h in enumerate(headers):
+        path = h if paths is None else paths[i]
+        shown = "" if path == h else path
         try:
-            macros = reader.read(shipped_path(h), builtins)
-            out.append(HeaderResult(h, macros, warnings=reader.warnings))
+            macros = reader.read(shipped_path(path), builtins)
+            out.append(HeaderResult(h, macros, warnings=reader.warnings, path=shown))
         except AbicheckError as exc:
             # without its tracebacks, whose frames hold the reader and all the failed
             # header's objects: kept in the result, they stayed to the end of the run
@@ -321,5 +331,5 @@ def read_headers(
             while e is not None:
                 e.__traceback__ = None
                 e = e.__context__
-            out.append(HeaderResult(h, error=exc, warnings=reader.warnings))
+            out.append(HeaderResult(h, error=exc, warnings=reader.warnings, path=shown))
     return out

@@ -14,6 +14,10 @@ Workloads (``--workload``, default all):
 * ``arch-trees``: the uapi tree of every installed Debian architecture, one
   ``parse --arch NAME`` call each, against gcc per header with that architecture's
   flags;
+* ``all-arches``: the uapi of every installed Debian architecture at once, ``parse
+  --arch all 'linux/*.h' 'asm/*.h' 'asm-generic/*.h'`` (one call; target: 5 s wall on
+  2 cores), against gcc per header per architecture with that architecture's flags,
+  and one ``parse --arch NAME`` call per architecture (as ``arch-trees``);
 * ``cross-tree``: the uapi tree (every header under linux/ and asm/) of one
   architecture (``--arch``, default mips), ``parse --arch NAME`` in one call, struct
   layouts and every value evaluated, against that architecture's own cross compiler
@@ -64,12 +68,12 @@ def host_headers() -> list[str]:
     return out
 
 
-def json_check(n: int):  # type: ignore[no-untyped-def]
+def json_check(n: int, lead: bytes = b'{"header": '):  # type: ignore[no-untyped-def]
     def check(rc: int, out: bytes, err: bytes) -> None:
         if rc not in (0, 2):
             raise ToolFailed(f"abicheck exit {rc}: {err.decode('utf-8', 'replace')[:2000]}")
         # counted, not parsed: the benchmark keeps its own memory small
-        found = out.count(b'{"header": ')
+        found = out.count(lead)
         if found != n or not out.rstrip().endswith(b"]"):
             raise ToolFailed(f"abicheck's JSON lists {found} results, not {n}")
 
@@ -156,6 +160,33 @@ def workload_arch_trees() -> tuple[list[Tool], float | None]:
     return [a, g], 0.25
 
 
+UAPI_PATTERNS = ("linux/*.h", "asm/*.h", "asm-generic/*.h")
+
+
+def workload_all_arches() -> tuple[list[Tool], float | None]:
+    from abicheck.multiarch import arch_list, plan_arches
+
+    plans, _ = plan_arches(arch_list("all"), UAPI_PATTERNS)
+    n = sum(len(p.headers) for p in plans)
+    check = json_check(n, b'{"arch": ')
+    a = Tool(
+        f"abicheck parse --arch all ({len(plans)} arches)",
+        [[*abicheck_cmd(), "parse", "--format", "json", "--arch", "all", *UAPI_PATTERNS]],
+        check,
+    )
+    g_cmds, a_cmds = [], []
+    for plan in plans:
+        arch = arches.lookup(plan.arch)
+        flags = compiler_flags(arch)
+        g_cmds += [["gcc", "-dM", "-E", *flags, path] for _, path in plan.headers]
+        a_cmds.append(
+            [*abicheck_cmd(), "parse", "--format", "json", "--arch", arch.name, *UAPI_PATTERNS]
+        )
+    g = Tool(f"gcc -dM -E ({n} headers)", g_cmds, accept(0, 1))
+    one = Tool("abicheck parse --arch NAME (per arch)", a_cmds, accept(0, 2))
+    return [a, g, one], None
+
+
 def workload_cross_tree() -> tuple[list[Tool], float | None]:
     arch = arches.lookup(ARGS.arch)
     root = Path("/usr") / arch.triplet / "include"
@@ -177,6 +208,7 @@ WORKLOADS = {
     "usr-include": workload_usr_include,
     "arch-trees": workload_arch_trees,
     "cross-tree": workload_cross_tree,
+    "all-arches": workload_all_arches,
 }
 ARGS = argparse.Namespace(arch="mips")
 

@@ -28,7 +28,10 @@ def run_json(*argv: str) -> Any:
 def test_the_schemas_are_valid_schemas(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(schema(name))
     one = schema(name)["items"] if schema(name)["type"] == "array" else schema(name)
-    assert schema(name)["$id"] == one["properties"]["format"]["const"]
+    if name == "parse":  # a list of headers as before formats were named: no format key
+        assert "format" not in one["properties"] and schema(name)["$id"] == "abicheck-parse"
+    else:
+        assert schema(name)["$id"] == one["properties"]["format"]["const"]
 
 
 def _valid(name: str, data: dict) -> None:  # type: ignore[type-arg]
@@ -87,3 +90,21 @@ def test_layout_json() -> None:
     data = run_json("layout", "--format", "json", str(FIX / "layout" / "incomplete.h"))
     jsonschema.Draft202012Validator(schema("layout")).validate(data)
     assert data[0]["types"][1]["reason"] == "incomplete type struct missing"
+
+
+def test_parse_json(tmp_path: Path) -> None:
+    # one architecture (the list as before), and several (each object with its arch)
+    validator = jsonschema.Draft202012Validator(schema("parse"))
+    bad = tmp_path / "bad.h"
+    bad.write_text("#error no\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["parse", "--format", "json", str(bad), "--arch", "m68k"], out, err) == 2
+    failed = json.loads(out.getvalue())
+    validator.validate(failed)
+    assert failed[0]["defines"] == [] and "error" in failed[0]
+    one = run_json("parse", "--format", "json", "--arch", "m68k", "linux/mman.h")
+    validator.validate(one)
+    assert "arch" not in one[0] and one[0]["path"] == "/usr/m68k-linux-gnu/include/linux/mman.h"
+    several = run_json("parse", "--format", "json", "--arch", "m68k,alpha", "asm/mman.h")
+    validator.validate(several)
+    assert [h["arch"] for h in several] == ["m68k", "alpha"]

@@ -4,6 +4,7 @@ its directives parsed and its conditionals matched, once per run (``FileCache``)
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import stat
@@ -336,7 +337,11 @@ def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
 
 def scan_file(path: str) -> ScannedFile:
     """Read and scan one file: logical lines, parsed directives, matched conditionals."""
-    text = read_source(path)
+    return scan_text(read_source(path), path)
+
+
+def scan_text(text: str, path: str) -> ScannedFile:
+    """Scan the text of the file at ``path`` (as :func:`scan_file`)."""
     entries: list[Entry] = []
     # open conditionals: [index of the #if, index of its latest branch]
     stack: list[list[int]] = []
@@ -423,18 +428,80 @@ def _find_guard(entries: list[Entry]) -> str | None:
     return guard
 
 
-class FileCache:
-    """Scanned files by path, so a file is read and scanned once per run."""
+def moved(sf: ScannedFile, path: str) -> ScannedFile:
+    """``sf`` as the scan of the same text at ``path``: its entries shared but each
+    ``#define``'s, whose MacroDef (made anew, its tokens shared) names ``path``."""
+    entries = [
+        e
+        if (m := e.macro) is None
+        else Entry(
+            e.line,
+            e.text,
+            e.directive,
+            e.rest,
+            e.comment,
+            e.toks,
+            MacroDef(m.name, m.params, m.variadic, m._body, m.text, path, m.line, m.comment),
+            e.nxt,
+            e.end,
+        )
+        for e in sf.entries
+    ]
+    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.decl_hint)
+
+
+class ScanCache:
+    """Scans by file content, for FileCaches to share (one per Reader, a Reader per
+    architecture): a text scanned before at any path is not scanned again, only
+    moved to its new path (:func:`moved`). A file that fails to scan is not kept
+    (its error names its own path)."""
 
     def __init__(self) -> None:
+        self._by_text: dict[str, ScannedFile] = {}
+        # path -> the scan of its text (made at whichever path had it first)
+        self._by_path: dict[str, ScannedFile] = {}
+
+    def _of(self, path: str) -> ScannedFile:
+        hit = self._by_path.get(path)
+        if hit is None:
+            text = read_source(path)
+            hit = self._by_text.get(text)
+            if hit is None:
+                hit = self._by_text[text] = scan_text(text, path)
+            self._by_path[path] = hit
+        return hit
+
+    def prescan(self, path: str) -> None:
+        """Read and scan ``path`` now, if its text is new (a file that fails is left
+        for its reading to report)."""
+        with contextlib.suppress(AbicheckError):
+            self._of(path)
+
+    def scan(self, path: str) -> ScannedFile:
+        """The scan of the file at ``path`` (raises AbicheckError as scan_file)."""
+        hit = self._of(path)
+        return hit if hit.path == path else moved(hit, path)
+
+    def __len__(self) -> int:
+        """How many distinct texts were scanned."""
+        return len(self._by_text)
+
+
+class FileCache:
+    """Scanned files by path, so a file is read and scanned once per run; with
+    ``shared``, a file whose text another FileCache (or path) scanned is not
+    scanned again (:class:`ScanCache`)."""
+
+    def __init__(self, shared: ScanCache | None = None) -> None:
         self._files: dict[str, ScannedFile | AbicheckError] = {}
         self._exists: dict[str, bool] = {}
+        self._scan = scan_file if shared is None else shared.scan
 
     def get(self, path: str) -> ScannedFile:
         hit = self._files.get(path)
         if hit is None:
             try:
-                hit = scan_file(path)
+                hit = self._scan(path)
             except AbicheckError as exc:
                 hit = exc
             self._files[path] = hit

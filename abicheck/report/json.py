@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ..model import Macro
@@ -27,17 +27,29 @@ def render_layout_json(report: LayoutReport) -> str:
 
 def write_parse_json(results: Sequence[HeaderResult], out: TextIO) -> None:
     """The parse JSON, one macro per line: a list with an object per header
-    (``header``, ``error`` when it failed, ``defines``), each macro's line made once
-    however many headers show it (a whole uapi tree is ~120,000 macro entries, most
-    of them shared)."""
+    (``header``, ``path`` when the file read is another, ``error`` when it failed,
+    ``defines``), each macro's line made once however many headers show it (a whole
+    uapi tree is ~120,000 macro entries, most of them shared)."""
+    out.write("[\n")
+    for i, item in enumerate(parse_json_items(results)):
+        out.write((",\n" if i else "") + item)
+    out.write("\n]\n" if results else "]\n")
+
+
+def parse_json_items(results: Sequence[HeaderResult], arch: str = "") -> Iterator[str]:
+    """The objects of the parse JSON list, one text per header, each on its own lines
+    and indented as in the list; with ``arch``, each leads with ``"arch": arch``
+    (``parse --arch all``: the lists of each architecture, joined)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     encoded: dict[int, str] = {}  # id(Macro) -> its JSON; the macros live in results
-    out.write("[\n")
-    for i, res in enumerate(results):
-        head = {"header": res.header}
+    for res in results:
+        head = {"arch": arch} if arch else {}
+        head["header"] = res.header
+        if res.path:
+            head["path"] = res.path
         if res.error is not None:
             head["error"] = str(res.error)
-        out.write("  " + dumps(head)[:-1] + ', "defines": [')
+        parts = ["  " + dumps(head)[:-1] + ', "defines": [']
         macros: Sequence[Macro] = res.macros
         lines = []
         for m in macros:
@@ -46,6 +58,6 @@ def write_parse_json(results: Sequence[HeaderResult], out: TextIO) -> None:
                 text = encoded[id(m)] = m.json_text()
             lines.append(text)
         if lines:
-            out.write("\n    " + ",\n    ".join(lines) + "\n  ")
-        out.write("]}" + ("," if i < len(results) - 1 else "") + "\n")
-    out.write("]\n")
+            parts.append("\n    " + ",\n    ".join(lines) + "\n  ")
+        parts.append("]}")
+        yield "".join(parts)

@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from ..arches import all_arches
 from ..model import AbicheckError, Table
+from ..multiarch import is_pattern
 from .arch import MAKE_SNAPSHOT_COMMAND, ArchSource, arch_macros, installed_dirs, integer_macros
 from .base import ArchFrom, Context, SourceKind, SourceOptions
 from .binding import BindingSource, GoSource, RustSource, ZigSource
@@ -131,8 +132,14 @@ def _steps(specs: Sequence[str], ctx: Context) -> list[Step]:
             # another header than the target's has no snapshot to fall back on: the
             # architectures Debian has no headers for are left out, with a note
             other = o.arch_header != o.target.header and o.kernel_tree is None
+            # a pattern some architectures have no match for leaves them out too
+            some = other and is_pattern(o.arch_header)
             steps += [
-                (f"arch:{a.name}", lambda a=a: [ARCH.arch(a, ctx)], other and not a.cross_package)  # type: ignore[misc]
+                (
+                    f"arch:{a.name}",
+                    lambda a=a: [ARCH.arch(a, ctx)],  # type: ignore[misc]
+                    other and (some or not a.cross_package),
+                )
                 for a in all_arches()
             ]
         else:

@@ -23,6 +23,7 @@ from typing import ClassVar
 from .. import __version__
 from ..arches import Arch, all_arches, include_dirs, kernel_tree_include_dirs, lookup
 from ..model import AbicheckError, Macro, Provenance, Table
+from ..multiarch import is_pattern, resolve_headers
 from ..parse import freestanding_dir
 from ..resources import data_dir, display_name
 from ..snapshot import load_snapshot
@@ -152,9 +153,21 @@ class ArchSource(SourceKind):
     ) -> Table:
         o = ctx.options
         header = o.arch_header
-        path = _find(header, dirs)
-        if path is None:
-            raise AbicheckError(f"no {header} for {arch.name} in {', '.join(map(str, dirs))}")
+        if is_pattern(header):
+            # every header the pattern matches there, as parse --arch expands it
+            found, _ = resolve_headers([header], [str(d) for d in dirs])
+            paths = [Path(p) for _, p in found]
+            path = Path(dirs[0]) / header
+        else:
+            one = _find(header, dirs)
+            paths = [] if one is None else [one]
+            path = paths[0] if paths else Path(header)
+        if not paths:
+            what = "header matching" if is_pattern(header) else ""
+            raise AbicheckError(
+                f"no {what}{' ' if what else ''}{header} for {arch.name} in "
+                f"{', '.join(map(str, dirs))}"
+            )
         # abicheck's freestanding headers first, where gcc has its own (<stddef.h>, ...)
         searched = (freestanding_dir(), *map(str, dirs))
         reader = ctx.readers.get(
@@ -178,7 +191,15 @@ class ArchSource(SourceKind):
             version=package_version(package) if package else "",
             reader=f"abicheck {__version__}",
         )
-        macros = reader.read(str(path))
+        if len(paths) == 1 and not is_pattern(header):
+            macros = reader.read(str(paths[0]))
+        else:  # each name once, from the first header (sorted) that has it
+            merged: dict[str, Macro] = {}
+            for p in paths:
+                for m in reader.read(str(p)):
+                    merged.setdefault(m.name, m)
+            macros = tuple(sorted(merged.values(), key=lambda m: m.name))
+            origin = origin.note("headers", " ".join(str(p) for p in paths))
         kept = (
             arch_macros(macros, o.target) if header == o.target.header else integer_macros(macros)
         )

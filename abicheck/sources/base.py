@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..model import AbicheckError, Pairs, Table
 from ..reader.datamodel import DataModel
+from ..reader.scan import ScanCache
 from ..targets import Target
 from ..targets.mman import MMAN
 
@@ -59,6 +60,8 @@ class _Readers:
 
     def __init__(self) -> None:
         self._pool: dict[tuple[object, ...], Reader] = {}
+        # a file's text scanned once for every reader (every architecture) that reads it
+        self._scans = ScanCache()
 
     def get(
         self,
@@ -82,7 +85,13 @@ class _Readers:
         reader = self._pool.get(key)
         if reader is None:
             reader = Reader(
-                key[0], dict(defines or ()), data_model, predefines, unsigned_char, abi=abi
+                key[0],
+                dict(defines or ()),
+                data_model,
+                predefines,
+                unsigned_char,
+                abi=abi,
+                scans=self._scans,
             )
             self._pool[key] = reader
         return reader

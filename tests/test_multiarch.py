@@ -1,0 +1,295 @@
+"""``parse --arch all`` (and comma lists): headers resolved per architecture, read with
+shared scans in a process pool, giving exactly what one run per architecture gives."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from abicheck import arches
+from abicheck.cli import _render_json_arch, main
+from abicheck.multiarch import (
+    arch_list,
+    plan_arches,
+    read_arches,
+    resolve_headers,
+)
+from abicheck.reader.scan import ScanCache
+
+# real uapi headers: ioctl numbers built on struct sizes, mman flags, termios bits,
+# signal numbers, errno, stat, socket options
+SAMPLE = [
+    "linux/mman.h",
+    "asm/ioctls.h",
+    "asm/termbits.h",
+    "asm/signal.h",
+    "asm/errno.h",
+    "asm/stat.h",
+    "asm/socket.h",
+    "linux/fs.h",
+    "linux/input.h",
+    "linux/if_tun.h",
+    "linux/sockios.h",
+    "linux/aio_abi.h",
+]
+FOUR = ["mips", "arm64", "i386", "s390x", "hppa", "sparc64"]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def parse_json(*argv: str) -> tuple[int, Any, str]:
+    code, out, err = run("parse", "--format", "json", *argv)
+    assert code in (0, 2), err
+    return code, json.loads(out), err
+
+
+def per_arch(data: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The multi-architecture list split by architecture, without the arch key."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for item in data:
+        rest = dict(item)
+        out.setdefault(rest.pop("arch"), []).append(rest)
+    return out
+
+
+def test_every_architecture_at_once_gives_each_architectures_own_values() -> None:
+    code, data, err = parse_json("--arch", ",".join(FOUR), *SAMPLE)
+    assert code == 0, err
+    split = per_arch(data)
+    assert list(split) == FOUR  # grouped, in the order given
+    for name in FOUR:
+        code, alone, err = parse_json("--arch", name, *SAMPLE)
+        assert code == 0, err
+        assert split[name] == alone, name
+        assert [h["header"] for h in alone] == SAMPLE
+        root = str(arches.include_dirs(arches.lookup(name))[0])  # type: ignore[index]
+        assert all(h["path"].startswith(root) for h in alone)
+    # what differs between them: mips's and hppa's own numbers
+    mman = {a: {d["name"]: d["value"] for d in split[a][0]["defines"]} for a in FOUR}
+    assert [mman[a]["MAP_ANONYMOUS"] for a in FOUR] == [0x800, 0x20, 0x20, 0x20, 0x10, 0x20]
+    fs = {a: {d["name"]: d["value"] for d in split[a][7]["defines"]} for a in FOUR}
+    # _IOR('f', 1, long): the size and the direction bits differ (each cross gcc's
+    # value, from the asm operand of `unsigned long long v = FS_IOC_GETFLAGS;` in -S)
+    assert [fs[a]["FS_IOC_GETFLAGS"] for a in FOUR] == [
+        0x40046601,
+        0x80086601,
+        0x80046601,
+        0x80086601,
+        0x40046601,
+        0x40086601,
+    ]
+
+
+def test_the_pool_and_one_process_give_the_same_output() -> None:
+    plans, notes = plan_arches(arch_list("m68k,x32,ppc64el"), SAMPLE)
+    assert notes == []
+    one = [text for _, (text, _, _) in read_arches(plans, _render_json_arch, workers=1)]
+    two = [text for _, (text, _, _) in read_arches(plans, _render_json_arch, workers=2)]
+    assert one == two and len(one) == 3 and '"arch": "x32"' in one[1]
+
+
+@pytest.mark.slow
+def test_every_installed_architecture_over_a_larger_sample() -> None:
+    """All installed architectures over every asm/ and asm-generic/ header and the
+    linux/ headers from a to c (some 4,000 reads): each as its own run gives."""
+    patterns = ["linux/[a-c]*.h", "asm/*.h", "asm-generic/*.h"]
+    code, data, err = parse_json("--arch", "all", *patterns)
+    split = per_arch(data)
+    installed = [a.name for a in arches.debian_arches() if arches.include_dirs(a)]
+    assert list(split) == installed and len(installed) >= 4
+    assert sum(len(v) for v in split.values()) > 150 * len(installed)
+    for name in installed:
+        _, alone, _ = parse_json("--arch", name, *patterns)
+        assert split[name] == alone, name
+
+
+def test_a_name_is_found_as_include_would_find_it(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for d, value in ((first, 1), (second, 2)):
+        (d / "sub").mkdir(parents=True)
+        (d / "sub" / "x.h").write_text(f"#define X {value}\n")
+    (second / "sub" / "y.h").write_text("#define Y 3\n")
+    pairs, unmatched = resolve_headers(
+        ["sub/x.h", "sub/*.h", "nowhere.h"], [str(first), str(second)]
+    )
+    assert pairs == [
+        ("sub/x.h", str(first / "sub" / "x.h")),
+        ("sub/x.h", str(first / "sub" / "x.h")),
+        ("sub/y.h", str(second / "sub" / "y.h")),
+        ("nowhere.h", "nowhere.h"),
+    ]
+    assert unmatched == ["nowhere.h"]
+    code, data, _ = parse_json(
+        "--arch", "mips,arm64", "-I", str(first), "-I", str(second), "sub/*.h"
+    )
+    assert code == 0
+    got = [(h["arch"], h["header"], [(d["name"], d["value"]) for d in h["defines"]]) for h in data]
+    assert got == [
+        ("mips", "sub/x.h", [("X", 1)]),
+        ("mips", "sub/y.h", [("Y", 3)]),
+        ("arm64", "sub/x.h", [("X", 1)]),
+        ("arm64", "sub/y.h", [("Y", 3)]),
+    ]
+
+
+def test_a_header_only_some_architectures_have_is_left_out_with_a_note() -> None:
+    code, data, err = parse_json("--arch", "mips,arm64,mipsel", "asm/sgidefs.h", "linux/mman.h")
+    assert code == 0
+    assert [(h["arch"], h["header"]) for h in data] == [
+        ("mips", "asm/sgidefs.h"),
+        ("mips", "linux/mman.h"),
+        ("arm64", "linux/mman.h"),
+        ("mipsel", "asm/sgidefs.h"),
+        ("mipsel", "linux/mman.h"),
+    ]
+    assert err == (
+        "asm/sgidefs.h: note: not in the include folders of 1 of 3 architectures, "
+        "left out there: arm64\n"
+    )
+
+
+@pytest.mark.parametrize("spec", ["linux/no-such-*.h", "linux/no-such.h"])
+def test_a_header_no_architecture_has_is_an_error(spec: str) -> None:
+    code, out, err = run("parse", "--arch", "all", "linux/mman.h", spec)
+    what = "no header matches" if "*" in spec else "no such header"
+    assert (code, out) == (2, "")
+    assert err == f"{spec}: error: {what} in the include folders of any architecture\n"
+
+
+def test_one_architecture_resolves_names_and_patterns_too() -> None:
+    code, data, _ = parse_json("--arch", "m68k", "asm/poll*.h")
+    assert code == 0
+    assert [(h["header"], h["path"]) for h in data] == [
+        ("asm/poll.h", "/usr/m68k-linux-gnu/include/asm/poll.h"),
+    ]
+    code, out, err = run("parse", "--arch", "m68k", "asm/no-such-*.h")
+    assert (code, out) == (2, "")
+    assert err == "asm/no-such-*.h: error: no header matches in the include folders\n"
+
+
+def test_the_table_is_grouped_by_architecture() -> None:
+    code, out, _ = run("parse", "--arch", "alpha,hppa", "asm/mman.h")
+    assert code == 0
+    blocks = out.split("== ")
+    assert [b.splitlines()[0] for b in blocks[1:]] == ["alpha (1 header)", "hppa (1 header)"]
+    alpha = next(ln for ln in blocks[1].splitlines() if ln.startswith("MAP_ANONYMOUS "))
+    hppa = next(ln for ln in blocks[2].splitlines() if ln.startswith("MAP_ANONYMOUS "))
+    assert alpha.split()[:3] == hppa.split()[:3] == ["MAP_ANONYMOUS", "integer", "0x10"]
+    assert "/usr/alpha-linux-gnu/include/asm/mman.h" in alpha
+
+
+def test_a_moved_scan_names_its_own_path(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.h", tmp_path / "b.h"
+    for p in (a, b):
+        p.write_text("#ifndef G\n#define G\n#define X (1 << 3) /* x */\n#endif\n")
+    cache = ScanCache()
+    sa, sb = cache.scan(str(a)), cache.scan(str(b))
+    assert len(cache) == 1 and sa.path == str(a) and sb.path == str(b)
+    da = [e.macro for e in sa.entries if e.macro is not None]
+    db = [e.macro for e in sb.entries if e.macro is not None]
+    assert [(m.name, m.text, m.file, m.line, m.comment) for m in db] == [
+        ("G", "", str(b), 2, ""),
+        ("X", "(1 << 3)", str(b), 3, "x"),
+    ]
+    assert [m.file for m in da] == [str(a), str(a)] and sb.guard == sa.guard == "G"
+
+
+def test_compare_header_pattern_merges_each_architectures_matches() -> None:
+    from abicheck.sources import SourceOptions, load_sources
+
+    tables = load_sources(["arch:mips", "arch:arm64"], SourceOptions(header="asm/ioctl*.h"))
+    values = [{m.name: m.value for m in t.macros} for t in tables]
+    # asm/ioctl.h's and asm/ioctls.h's names in one table per architecture
+    assert [(v["_IOC_SIZEBITS"], v["TIOCSCTTY"]) for v in values] == [
+        (13, 0x5480),
+        (14, 0x540E),
+    ]
+    assert tables[0].origin.path == "/usr/mips-linux-gnu/include/asm/ioctl*.h"
+    assert tables[0].origin.noted("headers") == (
+        "/usr/mips-linux-gnu/include/asm/ioctl.h /usr/mips-linux-gnu/include/asm/ioctls.h"
+    )
+
+
+def test_compare_all_leaves_out_the_architectures_a_pattern_matches_nothing_in() -> None:
+    code, out, err = run("compare", "arch:all", "--header", "asm/sgi*.h", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    labels = [s["label"] for s in data["sources"]]
+    assert labels == ["arch:mips", "arch:mips64", "arch:mips64el", "arch:mipsel"]
+    assert "abicheck: note: arch:alpha left out: no header matching asm/sgi*.h for alpha in " in err
+    assert run("compare", "arch:all", "--header", "asm/no-such-*.h")[0] == 2
+
+
+def test_a_text_that_fails_to_scan_fails_at_each_path(tmp_path: Path) -> None:
+    from abicheck.model import AbicheckError
+
+    cache = ScanCache()
+    for name in ("a.h", "b.h"):
+        (tmp_path / name).write_text("#define A 1\n#if A\n")
+        with pytest.raises(AbicheckError) as caught:
+            cache.scan(str(tmp_path / name))
+        assert str(caught.value) == f"{tmp_path / name}:2: error: unterminated #if"
+    assert len(cache) == 0
+
+
+def test_several_architectures_take_no_data_model_and_need_headers() -> None:
+    assert run("parse", "--arch", "all", "--data-model", "lp64", "linux/mman.h") == (
+        2,
+        "",
+        "abicheck: error: --data-model with --arch all: each architecture has its own\n",
+    )
+    assert run("parse", "--arch", "mips,arm64") == (
+        2,
+        "",
+        "abicheck: error: --arch mips,arm64 needs HEADER arguments (names, paths or patterns)\n",
+    )
+    code, _, err = run("parse", "--arch", "mips,armx", "linux/mman.h")
+    assert code == 2 and err.startswith("abicheck: error: unknown architecture 'armx'")
+
+
+def test_a_pattern_matching_files_from_here_expands_as_the_shell_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "linux").mkdir()
+    (tmp_path / "linux" / "b.h").write_text("#define B 2\n")
+    (tmp_path / "linux" / "a.h").write_text("#define A 1\n")
+    monkeypatch.chdir(tmp_path)
+    pairs, unmatched = resolve_headers(
+        ["linux/*.h", "linux/mman.h"], ["/usr/m68k-linux-gnu/include"]
+    )
+    assert pairs == [
+        ("linux/a.h", "linux/a.h"),
+        ("linux/b.h", "linux/b.h"),
+        ("linux/mman.h", "/usr/m68k-linux-gnu/include/linux/mman.h"),
+    ]
+    assert unmatched == []
+    absolute, _ = resolve_headers([f"{tmp_path}/linux/?.h"], [])
+    assert absolute == [(str(tmp_path / "linux" / f"{n}.h"),) * 2 for n in "ab"]
+
+
+def test_stopping_early_ends_the_workers(tmp_path: Path) -> None:
+    import multiprocessing
+    import time
+
+    def render(plan: Any, results: Any) -> str:
+        if plan.arch != "m68k":
+            time.sleep(3)  # still at work when the first result is taken
+        (tmp_path / plan.arch).write_text("read")
+        return str(plan.arch)
+
+    plans, _ = plan_arches(arch_list("m68k,x32,ppc64el,alpha,sh4"), ["linux/mman.h"])
+    results = read_arches(plans, render, workers=2)
+    first, _ = next(results)
+    results.close()  # as when the output's reader goes away
+    assert first.arch == "m68k"
+    assert multiprocessing.active_children() == []
+    time.sleep(3.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m68k"]  # the others ended unread
