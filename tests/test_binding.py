@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -145,12 +144,6 @@ def test_binding_errors() -> None:
     assert code == 2 and err.startswith("/nonexistent")
     with pytest.raises(AbicheckError, match="no binding tables"):
         check_binding([])
-
-
-def test_a_whole_binding_in_under_two_seconds() -> None:
-    start = time.perf_counter()
-    assert run("binding", GO)[0] == 0
-    assert time.perf_counter() - start < 2.0
 
 
 def test_a_git_checkout_of_the_binding_records_its_commit(tmp_path: Path) -> None:
