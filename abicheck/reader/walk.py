@@ -63,6 +63,9 @@ class Walk:
     # per name, its writes in order: the text runs before each, and the definition
     history: dict[str, tuple[list[int], list[MacroDef | None]]] = field(default_factory=dict)
     history_made: int = 0  # how many of the writes are in the history
+    # the views of the table at text runs (see at), made after that many writes
+    views: dict[int, _MacrosAt] = field(default_factory=dict)
+    views_made: int = 0
     initial: Mapping[str, MacroDef] = field(default_factory=dict)
     # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
     packs: list[tuple[int, int]] = field(default_factory=list)
@@ -116,10 +119,18 @@ class Walk:
         return value
 
     def at(self, run: int) -> Mapping[str, MacroDef]:
-        """The macro table as it stood when text run ``run`` was met."""
-        if not self.writes or self.writes[-1][0] <= run:
+        """The macro table as it stood when text run ``run`` was met (one view per
+        run, while no more writes come)."""
+        writes = self.writes
+        if not writes or writes[-1][0] <= run:
             return self.macros
-        return _MacrosAt(self, run)
+        if self.views_made != len(writes):
+            self.views.clear()
+            self.views_made = len(writes)
+        view = self.views.get(run)
+        if view is None:
+            view = self.views[run] = _MacrosAt(self, run)
+        return view
 
 
 class Includes:
@@ -224,13 +235,21 @@ class Preprocessor:
     def _replay(walk: Walk, deps: tuple[Dep, ...], effects: tuple[Effect, ...]) -> None:
         log = walk.log
         log.extend(deps)
+        macros = walk.macros
+        writes = walk.writes
+        last_write = walk.last_write
+        chunks = walk.text_chunks
         for ev in effects:
             if ev[0] == "w":
-                if ev[2] is None:
-                    walk.macros.pop(ev[1], None)
+                name, d = ev[1], ev[2]
+                if d is None:
+                    macros.pop(name, None)
                 else:
-                    walk.macros[ev[1]] = ev[2]
-                walk.record(len(walk.text_chunks), ev[1], ev[2])
+                    macros[name] = d
+                # walk.record, inlined: a replay writes thousands of names
+                n = len(chunks)
+                writes.append((n, name, d))
+                last_write[name] = n
             elif ev[0] == "o":
                 walk.once.add(ev[1])
             elif ev[0] == "p":
@@ -413,15 +432,20 @@ class _MacrosAt(Mapping[str, MacroDef]):
     def __init__(self, walk: Walk, run: int) -> None:
         self.walk = walk
         self.run = run
+        self._earlier: dict[str, MacroDef | None] = {}  # names written after the run
 
     def get(self, name: str, default: object = None) -> MacroDef | None:  # type: ignore[override]
         walk = self.walk
         last = walk.last_write.get(name)
         if last is None or last <= self.run:
             return walk.macros.get(name)
+        earlier = self._earlier
+        if name in earlier:
+            return earlier[name]
         runs, defs = walk.name_history()[name]
         k = bisect.bisect_right(runs, self.run)
-        return defs[k - 1] if k else walk.initial.get(name)
+        d = earlier[name] = defs[k - 1] if k else walk.initial.get(name)
+        return d
 
     def __getitem__(self, name: str) -> MacroDef:
         d = self.get(name)
