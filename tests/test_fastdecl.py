@@ -109,9 +109,9 @@ def test_fast_path_over_real_uapi_trees(monkeypatch: pytest.MonkeyPatch) -> None
     counts = {"fast": 0, "pycparser": 0}
     bad: list[str] = []
 
-    def checked(text: str, scope: Any) -> c_ast.FileAST | None:
+    def checked(text: str, scope: Any, tokens: Any = None) -> c_ast.FileAST | None:
         names = {t.text for t in tokenize(text) if t.kind == "id" and t.text in scope}
-        fast = real(text, scope)
+        fast = real(text, scope, tokens)
         if fast is None:
             counts["pycparser"] += 1
             return None

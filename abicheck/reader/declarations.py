@@ -269,13 +269,15 @@ class HeaderDecls:
         self._typedefs_read = 0  # how many of those runs pycparser has read
         self._pending_enums: dict[str, tuple[str, int]] = {}  # (statement, text run)
         self.recording: list[list[Read]] = []
-        self._is_typedef: dict[str, bool] = {}  # IS_TYPEDEF's answers
+        self.typedef_answers: dict[str, bool] = {}  # IS_TYPEDEF's answers
         # struct/union TAG -> where statements define it: (statement, text run, file, line)
-        self._tags: dict[str, list[tuple[str, int, str, int]]] = {}
+        # (see _tag_index)
+        self._tags: dict[str, list[tuple[str, int, str, int]]] | None = None
         self._records: dict[str, tuple[c_ast.Node, str, int] | None] = {}
         self._layouts: Layouts | None = None
-        # every typedef statement: (statement, text run, file, line, led by a macro)
-        self._typedef_places: list[tuple[str, int, str, int, str]] = []
+        # the statements of each run of the active text, its file, and the run index
+        # of each of its spans
+        self._run_decls: list[tuple[RunDecls, str, list[int]]] = []
         # (statement, text run) -> where its parts in later runs start (see RunDecls)
         self._breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]] = {}
 
@@ -304,9 +306,9 @@ class HeaderDecls:
         if question is IS_TYPEDEF:
             # asked again and again (each cached value that rests on it, checked);
             # once known, the answer stays: typedefs are only ever added
-            hit = self._is_typedef.get(name)
+            hit = self.typedef_answers.get(name)
             if hit is None:
-                hit = self._is_typedef[name] = (
+                hit = self.typedef_answers[name] = (
                     name in BASIC_TYPE_WORDS or name in STANDARD_TYPEDEFS or self.is_typedef(name)
                 )
             return hit
@@ -374,7 +376,7 @@ class HeaderDecls:
                 self.typedef,
                 self.record,
                 self.recording,
-                defined=self._tags.__contains__,
+                defined=self._defines_tag,
             )
             folder.layouts = self._layouts
         return self._layouts
@@ -394,7 +396,7 @@ class HeaderDecls:
             return self._records[key]
         self.decls()
         found = None
-        for stmt, run, path, line in self._tags.get(key, ()):
+        for stmt, run, path, line in self._tag_index().get(key, ()):
             text = self.expand(stmt, run)
             node = None
             piece = _own_statement(text, key)
@@ -417,8 +419,7 @@ class HeaderDecls:
 
     def record_keys(self) -> list[str]:
         """Every ``struct TAG``/``union TAG`` a statement of the header defines, in order."""
-        self.decls()
-        return list(self._tags)
+        return list(self._tag_index())
 
     def named_types(
         self, wanted: Collection[str] | None = None
@@ -432,7 +433,7 @@ class HeaderDecls:
         typedef_names = None
         if wanted is not None:
             typedef_names = [w[8:] for w in wanted if w.startswith("typedef ")]
-        for key, places in self._tags.items():
+        for key, places in self._tag_index().items():
             if wanted is not None and key not in wanted:
                 continue
             found = self._record(key)
@@ -441,7 +442,12 @@ class HeaderDecls:
                 path, line = found[1], found[2]
                 run = next(p[1] for p in places if (p[2], p[3]) == (path, line))
             out.append((run, line, key, None if found is None else found[0], path))
-        for stmt, run, path, line, first in self._typedef_places:
+        typedef_places = [
+            (stmt, runs_at[span], path, line, first)
+            for rd, path, runs_at in self._run_decls
+            for (stmt, span, first), line in zip(rd.typedefs, rd.typedef_lines, strict=True)
+        ]  # every typedef statement: (statement, text run, file, line, led by a macro)
+        for stmt, run, path, line, first in typedef_places:
             if typedef_names is not None and not any(n in stmt for n in typedef_names):
                 continue  # names no wanted typedef (a macro could, but not in the uapi)
             text = self.expand(stmt, run)
@@ -470,10 +476,11 @@ class HeaderDecls:
         """pycparser's AST for one expanded declaration, or None if it will not parse;
         cached by the text and which of its identifiers are typedef names here
         (asking that reads the typedefs before pycparser parses, not during)."""
-        key = self.typedef_key(text, self.statements.tokens(text)[1])
+        toks, names = self.statements.tokens(text)
+        key = self.typedef_key(text, names)
         if key in self.memo.decl_asts:
             return self.memo.decl_asts[key]
-        ast = fast_declaration(text, self.parser.scope)
+        ast = fast_declaration(text, self.parser.scope, toks)
         if ast is None:
             try:
                 ast = self.parser.declaration(text)
@@ -508,7 +515,10 @@ class HeaderDecls:
 
         for sf, spans, runs_at in runs:
             rd = self.statements.of_run(sf, tuple(spans))
-            if rd.typedefs and any(ever(n) for n in rd.names):
+            names = rd.names
+            if rd.typedefs and (
+                any(map(macros.__contains__, names)) or any(map(written.__contains__, names))
+            ):
                 texts = []
                 for stmt, span, first in rd.typedefs:
                     if first and not ever(first):
@@ -523,21 +533,36 @@ class HeaderDecls:
             elif rd.typedefs:
                 self._typedef_runs.append((rd, []))
                 self._mentions.append(rd.names)
-            self._typedef_places += [
-                (stmt, runs_at[span], sf.path, line, first)
-                for (stmt, span, first), line in zip(rd.typedefs, rd.typedef_lines, strict=True)
-            ]
-            for stmt, names, span in rd.enums:
-                for name in names:
+            self._run_decls.append((rd, sf.path, runs_at))
+            for stmt, enumerators, span in rd.enums:
+                for name in enumerators:
                     self._pending_enums.setdefault(name, (stmt, runs_at[span]))
             for (stmt, span), parts in rd.breaks.items():
                 self._breaks[(stmt, runs_at[span])] = tuple((o, runs_at[k]) for o, k in parts)
-            for key, where in rd.tags.items():
-                for stmt, span, line in where:
-                    run = runs_at[span]
-                    named = self._tag_key(key, run) if ever(key.partition(" ")[2]) else key
-                    self._tags.setdefault(named, []).append((stmt, run, sf.path, line))
         return decls
+
+    def _tag_index(self) -> dict[str, list[tuple[str, int, str, int]]]:
+        """Where statements define each ``struct TAG``/``union TAG``: (statement, text
+        run, file, line), found at the first question about records (most headers ask
+        none)."""
+        tags = self._tags
+        if tags is None:
+            tags = self._tags = {}
+            self.decls()
+            macros = self.macros
+            written = self.walk.last_write
+            for rd, path, runs_at in self._run_decls:
+                for key, where in rd.tags.items():
+                    tag = key.partition(" ")[2]
+                    ever = tag in macros or tag in written
+                    for stmt, span, line in where:
+                        run = runs_at[span]
+                        named = self._tag_key(key, run) if ever else key
+                        tags.setdefault(named, []).append((stmt, run, path, line))
+        return tags
+
+    def _defines_tag(self, key: str) -> bool:
+        return key in self._tag_index()
 
     def _tag_key(self, key: str, run: int) -> str:
         """``struct TAG`` with TAG a macro standing for another name where the statement
@@ -611,7 +636,13 @@ class HeaderDecls:
             macros is self.macros or self.walk.last_write.keys().isdisjoint(names)
         ):
             return self.statements.spelled(stmt, pack)
-        if macros is not self.macros and macros.keys().isdisjoint(names):
+        if macros is not self.macros and not any(
+            # only a name defined at the end or ever written can be defined at the run
+            map(
+                macros.__contains__,
+                (self.macros.keys() & names) | (self.walk.last_write.keys() & names),
+            )
+        ):
             return self.statements.spelled(stmt, pack)
         key = (stmt, pack) if pack else stmt
         hit = self.memo.decl_expansions.get(key)

@@ -4,14 +4,14 @@ builds for them; anything else is left to pycparser."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from pycparser import c_ast
 
 from .datamodel import STANDARD_TYPEDEFS
 from .exprparse import _ENUM_HAS_TYPE, _PYCPARSER_KEYWORDS, FastParser
 from .fold import NotConstant
-from .tokens import tokenize
+from .tokens import Tok, tokenize
 
 # the type words pycparser reads as IdentifierType names (others: left to it)
 _TYPE_WORDS = frozenset(
@@ -265,15 +265,17 @@ def _fixed(decl: c_ast.Node, quals: list[str], typ: list[str] | c_ast.Node) -> c
     return decl
 
 
-def fast_declaration(text: str, scope: Mapping[str, object]) -> c_ast.FileAST | None:
+def fast_declaration(
+    text: str, scope: Mapping[str, object], tokens: Sequence[Tok] | None = None
+) -> c_ast.FileAST | None:
     """One plain declaration statement (``[typedef] specifiers declarators;`` with
     struct, union and enum bodies, ``_Alignas``, pointers, arrays and bit-fields) as pycparser reads
-    it, or None to leave it to pycparser."""
+    it, or None to leave it to pycparser. ``tokens``: ``text`` tokenized, if at hand."""
 
     def is_type(name: str) -> bool:  # as ExprParser is told
         return name in STANDARD_TYPEDEFS or name in scope
 
-    toks = [(t.kind, t.text) for t in tokenize(text)]
+    toks = [(t.kind, t.text) for t in (tokenize(text) if tokens is None else tokens)]
     if not toks or toks[-1][1] != ";":
         return None
     r = _Reader(toks, is_type)
