@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import operator
 import re
@@ -40,6 +41,14 @@ from .reader.walk import Includes, Preprocessor, Walk
 from .resources import data_dir, display_name, shipped_path
 
 _SHIPPED = str(data_dir("headers"))
+_FILE_OF = operator.attrgetter("file")
+
+
+@functools.cache
+def _shown_name(path: str) -> str:
+    """:func:`abicheck.resources.display_name` of a shipped file's path, found once."""
+    return display_name(path)
+
 
 _name = operator.attrgetter("name")
 
@@ -194,6 +203,8 @@ class Reader:
         self.literals = Literals(self.model)
         # what gcc would warn about in the header read last, and read on
         self.warnings: tuple[Diagnostic, ...] = ()
+        # id(macro from a shipped header) -> (it, it with its file as output names it)
+        self._shown: dict[int, tuple[Macro, Macro]] = {}
 
     # -- public ------------------------------------------------------------
 
@@ -233,7 +244,7 @@ class Reader:
         defs = list(walk.macros.values())
         if not builtins:
             defs = [d for d in defs if d.file != BUILTIN_FILE]
-        macros = [ev.macro(d) for d in defs]
+        macros = ev.macros_of(defs)
         deep = [d for d, m in zip(defs, macros, strict=True) if m.reason in DEPTH_REASONS]
         if deep:
             # a chain of macros deeper than Python's stack (defined from its far
@@ -243,15 +254,18 @@ class Reader:
             evaluations.append(ev)
             for d in dependency_order(deep, walk.macros):
                 ev.macro(d)
-            macros = [ev.macro(d) for d in defs]
+            macros = ev.macros_of(defs)
         macros.sort(key=_name)
-        if any(m.file.startswith(_SHIPPED) for m in macros):
-            macros = [
-                dataclasses.replace(m, file=display_name(m.file))
-                if m.file.startswith(_SHIPPED)
-                else m
-                for m in macros
-            ]
+        if any(f.startswith(_SHIPPED) for f in set(map(_FILE_OF, macros))):
+            shown = self._shown
+            for i, m in enumerate(macros):
+                if m.file.startswith(_SHIPPED):
+                    # made once per macro (header after header shows the same ones);
+                    # the entry holds m, so its id stays its own
+                    hit = shown.get(id(m))
+                    if hit is None:
+                        hit = shown[id(m)] = (m, dataclasses.replace(m, file=_shown_name(m.file)))
+                    macros[i] = hit[1]
         return tuple(macros)
 
     def layouts(
@@ -318,18 +332,21 @@ def read_headers(
     abicheck (the embedded header). ``paths``, if given, are the files read, one per
     header (as :func:`abicheck.multiarch.resolve_headers` finds them)."""
     out = []
-    for i, h in enumerate(headers):
-        path = h if paths is None else paths[i]
-        shown = "" if path == h else path
-        try:
-            macros = reader.read(shipped_path(path), builtins)
-            out.append(HeaderResult(h, macros, warnings=reader.warnings, path=shown))
-        except AbicheckError as exc:
-            # without its tracebacks, whose frames hold the reader and all the failed
-            # header's objects: kept in the result, they stayed to the end of the run
-            e: BaseException | None = exc
-            while e is not None:
-                e.__traceback__ = None
-                e = e.__context__
-            out.append(HeaderResult(h, error=exc, warnings=reader.warnings, path=shown))
+    # the collector off for the whole batch: resumed after each header, it went
+    # over each header's new cache entries, then over them again as they aged
+    with paused_gc():
+        for i, h in enumerate(headers):
+            path = h if paths is None else paths[i]
+            shown = "" if path == h else path
+            try:
+                macros = reader.read(shipped_path(path), builtins)
+                out.append(HeaderResult(h, macros, warnings=reader.warnings, path=shown))
+            except AbicheckError as exc:
+                # without its tracebacks, whose frames hold the reader and all the failed
+                # header's objects: kept in the result, they stayed to the end of the run
+                e: BaseException | None = exc
+                while e is not None:
+                    e.__traceback__ = None
+                    e = e.__context__
+                out.append(HeaderResult(h, error=exc, warnings=reader.warnings, path=shown))
     return out

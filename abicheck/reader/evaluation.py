@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from pycparser import c_ast
 from pycparser.c_parser import ParseError
@@ -17,7 +17,7 @@ from .declarations import HeaderDecls
 from .expand import TOO_LARGE, Expander, ExpansionError
 from .exprparse import FastParser, NotAnExpression, Parser, balanced
 from .fold import Folder, Literals, NotConstant, string_size
-from .memo import IS_TYPE_NAME, NO_DEPS, Deps, Memo, Read, Reads
+from .memo import IS_TYPE_NAME, IS_TYPEDEF, NO_DEPS, Answer, Deps, Memo, Read, Reads
 from .scan import MacroDef
 from .statements import lower_expression
 from .tokens import Tok, spell, tokenize
@@ -259,6 +259,11 @@ class Evaluation:
     def macro(self, d: MacroDef) -> Macro:
         return self._result(d).macro
 
+    def macros_of(self, defs: Iterable[MacroDef]) -> list[Macro]:
+        """``macro(d)`` of each of ``defs``, in order."""
+        result = self._result
+        return [result(d).macro for d in defs]
+
     def _result(self, d: MacroDef) -> Result:
         """The evaluation of ``d`` here: reused from an earlier header when the
         definitions it looked up, the results of the macros whose values stood in
@@ -296,8 +301,22 @@ class Evaluation:
             # a macro under evaluation gives no value here: its expansion stands
             if s.name in active or self._result(s) is not sres:
                 return False
-        answer = self.decls.answer
-        return all(answer(q, key) == a for q, key, a in reads)
+        if not reads:
+            return True
+        decls = self.decls
+        answer = decls.answer
+        known = decls.typedef_answers  # the most asked, answered once per header
+        v: Answer
+        for q, key, a in reads:
+            if q is IS_TYPEDEF:
+                v = known.get(cast(str, key))
+                if v is None:
+                    v = answer(q, key)
+            else:
+                v = answer(q, key)
+            if v != a:
+                return False
+        return True
 
     def _compute(self, d: MacroDef) -> tuple[Result, Deps, Subs, Reads]:
         if d.params is not None:
