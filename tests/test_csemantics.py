@@ -436,7 +436,7 @@ def test_oversized_shifts_give_gcc_s_value_with_a_note(tmp_path: Path) -> None:
     assert (t["WIDE_LEFT"].kind, t["WIDE_LEFT"].reason) == ("integer", note)
     ull = "shift count 64 >= width of unsigned long long: undefined in C, gcc's value"
     assert t["ULL"].reason == ull
-    assert t["SIGN"].reason == ""
+    assert t["SIGN"].reason == "left shift of negative value (int): undefined in C, gcc's value"
     assert (t["NEG_COUNT"].value, t["NEG_COUNT"].reason) == (None, "negative shift count -1")
 
 
@@ -678,6 +678,23 @@ def test_signed_overflow_is_gcc_s_wrapped_value_with_a_note(tmp_path: Path) -> N
         ),
         "ZF": (1, "signed overflow in << (int): undefined in C, gcc's value"),
         "ZG": (0x7FFFFFFF, ""),
+    }
+
+
+def test_a_left_shift_of_a_negative_value_is_gcc_s_value_with_a_note(tmp_path: Path) -> None:
+    # C11 6.5.7p4: E1 << E2 with E1 negative is undefined; gcc 12 gives the bits
+    # shifted, as a constant (its -Wshift-negative-value is off without -Wextra).
+    # A right shift of a negative value is implementation-defined: no note.
+    exprs = {"ZA": "(-1 << 3)", "ZB": "(-2L << 62)", "ZC": "(-8 >> 1)", "ZD": "((-1) << 0)"}
+    header = "".join(f"#define {name} {expr}\n" for name, expr in exprs.items())
+    assert _gcc(tmp_path, header) == {"ZA": -8, "ZB": -(2**63), "ZC": -4, "ZD": -1}
+    t = _read(tmp_path, header)
+    note = "left shift of negative value ({}): undefined in C, gcc's value"
+    assert {n: (t[n].value, t[n].reason) for n in exprs} == {
+        "ZA": (-8, note.format("int")),
+        "ZB": (-(2**63), note.format("long")),
+        "ZC": (-4, ""),
+        "ZD": (-1, note.format("int")),
     }
 
 

@@ -436,6 +436,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 self.notes.append(_PP_OVERFLOW)
             return self.make(0, t)
         if op == "<<":
+            if x < 0 and not self.pp:
+                self.notes.append(
+                    f"left shift of negative value ({t.name}): undefined in C, gcc's value"
+                )
             return self._signed(x << n, t, op)
         return self.make(x >> n, t)
 
