@@ -270,6 +270,7 @@ class HeaderDecls:
         self._pending_enums: dict[str, tuple[str, int]] = {}  # (statement, text run)
         self.recording: list[list[Read]] = []
         self.typedef_answers: dict[str, bool] = {}  # IS_TYPEDEF's answers
+        self._typedef_names: dict[str, bool] = {}  # is_typedef's
         # struct/union TAG -> where statements define it: (statement, text run, file, line)
         # (see _tag_index)
         self._tags: dict[str, list[tuple[str, int, str, int]]] | None = None
@@ -619,7 +620,12 @@ class HeaderDecls:
         return typedefs
 
     def is_typedef(self, name: str) -> bool:
-        return self.mentioned(name) and name in self.typedefs(name)
+        """Whether the header declares the typedef name ``name`` (found once: reading
+        the typedefs as far as it needs, the answer is final)."""
+        hit = self._typedef_names.get(name)
+        if hit is None:
+            hit = self._typedef_names[name] = self.mentioned(name) and name in self.typedefs(name)
+        return hit
 
     def expand(self, stmt: str, run: int | None = None) -> str:
         """A declaration with its macros expanded, as pycparser will read it: with the
