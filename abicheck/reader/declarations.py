@@ -267,7 +267,8 @@ class HeaderDecls:
         self._mentions: list[frozenset[str]] = []  # the identifiers in them
         self._mentioned: frozenset[str] | None = None  # all of those
         self._typedefs_read = 0  # how many of those runs pycparser has read
-        self._pending_enums: dict[str, tuple[str, int]] = {}  # (statement, text run)
+        # (statement, text run, its enumerators)
+        self._pending_enums: dict[str, tuple[str, int, tuple[str, ...]]] = {}
         self.recording: list[list[Read]] = []
         self.typedef_answers: dict[str, bool] = {}  # IS_TYPEDEF's answers
         self._typedef_names: dict[str, bool] = {}  # is_typedef's
@@ -537,7 +538,7 @@ class HeaderDecls:
             self._run_decls.append((rd, sf.path, runs_at))
             for stmt, enumerators, span in rd.enums:
                 for name in enumerators:
-                    self._pending_enums.setdefault(name, (stmt, runs_at[span]))
+                    self._pending_enums.setdefault(name, (stmt, runs_at[span], enumerators))
             for (stmt, span), parts in rd.breaks.items():
                 self._breaks[(stmt, runs_at[span])] = tuple((o, runs_at[k]) for o, k in parts)
         return decls
@@ -703,15 +704,14 @@ class HeaderDecls:
             if isinstance(ext, c_ast.Typedef):
                 typedefs[ext.name] = ext.type
 
-    def _eval_enum(self, where: tuple[str, int]) -> None:
+    def _eval_enum(self, where: tuple[str, int, tuple[str, ...]]) -> None:
         """Give the constants of one enum their values (or why they have none).
 
         An enum whose values rest on nothing outside it (most do) is folded
         once per run and its values reused, by its text after macro expansion.
         """
         decls = self.decls()
-        stmt, run = where
-        names = _ENUMERATOR_RE.findall(stmt)
+        stmt, run, names = where
         for n in names:
             self._pending_enums.pop(n, None)
         text = self.expand(stmt, run)
