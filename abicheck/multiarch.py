@@ -28,7 +28,7 @@ from .reader.scan import ScanCache
 from .resources import shipped_path
 
 if TYPE_CHECKING:
-    from pycparser import c_ast
+    from .reader.cnodes import c_ast
 
 T = TypeVar("T")
 

@@ -16,12 +16,10 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
-from pycparser import c_ast
-from pycparser.c_parser import ParseError
-
+from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, QUALIFIERS, STANDARD_TYPEDEFS, TAG_WORDS, DataModel, Value
 from .expand import Expander, ExpansionError
-from .exprparse import Parser
+from .exprparse import ParseError, Parser
 from .fastdecl import fast_declaration
 from .fold import Folder, NotConstant
 from .layout import Layouts, TypeLayout

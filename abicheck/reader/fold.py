@@ -13,8 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pycparser import c_ast
-
+from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, CType, DataModel, Value, word_type
 from .statements import BUILTIN, PREFERRED, TYPEOF
 
