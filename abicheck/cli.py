@@ -163,7 +163,7 @@ def _system_dirs() -> list[str]:
 
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .multiarch import is_arch_list, resolve_headers
+    from .headerargs import is_arch_list, resolve_headers
 
     if is_arch_list(args.arch):
         return _parse_arches(args, out, err)

@@ -316,7 +316,7 @@ def read_headers(
     if ``builtins``); a header that fails gives its error in its place and the
     others are still read. ``<abicheck>/headers/...`` names a file shipped with
     abicheck (the embedded header). ``paths``, if given, are the files read, one per
-    header (as :func:`abicheck.multiarch.resolve_headers` finds them)."""
+    header (as :func:`abicheck.headerargs.resolve_headers` finds them)."""
     out = []
     for i, h in enumerate(headers):
         path = h if paths is None else paths[i]
