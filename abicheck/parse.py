@@ -33,7 +33,6 @@ from .reader.declarations import HeaderDecls, Statements
 from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
 from .reader.fold import Literals
-from .reader.layout import record_layout
 from .reader.memo import Memo, reuse_default
 from .reader.scan import FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
@@ -264,6 +263,8 @@ class Reader:
 
         Raises AbicheckError (with file:line) as :meth:`read` does.
         """
+        from .reader.layout import record_layout
+
         with paused_gc():
             walk = self.pp.run(header, self.predefined)
             decls = HeaderDecls(walk, self.statements, self.parser, self.memo, self.model)

@@ -250,7 +250,7 @@ class Evaluation:
         self._no_template: set[MacroDef] = set()  # not to be tried again here
         self._active: set[str] = set()
         self.budget = MAX_HEADER_EXPANSION_TOKENS
-        self.folder = Folder(model, decls.ident, decls.typedef, layouts=decls.layouts)
+        self.folder = Folder(model, decls.ident, decls.typedef, layouts=lambda: decls.layouts)
 
     # -- one macro ---------------------------------------------------------
 
