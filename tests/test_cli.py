@@ -73,9 +73,9 @@ def test_parse_json_keeps_going_after_a_failing_header() -> None:
 def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
     # a run of parse is mostly start-up: the other commands' modules (reports,
     # sources, audit, the compiler oracle, the several-architectures reader) and
-    # tabulate stay unimported, as does pycparser's parser (FastParser and fastdecl
-    # read all of mman.h); with the compiler's search path cached no process is
-    # started, nor subprocess imported
+    # tabulate stay unimported, as do pycparser's parser (FastParser and fastdecl
+    # read all of mman.h) and the layout engine (no value asks a sizeof); with the
+    # compiler's search path cached no process is started, nor subprocess imported
     run = (
         "import io, sys\n"
         "from abicheck.cli import main\n"
@@ -84,7 +84,8 @@ def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
         "         'abicheck.sources', 'abicheck.cc', 'abicheck.snapshot', 'abicheck.report.html',\n"
         "         'abicheck.report.junit', 'abicheck.report.markdown', 'concurrent.futures',\n"
         "         'difflib', 'platform', 'abicheck.multiarch', 'abicheck.reader.cparser',\n"
-        "         'pycparser.c_parser', 'pycparser.c_lexer', 'textwrap'}\n"
+        "         'abicheck.reader.layout', 'pycparser.c_parser', 'pycparser.c_lexer',\n"
+        "         'textwrap'}\n"
         "print(sorted(heavy & set(sys.modules)), 'subprocess' in sys.modules)\n"
     )
     no_process = "import subprocess\nsubprocess.Popen.__init__ = None\n"
