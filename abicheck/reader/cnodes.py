@@ -22,12 +22,15 @@ def _import_c_ast() -> ModuleType:
     import c_parser``, ``pycparser.CParser``), so to any other code it is the
     package as ever. ``c_ast`` is imported as the import system would, from the
     package's folder, and bound on the package (which LazyLoader keeps when it loads
-    it), so that the parser imported later is built on these same classes.
+    it), so that the parser imported later is built on these same classes. (As
+    LazyLoader is before Python 3.12, the package's loading is not thread-safe:
+    abicheck's own first use of it is the import of :mod:`.cparser`, which the
+    import system runs once.)
     """
     from importlib import import_module
 
-    if "pycparser" in sys.modules:  # imported already (lazy or not): the usual way
-        return import_module("pycparser.c_ast")
+    if "pycparser" in sys.modules or "pycparser.c_ast" in sys.modules:
+        return import_module("pycparser.c_ast")  # imported already: the usual way
     from importlib.machinery import PathFinder
     from importlib.util import LazyLoader, find_spec, module_from_spec
 
