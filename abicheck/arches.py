@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from abicheck.model import AbicheckError
@@ -255,6 +255,12 @@ def generic_predefines(data_model: DataModel = "ilp32") -> dict[str, str]:
     return generic(data_model)
 
 
+#: What makes an :class:`Arch` (the arguments of :func:`_build`): kept as it is
+#: written, and built when first looked up (its predefines are read from
+#: :data:`PREDEFINES_FILE` and sorted: milliseconds for all of them).
+_Spec = tuple[str, str, str, DataModel, bool, bool, tuple[tuple[str, str], ...], str, bool]
+
+
 def _arch(
     name: str,
     kernel: str,
@@ -265,10 +271,26 @@ def _arch(
     specific: list[tuple[str, str]],
     multiarch: str | None = None,
     debian: bool = True,
-) -> Arch:
+) -> _Spec:
+    """An architecture as the table below names it, to :func:`_build` when needed."""
+    return (
+        name,
+        kernel,
+        triplet,
+        data_model,
+        big_endian,
+        unsigned_char,
+        tuple(specific),
+        multiarch or triplet,
+        debian,
+    )
+
+
+def _build(spec: _Spec) -> Arch:
     """An architecture; Debian's predefines are its gcc's, recorded, the others'
-    :func:`generic` ones and ``specific`` (its own macros, and ``__WCHAR_TYPE__``
+    :func:`generic` ones and its ``specific`` macros (its own, and ``__WCHAR_TYPE__``
     where not ``int``)."""
+    name, kernel, triplet, data_model, big_endian, unsigned_char, specific, multiarch, debian = spec
     gcc = recorded_predefines().get(name) if debian else None
     if gcc is not None:
         predefines = {**gcc, **dict(COMPILER_VERSION)}
@@ -279,7 +301,7 @@ def _arch(
         name=name,
         kernel=kernel,
         triplet=triplet,
-        multiarch=multiarch or triplet,
+        multiarch=multiarch,
         cross_package=f"linux-libc-dev-{name}-cross" if debian else "",
         data_model=data_model,
         big_endian=big_endian,
@@ -288,12 +310,12 @@ def _arch(
     )
 
 
-def _mips(name: str, triplet: str, lp64: bool, big_endian: bool) -> Arch:
+def _mips(name: str, triplet: str, lp64: bool, big_endian: bool) -> _Spec:
     return _arch(name, "mips", triplet, "lp64" if lp64 else "ilp32", big_endian, False, [])
 
 
 # fmt: off
-_ARCHES: tuple[Arch, ...] = (
+_SPECS: tuple[_Spec, ...] = (
     # Debian's: their gcc's predefines are recorded (headers/predefines.json)
     _arch("alpha", "alpha", "alpha-linux-gnu", "lp64", False, False, []),
     _arch("amd64", "x86", "x86_64-linux-gnu", "lp64", False, False, []),
@@ -345,7 +367,15 @@ _ARCHES: tuple[Arch, ...] = (
 )
 # fmt: on
 
-_BY_NAME: dict[str, Arch] = {a.name: a for a in _ARCHES}
+_SPEC_BY_NAME: dict[str, _Spec] = {spec[0]: spec for spec in _SPECS}
+
+
+@cache
+def _by_name(name: str) -> Arch | None:
+    """The architecture ``name`` (a Debian name), built the first time; None if unknown."""
+    spec = _SPEC_BY_NAME.get(name)
+    return _build(spec) if spec is not None else None
+
 
 #: Other spellings (kernel arch dirs, uname -m, GNU triplets) -> Debian name.
 ALIASES: dict[str, str] = {
@@ -379,14 +409,14 @@ ALIASES: dict[str, str] = {
     "loongarch64": "loong64",
     "openrisc": "or1k",
     "parisc64": "hppa64",
-    **{a.triplet: a.name for a in _ARCHES},
-    **{a.multiarch: a.name for a in _ARCHES},
+    **{spec[2]: spec[0] for spec in _SPECS},  # the triplets
+    **{spec[7]: spec[0] for spec in _SPECS},  # the multiarch tuples
 }
 
 
 def all_arches() -> tuple[Arch, ...]:
     """Every known architecture (each the Linux kernel has a uapi for), sorted by name."""
-    return tuple(sorted(_ARCHES, key=lambda a: a.name))
+    return tuple(a for a in map(_by_name, sorted(_SPEC_BY_NAME)) if a is not None)
 
 
 def debian_arches() -> tuple[Arch, ...]:
@@ -411,11 +441,11 @@ def lookup(name: str) -> Arch:
     """
     key = name.strip().lower()
     key = ALIASES.get(key, key)
-    arch = _BY_NAME.get(key)
+    arch = _by_name(key)
     if arch is None:
         import difflib  # (only for a name that is none)
 
-        close = difflib.get_close_matches(key, sorted({*_BY_NAME, *ALIASES}), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(key, sorted({*_SPEC_BY_NAME, *ALIASES}), n=3, cutoff=0.6)
         near = sorted({ALIASES.get(c, c) for c in close})
         hint = f"did you mean {' or '.join(near)}? " if near else ""
         available = ", ".join(a.name for a in all_arches())

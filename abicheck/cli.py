@@ -163,7 +163,7 @@ def _system_dirs() -> list[str]:
 
 
 def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .multiarch import is_arch_list, resolve_headers
+    from .headerargs import is_arch_list, resolve_headers
 
     if is_arch_list(args.arch):
         return _parse_arches(args, out, err)
@@ -680,7 +680,7 @@ def cmd_manpage(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_completion_parser(sub: Any, full: bool = True) -> None:
+def _add_completion_parser(sub: Any) -> None:
     p = sub.add_parser(
         "completion",
         help="print a shell completion script (bash, zsh or fish)",
@@ -689,22 +689,18 @@ def _add_completion_parser(sub: Any, full: bool = True) -> None:
         "abicheck completion zsh > _abicheck in a folder on $fpath; fish: abicheck "
         "completion fish > ~/.config/fish/completions/abicheck.fish.",
     )
-    if not full:  # named in the usage and the help only
-        return
     p.add_argument(
         "shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish"
     )
     p.set_defaults(func=cmd_completion)
 
 
-def _add_manpage_parser(sub: Any, full: bool = True) -> None:
+def _add_manpage_parser(sub: Any) -> None:
     p = sub.add_parser(
         "manpage",
         help="print the man page (roff), made from the options",
         description="Print abicheck(1) as roff: abicheck manpage | man -l -",
     )
-    if not full:  # named in the usage and the help only
-        return
     _add_output(p, "the page")
     p.set_defaults(func=cmd_manpage)
 
@@ -731,7 +727,7 @@ def cmd_layout(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _add_layout_parser(sub: Any, full: bool = True) -> None:
+def _add_layout_parser(sub: Any) -> None:
     p = sub.add_parser(
         "layout",
         help="show structs' and unions' layouts per architecture, as pahole does",
@@ -741,8 +737,6 @@ def _add_layout_parser(sub: Any, full: bool = True) -> None:
         "HEADER is a path, or <asm/stat.h> (or asm/stat.h) searched on the include dirs. "
         "With several architectures, their sizes and the offsets that differ side by side.",
     )
-    if not full:  # named in the usage and the help only
-        return
     from .report import LAYOUT_FORMATS
 
     p.add_argument(
@@ -814,15 +808,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
-def _add_parse_parser(sub: Any, full: bool = True) -> None:
+def _add_parse_parser(sub: Any) -> None:
     p = sub.add_parser(
         "parse",
         help="list a header's macros with their evaluated values",
         description="Preprocess each HEADER and list every macro visible at its end, "
         "evaluated (default: the embedded ARM mman.h).",
     )
-    if not full:  # named in the usage and the help only
-        return
     _add_reader_options(p, several=True)
     p.add_argument(
         "--format", choices=("table", "json"), default="table", help="the listing's format"
@@ -846,7 +838,7 @@ def _add_parse_parser(sub: Any, full: bool = True) -> None:
     p.set_defaults(func=cmd_parse)
 
 
-def _add_compare_parser(sub: Any, full: bool = True) -> None:
+def _add_compare_parser(sub: Any) -> None:
     p = sub.add_parser(
         "compare",
         help="put constant tables side by side and say where they disagree",
@@ -854,8 +846,6 @@ def _add_compare_parser(sub: Any, full: bool = True) -> None:
         "ARM header, system, libc and python). Exit 0 when no row differs, 1 when "
         "some does (see --fail-on), 2 on errors.",
     )
-    if not full:  # named in the usage and the help only
-        return
     from .compare import FAIL_ON as COMPARE_FAIL_ON
     from .report import AUDIT_FORMATS
 
@@ -875,15 +865,13 @@ def _add_compare_parser(sub: Any, full: bool = True) -> None:
     p.set_defaults(func=cmd_compare)
 
 
-def _add_emit_parser(sub: Any, full: bool = True) -> None:
+def _add_emit_parser(sub: Any) -> None:
     p = sub.add_parser(
         "emit",
         help="generate a Python or C constants module",
         description="Render the mman constants of the sources (default: the embedded "
         "ARM header) as a Python module or a C header.",
     )
-    if not full:  # named in the usage and the help only
-        return
     _add_source_options(p)
     p.add_argument(
         "--lang",
@@ -919,7 +907,7 @@ def _add_emit_parser(sub: Any, full: bool = True) -> None:
     p.set_defaults(func=cmd_emit)
 
 
-def _add_verify_parser(sub: Any, full: bool = True) -> None:
+def _add_verify_parser(sub: Any) -> None:
     p = sub.add_parser(
         "verify",
         help="ask the live kernel what each constant does",
@@ -927,8 +915,6 @@ def _add_verify_parser(sub: Any, full: bool = True) -> None:
         "real mappings, in forked children (default sources: the embedded ARM header "
         "and system). Exit 1 when a named constant is rejected or mismatches.",
     )
-    if not full:  # named in the usage and the help only
-        return
     from .report import VERIFY_FORMATS
 
     _add_source_options(p)
@@ -944,22 +930,20 @@ def _add_verify_parser(sub: Any, full: bool = True) -> None:
     p.set_defaults(func=cmd_verify)
 
 
-def _add_snapshot_parser(sub: Any, full: bool = True) -> None:
+def _add_snapshot_parser(sub: Any) -> None:
     p = sub.add_parser(
         "snapshot",
         help="record tables as a sorted JSON baseline",
         description="Write the integer macros of the sources with their provenance as "
         "sorted JSON (default sources as for compare).",
     )
-    if not full:  # named in the usage and the help only
-        return
     _add_source_options(p)
     _add_output(p, "the snapshot")
     _add_layout_options(p)
     p.set_defaults(func=cmd_snapshot)
 
 
-def _add_audit_parser(sub: Any, full: bool = True) -> None:
+def _add_audit_parser(sub: Any) -> None:
     p = sub.add_parser(
         "audit",
         help="classify changes since a baseline snapshot",
@@ -967,8 +951,6 @@ def _add_audit_parser(sub: Any, full: bool = True) -> None:
         "0 no change, 1 internal error, 2 usage or input error, 4 compatible change, "
         "8 incompatible change (see --fail-on).",
     )
-    if not full:  # named in the usage and the help only
-        return
     from .audit import FAIL_ON as AUDIT_FAIL_ON
     from .report import AUDIT_FORMATS
 
@@ -994,7 +976,7 @@ def _add_audit_parser(sub: Any, full: bool = True) -> None:
     p.set_defaults(func=cmd_audit)
 
 
-def _add_binding_parser(sub: Any, full: bool = True) -> None:
+def _add_binding_parser(sub: Any) -> None:
     p = sub.add_parser(
         "binding",
         help="check a binding's per-architecture constants against the kernel's",
@@ -1003,8 +985,6 @@ def _add_binding_parser(sub: Any, full: bool = True) -> None:
         "kernel headers of that architecture and the C library's. Exit 1 when a constant "
         "is wrong or collides with another name (see --fail-on), 2 on errors.",
     )
-    if not full:  # named in the usage and the help only
-        return
     from .report import BINDING_FORMATS
     from .sources import BINDING_FORMS
 
@@ -1045,15 +1025,13 @@ def _add_binding_parser(sub: Any, full: bool = True) -> None:
     p.set_defaults(func=cmd_binding)
 
 
-def _add_arches_parser(sub: Any, full: bool = True) -> None:
+def _add_arches_parser(sub: Any) -> None:
     p = sub.add_parser(
         "arches",
         help="list the architectures abicheck knows and the packages of their headers",
         description="List every architecture (Debian and kernel names, data model, byte "
         "order, the Debian package of its headers and whether it is installed).",
     )
-    if not full:  # named in the usage and the help only
-        return
     p.add_argument(
         "--apt-packages",
         action="store_true",
@@ -1067,9 +1045,9 @@ def _add_arches_parser(sub: Any, full: bool = True) -> None:
     p.set_defaults(func=cmd_arches)
 
 
-#: Each subcommand's parser, in the order of the help: ``add(sub, full)`` adds it to
-#: ``sub`` (argparse's subparsers), with its options only if ``full``.
-_PARSERS: dict[str, Callable[[Any, bool], None]] = {
+#: Each subcommand's parser, in the order of the help: ``add(sub)`` adds it to ``sub``
+#: (argparse's subparsers).
+_PARSERS: dict[str, Callable[[Any], None]] = {
     "parse": _add_parse_parser,
     "compare": _add_compare_parser,
     "emit": _add_emit_parser,
@@ -1085,9 +1063,9 @@ _PARSERS: dict[str, Callable[[Any, bool], None]] = {
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The command line's parser; given ``command``, only that subcommand's options are
-    added (every other is there by name and help), all a run of it needs: the others'
-    choices would import their modules."""
+    """The command line's parser; given ``command``, with that subcommand only, all a
+    run of it needs: the others' choices would import their modules, and each
+    subparser asks gettext for its texts (a millisecond for the eleven)."""
     parser = _Parser(
         prog="abicheck",
         description="Read C headers' #define tables and cross-check ABI constants.",
@@ -1102,7 +1080,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="one of these (abicheck COMMAND --help for its options):",
     )
     for name, add in _PARSERS.items():
-        add(sub, command in (None, name))
+        if command in (None, name):
+            add(sub)
     return parser
 
 

@@ -3,7 +3,8 @@
 A header named by a path is read as that path for every architecture; one that is
 no existing path is looked up in each architecture's include folders as ``#include
 <...>`` would (the first folder holding it), and a glob pattern (``linux/*.h``)
-expands there, architecture by architecture (:func:`resolve_headers`).
+expands there, architecture by architecture
+(:func:`abicheck.headerargs.resolve_headers`).
 
 What does not depend on the architecture is done once and shared
 (:class:`Shared`): the scan of each distinct file text (the 22 sysroots of Debian's
@@ -14,33 +15,21 @@ by a pool of forked processes, which inherit the scans made before the fork.
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .arches import Arch, debian_arches, include_dirs, lookup
+from .headerargs import ALL, is_pattern, resolve_headers
 from .model import AbicheckError
 from .parse import HeaderResult, Reader, TargetSetup, read_headers, target_setup
 from .reader.scan import ScanCache
-from .resources import shipped_path
 
 if TYPE_CHECKING:
-    from pycparser import c_ast
+    from .reader.cnodes import c_ast
 
 T = TypeVar("T")
-
-#: ``--arch`` for every installed Debian architecture.
-ALL = "all"
-
-_MAGIC = re.compile(r"[*?[]")
-
-
-def is_arch_list(spec: str) -> bool:
-    """Whether ``--arch`` names several architectures: ``all`` or a comma list."""
-    return spec.strip().lower() == ALL or "," in spec
 
 
 def arch_list(spec: str) -> tuple[Arch, ...]:
@@ -67,64 +56,6 @@ def arch_list(spec: str) -> tuple[Arch, ...]:
     if not out:
         raise AbicheckError(f"--arch {spec!r}: no architecture named")
     return tuple(out.values())
-
-
-def is_pattern(spec: str) -> bool:
-    """Whether a header argument is a glob pattern (``*``, ``?`` or ``[``)."""
-    return _MAGIC.search(spec) is not None
-
-
-def resolve_headers(
-    specs: Sequence[str], dirs: Sequence[str]
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """Header arguments -> ``(name shown, path read)`` pairs, and the arguments that
-    matched nothing.
-
-    An existing path is itself (a pattern that matches files from here, or an
-    absolute one, expands as the shell would); another name is looked up in ``dirs`` in order, as
-    ``#include <name>`` would (the first folder holding it), and shown as given; a
-    glob pattern expands in every folder of ``dirs`` (sorted, each name found where
-    ``#include`` would find it). A name found nowhere is kept as its own path (reading
-    it gives "no such file"); a pattern matching nothing gives no pair.
-    """
-    out: list[tuple[str, str]] = []
-    unmatched: list[str] = []
-    for spec in specs:
-        if os.path.exists(shipped_path(spec)) or (os.path.isabs(spec) and not is_pattern(spec)):
-            out.append((spec, spec))
-        elif is_pattern(spec) and (
-            os.path.isabs(spec) or any(os.path.isfile(p) for p in glob.glob(spec))
-        ):  # paths, as the shell would expand them
-            paths = sorted(p for p in glob.glob(spec) if os.path.isfile(p))
-            if not paths:
-                unmatched.append(spec)
-            out += [(p, p) for p in paths]
-        elif is_pattern(spec):
-            names = sorted(
-                {
-                    n
-                    for d in dirs
-                    for n in glob.glob(spec, root_dir=d)
-                    if os.path.isfile(os.path.join(d, n))
-                }
-            )
-            if not names:
-                unmatched.append(spec)
-            out += [(n, _find(n, dirs) or n) for n in names]
-        else:
-            found = _find(spec, dirs)
-            if found is None:
-                unmatched.append(spec)
-            out.append((spec, found or spec))
-    return out, unmatched
-
-
-def _find(name: str, dirs: Sequence[str]) -> str | None:
-    for d in dirs:
-        p = os.path.join(d, name)
-        if os.path.isfile(p):
-            return os.path.normpath(p)
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,6 @@ from .reader.declarations import HeaderDecls, Statements
 from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
 from .reader.fold import Literals
-from .reader.layout import record_layout
 from .reader.memo import Memo, reuse_default
 from .reader.scan import FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
@@ -278,6 +277,8 @@ class Reader:
 
         Raises AbicheckError (with file:line) as :meth:`read` does.
         """
+        from .reader.layout import record_layout
+
         with paused_gc():
             walk = self.pp.run(header, self.predefined)
             decls = HeaderDecls(walk, self.statements, self.parser, self.memo, self.model)
@@ -330,7 +331,7 @@ def read_headers(
     if ``builtins``); a header that fails gives its error in its place and the
     others are still read. ``<abicheck>/headers/...`` names a file shipped with
     abicheck (the embedded header). ``paths``, if given, are the files read, one per
-    header (as :func:`abicheck.multiarch.resolve_headers` finds them)."""
+    header (as :func:`abicheck.headerargs.resolve_headers` finds them)."""
     out = []
     # the collector off for the whole batch: resumed after each header, it went
     # over each header's new cache entries, then over them again as they aged

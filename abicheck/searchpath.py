@@ -13,17 +13,22 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .model import AbicheckError
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 def compiler_run(argv: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[str]:
     """``argv`` run with the C locale and no colours, its output as text; raises
     AbicheckError when the program is missing."""
+    import subprocess  # not for a run that finds the search path in the cache
+
     env = dict(os.environ, LC_ALL="C", LANG="C")
     env.pop("GCC_COLORS", None)
     try:

@@ -72,27 +72,33 @@ def test_parse_json_keeps_going_after_a_failing_header() -> None:
 @pytest.mark.skipif(not Path("/usr/include/linux/mman.h").is_file(), reason="no linux-libc-dev")
 def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
     # a run of parse is mostly start-up: the other commands' modules (reports,
-    # sources, audit, the compiler oracle) and tabulate stay unimported, and with
-    # the compiler's search path cached no process is started
+    # sources, audit, the compiler oracle, the several-architectures reader) and
+    # tabulate stay unimported, as do pycparser's parser (FastParser and fastdecl
+    # read all of mman.h) and the layout engine (no value asks a sizeof); with the
+    # compiler's search path cached no process is started, nor subprocess imported
     run = (
-        "import io, subprocess, sys\n"
+        "import io, sys\n"
         "from abicheck.cli import main\n"
         "assert main(['parse', '/usr/include/linux/mman.h'], io.StringIO()) == 0\n"
         "heavy = {'tabulate', 'jinja2', 'abicheck.audit', 'abicheck.compare',\n"
         "         'abicheck.sources', 'abicheck.cc', 'abicheck.snapshot', 'abicheck.report.html',\n"
         "         'abicheck.report.junit', 'abicheck.report.markdown', 'concurrent.futures',\n"
-        "         'difflib', 'platform'}\n"
-        "print(sorted(heavy & set(sys.modules)))\n"
+        "         'difflib', 'platform', 'abicheck.multiarch', 'abicheck.reader.cparser',\n"
+        "         'abicheck.reader.layout', 'pycparser.c_parser', 'pycparser.c_lexer',\n"
+        "         'textwrap'}\n"
+        "print(sorted(heavy & set(sys.modules)), 'subprocess' in sys.modules)\n"
     )
     no_process = "import subprocess\nsubprocess.Popen.__init__ = None\n"
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
     first = subprocess.run([sys.executable, "-c", run], env=env, capture_output=True, text=True)
-    assert first.stdout.strip() == "[]", first.stderr
+    assert first.stdout.strip() == "[] True", first.stderr  # gcc -E -v was asked
     assert (tmp_path / "abicheck" / "search-dirs.json").is_file()
     again = subprocess.run(
         [sys.executable, "-c", no_process + run], env=env, capture_output=True, text=True
     )
-    assert again.stdout.strip() == "[]", again.stderr
+    assert again.stdout.strip() == "[] True", again.stderr
+    cached = subprocess.run([sys.executable, "-c", run], env=env, capture_output=True, text=True)
+    assert cached.stdout.strip() == "[] False", cached.stderr
 
 
 def test_parse_options_reach_the_reader() -> None:

@@ -12,11 +12,11 @@ import pytest
 
 from abicheck import arches
 from abicheck.cli import _render_json_arch, main
+from abicheck.headerargs import resolve_headers
 from abicheck.multiarch import (
     arch_list,
     plan_arches,
     read_arches,
-    resolve_headers,
 )
 from abicheck.reader.scan import ScanCache
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from pycparser import c_ast
-from pycparser.c_parser import ParseError
-
 from ..model import AbicheckError
+from .cnodes import c_ast
 from .datamodel import DataModel, Value
 from .expand import Expander, ExpansionError
-from .exprparse import FastParser, Parser, balanced
+from .exprparse import FastParser, ParseError, Parser, balanced
 from .fold import Folder, NotConstant
 from .memo import Memo
 from .scan import MacroDef

@@ -41,6 +41,8 @@ class CType:
 
 @dataclass(frozen=True, slots=True)
 class Value:
+    """An integer constant's value and its C type."""
+
     value: int
     type: CType
 

@@ -14,17 +14,14 @@ import contextlib
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from pycparser import c_ast
-from pycparser.c_parser import ParseError
-
+from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, QUALIFIERS, STANDARD_TYPEDEFS, TAG_WORDS, DataModel, Value
 from .expand import Expander, ExpansionError
-from .exprparse import Parser
+from .exprparse import ParseError, Parser
 from .fastdecl import fast_declaration
 from .fold import Folder, NotConstant
-from .layout import Layouts, TypeLayout
 from .memo import (
     IDENT,
     IS_ENUM_CONSTANT,
@@ -41,6 +38,9 @@ from .memo import (
     TokenPairs,
 )
 from .scan import ScannedFile, word_finditer, word_search
+
+if TYPE_CHECKING:
+    from .layout import Layouts, TypeLayout
 from .statements import lower_gnu, split
 from .tokens import Tok, spell, tokenize
 from .walk import Walk
@@ -371,8 +371,10 @@ class HeaderDecls:
     def layouts(self) -> Layouts:
         """This header's type layouts (made at first use)."""
         if self._layouts is None:
+            from .layout import Layouts  # not for a header whose values need no layout
+
             folder = Folder(self.model, self.ident, self.typedef)
-            self._layouts = Layouts(
+            layouts = self._layouts = Layouts(
                 self.model,
                 folder.fold,
                 self.typedef,
@@ -380,7 +382,7 @@ class HeaderDecls:
                 self.recording,
                 defined=self._defines_tag,
             )
-            folder.layouts = self._layouts
+            folder.layouts = lambda: layouts
         return self._layouts
 
     def release(self) -> None:
@@ -743,7 +745,7 @@ class HeaderDecls:
             outside = True
             return self.typedef(name)
 
-        folder = Folder(self.model, ident, typedef, layouts=self.layouts)
+        folder = Folder(self.model, ident, typedef, layouts=lambda: self.layouts)
         values: list[tuple[str, Value | str]] = []
         value: Value | str
         nxt: Value | str = folder.make(0, folder.INT)

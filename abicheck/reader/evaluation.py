@@ -8,14 +8,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple, cast
 
-from pycparser import c_ast
-from pycparser.c_parser import ParseError
-
 from ..model import Kind, Macro
+from .cnodes import c_ast
 from .datamodel import C_KEYWORDS, LITERAL_SUFFIX, TAG_WORDS, DataModel, Value
 from .declarations import HeaderDecls
 from .expand import TOO_LARGE, Expander, ExpansionError
-from .exprparse import FastParser, NotAnExpression, Parser, balanced
+from .exprparse import FastParser, NotAnExpression, ParseError, Parser, balanced
 from .fold import Folder, Literals, NotConstant, string_size
 from .memo import IS_TYPE_NAME, IS_TYPEDEF, NO_DEPS, Answer, Deps, Memo, Read, Reads
 from .scan import MacroDef
@@ -252,7 +250,7 @@ class Evaluation:
         self._no_template: set[MacroDef] = set()  # not to be tried again here
         self._active: set[str] = set()
         self.budget = MAX_HEADER_EXPANSION_TOKENS
-        self.folder = Folder(model, decls.ident, decls.typedef, layouts=decls.layouts)
+        self.folder = Folder(model, decls.ident, decls.typedef, layouts=lambda: decls.layouts)
 
     # -- one macro ---------------------------------------------------------
 

@@ -1,15 +1,14 @@
 """Expression parsers building pycparser's AST: ``FastParser`` for the simple
-expressions most values are, ``ExprParser`` (pycparser told the typedef names) for the rest."""
+expressions most values are, pycparser told the typedef names
+(:class:`abicheck.reader.cparser.ExprParser`, imported when first needed) for the rest."""
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from pycparser import c_ast, c_parser
-
+from .cnodes import c_ast
 from .datamodel import (
     BASIC_TYPE_WORDS,
     C_KEYWORDS,
@@ -21,42 +20,8 @@ from .datamodel import (
 from .fold import NotConstant
 from .tokens import tokenize
 
-
-class ExprParser(c_parser.CParser):  # type: ignore[misc]
-    """pycparser, told which identifiers are typedef names before it parses.
-
-    pycparser needs typedef names to tell ``(T)x`` from ``(x)``; the headers
-    declare them in text the expression does not include.
-    """
-
-    def __init__(self, typedef_names: Callable[[], Mapping[str, object]]) -> None:
-        super().__init__()
-        self._typedef_names = typedef_names
-
-    def _is_type_in_scope(self, name: str) -> bool:
-        if super()._is_type_in_scope(name):
-            return True
-        return name in self._typedef_names() or name in STANDARD_TYPEDEFS
-
-    def _build_declarations(
-        self, spec: Any, decls: Any, typedef_namespace: bool = False
-    ) -> list[c_ast.Node]:
-        """pycparser's, keeping a typedef's ``_Alignas`` specifiers (its lowered
-        ``aligned`` attribute) on the typedef's own TypeDecl, where pycparser drops them."""
-        out: list[c_ast.Node] = super()._build_declarations(spec, decls, typedef_namespace)
-        if spec["alignment"] and "typedef" in spec["storage"]:
-            for d in out:
-                node = d.type
-                while not isinstance(node, c_ast.TypeDecl) and hasattr(node, "type"):
-                    node = node.type
-                if isinstance(node, c_ast.TypeDecl):
-                    node.align = list(spec["alignment"])
-        return out
-
-    def parse_expression(self, text: str) -> c_ast.Node:
-        """Parse one C expression; raises pycparser's ParseError."""
-        ast = self.parse(f"int __abicheck_v = ({text}\n);", "<expr>")
-        return ast.ext[0].init
+if TYPE_CHECKING:
+    from .cparser import ExprParser
 
 
 # -- the fast path -------------------------------------------------------------------
@@ -365,7 +330,7 @@ def balanced(pairs: Sequence[tuple[str, str]]) -> bool:
     return depth == 0
 
 
-_ENUM_HAS_TYPE = "underlying_type" in inspect.signature(c_ast.Enum).parameters
+_ENUM_HAS_TYPE = "underlying_type" in c_ast.Enum.__slots__
 
 
 def fast_enum(text: str, scope: Mapping[str, object]) -> c_ast.FileAST | None:
@@ -415,30 +380,45 @@ def fast_enum(text: str, scope: Mapping[str, object]) -> c_ast.FileAST | None:
     return c_ast.FileAST([c_ast.Decl(None, [], [], [], [], enum, None, None)])
 
 
+class ParseError(Exception):
+    """pycparser's parser found the text no C expression or declarations (raised
+    from pycparser's own ParseError)."""
+
+
 class Parser:
     """pycparser told the typedef names in ``scope`` (a header's declarations set
-    it); ``parsing`` is true while pycparser parses, when no typedef is to be read."""
+    it); ``parsing`` is true while pycparser parses, when no typedef is to be read.
+    pycparser's parser is made (and imported) when first asked to parse."""
 
     def __init__(self) -> None:
         self.scope: Mapping[str, object] = {}
         self.parsing = False
-        self._parser = ExprParser(lambda: self.scope)
+        self._parser: ExprParser | None = None
+
+    def _cparser(self) -> ExprParser:
+        if self._parser is None:
+            from .cparser import ExprParser
+
+            self._parser = ExprParser(lambda: self.scope)
+        return self._parser
 
     def expression(self, text: str, omitted_middle: bool = True) -> c_ast.Node:
         """pycparser's AST for an expression (with GNU ``x ?: y`` if ``omitted_middle``);
         raises ParseError."""
         if omitted_middle and "?" in text:
             text = _with_middles(text) or text
+        parser = self._cparser()
         self.parsing = True
         try:
-            return self._parser.parse_expression(text)
+            return parser.parse_expression(text)
         finally:
             self.parsing = False
 
     def declaration(self, text: str) -> c_ast.FileAST:
         """pycparser's AST for declarations; raises ParseError (or RecursionError)."""
+        parser = self._cparser()
         self.parsing = True
         try:
-            return self._parser.parse(text, "<decl>")
+            return parser.parse_declarations(text)
         finally:
             self.parsing = False

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from pycparser import c_ast
-
+from .cnodes import c_ast
 from .datamodel import STANDARD_TYPEDEFS
 from .exprparse import _ENUM_HAS_TYPE, _PYCPARSER_KEYWORDS, FastParser
 from .fold import NotConstant

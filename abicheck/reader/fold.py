@@ -13,8 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pycparser import c_ast
-
+from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, CType, DataModel, Value, word_type
 from .statements import BUILTIN, PREFERRED, TYPEOF
 
@@ -180,7 +179,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         ident: Callable[[str], Value],
         typedef: Callable[[str], c_ast.Node | None],
         preprocessor: bool = False,
-        layouts: Any = None,
+        layouts: Callable[[], Any] | None = None,
     ) -> None:
         self.model = model
         self.types = model.types()
@@ -188,8 +187,8 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.ident = ident
         self.typedef = typedef
         self.pp = preprocessor
-        # a reader.layout.Layouts: sizes, alignments and offsets of types (None: only
-        # the basic types have them)
+        # what gives a reader.layout.Layouts, the sizes, alignments and offsets of
+        # types, asked for only when one is needed (None: only the basic types have them)
         self.layouts = layouts
         self.INT = self.types["int"]
         self.size_t = self.types[word_type("size_t", model)]
@@ -507,7 +506,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 raise NotConstant("bad __builtin_offsetof")
             if self.layouts is None:
                 raise NotConstant("__builtin_offsetof needs the type's layout")
-            return self.make(self.layouts.offsetof(inner[0], inner[1]), self.size_t)
+            return self.make(self.layouts().offsetof(inner[0], inner[1]), self.size_t)
         if name in _BSWAP and len(args) == 1:
             bits = _BSWAP[name]
             t = self.types["unsigned short" if bits == 16 else "unsigned int"]
@@ -640,7 +639,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         if not isinstance(node, c_ast.Typename):
             raise NotConstant("_Alignof of an expression")
         if self.layouts is not None:
-            layout = self.layouts.of(node)
+            layout = self.layouts().of(node)
             return int(layout.preferred if preferred else layout.align)
         size = self._size_of_type(node.type)
         return min(size, 8)
@@ -672,13 +671,14 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 designator = c_ast.StructRef(designator, ".", p.field)
             else:
                 designator = c_ast.ArrayRef(designator, p.subscript)
-        record = self.layouts.of(ptr.to_type.type.type)
-        return self.layouts.member(record, designator)  # type: ignore[no-any-return]
+        layouts = self.layouts()
+        record = layouts.of(ptr.to_type.type.type)
+        return layouts.member(record, designator)  # type: ignore[no-any-return]
 
     def _sizeof(self, node: c_ast.Node) -> int:
         if isinstance(node, c_ast.Typename):
             if self.layouts is not None:
-                return self.layouts.of(node).size  # type: ignore[no-any-return]
+                return self.layouts().of(node).size  # type: ignore[no-any-return]
             return self._size_of_type(node.type)
         if isinstance(node, (c_ast.StructRef, c_ast.ArrayRef)):
             return self._null_member(node)[1].size  # type: ignore[no-any-return]

@@ -18,9 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pycparser import c_ast
-
 from ..model import MemberLayout, RecordLayout
+from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, DataModel, Value, word_type
 from .fold import NotConstant
 from .statements import ALIGNED, ATTRS_MEMBER, MAX_ALIGN, PACKED

@@ -15,8 +15,7 @@ import enum
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
 
-from pycparser import c_ast
-
+from .cnodes import c_ast
 from .datamodel import Value
 from .scan import MacroDef
 from .tokens import Tok

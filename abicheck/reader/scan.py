@@ -102,6 +102,10 @@ class Entry:
 
 @dataclass(slots=True)
 class ScannedFile:
+    """A file scanned: its entries in order, its include guard (the macro of a
+    file that is all ``#ifndef G ... #endif``, else None), whether it has text
+    lines, and whether that text has the words enum, typedef, struct or union."""
+
     path: str
     entries: list[Entry]
     guard: str | None = None

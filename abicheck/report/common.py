@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..layout_names import is_layout_family
 from ..model import MemberLayout, RecordLayout
 
 # audit and compare are imported by the functions that use them: the parse table
@@ -145,6 +144,8 @@ def families(cmp: Comparison) -> dict[str, list[Row]]:
 
 def heading(family: str) -> str:
     """A family as a heading: ``MAP_`` for a macro family, the type for a layout's."""
+    from ..layout_names import is_layout_family  # not for a parse table
+
     return family if is_layout_family(family) else f"{family}_"
 
 

@@ -12,8 +12,6 @@ them (pipes, files) the text is plain and whole.
 from __future__ import annotations
 
 import re
-import shutil
-import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -64,6 +62,8 @@ def terminal_style(isatty: bool, environ: Mapping[str, str]) -> tuple[int | None
     if columns.isdigit() and int(columns) > 0:
         width = int(columns)
     elif isatty:
+        import shutil  # (with its archive modules) not for a table to a file or pipe
+
         width = shutil.get_terminal_size().columns
     if environ.get("NO_COLOR"):
         color = False
@@ -132,6 +132,8 @@ def _wrapped(lines: Sequence[str], width: int | None, indent: str) -> list[str]:
     they are without one."""
     if width is None:
         return list(lines)
+    import textwrap
+
     return [
         w
         for ln in lines

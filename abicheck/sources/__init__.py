@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..arches import all_arches
+from ..headerargs import is_pattern
 from ..model import AbicheckError, Table
-from ..multiarch import is_pattern
 from .arch import MAKE_SNAPSHOT_COMMAND, ArchSource, arch_macros, installed_dirs, integer_macros
 from .base import ArchFrom, Context, SourceKind, SourceOptions
 from .binding import BindingSource, GoSource, RustSource, ZigSource

@@ -22,8 +22,8 @@ from typing import ClassVar
 
 from .. import __version__
 from ..arches import Arch, all_arches, include_dirs, kernel_tree_include_dirs, lookup
+from ..headerargs import is_pattern, resolve_headers
 from ..model import AbicheckError, Macro, Provenance, Table
-from ..multiarch import is_pattern, resolve_headers
 from ..parse import freestanding_dir
 from ..resources import data_dir, display_name
 from ..snapshot import load_snapshot
