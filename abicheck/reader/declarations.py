@@ -37,7 +37,7 @@ from .memo import (
     Read,
     TokenPairs,
 )
-from .scan import ScannedFile, word_finditer, word_search
+from .scan import MacroDef, ScannedFile, word_finditer, word_search
 
 if TYPE_CHECKING:
     from .layout import Layouts, TypeLayout
@@ -272,6 +272,7 @@ class HeaderDecls:
         self.recording: list[list[Read]] = []
         self.typedef_answers: dict[str, bool] = {}  # IS_TYPEDEF's answers
         self._typedef_names: dict[str, bool] = {}  # is_typedef's
+        self._views: dict[int, Mapping[str, MacroDef]] = {}  # (see _at)
         # struct/union TAG -> where statements define it: (statement, text run, file, line)
         # (see _tag_index)
         self._tags: dict[str, list[tuple[str, int, str, int]]] | None = None
@@ -568,11 +569,20 @@ class HeaderDecls:
     def _defines_tag(self, key: str) -> bool:
         return key in self._tag_index()
 
+    def _at(self, run: int) -> Mapping[str, MacroDef]:
+        """The macro table at text run ``run`` (:meth:`Walk.at`), one view per run: a
+        view remembers the definitions it looked up, and statement after statement
+        of a run asks it the same names."""
+        view = self._views.get(run)
+        if view is None:
+            view = self._views[run] = self.walk.at(run)
+        return view
+
     def _tag_key(self, key: str, run: int) -> str:
         """``struct TAG`` with TAG a macro standing for another name where the statement
         stands (sparc's #define __new_sigaction sigaction): ``struct`` that name."""
         kind, _, tag = key.partition(" ")
-        macros = self.walk.at(run)
+        macros = self._at(run)
         seen = {tag}
         d = macros.get(tag)
         while d is not None and d.params is None and len(d.body) == 1 and d.body[0].kind == "id":
@@ -637,7 +647,7 @@ class HeaderDecls:
         if run is not None and (stmt, run) in self._breaks:
             return self._expand_parts(stmt, self._breaks[(stmt, run)])
         toks, names = self.statements.tokens(stmt)
-        macros = self.macros if run is None else self.walk.at(run)
+        macros = self.macros if run is None else self._at(run)
         pack = self.walk.pack_at(run) if run is not None and self.walk.packs else 0
         # no name a macro now, and none ever written: none a macro at the run either
         # (the exact test asks the run's view name by name)
@@ -674,7 +684,7 @@ class HeaderDecls:
         offsets = tuple(o for o, _ in parts)
         key = (stmt, offsets, pack)
         hit = self.memo.part_expansions.get(key)
-        views = [walk.at(run) for _, run in parts]
+        views = [self._at(run) for _, run in parts]
         if hit is not None and all(
             tuple(map(view.get, names)) == defs
             for view, (names, defs) in zip(views, hit[0], strict=True)

@@ -63,9 +63,6 @@ class Walk:
     # per name, its writes in order: the text runs before each, and the definition
     history: dict[str, tuple[list[int], list[MacroDef | None]]] = field(default_factory=dict)
     history_made: int = 0  # how many of the writes are in the history
-    # the views of the table at text runs (see at), made after that many writes
-    views: dict[int, _MacrosAt] = field(default_factory=dict)
-    views_made: int = 0
     initial: Mapping[str, MacroDef] = field(default_factory=dict)
     # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
     packs: list[tuple[int, int]] = field(default_factory=list)
@@ -119,18 +116,11 @@ class Walk:
         return value
 
     def at(self, run: int) -> Mapping[str, MacroDef]:
-        """The macro table as it stood when text run ``run`` was met (one view per
-        run, while no more writes come)."""
-        writes = self.writes
-        if not writes or writes[-1][0] <= run:
+        """The macro table as it stood when text run ``run`` was met (a view that
+        remembers what it looked up: ask it after the walk)."""
+        if not self.writes or self.writes[-1][0] <= run:
             return self.macros
-        if self.views_made != len(writes):
-            self.views.clear()
-            self.views_made = len(writes)
-        view = self.views.get(run)
-        if view is None:
-            view = self.views[run] = _MacrosAt(self, run)
-        return view
+        return _MacrosAt(self, run)
 
 
 class Includes:
