@@ -250,7 +250,10 @@ class Evaluation:
         self._no_template: set[MacroDef] = set()  # not to be tried again here
         self._active: set[str] = set()
         self.budget = MAX_HEADER_EXPANSION_TOKENS
-        self.folder = Folder(model, decls.ident, decls.typedef, layouts=lambda: decls.layouts)
+        shared = literals if literals.model is model else None  # the same model: its cache
+        self.folder = Folder(
+            model, decls.ident, decls.typedef, layouts=lambda: decls.layouts, literals=shared
+        )
 
     # -- one macro ---------------------------------------------------------
 

@@ -180,6 +180,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         typedef: Callable[[str], c_ast.Node | None],
         preprocessor: bool = False,
         layouts: Callable[[], Any] | None = None,
+        literals: Literals | None = None,
     ) -> None:
         self.model = model
         self.types = model.types()
@@ -192,7 +193,10 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         self.layouts = layouts
         self.INT = self.types["int"]
         self.size_t = self.types[word_type("size_t", model)]
-        self._literals: dict[str, Value] = {}
+        # integer literals' values: shared with ``literals`` (outside #if, its model's)
+        self._literals: dict[str, Value] = (
+            literals.values if literals is not None and not preprocessor else {}
+        )
         # What C leaves undefined but gcc gives a value for, met while folding (the
         # caller clears and reads it): a shift by the width or more, and in #if a
         # signed overflow (gcc: "integer overflow in preprocessor expression")
@@ -757,16 +761,17 @@ class Literals:
     """Integer literals' values under a data model, each worked out once."""
 
     def __init__(self, model: DataModel) -> None:
+        self.model = model
         self._folder = Folder(model, _no_ident, lambda _n: None)
-        self._values: dict[str, Value] = {}
+        self.values: dict[str, Value] = {}  # for Folders of this model to share
 
     def value(self, text: str) -> Value | None:
         """The value of the integer literal ``text``, or None if it is none."""
-        v = self._values.get(text)
+        v = self.values.get(text)
         if v is None:
             try:
                 v = self._folder._int_literal(text)
             except NotConstant:
                 return None
-            self._values[text] = v
+            self.values[text] = v
         return v
