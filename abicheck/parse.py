@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import itertools
 import operator
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -189,6 +190,8 @@ class Reader:
         self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}
         for n, v in (defines or {}).items():
             self.predefined[n] = _define(n, v, COMMAND_LINE_FILE)
+        # the compiler's own (not -D's): left out of a header's macros without builtins
+        self._builtin = frozenset(d for d in self.predefined.values() if d.file == BUILTIN_FILE)
         wchar = self.predefined.get("__WCHAR_TYPE__")
         wchar_type = integer_type_name(wchar.text) if wchar is not None else None
         if wchar_type is not None and wchar_type != self.model.wchar:
@@ -242,7 +245,7 @@ class Reader:
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
         defs = list(walk.macros.values())
         if not builtins:
-            defs = [d for d in defs if d.file != BUILTIN_FILE]
+            defs = list(itertools.filterfalse(self._builtin.__contains__, defs))
         macros = ev.macros_of(defs)
         deep = [d for d, m in zip(defs, macros, strict=True) if m.reason in DEPTH_REASONS]
         if deep:
