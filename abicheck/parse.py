@@ -42,6 +42,7 @@ from .resources import data_dir, display_name, shipped_path
 
 _SHIPPED = str(data_dir("headers"))
 _FILE_OF = operator.attrgetter("file")
+_REASON_OF = operator.attrgetter("reason")
 
 
 @functools.cache
@@ -247,8 +248,8 @@ class Reader:
         if not builtins:
             defs = list(itertools.filterfalse(self._builtin.__contains__, defs))
         macros = ev.macros_of(defs)
-        deep = [d for d, m in zip(defs, macros, strict=True) if m.reason in DEPTH_REASONS]
-        if deep:
+        if not DEPTH_REASONS.isdisjoint(map(_REASON_OF, macros)):
+            deep = [d for d, m in zip(defs, macros, strict=True) if m.reason in DEPTH_REASONS]
             # a chain of macros deeper than Python's stack (defined from its far
             # end, say): evaluated afresh from its near end, where each link finds
             # the one it rests on done
