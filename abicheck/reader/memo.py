@@ -101,8 +101,8 @@ class Memo:
                 list[tuple[tuple[tuple[str, MacroDef | None], ...], tuple[bool, tuple[str, ...]]]],
             ],
         ] = self.cache()
-        # a macro -> its last result and what it rested on
-        self.values: dict[MacroDef, tuple[Deps, Subs, Reads, Result]] = self.cache()
+        # a macro -> its last results (the newest first) and what each rested on
+        self.values: dict[MacroDef, list[tuple[Deps, Subs, Reads, Result]]] = self.cache()
         # results that rest on nothing but the definition (literals, function-like)
         self.fixed: dict[MacroDef, Result] = self.cache()
         self.templates: dict[MacroDef, Template] = self.cache()
