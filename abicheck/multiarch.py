@@ -9,22 +9,36 @@ expands there, architecture by architecture
 What does not depend on the architecture is done once and shared
 (:class:`Shared`): the scan of each distinct file text (the 22 sysroots of Debian's
 cross headers hold some 13,800 files but about 1,000 distinct texts), and
-pycparser's ASTs of expression and declaration texts. The architectures are read
-by a pool of forked processes, which inherit the scans made before the fork.
+pycparser's ASTs of expression and declaration texts. Architectures whose data
+models are the same (:func:`abi_groups`: mips and mipsel, armel and armhf, ...)
+share their evaluations too: read one after another with one memo, a header of the
+same text at the same place below each one's include folder has the same
+definitions, and a macro's value is made once where what it looked up is the same
+(see :meth:`Shared.reader`). The groups are read by a pool of forked processes,
+the largest first, which inherit the scans made before the fork.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .arches import Arch, debian_arches, include_dirs, lookup
 from .headerargs import ALL, is_pattern, resolve_headers
 from .model import AbicheckError
-from .parse import HeaderResult, Reader, TargetSetup, read_headers, target_setup
-from .reader.scan import ScanCache
+from .parse import (
+    HeaderResult,
+    Reader,
+    TargetSetup,
+    freestanding_dir,
+    read_headers,
+    reader_model,
+    target_setup,
+)
+from .reader.memo import Memo, reuse_default
+from .reader.scan import MacroDef, ScanCache
 
 if TYPE_CHECKING:
     from .reader.cnodes import c_ast
@@ -110,16 +124,30 @@ def plan_arches(
 
 @dataclass
 class Shared:
-    """What the readers of several architectures share: file scans by content, and
-    pycparser's ASTs by text (a pure function of the text and which of its names
+    """What the readers of several architectures share: file scans by content (a
+    header's MacroDefs shared by the architectures that have its text at the same
+    place below their include folders), the predefined macros' MacroDefs by text,
+    and pycparser's ASTs by text (a pure function of the text and which of its names
     are typedef names, which their keys hold)."""
 
     scans: ScanCache = field(default_factory=ScanCache)
     asts: dict[tuple[str, ...], c_ast.Node | str] = field(default_factory=dict)
     decl_asts: dict[tuple[str, ...], c_ast.FileAST | None] = field(default_factory=dict)
+    predefined: dict[tuple[str, str, str], MacroDef] = field(default_factory=dict)
 
-    def reader(self, setup: TargetSetup, dirs: Sequence[str], defines: Mapping[str, str]) -> Reader:
-        """A Reader for ``setup`` sharing these caches."""
+    def reader(
+        self,
+        setup: TargetSetup,
+        dirs: Sequence[str],
+        defines: Mapping[str, str],
+        memo: Memo | None = None,
+    ) -> Reader:
+        """A Reader for ``setup`` sharing these caches, and those of ``memo`` (a memo
+        of readers of the same :func:`abi_key`), if given: then its headers below its
+        system folders are scanned as aliases (see :class:`abicheck.reader.scan.FileCache`)
+        and its predefined macros' MacroDefs are those of earlier readers where their
+        text is the same, for the evaluations in ``memo`` to hold for it."""
+        freestanding = freestanding_dir()
         r = Reader(
             dirs,
             defines,
@@ -128,6 +156,11 @@ class Shared:
             setup.unsigned_char,
             abi=setup.abi,
             scans=self.scans,
+            memo=memo,
+            alias_roots=[d for d in setup.system_dirs if d != freestanding]
+            if memo is not None
+            else (),
+            interned=self.predefined if memo is not None else None,
         )
         if r.memo.reuse:  # with reuse off, every header from scratch: nothing shared
             r.memo.asts = self.asts
@@ -135,11 +168,35 @@ class Shared:
         return r
 
 
+def abi_key(setup: TargetSetup, defines: Mapping[str, str]) -> tuple[Any, ...]:
+    """What a Reader's evaluations rest on besides what its memo checks (the data
+    model it evaluates under, but for its name and architecture, which the reader
+    does not read): readers of equal keys may share a memo."""
+    model = reader_model(
+        setup.data_model, setup.predefines, setup.unsigned_char, setup.abi, defines
+    )
+    return tuple(getattr(model, f.name) for f in fields(model) if f.name not in ("name", "arch"))
+
+
+def abi_groups(plans: Sequence[ArchPlan], defines: Mapping[str, str]) -> list[tuple[int, ...]]:
+    """The plans' indices grouped by :func:`abi_key`, each group in the plans' order,
+    the largest groups first (then by their first plan)."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, plan in enumerate(plans):
+        groups.setdefault(abi_key(plan.setup, defines), []).append(i)
+    return sorted(map(tuple, groups.values()), key=lambda g: (-len(g), g[0]))
+
+
 def read_plan(
-    plan: ArchPlan, defines: Mapping[str, str], builtins: bool, shared: Shared
+    plan: ArchPlan,
+    defines: Mapping[str, str],
+    builtins: bool,
+    shared: Shared,
+    memo: Memo | None = None,
 ) -> list[HeaderResult]:
-    """The headers of one plan, read as :func:`abicheck.parse.read_headers` reads them."""
-    reader = shared.reader(plan.setup, plan.dirs, defines)
+    """The headers of one plan, read as :func:`abicheck.parse.read_headers` reads them
+    (sharing ``memo``'s caches: see :meth:`Shared.reader`)."""
+    reader = shared.reader(plan.setup, plan.dirs, defines, memo)
     return read_headers(
         [h for h, _ in plan.headers], reader, builtins, paths=[p for _, p in plan.headers]
     )
@@ -157,11 +214,17 @@ class _Job(Generic[T]):
 _JOB: _Job[Any] | None = None  # what forked workers inherit
 
 
-def _work(i: int) -> Any:
+def _work(group: tuple[int, ...]) -> list[Any]:
+    """The rendered results of a group of plans of one ABI, read one after another
+    sharing a memo."""
     job = _JOB
     assert job is not None
-    plan = job.plans[i]
-    return job.render(plan, read_plan(plan, job.defines, job.builtins, job.shared))
+    memo = Memo(reuse_default()) if len(group) > 1 else None
+    out = []
+    for i in group:
+        plan = job.plans[i]
+        out.append(job.render(plan, read_plan(plan, job.defines, job.builtins, job.shared, memo)))
+    return out
 
 
 def default_workers(n_plans: int) -> int:
@@ -184,9 +247,11 @@ def read_arches(
     """Each plan read and its results passed through ``render`` (in the worker, so
     that only its output crosses between processes), yielded in the plans' order.
 
-    With ``workers`` > 1 (and fork available), the plans are read by that many forked
-    processes, after every header file's text is scanned here, once per distinct
-    text, for them to inherit. The output is the same either way.
+    The plans of one data model (:func:`abi_groups`) are read one after another,
+    sharing a memo. With ``workers`` > 1 (and fork available), the groups are read
+    by that many forked processes, the largest first, each group by one, after
+    every header file's text is scanned here, once per distinct text, for them to
+    inherit. The output is the same either way.
     """
     global _JOB
     import multiprocessing  # (here: a run of one architecture starts without them)
@@ -194,9 +259,16 @@ def read_arches(
 
     shared = Shared()
     defines = dict(defines or {})
+    groups = abi_groups(plans, defines)
     if workers <= 1 or len(plans) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for plan in plans:
-            yield plan, render(plan, read_plan(plan, defines, builtins, shared))
+        memos: dict[tuple[int, ...], Memo] = {}
+        group_of = {i: g for g in groups for i in g}
+        for i, plan in enumerate(plans):
+            g = group_of[i]
+            memo = memos.setdefault(g, Memo(reuse_default())) if len(g) > 1 else None
+            if i == g[-1]:
+                memos.pop(g, None)  # the group's last: its memo goes with this reader
+            yield plan, render(plan, read_plan(plan, defines, builtins, shared, memo))
         return
     for plan in plans:
         for _, path in plan.headers:
@@ -204,11 +276,18 @@ def read_arches(
     _JOB = _Job(plans, defines, builtins, render, shared)
     # (a worker that dies raises BrokenProcessPool here, rather than hanging)
     pool = ProcessPoolExecutor(
-        min(workers, len(plans)), mp_context=multiprocessing.get_context("fork")
+        min(workers, len(groups)), mp_context=multiprocessing.get_context("fork")
     )
     finished = False
     try:
-        yield from zip(plans, pool.map(_work, range(len(plans))), strict=True)
+        # the largest groups first, each to the next free worker; yielded in order
+        futures = {g: pool.submit(_work, g) for g in groups}
+        done: dict[int, Any] = {}
+        for i, plan in enumerate(plans):
+            if i not in done:
+                g = next(g for g in groups if i in g)
+                done.update(zip(g, futures.pop(g).result(), strict=True))
+            yield plan, done.pop(i)
         finished = True
     finally:
         if not finished:  # stopped early (an error, a closed pipe, ^C): no more reading

@@ -36,7 +36,7 @@ from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
 from .reader.fold import Literals
 from .reader.memo import Memo, reuse_default
-from .reader.scan import FileCache, MacroDef, ScanCache
+from .reader.scan import ALIAS_MARK, FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
 from .resources import data_dir, display_name, shipped_path
 
@@ -124,6 +124,30 @@ def target_setup(
     return setup
 
 
+def reader_model(
+    data_model: str,
+    predefines: Mapping[str, str],
+    unsigned_char: bool = False,
+    abi: DataModel | None = None,
+    defines: Mapping[str, str] | None = None,
+) -> DataModel:
+    """The data model a :class:`Reader` given these arguments evaluates under: ``abi``
+    or the named data model with ``unsigned_char``, wchar_t the type that
+    ``__WCHAR_TYPE__`` (of ``defines``, else of ``predefines``) names.
+
+    Raises AbicheckError for an unknown data model."""
+    if data_model not in DATA_MODELS:
+        raise AbicheckError(
+            f"unknown data model {data_model!r}; available: {', '.join(DATA_MODELS)}"
+        )
+    model = abi or dataclasses.replace(DATA_MODELS[data_model], char_signed=not unsigned_char)
+    wchar = (defines or {}).get("__WCHAR_TYPE__", predefines.get("__WCHAR_TYPE__"))
+    wchar_type = integer_type_name(wchar) if wchar is not None else None
+    if wchar_type is not None and wchar_type != model.wchar:
+        model = dataclasses.replace(model, wchar=wchar_type)
+    return model
+
+
 def _define(name: str, value: str, file: str) -> MacroDef:
     return MacroDef(name, None, False, None, value, file, 0, "")
 
@@ -178,26 +202,26 @@ class Reader:
         reuse: bool | None = None,
         abi: DataModel | None = None,
         scans: ScanCache | None = None,
+        memo: Memo | None = None,
+        alias_roots: Iterable[str] = (),
+        interned: dict[tuple[str, str, str], MacroDef] | None = None,
     ) -> None:
-        if data_model not in DATA_MODELS:
-            raise AbicheckError(
-                f"unknown data model {data_model!r}; available: {', '.join(DATA_MODELS)}"
-            )
-        self.model: DataModel = abi or dataclasses.replace(
-            DATA_MODELS[data_model], char_signed=not unsigned_char
-        )
-        self.files = FileCache(scans)
         base = predefined_macros(data_model) if predefines is None else dict(predefines)
+        self.model: DataModel = reader_model(data_model, base, unsigned_char, abi, defines)
+        self.files = FileCache(scans, alias_roots)
         self.predefined = {n: _define(n, v, BUILTIN_FILE) for n, v in base.items()}
         for n, v in (defines or {}).items():
             self.predefined[n] = _define(n, v, COMMAND_LINE_FILE)
+        if interned is not None:
+            self.predefined = {
+                n: interned.setdefault((n, d.text, d.file), d) for n, d in self.predefined.items()
+            }
         # the compiler's own (not -D's): left out of a header's macros without builtins
         self._builtin = frozenset(d for d in self.predefined.values() if d.file == BUILTIN_FILE)
-        wchar = self.predefined.get("__WCHAR_TYPE__")
-        wchar_type = integer_type_name(wchar.text) if wchar is not None else None
-        if wchar_type is not None and wchar_type != self.model.wchar:
-            self.model = dataclasses.replace(self.model, wchar=wchar_type)
-        self.memo = Memo(reuse_default() if reuse is None else reuse)
+        if memo is not None:
+            self.memo = memo.for_another_target()
+        else:
+            self.memo = Memo(reuse_default() if reuse is None else reuse)
         self.parser = Parser()
         includes = Includes(self.files, [str(d) for d in include_dirs])
         conditions = Conditions(self.model, includes, self.parser, self.memo)
@@ -208,6 +232,8 @@ class Reader:
         self.warnings: tuple[Diagnostic, ...] = ()
         # id(macro from a shipped header) -> (it, it with its file as output names it)
         self._shown: dict[int, tuple[Macro, Macro]] = {}
+        # id(macro of an aliased file) -> (it, it naming this reader's path)
+        self._unaliased: dict[int, tuple[Macro, Macro]] = {}
 
     # -- public ------------------------------------------------------------
 
@@ -259,7 +285,11 @@ class Reader:
                 ev.macro(d)
             macros = ev.macros_of(defs)
         macros.sort(key=_name)
-        if any(f.startswith(_SHIPPED) for f in set(map(_FILE_OF, macros))):
+        files = set(map(_FILE_OF, macros))
+        if self.files.aliases and any(f[:1] == ALIAS_MARK for f in files):
+            self._unalias(macros)
+            files = set(map(_FILE_OF, macros))
+        if any(f.startswith(_SHIPPED) for f in files):
             shown = self._shown
             for i, m in enumerate(macros):
                 if m.file.startswith(_SHIPPED):
@@ -270,6 +300,30 @@ class Reader:
                         hit = shown[id(m)] = (m, dataclasses.replace(m, file=_shown_name(m.file)))
                     macros[i] = hit[1]
         return tuple(macros)
+
+    def _unalias(self, macros: list[Macro]) -> None:
+        """Each macro of a file scanned as an alias (:class:`FileCache`) replaced by
+        one naming this reader's path of the file, made once per macro."""
+        aliases = self.files.aliases
+        unaliased = self._unaliased
+        for i, m in enumerate(macros):
+            if m.file[:1] == ALIAS_MARK:
+                hit = unaliased.get(id(m))
+                if hit is None:
+                    # (a Macro made field by field: twice as fast as dataclasses.replace)
+                    own = Macro(
+                        m.name,
+                        m.kind,
+                        m.value,
+                        m.expr,
+                        aliases[m.file],
+                        m.line,
+                        m.comment,
+                        m.reason,
+                        m.ctype,
+                    )
+                    hit = unaliased[id(m)] = (m, own)  # (holding m: its id stays its own)
+                macros[i] = hit[1]
 
     def layouts(
         self, header: str, names: Collection[str] | None = None

@@ -3,6 +3,7 @@ shared scans in a process pool, giving exactly what one run per architecture giv
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -14,10 +15,15 @@ from abicheck import arches
 from abicheck.cli import _render_json_arch, main
 from abicheck.headerargs import resolve_headers
 from abicheck.multiarch import (
+    Shared,
+    abi_groups,
     arch_list,
     plan_arches,
     read_arches,
+    read_plan,
 )
+from abicheck.parse import TargetSetup, freestanding_dir, read_headers, target_setup
+from abicheck.reader.memo import Memo
 from abicheck.reader.scan import ScanCache
 
 # real uapi headers: ioctl numbers built on struct sizes, mman flags, termios bits,
@@ -293,3 +299,97 @@ def test_stopping_early_ends_the_workers(tmp_path: Path) -> None:
     assert multiprocessing.active_children() == []
     time.sleep(3.5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m68k"]  # the others ended unread
+
+
+def test_architectures_of_one_abi_share_evaluations_and_keep_their_own_values() -> None:
+    """mips and mipsel (the same ABI, another byte order) read one after another with
+    one memo give exactly what each gives read alone, though the second finds the
+    first's definitions of the headers they share and their evaluations."""
+    plans, _ = plan_arches(arch_list("mips,mipsel"), SAMPLE)
+    assert abi_groups(plans, {}) == [(0, 1)]
+    alone = [read_plan(p, {}, True, Shared()) for p in plans]
+    shared, memo = Shared(), Memo()
+    readers = [shared.reader(p.setup, p.dirs, {}, memo) for p in plans]
+    together = [
+        read_headers([h for h, _ in p.headers], r, True, paths=[f for _, f in p.headers])
+        for p, r in zip(plans, readers, strict=True)
+    ]
+    assert together == alone
+    assert all(r.error is None for results in alone for r in results)
+    mips, mipsel = ({m.name: m for m in results[7].macros} for results in alone)  # linux/fs.h
+    assert mips["FS_IOC_GETFLAGS"].file == "/usr/mips-linux-gnu/include/linux/fs.h"
+    assert mipsel["FS_IOC_GETFLAGS"].file == "/usr/mipsel-linux-gnu/include/linux/fs.h"
+    # what the sharing rests on: the same definitions (one text, one place below the
+    # include folder) and predefined macros of the same text; byte order's its own
+    fs = [r.files.get(p.headers[7][1]) for p, r in zip(plans, readers, strict=True)]
+    assert fs[0].path != fs[1].path and fs[0].entries is fs[1].entries
+    assert readers[0].predefined["__mips__"] is readers[1].predefined["__mips__"]
+    assert "__MIPSEB__" in readers[0].predefined and "__MIPSEB__" not in readers[1].predefined
+    big, little = (r.predefined["__BYTE_ORDER__"] for r in readers)
+    assert (big.text, little.text) == ("__ORDER_BIG_ENDIAN__", "__ORDER_LITTLE_ENDIAN__")
+
+
+def test_architectures_share_a_memo_only_where_their_data_models_are_the_same() -> None:
+    plans, _ = plan_arches(arch_list("all"), ["linux/types.h"])
+    groups = abi_groups(plans, {})
+    assert sorted(i for g in groups for i in g) == list(range(len(plans)))
+    assert [len(g) for g in groups] == sorted((len(g) for g in groups), reverse=True)
+    models = [Shared().reader(p.setup, p.dirs, {}).model for p in plans]
+
+    def same(a: int, b: int) -> bool:  # all but the name and architecture, unread
+        return dataclasses.replace(models[a], name="lp64", arch="") == dataclasses.replace(
+            models[b], name="lp64", arch=""
+        )
+
+    group_of = {i: g for g in groups for i in g}
+    for a in range(len(plans)):
+        for b in range(len(plans)):
+            assert same(a, b) == (group_of[a] == group_of[b]), (plans[a].arch, plans[b].arch)
+    names = [{plans[i].arch for i in g} for g in groups]
+    assert {"mips", "mipsel"} in names and {"armel", "armhf"} in names
+    assert {"hppa"} in names  # its wchar_t is long, mips's int
+
+
+def _target(root: Path) -> TargetSetup:
+    setup = target_setup("mips")
+    return dataclasses.replace(setup, system_dirs=(freestanding_dir(), str(root)))
+
+
+def test_has_include_is_decided_in_each_targets_folders(tmp_path: Path) -> None:
+    """One text in two targets' folders, its #if asking for a header only one has:
+    each target's own answer, though the line's tokens and the memo are shared."""
+    roots = [tmp_path / "a", tmp_path / "b"]
+    for root in roots:
+        root.mkdir()
+        (root / "x.h").write_text("#if __has_include(<y.h>)\n#define HAS_Y 1\n#endif\n")
+    (roots[0] / "y.h").write_text("")
+    shared, memo = Shared(), Memo()
+    got = []
+    for root in roots:
+        setup = _target(root)
+        reader = shared.reader(setup, setup.system_dirs, {}, memo)
+        got.append([(m.name, m.value, m.file) for m in reader.read(str(root / "x.h"), False)])
+    assert got == [[("HAS_Y", 1, str(roots[0] / "x.h"))], []]
+
+
+def test_one_text_below_two_include_folders_stays_two_files(tmp_path: Path) -> None:
+    """Aliases are by the path below an include folder: where two of one target's
+    folders hold the same text at the same place, each file keeps its own
+    definitions and its own path."""
+    first, second = tmp_path / "one", tmp_path / "two"
+    for d in (first, second):
+        (d / "sub").mkdir(parents=True)
+        (d / "sub" / "x.h").write_text("#define X 1\n")
+    (tmp_path / "top.h").write_text(
+        f'#include "{first}/sub/x.h"\n#define FIRST X\n#undef X\n#include "{second}/sub/x.h"\n'
+    )
+    setup = dataclasses.replace(_target(first), system_dirs=(str(first), str(second)))
+    reader = Shared().reader(setup, setup.system_dirs, {}, Memo())
+    got = [(m.name, m.expr, m.file, m.line) for m in reader.read(str(tmp_path / "top.h"), False)]
+    assert got == [
+        ("FIRST", "X", str(tmp_path / "top.h"), 2),
+        ("X", "1", str(second / "sub" / "x.h"), 1),
+    ]
+    one, two = (reader.files.get(str(d / "sub" / "x.h")) for d in (first, second))
+    assert one.entries[0].macro is not two.entries[0].macro
+    assert reader.files.aliases == {"\0sub/x.h": str(first / "sub" / "x.h")}

@@ -709,6 +709,27 @@ def test_reuse_gives_what_reading_every_header_afresh_gives() -> None:
     )
 
 
+def test_a_macro_read_under_other_definitions_by_turns_keeps_each_result(
+    tmp_path: Path,
+) -> None:
+    """One definition evaluated in headers that define what it rests on differently,
+    by turns: each header's own value, the last few results kept side by side (the
+    newest first) and reused where they hold."""
+    (tmp_path / "v.h").write_text("#define V (X + 1)\n")
+    for x in range(1, 6):
+        (tmp_path / f"h{x}.h").write_text(f'#define X {x}\n#include "v.h"\n')
+    reader = Reader([str(tmp_path)])
+    order = [1, 2, 1, 2, 3, 4, 5, 1, 5]
+    got = [{m.name: m.value for m in reader.read(str(tmp_path / f"h{x}.h"))}["V"] for x in order]
+    assert got == [x + 1 for x in order]
+    (entry,) = reader.files.get(str(tmp_path / "v.h")).entries
+    assert entry.macro is not None
+    kept = [r[3].macro.value for r in reader.memo.values[entry.macro]]
+    # h1's result fell out after those of h3, h4 and h5 came in: made anew at the
+    # second h1, h5's then reused
+    assert kept == [2, 6, 5, 4]
+
+
 def test_abicheck_no_reuse_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ABICHECK_NO_REUSE", "1")
     assert Reader().memo.reuse is False

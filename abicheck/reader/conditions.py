@@ -32,6 +32,7 @@ class Conditions:
         self._includes = includes
         self._parser = parser
         self._results = memo.if_results
+        self._found_includes = False  # whether the line being decided has __has_include
         self._asts: dict[str, c_ast.Node | str] = {}  # expression text -> its AST
         self._pp_folder = Folder(model, self._if_ident, lambda _n: None, preprocessor=True)
 
@@ -51,7 +52,10 @@ class Conditions:
                 if all(macros.get(n) is d for n, d in deps):
                     return result[0], [n for n, _ in deps], result[1]
         names: set[str] = set()
+        self._found_includes = False
         result = self._decide_if(toks, macros, path, line, names)
+        if self._found_includes:  # (rests on the including file and the folders too)
+            return result[0], names, result[1]
         deps = tuple((n, macros.get(n)) for n in names)
         if hit is None:
             self._results[id(toks)] = (toks, [(deps, result)])
@@ -143,6 +147,7 @@ class Conditions:
                 j = closing_paren(toks, i + 1)
                 name = spell(toks[i + 2 : j]).replace(" ", "")
                 found = False
+                self._found_includes = True
                 if len(name) > 2:
                     # __has_include_next searches on after the folder of this file
                     after = self._includes.folder_of(path) if t.text[-5:] == "_next" else None

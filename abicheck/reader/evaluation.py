@@ -170,6 +170,9 @@ class Result:
     names: frozenset[str] = frozenset()
 
 
+# Results kept per macro, each resting on other definitions (a macro tested under
+# other #ifs from header to header, or under another architecture's headers)
+MAX_RESULT_VARIANTS = 4
 _TOO_DEEP = "macros nested too deeply"
 # what a chain of macros deeper than Python's stack may end in, evaluated from its
 # far end: a text expansion nested too deeply to parse, or using up the budget
@@ -272,15 +275,16 @@ class Evaluation:
         hit = self._done.get(d) or self.memo.fixed.get(d)
         if hit is not None:
             return hit
-        cached = self.memo.values.get(d)
-        if cached is not None:
-            try:
-                holds = self._holds(cached[0], cached[1], cached[2])
-            except RecursionError:
-                holds = False  # checked from too deep: evaluated again instead
-            if holds:
-                res = self._done[d] = cached[3]
-                return res
+        variants = self.memo.values.get(d)
+        if variants is not None:
+            for cached in variants:
+                try:
+                    holds = self._holds(cached[0], cached[1], cached[2])
+                except RecursionError:
+                    holds = False  # checked from too deep: evaluated again instead
+                if holds:
+                    res = self._done[d] = cached[3]
+                    return res
         res, deps, subs, reads = self._compute(d)
         if res.macro.reason == _TOO_DEEP or res.macro.reason == TOO_LARGE:
             # not kept: asked again from less deep, or with budget left, it may
@@ -288,7 +292,12 @@ class Evaluation:
             return res
         self._done[d] = res
         if deps[0] or subs or reads:
-            self.memo.values[d] = (deps, subs, reads, res)
+            entry = (deps, subs, reads, res)
+            if variants is None:
+                self.memo.values[d] = [entry]
+            else:  # the newest first, at most MAX_RESULT_VARIANTS
+                variants.insert(0, entry)
+                del variants[MAX_RESULT_VARIANTS:]
         else:
             self.memo.fixed[d] = res
         return res

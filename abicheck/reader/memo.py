@@ -11,6 +11,7 @@ sets it for a run of the command).
 
 from __future__ import annotations
 
+import copy
 import enum
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
@@ -101,8 +102,8 @@ class Memo:
                 list[tuple[tuple[tuple[str, MacroDef | None], ...], tuple[bool, tuple[str, ...]]]],
             ],
         ] = self.cache()
-        # a macro -> its last result and what it rested on
-        self.values: dict[MacroDef, tuple[Deps, Subs, Reads, Result]] = self.cache()
+        # a macro -> its last results (the newest first) and what each rested on
+        self.values: dict[MacroDef, list[tuple[Deps, Subs, Reads, Result]]] = self.cache()
         # results that rest on nothing but the definition (literals, function-like)
         self.fixed: dict[MacroDef, Result] = self.cache()
         self.templates: dict[MacroDef, Template] = self.cache()
@@ -122,3 +123,13 @@ class Memo:
     def cache(self) -> dict[Any, Any]:
         """A new cache: a dict, or one that keeps nothing when reuse is off."""
         return {} if self.reuse else _Forgetful()
+
+    def for_another_target(self) -> Memo:
+        """A memo sharing this one's caches with a Reader of another target whose
+        data model is the same (an architecture of the same ABI), but for the walks:
+        a file's walk rests on where its includes resolve, in its own target's
+        folders. The other caches' answers are checked against the definitions,
+        declarations and results they rest on, not against the data model."""
+        view = copy.copy(self)
+        view.walks = self.cache()
+        return view

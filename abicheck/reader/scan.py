@@ -9,7 +9,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..model import ASCII_IDENTIFIER_PATTERN, AbicheckError, identifier_re
@@ -464,6 +464,8 @@ class ScanCache:
         self._by_text: dict[str, ScannedFile] = {}
         # path -> the scan of its text (made at whichever path had it first)
         self._by_path: dict[str, ScannedFile] = {}
+        # (alias, id of the scan of a text) -> its entries moved to the alias (scan_as)
+        self._aliased: dict[tuple[str, int], list[Entry]] = {}
 
     def _of(self, path: str) -> ScannedFile:
         hit = self._by_path.get(path)
@@ -490,16 +492,52 @@ class ScanCache:
         """How many distinct texts were scanned."""
         return len(self._by_text)
 
+    def scan_as(self, path: str, alias: str) -> ScannedFile:
+        """The scan of the file at ``path`` whose ``#define``s name ``alias``, not
+        ``path``: every file of the same text scanned as the same alias (the same
+        header under another architecture's include folder) gets the same MacroDefs,
+        for evaluations to be shared (raises AbicheckError as scan_file)."""
+        hit = self._of(path)
+        aliased = self._aliased.get((alias, id(hit)))  # (hit lives in _by_text)
+        if aliased is None:
+            aliased = self._aliased[(alias, id(hit))] = moved(hit, alias).entries
+        return ScannedFile(path, aliased, hit.guard, hit.has_text, hit.decl_hint)
+
+
+ALIAS_MARK = "\0"  # begins an alias (ScanCache.scan_as): no path holds a NUL
+
 
 class FileCache:
     """Scanned files by path, so a file is read and scanned once per run; with
     ``shared``, a file whose text another FileCache (or path) scanned is not
-    scanned again (:class:`ScanCache`)."""
+    scanned again (:class:`ScanCache`).
 
-    def __init__(self, shared: ScanCache | None = None) -> None:
+    With ``roots`` (an architecture's include folders) too, a file under one of
+    them is scanned as an alias of its path below the root (``ScanCache.scan_as``),
+    so that the same header of other architectures has the same MacroDefs;
+    :attr:`aliases` maps each alias given out back to this cache's path (one path
+    an alias: a second path below another root is scanned as itself).
+    """
+
+    def __init__(self, shared: ScanCache | None = None, roots: Iterable[str] = ()) -> None:
         self._files: dict[str, ScannedFile | AbicheckError] = {}
         self._exists: dict[str, bool] = {}
         self._scan = scan_file if shared is None else shared.scan
+        self._roots = tuple(os.path.join(r, "") for r in roots) if shared is not None else ()
+        self._shared = shared
+        self.aliases: dict[str, str] = {}
+        if self._roots:
+            self._scan = self._scan_aliased
+
+    def _scan_aliased(self, path: str) -> ScannedFile:
+        assert self._shared is not None
+        root = next((r for r in self._roots if path.startswith(r)), None)
+        alias = None if root is None else ALIAS_MARK + path[len(root) :]
+        if alias is None or alias in self.aliases:
+            return self._shared.scan(path)
+        sf = self._shared.scan_as(path, alias)
+        self.aliases[alias] = path
+        return sf
 
     def get(self, path: str) -> ScannedFile:
         hit = self._files.get(path)
