@@ -730,6 +730,22 @@ def test_a_macro_read_under_other_definitions_by_turns_keeps_each_result(
     assert kept == [2, 6, 5, 4]
 
 
+def test_an_enum_sized_by_a_struct_is_not_reused_where_the_struct_differs(
+    tmp_path: Path,
+) -> None:
+    # found in review: an enum's values were kept by its expanded text alone, though
+    # sizeof rests on the header's struct (gcc 12: 8, then 4)
+    enum = "enum { E = sizeof(struct s), F = E + 1 };\n#define V E\n#define W F\n"
+    one = tmp_path / "two_ints.h"
+    one.write_text("struct s { int a; int b; };\n" + enum)
+    other = tmp_path / "one_int.h"
+    other.write_text("struct s { int a; };\n" + enum)
+    for reuse in (True, False):
+        reader = Reader(reuse=reuse)
+        got = [{m.name: m.value for m in reader.read(str(p))} for p in (one, other, one)]
+        assert [(t["V"], t["W"]) for t in got] == [(8, 9), (4, 5), (8, 9)], reuse
+
+
 def test_abicheck_no_reuse_turns_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ABICHECK_NO_REUSE", "1")
     assert Reader().memo.reuse is False

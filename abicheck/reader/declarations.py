@@ -755,7 +755,12 @@ class HeaderDecls:
             outside = True
             return self.typedef(name)
 
-        folder = Folder(self.model, ident, typedef, layouts=lambda: self.layouts)
+        def layouts() -> Layouts:
+            nonlocal outside
+            outside = True  # a size, alignment or offset rests on the header's records
+            return self.layouts
+
+        folder = Folder(self.model, ident, typedef, layouts=layouts)
         values: list[tuple[str, Value | str]] = []
         value: Value | str
         nxt: Value | str = folder.make(0, folder.INT)
