@@ -356,3 +356,41 @@ def test_kernel_tree(linux_tree: Path) -> None:
     # asm-generic's (a stand-in the tree's Kbuild asks for)
     (a,) = abicheck.layouts("asm/stat.h", "csky", kernel_tree=str(linux_tree)).arches
     assert a.arch == "csky" and [t.name for t in a.types] == ["struct stat", "struct stat64"]
+
+
+def test_record_trees_leave_no_header_objects_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found in review: emit's layout tables read each header's records with the
+    # collector paused and never let go of its declarations and their layouts,
+    # which hold each other
+    import gc
+    import weakref
+
+    from abicheck.parse import Reader
+    from abicheck.sources import layout_tables
+
+    made: list[weakref.ref[object]] = []
+    real = layout_tables.HeaderDecls
+
+    def decls(*args: object) -> object:
+        d = real(*args)  # type: ignore[arg-type]
+        made.append(weakref.ref(d))
+        return d
+
+    monkeypatch.setattr(layout_tables, "HeaderDecls", decls)
+    header = tmp_path / "s.h"
+    header.write_text("struct s { int a; char b; };\nstruct t { struct s x[2]; };\n")
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        trees = layout_tables.record_trees(Reader(), str(header))
+        alive = [r for r in made if r() is not None]
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert [(name, None if t is None else t.size) for name, t in trees] == [
+        ("struct s", 8),
+        ("struct t", 16),
+    ]
+    assert len(made) == 1 and alive == []

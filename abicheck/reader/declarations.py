@@ -390,10 +390,15 @@ class HeaderDecls:
         """Let go of the layouts once the header is read. They and the folder they fold
         with hold this object's bound methods, and it holds them: a cycle that only
         the garbage collector frees, and reading pauses it, so every header read
-        stayed in memory to the end of the run. Made afresh if asked for again."""
+        stayed in memory to the end of the run. Made afresh if asked for again. The
+        parser is told of typedef names no longer through this object either (it
+        would keep it until the reader's next header)."""
         layouts, self._layouts = self._layouts, None
         if layouts is not None:
             vars(layouts).clear()  # its fold, typedef and record: the cycle's links
+        scope = self.parser.scope
+        if isinstance(scope, _TypedefScope) and scope.decls is self:
+            self.parser.scope = {}
 
     def _record(self, key: str) -> tuple[c_ast.Node, str, int] | None:
         """The definition of ``key`` and its file and line, found once per header."""

@@ -160,11 +160,14 @@ def record_trees(reader: Reader, header: str) -> list[tuple[str, TypeLayout | No
         walk = reader.pp.run(header, reader.predefined)
         decls = HeaderDecls(walk, reader.statements, reader.parser, reader.memo, reader.model)
         out: list[tuple[str, TypeLayout | None]] = []
-        for name, node, _path, _line in decls.named_types():
-            try:
-                out.append((name, None if node is None else decls.layout_of(node)))
-            except (NotConstant, RecursionError):
-                out.append((name, None))
+        try:
+            for name, node, _path, _line in decls.named_types():
+                try:
+                    out.append((name, None if node is None else decls.layout_of(node)))
+                except (NotConstant, RecursionError):
+                    out.append((name, None))
+        finally:  # its layouts and it hold each other: freed now, the collector paused
+            decls.release()
         return out
 
 
