@@ -248,10 +248,10 @@ def read_arches(
     that only its output crosses between processes), yielded in the plans' order.
 
     The plans of one data model (:func:`abi_groups`) are read one after another,
-    sharing a memo. With ``workers`` > 1 (and fork available), the groups are read
-    by that many forked processes, the largest first, each group by one, after
-    every header file's text is scanned here, once per distinct text, for them to
-    inherit. The output is the same either way.
+    sharing a memo. With ``workers`` > 1, fork available and more than one group,
+    the groups are read by that many forked processes, the largest first, each
+    group by one, after every header file's text is scanned here, once per
+    distinct text, for them to inherit. The output is the same either way.
     """
     global _JOB
     import multiprocessing  # (here: a run of one architecture starts without them)
@@ -260,7 +260,8 @@ def read_arches(
     shared = Shared()
     defines = dict(defines or {})
     groups = abi_groups(plans, defines)
-    if workers <= 1 or len(plans) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(groups) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        # (one group, mips and mipsel say, is read by one process anyway: this one)
         memos: dict[tuple[int, ...], Memo] = {}
         group_of = {i: g for g in groups for i in g}
         for i, plan in enumerate(plans):
