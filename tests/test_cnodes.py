@@ -65,3 +65,24 @@ def test_fallback_parser_errors_are_parse_errors() -> None:
     with pytest.raises(ParseError):
         parser.declaration("struct { int a }")
     assert parser.parsing is False
+
+
+def test_a_c_ast_not_found_as_a_file_is_imported_the_usual_way() -> None:
+    # pycparser served by an importer that is no folder of files (a zip, a frozen
+    # bundle): the lazy path cannot find c_ast beside the package, and imports it as
+    # any other code would (the package whole)
+    out = _fresh(
+        "import sys\n"
+        "from importlib.machinery import PathFinder\n"
+        "real = PathFinder.find_spec.__func__\n"
+        "asked = []\n"
+        "def find_spec(cls, name, path=None, target=None):\n"
+        "    if name == 'pycparser.c_ast' and not asked:\n"
+        "        asked.append(name)\n"
+        "        return None\n"
+        "    return real(cls, name, path, target)\n"
+        "PathFinder.find_spec = classmethod(find_spec)\n"
+        "from abicheck.reader.cnodes import c_ast\n"
+        "print(asked, c_ast.__name__, 'pycparser.c_parser' in sys.modules)\n"
+    )
+    assert out == "['pycparser.c_ast'] pycparser.c_ast True\n"

@@ -36,12 +36,13 @@ def _import_c_ast() -> ModuleType:
 
     spec = find_spec("pycparser")  # finds the package; runs nothing of it
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
-        raise ImportError("pycparser is not installed", name="pycparser")
-    spec.loader = LazyLoader(spec.loader)
-    package = module_from_spec(spec)
+        return import_module("pycparser.c_ast")  # (not installed: its own error)
     sub_spec = PathFinder.find_spec("pycparser.c_ast", spec.submodule_search_locations)
     if sub_spec is None or sub_spec.loader is None:
-        raise ImportError("pycparser has no c_ast", name="pycparser.c_ast")
+        # not files in a folder (a zip or frozen bundle's importer): the usual way
+        return import_module("pycparser.c_ast")
+    spec.loader = LazyLoader(spec.loader)
+    package = module_from_spec(spec)
     sys.modules["pycparser"] = package
     try:
         spec.loader.exec_module(package)  # lazy: only marks it to load on first use
