@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .arches import Arch, debian_arches, include_dirs, lookup
@@ -33,6 +33,7 @@ from .parse import (
     Reader,
     TargetSetup,
     freestanding_dir,
+    model_key,
     read_headers,
     reader_model,
     target_setup,
@@ -172,10 +173,9 @@ def abi_key(setup: TargetSetup, defines: Mapping[str, str]) -> tuple[Any, ...]:
     """What a Reader's evaluations rest on besides what its memo checks (the data
     model it evaluates under, but for its name and architecture, which the reader
     does not read): readers of equal keys may share a memo."""
-    model = reader_model(
-        setup.data_model, setup.predefines, setup.unsigned_char, setup.abi, defines
+    return model_key(
+        reader_model(setup.data_model, setup.predefines, setup.unsigned_char, setup.abi, defines)
     )
-    return tuple(getattr(model, f.name) for f in fields(model) if f.name not in ("name", "arch"))
 
 
 def abi_groups(plans: Sequence[ArchPlan], defines: Mapping[str, str]) -> list[tuple[int, ...]]:

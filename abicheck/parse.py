@@ -148,6 +148,15 @@ def reader_model(
     return model
 
 
+def model_key(model: DataModel) -> tuple[object, ...]:
+    """What a Reader's evaluations rest on besides what its memo checks: the data
+    model's fields but its name and architecture, which the reader does not read.
+    Readers of equal keys may share a memo."""
+    return tuple(
+        getattr(model, f.name) for f in dataclasses.fields(model) if f.name not in ("name", "arch")
+    )
+
+
 def _define(name: str, value: str, file: str) -> MacroDef:
     return MacroDef(name, None, False, None, value, file, 0, "")
 
@@ -190,6 +199,11 @@ class Reader:
     ``reuse=False`` (or, left None, ``ABICHECK_NO_REUSE=1`` in the environment)
     reads every header from scratch: nothing is reused that rests on an earlier
     header's state (see reader.memo), the reference reuse is checked against.
+    ``memo``, another Reader's, shares its evaluations with that Reader's (its
+    ``reuse`` too), for a target of the same data model (:func:`model_key`; another
+    raises AbicheckError); ``alias_roots`` and ``interned`` make the same headers
+    under other targets' folders, and the same predefines, the same definitions
+    (see :mod:`abicheck.multiarch`).
     """
 
     def __init__(
@@ -218,10 +232,17 @@ class Reader:
             }
         # the compiler's own (not -D's): left out of a header's macros without builtins
         self._builtin = frozenset(d for d in self.predefined.values() if d.file == BUILTIN_FILE)
+        key = model_key(self.model)
         if memo is not None:
+            if memo.target is not None and memo.target != key:
+                raise AbicheckError(
+                    "a memo is shared only by readers of the same data model "
+                    f"(this one's is {self.model.name}'s, the memo's another)"
+                )
             self.memo = memo.for_another_target()
         else:
             self.memo = Memo(reuse_default() if reuse is None else reuse)
+        self.memo.target = key
         self.parser = Parser()
         includes = Includes(self.files, [str(d) for d in include_dirs])
         conditions = Conditions(self.model, includes, self.parser, self.memo)

@@ -393,3 +393,25 @@ def test_one_text_below_two_include_folders_stays_two_files(tmp_path: Path) -> N
     one, two = (reader.files.get(str(d / "sub" / "x.h")) for d in (first, second))
     assert one.entries[0].macro is not two.entries[0].macro
     assert reader.files.aliases == {"\0sub/x.h": str(first / "sub" / "x.h")}
+
+
+def test_a_memo_is_shared_only_by_readers_of_one_data_model() -> None:
+    from abicheck.model import AbicheckError
+    from abicheck.parse import Reader, model_key
+
+    mips, mipsel, ppc = (target_setup(a) for a in ("mips", "mipsel", "powerpc"))
+    first = Reader(data_model=mips.data_model, predefines=mips.predefines, abi=mips.abi)
+    same = Reader(
+        data_model=mipsel.data_model, predefines=mipsel.predefines, abi=mipsel.abi, memo=first.memo
+    )
+    assert same.memo.values is first.memo.values  # shared
+    assert same.memo.walks is not first.memo.walks  # but for the walks
+    assert model_key(same.model) == model_key(first.model) == first.memo.target
+    with pytest.raises(AbicheckError, match="same data model"):
+        Reader(
+            data_model=ppc.data_model,
+            predefines=ppc.predefines,
+            unsigned_char=ppc.unsigned_char,
+            abi=ppc.abi,
+            memo=first.memo,
+        )

@@ -91,6 +91,8 @@ class Memo:
 
     def __init__(self, reuse: bool = True) -> None:
         self.reuse = reuse
+        # the data model its evaluations were made under (parse.model_key), once used
+        self.target: tuple[object, ...] | None = None
         # (path, -I index) -> walks of that file: (state read, effects)
         self.walks: dict[tuple[str, int], list[Summary]] = self.cache()
         # id(tokens of an #if line) -> (those tokens, [(macros consulted, (truth,
