@@ -16,6 +16,7 @@ import functools
 import gc
 import itertools
 import operator
+import os
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -258,8 +259,8 @@ class Reader:
 
     # -- public ------------------------------------------------------------
 
-    def read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:
-        """Every macro visible after including ``header``, sorted by name; without
+    def read(self, header: str | os.PathLike[str], builtins: bool = True) -> tuple[Macro, ...]:
+        """Every macro visible after including ``header`` (a path), sorted by name; without
         the compiler-predefined ones (``<built-in>``) unless ``builtins``.
 
         Raises AbicheckError (with file:line) for input that is not a
@@ -267,7 +268,7 @@ class Reader:
         ``#if`` evaluating undefined behaviour) is left in :attr:`warnings`.
         """
         with paused_gc():
-            return self._read(header, builtins)
+            return self._read(os.fspath(header), builtins)
 
     def _read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:
         self.warnings = ()
@@ -347,7 +348,7 @@ class Reader:
                 macros[i] = hit[1]
 
     def layouts(
-        self, header: str, names: Collection[str] | None = None
+        self, header: str | os.PathLike[str], names: Collection[str] | None = None
     ) -> tuple[RecordLayout, ...]:
         """Every struct and union ``header`` (and what it includes) defines, and every
         typedef of an unnamed one (only those ``names``, "struct stat" or "typedef
@@ -359,7 +360,7 @@ class Reader:
         from .reader.layout import record_layout
 
         with paused_gc():
-            walk = self.pp.run(header, self.predefined)
+            walk = self.pp.run(os.fspath(header), self.predefined)
             decls = HeaderDecls(walk, self.statements, self.parser, self.memo, self.model)
             try:
                 out = []
@@ -377,7 +378,7 @@ class Reader:
 
 
 def read(
-    header: str,
+    header: str | os.PathLike[str],
     include_dirs: Iterable[str] = (),
     defines: Mapping[str, str] | None = None,
     data_model: str = "lp64",

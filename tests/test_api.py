@@ -45,3 +45,14 @@ def test_the_readme_library_example_runs(tmp_path: Path) -> None:
 
 def test_all_lists_every_export() -> None:
     assert sorted(abicheck.__all__) == sorted(abicheck._EXPORTS)
+
+
+def test_read_takes_a_path_object() -> None:
+    # found in review: read(embedded_header()) failed ('PosixPath' has no startswith)
+    from abicheck.parse import Reader
+
+    path = abicheck.embedded_header()
+    macros = {m.name: m.value for m in abicheck.read(path)}
+    assert macros == {m.name: m.value for m in abicheck.read(str(path))}
+    assert macros["MADV_REMOVE"] == 5 and macros["PROT_READ"] == 1
+    assert [r.name for r in Reader().layouts(path)] == []  # mman.h declares no struct
