@@ -17,7 +17,7 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
@@ -27,7 +27,7 @@ from .model import AbicheckError, Table
 from .progress import Progress
 
 if TYPE_CHECKING:
-    from .parse import Reader, TargetSetup
+    from .parse import HeaderResult, Reader, TargetSetup
     from .sources import SourceOptions
 
 # Each command imports the modules it uses when it runs, and the parser only the
@@ -167,7 +167,7 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if is_arch_list(args.arch):
         return _parse_arches(args, out, err)
-    from .parse import read_headers, target_setup
+    from .parse import iter_headers, target_setup
     from .resources import display_name, embedded_header
 
     headers = args.headers or [display_name(embedded_header())]
@@ -184,29 +184,41 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if spec not in (h for h, _ in pairs):
             raise AbicheckError("no header matches in the include folders", spec)
     # the predefined macros (240 or so) only when asked for: in every format
-    results = read_headers(
+    results = iter_headers(
         [h for h, _ in pairs], _reader(args, dirs, setup), args.builtins, [p for _, p in pairs]
     )
-    for res in results:
-        for w in res.warnings:
-            err.write(f"{w}\n")
-        if res.error is not None:
-            err.write(f"{res.error}\n")
+    failed = False
+
+    def told() -> Iterator[HeaderResult]:
+        """Each result once its warnings and error are written."""
+        nonlocal failed
+        for res in results:
+            for w in res.warnings:
+                err.write(f"{w}\n")
+            if res.error is not None:
+                err.write(f"{res.error}\n")
+                failed = True
+            yield res
+
     to_file = args.output not in (None, "-")
-    # to stdout the JSON is streamed (a whole tree's is large, and a reader may stop early)
+    # to stdout each header's part is written once it is read (a whole tree's output
+    # is large, and a reader may stop early), and then dropped
     dest: TextIO = io.StringIO() if to_file else out
     if args.format == "json":
         from .report.json import write_parse_json
 
-        write_parse_json(results, dest)
+        write_parse_json(told(), dest)
     else:
         from .report.text import render_parse_table
 
-        shown = [r for r in results if r.error is None]
-        dest.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
+        sep = ""
+        for r in told():
+            if r.error is None:
+                dest.write(sep + render_parse_table(r.header, r.macros, args.builtins))
+                sep = "\n"
     if to_file:
         _write(cast(io.StringIO, dest).getvalue(), args.output, out)
-    return EXIT_ERROR if any(r.error is not None for r in results) else EXIT_OK
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

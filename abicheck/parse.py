@@ -412,7 +412,17 @@ def read_headers(
     others are still read. ``<abicheck>/headers/...`` names a file shipped with
     abicheck (the embedded header). ``paths``, if given, are the files read, one per
     header (as :func:`abicheck.headerargs.resolve_headers` finds them)."""
-    out = []
+    return list(iter_headers(headers, reader, builtins, paths))
+
+
+def iter_headers(
+    headers: Sequence[str],
+    reader: Reader,
+    builtins: bool = True,
+    paths: Sequence[str] | None = None,
+) -> Iterator[HeaderResult]:
+    """The results of :func:`read_headers`, each header read when its result is asked
+    for: a caller that writes each out and drops it holds one header's at a time."""
     # the collector off for the whole batch: resumed after each header, it went
     # over each header's new cache entries, then over them again as they aged
     with paused_gc():
@@ -421,7 +431,6 @@ def read_headers(
             shown = "" if path == h else path
             try:
                 macros = reader.read(shipped_path(path), builtins)
-                out.append(HeaderResult(h, macros, warnings=reader.warnings, path=shown))
             except AbicheckError as exc:
                 # without its tracebacks, whose frames hold the reader and all the failed
                 # header's objects: kept in the result, they stayed to the end of the run
@@ -429,5 +438,7 @@ def read_headers(
                 while e is not None:
                     e.__traceback__ = None
                     e = e.__context__
-                out.append(HeaderResult(h, error=exc, warnings=reader.warnings, path=shown))
-    return out
+                result = HeaderResult(h, error=exc, warnings=reader.warnings, path=shown)
+            else:
+                result = HeaderResult(h, macros, warnings=reader.warnings, path=shown)
+            yield result
