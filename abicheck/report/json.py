@@ -48,8 +48,8 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
     and indented as in the list; with ``arch``, each leads with ``"arch": arch``
     (``parse --arch all``: the lists of each architecture, joined)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    # id(Macro) -> (the macro, held so that its id names no other, its JSON)
-    encoded: dict[int, tuple[Macro, str]] = {}
+    encoded: dict[int, str] = {}  # id(Macro) -> its JSON
+    held: list[Macro] = []  # those macros, held so that each id names no other
     for res in results:
         head = {"arch": arch} if arch else {}
         head["header"] = res.header
@@ -61,12 +61,14 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
         macros: Sequence[Macro] = res.macros
         lines = []
         for m in macros:
-            hit = encoded.get(id(m))
-            if hit is None:
-                if len(encoded) >= ENCODED_KEPT:
+            text = encoded.get(id(m))
+            if text is None:
+                if len(held) >= ENCODED_KEPT:
                     encoded.clear()
-                hit = encoded[id(m)] = (m, m.json_text())
-            lines.append(hit[1])
+                    held.clear()
+                text = encoded[id(m)] = m.json_text()
+                held.append(m)
+            lines.append(text)
         if lines:
             parts.append("\n    " + ",\n    ".join(lines) + "\n  ")
         parts.append("]}")
