@@ -17,9 +17,9 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast
 
 from . import __version__
 from .config import Config, load_config
@@ -27,7 +27,7 @@ from .model import AbicheckError, Table
 from .progress import Progress
 
 if TYPE_CHECKING:
-    from .parse import Reader, TargetSetup
+    from .parse import HeaderResult, Reader, TargetSetup
     from .sources import SourceOptions
 
 # Each command imports the modules it uses when it runs, and the parser only the
@@ -167,7 +167,7 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if is_arch_list(args.arch):
         return _parse_arches(args, out, err)
-    from .parse import read_headers, target_setup
+    from .parse import iter_headers, target_setup
     from .resources import display_name, embedded_header
 
     headers = args.headers or [display_name(embedded_header())]
@@ -184,29 +184,37 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if spec not in (h for h, _ in pairs):
             raise AbicheckError("no header matches in the include folders", spec)
     # the predefined macros (240 or so) only when asked for: in every format
-    results = read_headers(
-        [h for h, _ in pairs], _reader(args, dirs, setup), args.builtins, [p for _, p in pairs]
-    )
-    for res in results:
-        for w in res.warnings:
-            err.write(f"{w}\n")
-        if res.error is not None:
-            err.write(f"{res.error}\n")
-    to_file = args.output not in (None, "-")
-    # to stdout the JSON is streamed (a whole tree's is large, and a reader may stop early)
-    dest: TextIO = io.StringIO() if to_file else out
-    if args.format == "json":
-        from .report.json import write_parse_json
+    reader = _held_to_exit(_reader(args, dirs, setup))
+    results = iter_headers([h for h, _ in pairs], reader, args.builtins, [p for _, p in pairs])
+    failed = False
 
-        write_parse_json(results, dest)
-    else:
-        from .report.text import render_parse_table
+    def told() -> Iterator[HeaderResult]:
+        """Each result once its warnings and error are written."""
+        nonlocal failed
+        for res in results:
+            for w in res.warnings:
+                err.write(f"{w}\n")
+            if res.error is not None:
+                err.write(f"{res.error}\n")
+                failed = True
+            yield res
 
-        shown = [r for r in results if r.error is None]
-        dest.write("\n".join(render_parse_table(r.header, r.macros, args.builtins) for r in shown))
-    if to_file:
-        _write(cast(io.StringIO, dest).getvalue(), args.output, out)
-    return EXIT_ERROR if any(r.error is not None for r in results) else EXIT_OK
+    # each header's part is written once it is read (a whole tree's output is large,
+    # and a reader may stop early), and then dropped
+    with _writing(args.output, out) as dest:
+        if args.format == "json":
+            from .report.json import write_parse_json
+
+            write_parse_json(told(), dest)
+        else:
+            from .report.text import render_parse_table
+
+            sep = ""
+            for r in told():
+                if r.error is None:
+                    dest.write(sep + render_parse_table(r.header, r.macros, args.builtins))
+                    sep = "\n"
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -228,26 +236,23 @@ def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.format == "json"
         else functools.partial(_render_table_arch, builtins=args.builtins)
     )
-    to_file = args.output not in (None, "-")
-    chunks: list[str] = []
-    dest: Callable[[str], object] = chunks.append if to_file else out.write
     failed = False
-    dest("[\n" if args.format == "json" else "")
     first = True
     workers = default_workers(len(plans))
     defines = dict(_defines(args.define))
-    for _plan, (text, messages, any_error) in read_arches(
-        plans, render, defines, args.builtins, workers
-    ):
-        err.write(messages)
-        failed = failed or any_error
-        if text:
-            sep = ",\n" if args.format == "json" else "\n"
-            dest(("" if first else sep) + text)
-            first = False
-    dest(("\n]\n" if not first else "]\n") if args.format == "json" else "")
-    if to_file:
-        _write("".join(chunks), args.output, out)
+    with _writing(args.output, out) as stream:
+        dest = stream.write
+        dest("[\n" if args.format == "json" else "")
+        for _plan, (text, messages, any_error) in read_arches(
+            plans, render, defines, args.builtins, workers
+        ):
+            err.write(messages)
+            failed = failed or any_error
+            if text:
+                sep = ",\n" if args.format == "json" else "\n"
+                dest(("" if first else sep) + text)
+                first = False
+        dest(("\n]\n" if not first else "]\n") if args.format == "json" else "")
     return EXIT_ERROR if failed else EXIT_OK
 
 
@@ -379,53 +384,93 @@ def _defaults(options: SourceOptions, err: TextIO) -> list[Table]:
 
 
 def _write(text: str, output: str | None, out: TextIO) -> None:
-    """``text`` to stdout (``output`` None or ``-``), or to the file ``output``.
+    """``text`` to stdout (``output`` None or ``-``), or to the file ``output``, as
+    :func:`_writing` writes it."""
+    with _writing(output, out) as dest:
+        dest.write(text)
 
-    A regular file (or a new one) is written whole: to a temporary file
-    beside it, then renamed over it, keeping its mode; a symbolic link is
-    followed, so the file it points to is replaced and the link kept. A FIFO,
-    a device (``/dev/stdout``) or any other non-regular file is written
-    straight through.
+
+class _FileOutput(io.TextIOBase):
+    """The file ``-o`` names, as text (UTF-8): an OSError writing it is an
+    AbicheckError naming it."""
+
+    def __init__(self, f: IO[bytes], name: str) -> None:
+        super().__init__()
+        self._f = f
+        self._name = name
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        try:
+            self._f.write(text.encode("utf-8"))
+        except OSError as exc:
+            raise AbicheckError(f"cannot write: {exc.strerror}", self._name) from None
+        return len(text)
+
+
+@contextlib.contextmanager
+def _writing(output: str | None, out: TextIO) -> Iterator[TextIO]:
+    """A stream for a command's output, written piece by piece: ``out`` (``output``
+    None or ``-``), or the file ``output``.
+
+    A regular file (or a new one) is written to a temporary file beside it, then
+    renamed over it, keeping its mode, when the block ends; a block that raises
+    leaves it as it was. A symbolic link is followed, so the file it points to is
+    replaced and the link kept. A FIFO, a device (``/dev/stdout``) or any other
+    non-regular file is written straight through. What cannot be written is an
+    AbicheckError naming the file.
     """
     if output is None or output == "-":
-        out.write(text)
+        yield out
         return
     if not output:
         raise AbicheckError("-o: empty file name")
-    data = text.encode("utf-8")
+
+    def failed(exc: OSError) -> AbicheckError:
+        return AbicheckError(f"cannot write: {exc.strerror}", output)
+
     try:
         st: os.stat_result | None = os.stat(output)
     except FileNotFoundError:
         st = None  # a new file (or a dangling symbolic link: created where it points)
     except OSError as exc:
-        raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        try:
-            with open(output, "wb") as f:
-                f.write(data)
-        except OSError as exc:
-            raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
-        return
-    import tempfile
-
-    target = Path(os.path.realpath(output))
+        raise failed(exc) from None
     tmp: str | None = None
     try:
-        # a name of its own per run, so that runs writing the same target at once
-        # each replace it whole
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".abicheck-tmp",
-                                   dir=target.parent)  # fmt: skip
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode) if st else 0o666 & ~_umask())
-        os.replace(tmp, target)
-        tmp = None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            f = open(output, "wb")  # noqa: SIM115 (closed below, its errors told)
+        else:
+            import tempfile
+
+            target = Path(os.path.realpath(output))
+            # a name of its own per run, so that runs writing the same target at once
+            # each replace it whole
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".abicheck-tmp",
+                                       dir=target.parent)  # fmt: skip
+            f = os.fdopen(fd, "wb")
     except OSError as exc:
-        raise AbicheckError(f"cannot write: {exc.strerror}", output) from None
+        raise failed(exc) from None
+    finished = False
+    try:
+        yield cast(TextIO, _FileOutput(f, output))
+        try:
+            if tmp is not None:
+                os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode) if st else 0o666 & ~_umask())
+            f.close()
+            if tmp is not None:
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise failed(exc) from None
+        finished = True
     finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):  # (EROFS, say: the error is told above)
-                os.unlink(tmp)
+        if not finished:
+            with contextlib.suppress(OSError):  # (the error is told above, or the block's)
+                f.close()
+            if tmp is not None:
+                with contextlib.suppress(OSError):  # (EROFS, say)
+                    os.unlink(tmp)
 
 
 def _umask() -> int:
@@ -1229,17 +1274,35 @@ def _silence_stdout() -> None:
         pass
 
 
+# What a command would free at its end that the process ends with instead: run()
+# makes it a list (it ends with os._exit); None when main is called otherwise
+_AT_EXIT: list[object] | None = None
+
+T = TypeVar("T")
+
+
+def _held_to_exit(obj: T) -> T:
+    """``obj``, kept to the end of the process when the command ends it (:func:`run`):
+    freeing a Reader's caches one object at a time was 4% of a uapi tree's parse."""
+    if _AT_EXIT is not None:
+        _AT_EXIT.append(obj)
+    return obj
+
+
 def run() -> NoReturn:
     """The ``abicheck`` command: ``main`` on the process's arguments, then exit.
 
     A run builds hundreds of thousands of long-lived objects and next to no
     reference cycles, so the cyclic garbage collector stays off, and the process
-    ends without tearing them down one by one (a third of a whole-tree parse).
+    ends without tearing them down one by one (a third of a whole-tree parse;
+    a Reader is held to the end for it, see _held_to_exit).
     Under a profiler or tracer (``python -m cProfile -m abicheck``, coverage), or with
     ``ABICHECK_NO_FAST_EXIT`` set, it exits the ordinary way, so they can write
     their results.
     """
+    global _AT_EXIT
     gc.disable()
+    _AT_EXIT = []
     status = main()
     for stream in (sys.stdout, sys.stderr):
         try:

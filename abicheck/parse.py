@@ -54,6 +54,12 @@ def _shown_name(path: str) -> str:
 
 _name = operator.attrgetter("name")
 
+# The characters of source a Reader keeps scanned (and the answers resting on them)
+# before it starts afresh: a peak of about 225 MB reading all of a Debian
+# /usr/include in one call (104 million characters; 460 MB when all was kept), a
+# uapi tree (5 million) never reaching it
+CACHE_LIMIT = 32 * 2**20
+
 
 def predefined_macros(data_model: str) -> dict[str, str]:
     """The compiler-predefined macros the reader starts from, for a data model: a
@@ -205,6 +211,9 @@ class Reader:
     raises AbicheckError); ``alias_roots`` and ``interned`` make the same headers
     under other targets' folders, and the same predefines, the same definitions
     (see :mod:`abicheck.multiarch`).
+    ``cache_limit`` bounds what is kept between headers: once the files held pass
+    that many characters, the next header is read with every cache emptied (as by
+    a new Reader), so that memory stays flat however many headers are read.
     """
 
     def __init__(
@@ -220,6 +229,7 @@ class Reader:
         memo: Memo | None = None,
         alias_roots: Iterable[str] = (),
         interned: dict[tuple[str, str, str], MacroDef] | None = None,
+        cache_limit: int = CACHE_LIMIT,
     ) -> None:
         base = predefined_macros(data_model) if predefines is None else dict(predefines)
         self.model: DataModel = reader_model(data_model, base, unsigned_char, abi, defines)
@@ -246,10 +256,11 @@ class Reader:
         self.memo.target = key
         self.parser = Parser()
         includes = Includes(self.files, [str(d) for d in include_dirs])
-        conditions = Conditions(self.model, includes, self.parser, self.memo)
-        self.pp = Preprocessor(includes, conditions.evaluate, self.memo.walks)
+        self._conditions = Conditions(self.model, includes, self.parser, self.memo)
+        self.pp = Preprocessor(includes, self._conditions.evaluate, self.memo.walks)
         self.statements = Statements(self.memo)
         self.literals = Literals(self.model)
+        self.cache_limit = cache_limit
         # what gcc would warn about in the header read last, and read on
         self.warnings: tuple[Diagnostic, ...] = ()
         # id(macro from a shipped header) -> (it, it with its file as output names it)
@@ -267,8 +278,25 @@ class Reader:
         readable, well-formed header. What gcc warns about and reads on (an
         ``#if`` evaluating undefined behaviour) is left in :attr:`warnings`.
         """
+        self._bound_caches()
         with paused_gc():
             return self._read(os.fspath(header), builtins)
+
+    def clear(self) -> None:
+        """Empty every cache (scanned files, the memo, declarations' statements, ASTs,
+        literals' values): the next header is read from scratch, as by a new Reader."""
+        self.files.clear()
+        self.memo.clear()
+        self.statements.clear()
+        self._conditions.clear()
+        self.literals.clear()
+        self._shown.clear()
+        self._unaliased.clear()
+
+    def _bound_caches(self) -> None:
+        """:meth:`clear` if the files held pass :attr:`cache_limit` characters."""
+        if self.files.size > self.cache_limit:
+            self.clear()
 
     def _read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:
         self.warnings = ()
@@ -359,6 +387,7 @@ class Reader:
         """
         from .reader.layout import record_layout
 
+        self._bound_caches()
         with paused_gc():
             walk = self.pp.run(os.fspath(header), self.predefined)
             decls = HeaderDecls(walk, self.statements, self.parser, self.memo, self.model)
@@ -412,7 +441,17 @@ def read_headers(
     others are still read. ``<abicheck>/headers/...`` names a file shipped with
     abicheck (the embedded header). ``paths``, if given, are the files read, one per
     header (as :func:`abicheck.headerargs.resolve_headers` finds them)."""
-    out = []
+    return list(iter_headers(headers, reader, builtins, paths))
+
+
+def iter_headers(
+    headers: Sequence[str],
+    reader: Reader,
+    builtins: bool = True,
+    paths: Sequence[str] | None = None,
+) -> Iterator[HeaderResult]:
+    """The results of :func:`read_headers`, each header read when its result is asked
+    for: a caller that writes each out and drops it holds one header's at a time."""
     # the collector off for the whole batch: resumed after each header, it went
     # over each header's new cache entries, then over them again as they aged
     with paused_gc():
@@ -421,7 +460,6 @@ def read_headers(
             shown = "" if path == h else path
             try:
                 macros = reader.read(shipped_path(path), builtins)
-                out.append(HeaderResult(h, macros, warnings=reader.warnings, path=shown))
             except AbicheckError as exc:
                 # without its tracebacks, whose frames hold the reader and all the failed
                 # header's objects: kept in the result, they stayed to the end of the run
@@ -429,5 +467,7 @@ def read_headers(
                 while e is not None:
                     e.__traceback__ = None
                     e = e.__context__
-                out.append(HeaderResult(h, error=exc, warnings=reader.warnings, path=shown))
-    return out
+                result = HeaderResult(h, error=exc, warnings=reader.warnings, path=shown)
+            else:
+                result = HeaderResult(h, macros, warnings=reader.warnings, path=shown)
+            yield result

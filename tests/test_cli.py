@@ -179,7 +179,10 @@ def test_installed_command_stops_quietly_when_the_reader_goes() -> None:
     assert proc.stdout.read(10) == b'[\n  {"head'
     proc.stdout.close()
     _, _, err = run(*_uapi_argv())
-    assert proc.stderr.read().decode() == err  # each refused header, no traceback
+    told = proc.stderr.read().decode()
+    # each header is written once read: reading stops where the output was refused,
+    # each refused header up to there told (no traceback)
+    assert err.startswith(told) and "Traceback" not in told
     assert proc.wait(timeout=60) == 0  # the reader leaving early is no error of the input
 
 
@@ -333,6 +336,44 @@ def test_output_errors_leave_no_file(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith(f"{target}: error: cannot write")
     assert not target.parent.exists()
+
+
+def test_parse_output_to_a_file_is_written_as_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # -o gets what stdout gets, written header by header to a file beside the
+    # target; a run that stops half way leaves the target as it was, and no other file
+    from abicheck.report import json as report_json
+
+    fix = Path(__file__).parent / "fixtures" / "parse"
+    headers = [str(fix / "values.h"), str(fix / "calls.h")]
+    target = tmp_path / "out.json"
+    code, stdout, _ = run("parse", "--format", "json", *headers)
+    assert (code, run("parse", "--format", "json", *headers, "-o", str(target))) == (0, (0, "", ""))
+    assert target.read_text(encoding="utf-8") == stdout
+    real = report_json.parse_json_items
+    written: list[str] = []
+
+    def stopping(results: Any, arch: str = "") -> Any:
+        for item in real(results, arch):
+            yield item
+            written.append(item)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_json, "parse_json_items", stopping)
+    target.write_text("before\n", encoding="utf-8")
+    assert run("parse", "--format", "json", *headers, "-o", str(target)) == (
+        130,
+        "",
+        "abicheck: interrupted\n",
+    )
+    assert len(written) == 1 and written[0].startswith('  {"header": "' + headers[0])
+    assert target.read_text(encoding="utf-8") == "before\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    # a folder that is not there: told before any header is read
+    missing = tmp_path / "missing-dir" / "out.json"
+    code, _, err = run("parse", "--format", "json", str(fix / "no-such.h"), "-o", str(missing))
+    assert (code, err) == (2, f"{missing}: error: cannot write: No such file or directory\n")
 
 
 def test_verify_only_madv_remove_json() -> None:

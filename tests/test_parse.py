@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
@@ -323,6 +324,86 @@ def test_files_are_read_once_per_run() -> None:
     reader.read(str(FIX / "includes.h"))
     assert reader.files._files == scanned
     assert all(reader.files._files[k] is v for k, v in scanned.items())
+
+
+def _fixture_tree() -> list[str]:
+    """Headers of the fixtures that share files, read in an order that reuses them."""
+    reuse = FIX / "reuse"
+    names = [
+        FIX / "includes.h",
+        FIX / "values.h",
+        FIX / "decls.h",
+        FIX / "calls.h",
+        *sorted(reuse.glob("*.h")),
+        *sorted((reuse / "active").glob("h*.h")),
+        *sorted((reuse / "typedef_scope").glob("h*.h")),
+        FIX / "includes.h",
+        FIX / "values.h",
+    ]
+    return [str(p) for p in names]
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_a_bounded_reader_reads_what_an_unbounded_one_reads(reuse: bool) -> None:
+    # a limit of one character: every header after the first is read with every
+    # cache emptied; the default limit keeps all of them for the whole run
+    headers = _fixture_tree()
+    bounded = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3"}, reuse=reuse, cache_limit=1)
+    kept = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3"}, reuse=reuse)
+    tables = _tables(bounded, headers)
+    assert tables == _tables(kept, headers)
+    includes = {m.name: m for m in cast(tuple[Macro, ...], tables[0])}
+    assert (includes["INCLUDES_DONE"].value, includes["ANGLED"].line) == (1110, 1)
+    assert {m.name: m.value for m in cast(tuple[Macro, ...], tables[-1])}["HEX"] == 42
+    # the bounded reader holds the last header's files alone, the other every file
+    assert sorted(bounded.files._files) == [str(FIX / "values.h")]
+    assert bounded.files.size == (FIX / "values.h").stat().st_size
+    assert len(kept.files._files) > 15
+    assert kept.files.size == sum(Path(p).stat().st_size for p in kept.files._files)
+
+
+def test_a_reader_past_its_limit_frees_what_it_kept(tmp_path: Path) -> None:
+    # reading pauses the garbage collector: what a reader drops when it starts afresh
+    # must be freed by reference counts (its definitions, and the memo's answers)
+    import gc
+
+    from abicheck.reader.scan import MacroDef
+
+    common = tmp_path / "common.h"
+    common.write_text("#define BASE 4\n#define TWICE(x) ((x) * 2)\n", encoding="utf-8")
+    paths = []
+    for k in range(3):
+        h = tmp_path / f"h{k}.h"
+        h.write_text(f'#include "common.h"\n#define H{k} TWICE(BASE + {k})\n', encoding="utf-8")
+        paths.append(str(h))
+
+    def alive() -> list[str]:
+        return sorted(
+            f"{Path(o.file).name}:{o.name}"
+            for o in gc.get_objects()
+            if isinstance(o, MacroDef) and o.file.startswith(str(tmp_path))
+        )
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        kept, bounded = Reader(), Reader(cache_limit=60)
+        got = [
+            [(m.name, m.value) for m in r.read(p, builtins=False)]
+            for p in paths
+            for r in (kept, bounded)
+        ]
+        both = alive()
+        del kept
+        only_bounded = alive()
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert got[4] == got[5] == [("BASE", 4), ("H2", 12), ("TWICE", None)]
+    # common.h and h0.h (60 characters) pass the limit: h1.h starts afresh, and h2.h
+    every = ["common.h:BASE", "common.h:TWICE", "h0.h:H0", "h1.h:H1", "h2.h:H2"]
+    assert both == sorted(every + ["common.h:BASE", "common.h:TWICE", "h2.h:H2"])
+    assert only_bounded == ["common.h:BASE", "common.h:TWICE", "h2.h:H2"]
 
 
 # -- bad input ------------------------------------------------------------------

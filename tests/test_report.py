@@ -1133,3 +1133,47 @@ def test_every_audit_and_comparison_format_has_a_renderer() -> None:
 
     audit_renderers, comparison_renderers = renderers()
     assert tuple(audit_renderers) == AUDIT_FORMATS == tuple(comparison_renderers)
+
+
+@pytest.mark.parametrize("kept", [1, 1 << 16])
+def test_parse_json_is_written_header_by_header(kept: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each header's object is out before the next result is asked for (a whole tree's
+    # results are not held), and a macro's line is the same whether or not it is kept
+    import io
+
+    from abicheck.parse import HeaderResult
+    from abicheck.report import json as report_json
+
+    monkeypatch.setattr(report_json, "ENCODED_KEPT", kept)
+    a = Macro("A", "integer", 1, "1", "/x/a.h", 1, "one")
+    b = Macro("B", "other", None, "", "/x/a.h", 2, reason="empty")
+    results = [
+        HeaderResult("a.h", (a, b)),
+        HeaderResult("b.h", (a,), path="/x/b.h"),
+        HeaderResult("c.h", error=AbicheckError("bad", "/x/c.h", 3)),
+    ]
+    out = io.StringIO()
+    written = []
+
+    def given() -> Iterator[HeaderResult]:
+        for res in results:
+            written.append(out.getvalue())
+            yield res
+
+    report_json.write_parse_json(given(), out)
+    line_a = (
+        '{"name": "A", "kind": "integer", "value": 1, "expr": "1", "file": "/x/a.h", '
+        '"line": 1, "comment": "one", "reason": ""}'
+    )
+    line_b = (
+        '{"name": "B", "kind": "other", "value": null, "expr": "", "file": "/x/a.h", '
+        '"line": 2, "comment": "", "reason": "empty"}'
+    )
+    first = f'[\n  {{"header": "a.h", "defines": [\n    {line_a},\n    {line_b}\n  ]}}'
+    second = f'  {{"header": "b.h", "path": "/x/b.h", "defines": [\n    {line_a}\n  ]}}'
+    third = '  {"header": "c.h", "error": "/x/c.h:3: error: bad", "defines": []}'
+    assert out.getvalue() == f"{first},\n{second},\n{third}\n]\n"
+    assert written == ["[\n", first, f"{first},\n{second}"]
+    empty = io.StringIO()
+    report_json.write_parse_json(iter(()), empty)
+    assert empty.getvalue() == "[\n]\n"

@@ -34,10 +34,15 @@ class Conditions:
         self._results = memo.if_results
         self._found_includes = False  # whether the line being decided has __has_include
         self._asts: dict[str, c_ast.Node | str] = {}  # expression text -> its AST
-        self._pp_folder = Folder(model, self._if_ident, lambda _n: None, preprocessor=True)
+        # a name left in #if is 0 (a closure, not a bound method: that would tie this
+        # to its folder in a cycle, kept until a collection, and with it the include
+        # resolution and every file scanned)
+        self._pp_folder = Folder(model, lambda _n: zero, lambda _n: None, preprocessor=True)
+        zero: Value = self._pp_folder.make(0, self._pp_folder.INT)
 
-    def _if_ident(self, name: str) -> Value:
-        return self._pp_folder.make(0, self._pp_folder.INT)
+    def clear(self) -> None:
+        """Forget the ASTs of the expressions decided (the memo holds their results)."""
+        self._asts.clear()
 
     def evaluate(
         self, toks: list[Tok], macros: Mapping[str, MacroDef], path: str, line: int

@@ -226,6 +226,12 @@ class Statements:
         )
         return hit
 
+    def clear(self) -> None:
+        """Forget every run's statements, tokens and spellings."""
+        self._runs.clear()
+        self._tokens.clear()
+        self._spelled.clear()
+
     def tokens(self, stmt: str) -> tuple[list[Tok], frozenset[str]]:
         """A declaration's tokens and the identifiers among them (tokenized once)."""
         hit = self._tokens.get(stmt)

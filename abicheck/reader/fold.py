@@ -775,3 +775,7 @@ class Literals:
                 return None
             self.values[text] = v
         return v
+
+    def clear(self) -> None:
+        """Forget the values worked out (in place: the Folders sharing them see it)."""
+        self.values.clear()

@@ -135,3 +135,9 @@ class Memo:
         view = copy.copy(self)
         view.walks = self.cache()
         return view
+
+    def clear(self) -> None:
+        """Empty every cache, in place (their holders keep them): reuse starts over."""
+        for cache in vars(self).values():
+            if isinstance(cache, dict):
+                cache.clear()

@@ -111,6 +111,7 @@ class ScannedFile:
     guard: str | None = None
     has_text: bool = False
     decl_hint: bool = False
+    size: int = 0  # the characters of the text scanned
 
 
 _SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
@@ -409,7 +410,7 @@ def scan_text(text: str, path: str) -> ScannedFile:
     for k, e in enumerate(entries):
         if not e.directive:
             e.end = k + 1  # the walk goes on after it
-    return ScannedFile(path, entries, _find_guard(entries), has_text, decl_hint)
+    return ScannedFile(path, entries, _find_guard(entries), has_text, decl_hint, len(text))
 
 
 def _find_guard(entries: list[Entry]) -> str | None:
@@ -451,7 +452,7 @@ def moved(sf: ScannedFile, path: str) -> ScannedFile:
         )
         for e in sf.entries
     ]
-    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.decl_hint)
+    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.decl_hint, sf.size)
 
 
 class ScanCache:
@@ -501,16 +502,17 @@ class ScanCache:
         aliased = self._aliased.get((alias, id(hit)))  # (hit lives in _by_text)
         if aliased is None:
             aliased = self._aliased[(alias, id(hit))] = moved(hit, alias).entries
-        return ScannedFile(path, aliased, hit.guard, hit.has_text, hit.decl_hint)
+        return ScannedFile(path, aliased, hit.guard, hit.has_text, hit.decl_hint, hit.size)
 
 
 ALIAS_MARK = "\0"  # begins an alias (ScanCache.scan_as): no path holds a NUL
 
 
 class FileCache:
-    """Scanned files by path, so a file is read and scanned once per run; with
-    ``shared``, a file whose text another FileCache (or path) scanned is not
-    scanned again (:class:`ScanCache`).
+    """Scanned files by path, so a file is read and scanned once until
+    :meth:`clear`; with ``shared``, a file whose text another FileCache (or path)
+    scanned is not scanned again (:class:`ScanCache`). ``size`` is the characters
+    of the files held.
 
     With ``roots`` (an architecture's include folders) too, a file under one of
     them is scanned as an alias of its path below the root (``ScanCache.scan_as``),
@@ -523,6 +525,7 @@ class FileCache:
         self._files: dict[str, ScannedFile | AbicheckError] = {}
         self._exists: dict[str, bool] = {}
         self._scan = scan_file if shared is None else shared.scan
+        self.size = 0
         self._roots = tuple(os.path.join(r, "") for r in roots) if shared is not None else ()
         self._shared = shared
         self.aliases: dict[str, str] = {}
@@ -544,6 +547,7 @@ class FileCache:
         if hit is None:
             try:
                 hit = self._scan(path)
+                self.size += hit.size
             except AbicheckError as exc:
                 hit = exc
             self._files[path] = hit
@@ -558,3 +562,10 @@ class FileCache:
         if hit is None:
             hit = self._exists[path] = os.path.exists(path) and not os.path.isdir(path)
         return hit
+
+    def clear(self) -> None:
+        """Forget every file: each is read and scanned again when next asked for."""
+        self._files.clear()
+        self._exists.clear()
+        self.aliases.clear()
+        self.size = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ..model import Macro
@@ -25,23 +25,31 @@ def render_layout_json(report: LayoutReport) -> str:
     return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_parse_json(results: Sequence[HeaderResult], out: TextIO) -> None:
+# Macros whose JSON line parse_json_items keeps for the headers after (a uapi tree
+# has ~30,000 distinct ones); past that it starts over
+ENCODED_KEPT = 1 << 16
+
+
+def write_parse_json(results: Iterable[HeaderResult], out: TextIO) -> None:
     """The parse JSON, one macro per line: a list with an object per header
     (``header``, ``path`` when the file read is another, ``error`` when it failed,
     ``defines``), each macro's line made once however many headers show it (a whole
-    uapi tree is ~120,000 macro entries, most of them shared)."""
+    uapi tree is ~120,000 macro entries, most of them shared). Each header's object
+    is written as ``results`` gives it, so an iterator of them is held one at a time."""
     out.write("[\n")
-    for i, item in enumerate(parse_json_items(results)):
-        out.write((",\n" if i else "") + item)
-    out.write("\n]\n" if results else "]\n")
+    i = 0
+    for i, item in enumerate(parse_json_items(results), 1):
+        out.write((",\n" if i > 1 else "") + item)
+    out.write("\n]\n" if i else "]\n")
 
 
-def parse_json_items(results: Sequence[HeaderResult], arch: str = "") -> Iterator[str]:
+def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterator[str]:
     """The objects of the parse JSON list, one text per header, each on its own lines
     and indented as in the list; with ``arch``, each leads with ``"arch": arch``
     (``parse --arch all``: the lists of each architecture, joined)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    encoded: dict[int, str] = {}  # id(Macro) -> its JSON; the macros live in results
+    encoded: dict[int, str] = {}  # id(Macro) -> its JSON
+    held: list[Macro] = []  # those macros, held so that each id names no other
     for res in results:
         head = {"arch": arch} if arch else {}
         head["header"] = res.header
@@ -55,7 +63,11 @@ def parse_json_items(results: Sequence[HeaderResult], arch: str = "") -> Iterato
         for m in macros:
             text = encoded.get(id(m))
             if text is None:
+                if len(held) >= ENCODED_KEPT:
+                    encoded.clear()
+                    held.clear()
                 text = encoded[id(m)] = m.json_text()
+                held.append(m)
             lines.append(text)
         if lines:
             parts.append("\n    " + ",\n    ".join(lines) + "\n  ")
