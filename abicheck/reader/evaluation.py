@@ -266,13 +266,14 @@ class Evaluation:
     def macros_of(self, defs: Iterable[MacroDef]) -> list[Macro]:
         """``macro(d)`` of each of ``defs``, in order."""
         result = self._result
-        return [result(d).macro for d in defs]
+        fixed = self.memo.fixed  # most of them, looked up here: no call for each
+        return [(fixed.get(d) or result(d)).macro for d in defs]
 
     def _result(self, d: MacroDef) -> Result:
         """The evaluation of ``d`` here: reused from an earlier header when the
         definitions it looked up, the results of the macros whose values stood in
         for their expansions, and the declarations it read are the same as then."""
-        hit = self._done.get(d) or self.memo.fixed.get(d)
+        hit = self.memo.fixed.get(d) or self._done.get(d)
         if hit is not None:
             return hit
         variants = self.memo.values.get(d)
