@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -89,6 +89,23 @@ class RunDecls:
     breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]]
     names: frozenset[str]
     plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # a Memo cache
+    # the typedef statements expanded where macros are in them, as header after
+    # header gets them (see HeaderDecls._typedef_texts), the newest first
+    expanded: list[_RunTexts] = field(default_factory=list)
+
+
+# The expanded typedef statements of a run and what they rest on: the names
+# undefined at the spans they are in (name -> spans), the other names looked up
+# (span, name, definition), the #pragma pack of each span, the texts, and the
+# identifiers in each text.
+_RunTexts = tuple[
+    dict[str, tuple[int, ...]],
+    tuple[tuple[int, str, MacroDef], ...],
+    tuple[int, ...],
+    list[str],
+    list[frozenset[str]],
+]
+MAX_RUN_VARIANTS = 4
 
 
 class _TypedefScope(Mapping[str, object]):
@@ -535,17 +552,9 @@ class HeaderDecls:
             if rd.typedefs and (
                 any(map(macros.__contains__, names)) or any(map(written.__contains__, names))
             ):
-                texts = []
-                for stmt, span, first in rd.typedefs:
-                    if first and not ever(first):
-                        continue
-                    text = self.expand(stmt, runs_at[span])
-                    if first and not text.startswith("typedef"):
-                        continue
-                    texts.append(text)
+                texts, mentions = self._typedef_texts(rd, runs_at, ever)
                 self._typedef_runs.append((None, texts))
-                for text in texts:
-                    self._mentions.append(self.statements.tokens(text)[1])
+                self._mentions += mentions
             elif rd.typedefs:
                 self._typedef_runs.append((rd, []))
                 self._mentions.append(rd.names)
@@ -556,6 +565,66 @@ class HeaderDecls:
             for (stmt, span), parts in rd.breaks.items():
                 self._breaks[(stmt, runs_at[span])] = tuple((o, runs_at[k]) for o, k in parts)
         return decls
+
+    def _typedef_texts(
+        self, rd: RunDecls, runs_at: list[int], ever: Callable[[str], bool]
+    ) -> tuple[list[str], list[frozenset[str]]]:
+        """The typedef statements of a run in which macros may stand, expanded (those
+        led by a macro standing for ``typedef`` only where it does), and the
+        identifiers in each. Reused from an earlier header while the definitions at
+        each span of every name they rest on are the same: a run such as
+        linux/types.h's is in nearly every header."""
+        walk = self.walk
+        packs = tuple(walk.pack_at(r) for r in runs_at) if walk.packs else ()
+        macros = self.macros
+        written = walk.last_write
+        for undefined, defined, packed, texts, mentions in rd.expanded:
+            if packed != packs:
+                continue
+            if not (macros.keys().isdisjoint(undefined) and written.keys().isdisjoint(undefined)):
+                suspects = (macros.keys() & undefined.keys()) | (written.keys() & undefined.keys())
+                if any(
+                    self._at(runs_at[k]).get(n) is not None for n in suspects for k in undefined[n]
+                ):
+                    continue
+            if all(self._at(runs_at[k]).get(n) is d for k, n, d in defined):
+                return texts, mentions
+        texts = []
+        # (span, name): each name the texts rest on, at the span it stands in
+        rests: set[tuple[int, str]] = set()
+        breaks = False
+        for stmt, span, first in rd.typedefs:
+            run = runs_at[span]
+            breaks = breaks or (stmt, run) in self._breaks
+            seen: set[str] = set()
+            rests.update((span, n) for n in self.statements.tokens(stmt)[1])
+            if first and not ever(first):
+                continue
+            text = self.expand(stmt, run, seen)
+            rests.update((span, n) for n in seen)
+            if first and not text.startswith("typedef"):
+                continue
+            texts.append(text)
+        mentions = [self.statements.tokens(text)[1] for text in texts]
+        if self.memo.reuse and not breaks:  # (parts of a statement in other runs: not kept)
+            absent: dict[str, list[int]] = {}
+            present: list[tuple[int, str, MacroDef]] = []
+            for k, n in sorted(rests):
+                d = self._at(runs_at[k]).get(n)
+                if d is None:
+                    absent.setdefault(n, []).append(k)
+                else:
+                    present.append((k, n, d))
+            entry = (
+                {n: tuple(ks) for n, ks in absent.items()},
+                tuple(present),
+                packs,
+                texts,
+                mentions,
+            )
+            rd.expanded.insert(0, entry)
+            del rd.expanded[MAX_RUN_VARIANTS:]
+        return texts, mentions
 
     def _tag_index(self) -> dict[str, list[tuple[str, int, str, int]]]:
         """Where statements define each ``struct TAG``/``union TAG``: (statement, text
@@ -651,10 +720,11 @@ class HeaderDecls:
             hit = self._typedef_names[name] = self.mentioned(name) and name in self.typedefs(name)
         return hit
 
-    def expand(self, stmt: str, run: int | None = None) -> str:
+    def expand(self, stmt: str, run: int | None = None, seen: set[str] | None = None) -> str:
         """A declaration with its macros expanded, as pycparser will read it: with the
         macros as they stood at text run ``run`` (None: the end). The expansion is
-        reused while the definitions it looked up are the same."""
+        reused while the definitions it looked up are the same. ``seen``, if given,
+        gets the names looked up beyond the statement's own (a statement in one run)."""
         if run is not None and (stmt, run) in self._breaks:
             return self._expand_parts(stmt, self._breaks[(stmt, run)])
         toks, names = self.statements.tokens(stmt)
@@ -677,11 +747,15 @@ class HeaderDecls:
         key = (stmt, pack) if pack else stmt
         hit = self.memo.decl_expansions.get(key)
         if hit is not None and tuple(map(macros.get, hit[0][0])) == hit[0][1]:
+            if seen is not None:
+                seen.update(hit[0][0])
             return hit[1]
         looked_up: set[str] = set()
         with contextlib.suppress(ExpansionError):
             toks = Expander(macros, looked_up.add).expand(toks)
         text = spell(lower_gnu(toks, pack))
+        if seen is not None:
+            seen |= looked_up
         names_seen = tuple(looked_up)
         self.memo.decl_expansions[key] = ((names_seen, tuple(map(macros.get, names_seen))), text)
         return text
