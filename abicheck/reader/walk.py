@@ -4,7 +4,6 @@ the same state (the replay memo)."""
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -45,6 +44,8 @@ Effect = MacroWritten | OnceMarked | TextSeen | PackSet | Warned  # what it did
 Event = Dep | Effect
 Summary = tuple[tuple[Dep, ...], tuple[Effect, ...]]  # one walk of a file
 MAX_MEMO_VARIANTS = 4
+# a name's #define or #undef: text runs before it, what it became, its write before
+Write = tuple[int, "MacroDef | None", "Write | None"]
 
 
 @dataclass
@@ -56,13 +57,11 @@ class Walk:
     text_chunks: list[TextRun] = field(default_factory=list)
     once: set[str] = field(default_factory=set)
     log: list[Event] = field(default_factory=list)
-    # every #define and #undef in order, with how many text runs came before it,
-    # and each name's last such count: the macro table as it stood at any run
-    writes: list[tuple[int, str, MacroDef | None]] = field(default_factory=list)
-    last_write: dict[str, int] = field(default_factory=dict)
-    # per name, its writes in order: the text runs before each, and the definition
-    history: dict[str, tuple[list[int], list[MacroDef | None]]] = field(default_factory=dict)
-    history_made: int = 0  # how many of the writes are in the history
+    # each name's latest #define or #undef: (how many text runs came before it, the
+    # definition or None, the name's write before it or None), a chain back through
+    # the name's writes: the macro table as it stood at any run
+    last_write: dict[str, Write] = field(default_factory=dict)
+    last_run: int = -1  # how many text runs came before the latest write (-1: none)
     initial: Mapping[str, MacroDef] = field(default_factory=dict)
     # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
     packs: list[tuple[int, int]] = field(default_factory=list)
@@ -89,22 +88,8 @@ class Walk:
 
     def record(self, n: int, name: str, d: MacroDef | None) -> None:
         """Note that ``name`` became ``d`` after ``n`` text runs."""
-        self.writes.append((n, name, d))
-        self.last_write[name] = n
-
-    def name_history(self) -> dict[str, tuple[list[int], list[MacroDef | None]]]:
-        """Per name, its writes in order: the text runs before each, and what it became."""
-        if self.history_made < len(self.writes):
-            history = self.history
-            for n, name, d in self.writes[self.history_made :]:
-                h = history.get(name)
-                if h is None:
-                    history[name] = ([n], [d])
-                else:
-                    h[0].append(n)
-                    h[1].append(d)
-            self.history_made = len(self.writes)
-        return self.history
+        self.last_write[name] = (n, d, self.last_write.get(name))
+        self.last_run = n
 
     def pack_at(self, run: int) -> int:
         """The ``#pragma pack`` in force at text run ``run`` (0: none)."""
@@ -118,7 +103,7 @@ class Walk:
     def at(self, run: int) -> Mapping[str, MacroDef]:
         """The macro table as it stood when text run ``run`` was met (a view that
         remembers what it looked up: ask it after the walk)."""
-        if not self.writes or self.writes[-1][0] <= run:
+        if self.last_run <= run:
             return self.macros
         return _MacrosAt(self, run)
 
@@ -226,8 +211,8 @@ class Preprocessor:
         log = walk.log
         log.extend(deps)
         macros = walk.macros
-        writes = walk.writes
         last_write = walk.last_write
+        n = -1
         chunks = walk.text_chunks
         for ev in effects:
             if ev[0] == "w":
@@ -238,8 +223,7 @@ class Preprocessor:
                     macros[name] = d
                 # walk.record, inlined: a replay writes thousands of names
                 n = len(chunks)
-                writes.append((n, name, d))
-                last_write[name] = n
+                last_write[name] = (n, d, last_write.get(name))
             elif ev[0] == "o":
                 walk.once.add(ev[1])
             elif ev[0] == "p":
@@ -249,6 +233,8 @@ class Preprocessor:
                 walk.warnings.append(ev[1])
             else:
                 walk.text_chunks.append(ev[1])
+        if n >= 0:
+            walk.last_run = n
         log.extend(effects)
 
     def _walk(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
@@ -427,14 +413,15 @@ class _MacrosAt(Mapping[str, MacroDef]):
     def get(self, name: str, default: object = None) -> MacroDef | None:  # type: ignore[override]
         walk = self.walk
         last = walk.last_write.get(name)
-        if last is None or last <= self.run:
+        if last is None or last[0] <= self.run:
             return walk.macros.get(name)
         earlier = self._earlier
         if name in earlier:
             return earlier[name]
-        runs, defs = walk.name_history()[name]
-        k = bisect.bisect_right(runs, self.run)
-        d = earlier[name] = defs[k - 1] if k else walk.initial.get(name)
+        w: Write | None = last
+        while w is not None and w[0] > self.run:
+            w = w[2]
+        d = earlier[name] = w[1] if w is not None else walk.initial.get(name)
         return d
 
     def __getitem__(self, name: str) -> MacroDef:
