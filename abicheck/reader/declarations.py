@@ -319,6 +319,14 @@ class HeaderDecls:
     def ask(self, question: Question, key: Key) -> Answer:
         """The answer to one question about the header's declarations, noted for
         the evaluation under way (a cached result holds where the answers do)."""
+        # what the header cannot change is not noted: a result resting on nothing
+        # else is then reused without checks (int, size_t, a cast's syntax)
+        if question is IS_TYPE_NAME:
+            by_syntax = _type_name_by_syntax(cast(TokenPairs, key))
+            if by_syntax is not None:
+                return by_syntax
+        elif question is IS_TYPEDEF and (key in BASIC_TYPE_WORDS or key in STANDARD_TYPEDEFS):
+            return True
         answer = self.answer(question, key)
         if self.recording:
             self.recording[-1].append(Read(question, key, answer))
@@ -349,11 +357,8 @@ class HeaderDecls:
         return self._ident_answer(name)
 
     def _is_type_name(self, toks: TokenPairs) -> bool:
-        for kind, text in toks:
-            if kind != "id" and kind != "num" and text not in ("*", "(", ")", "[", "]"):
-                return False
-        first = toks[0][1]
-        return first in _TYPE_WORDS or first in STANDARD_TYPEDEFS or self.is_typedef(first)
+        by_syntax = _type_name_by_syntax(toks)
+        return self.is_typedef(toks[0][1]) if by_syntax is None else by_syntax
 
     def is_type(self, name: str) -> bool:
         """Whether ``name`` is a typedef name here, as pycparser is told (ExprParser)."""
@@ -867,6 +872,16 @@ class HeaderDecls:
             values.append((e.name, value))
         if not outside:
             self.memo.enum_values[text] = values
+
+
+def _type_name_by_syntax(toks: TokenPairs) -> bool | None:
+    """Whether tokens in parentheses name a type, where their syntax decides it
+    (None: where it rests on whether their first word is a typedef name)."""
+    for kind, text in toks:
+        if kind != "id" and kind != "num" and text not in ("*", "(", ")", "[", "]"):
+            return False
+    first = toks[0][1]
+    return True if first in _TYPE_WORDS or first in STANDARD_TYPEDEFS else None
 
 
 def _own_statement(text: str, key: str) -> str | None:
