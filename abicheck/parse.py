@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import gc
 import itertools
 import operator
@@ -41,15 +40,8 @@ from .reader.scan import ALIAS_MARK, FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
 from .resources import data_dir, display_name, shipped_path
 
-_SHIPPED = str(data_dir("headers"))
 _FILE_OF = operator.attrgetter("file")
 _REASON_OF = operator.attrgetter("reason")
-
-
-@functools.cache
-def _shown_name(path: str) -> str:
-    """:func:`abicheck.resources.display_name` of a shipped file's path, found once."""
-    return display_name(path)
 
 
 _name = operator.attrgetter("name")
@@ -263,8 +255,6 @@ class Reader:
         self.cache_limit = cache_limit
         # what gcc would warn about in the header read last, and read on
         self.warnings: tuple[Diagnostic, ...] = ()
-        # id(macro from a shipped header) -> (it, it with its file as output names it)
-        self._shown: dict[int, tuple[Macro, Macro]] = {}
         # id(macro of an aliased file) -> (it, it naming this reader's path)
         self._unaliased: dict[int, tuple[Macro, Macro]] = {}
 
@@ -290,7 +280,6 @@ class Reader:
         self.statements.clear()
         self._conditions.clear()
         self.literals.clear()
-        self._shown.clear()
         self._unaliased.clear()
 
     def _bound_caches(self) -> None:
@@ -322,7 +311,10 @@ class Reader:
         # (by name, a long chain A1000 -> A999 -> ... would recurse all the way down)
         defs = list(walk.macros.values())
         if not builtins:
-            defs = list(itertools.filterfalse(self._builtin.__contains__, defs))
+            # the predefined ones lead the table (a #define makes a macro of its own):
+            # only that part is looked through
+            k = len(self.predefined)
+            defs[:k] = itertools.filterfalse(self._builtin.__contains__, defs[:k])
         macros = ev.macros_of(defs)
         if not DEPTH_REASONS.isdisjoint(map(_REASON_OF, macros)):
             deep = [d for d, m in zip(defs, macros, strict=True) if m.reason in DEPTH_REASONS]
@@ -335,20 +327,9 @@ class Reader:
                 ev.macro(d)
             macros = ev.macros_of(defs)
         macros.sort(key=_name)
-        files = set(map(_FILE_OF, macros))
-        if self.files.aliases and any(f[:1] == ALIAS_MARK for f in files):
+        # (macros of shipped headers name them as output does from the start: shown_file)
+        if self.files.aliases and any(f[:1] == ALIAS_MARK for f in set(map(_FILE_OF, macros))):
             self._unalias(macros)
-            files = set(map(_FILE_OF, macros))
-        if any(f.startswith(_SHIPPED) for f in files):
-            shown = self._shown
-            for i, m in enumerate(macros):
-                if m.file.startswith(_SHIPPED):
-                    # made once per macro (header after header shows the same ones);
-                    # the entry holds m, so its id stays its own
-                    hit = shown.get(id(m))
-                    if hit is None:
-                        hit = shown[id(m)] = (m, dataclasses.replace(m, file=_shown_name(m.file)))
-                    macros[i] = hit[1]
         return tuple(macros)
 
     def _unalias(self, macros: list[Macro]) -> None:

@@ -554,8 +554,8 @@ class HeaderDecls:
         for sf, spans, runs_at in runs:
             rd = self.statements.of_run(sf, tuple(spans))
             names = rd.names
-            if rd.typedefs and (
-                any(map(macros.__contains__, names)) or any(map(written.__contains__, names))
+            if rd.typedefs and not (
+                macros.keys().isdisjoint(names) and written.keys().isdisjoint(names)
             ):
                 texts, mentions = self._typedef_texts(rd, runs_at, ever)
                 self._typedef_runs.append((None, texts))

@@ -3,12 +3,14 @@ function-like macros' expansions made once as templates and reused."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple, cast
 
 from ..model import Kind, Macro
+from ..resources import data_dir, display_name
 from .cnodes import c_ast
 from .datamodel import C_KEYWORDS, LITERAL_SUFFIX, TAG_WORDS, DataModel, Value
 from .declarations import HeaderDecls
@@ -173,6 +175,16 @@ class Result:
 # Results kept per macro, each resting on other definitions (a macro tested under
 # other #ifs from header to header, or under another architecture's headers)
 MAX_RESULT_VARIANTS = 4
+_SHIPPED = str(data_dir("headers"))
+
+
+@functools.cache
+def shown_file(path: str) -> str:
+    """A macro's file as output names it: shipped headers by their place in the
+    package (:func:`abicheck.resources.display_name`), others as read."""
+    return display_name(path) if path.startswith(_SHIPPED) else path
+
+
 _TOO_DEEP = "macros nested too deeply"
 # what a chain of macros deeper than Python's stack may end in, evaluated from its
 # far end: a text expansion nested too deeply to parse, or using up the budget
@@ -331,14 +343,22 @@ class Evaluation:
 
     def _compute(self, d: MacroDef) -> tuple[Result, Deps, Subs, Reads]:
         if d.params is not None:
-            m = Macro(d.name, "function", None, d.expr, d.file, d.line, d.comment)
+            m = Macro(d.name, "function", None, d.expr, shown_file(d.file), d.line, d.comment)
             return Result(m, None, False), NO_DEPS, (), ()
         body = d.body
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self.literals.value(body[0].text)
             if v is not None:
                 m = Macro(
-                    d.name, "integer", v.value, d.text, d.file, d.line, d.comment, "", v.type.name
+                    d.name,
+                    "integer",
+                    v.value,
+                    d.text,
+                    shown_file(d.file),
+                    d.line,
+                    d.comment,
+                    "",
+                    v.type.name,
                 )
                 return Result(m, v, True), NO_DEPS, (), ()
         names: set[str] = set()
@@ -362,7 +382,7 @@ class Evaluation:
             kind,
             None if value is None else value.value,
             d.text,
-            d.file,
+            shown_file(d.file),
             d.line,
             d.comment,
             reason,
