@@ -451,16 +451,15 @@ def _summarize(log: list[Event], start: int) -> Summary:
     seen: set[str] = set()
     marked: set[str] = set()
     checked: set[str] = set()
-    for i in range(start, len(log)):
-        ev = log[i]
-        if ev[0] == "r":
+    for ev in log[start:]:
+        if ev[0] == "w":  # (the most frequent first)
+            written.add(ev[1])
+            effects.append(ev)
+        elif ev[0] == "r":
             name = ev[1]
             if name not in written and name not in seen:
                 seen.add(name)
                 deps.append(ev)
-        elif ev[0] == "w":
-            written.add(ev[1])
-            effects.append(ev)
         elif ev[0] == "q":
             if ev[1] not in marked and ev[1] not in checked:
                 checked.add(ev[1])
