@@ -125,6 +125,10 @@ _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
 # Annex D pattern is compiled only for text that is not ASCII (model.identifier_re)
 _ASCII_DEFINE_RE = re.compile(rf"({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S)
 _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
+# a whole #define line with an ASCII name: _DIRECTIVE_RE and _ASCII_DEFINE_RE in one
+_ASCII_DEFINE_LINE_RE = re.compile(
+    rf"\s*#\s*define(?!\w)\s*({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S
+)
 _ASCII_IDENT_RE = re.compile(rf"{ASCII_IDENTIFIER_PATTERN}\Z")
 
 
@@ -308,8 +312,16 @@ def parse_define(rest: str, path: str, line: int, comment: str) -> MacroDef:
     m = _define_match(rest)
     if m is None:
         raise AbicheckError("macro name missing after #define", path, line)
+    return _define(m.group(1), m.group(2), m.group(3), path, line, comment)
+
+
+def _define(
+    name: str, paren: str | None, tail: str, path: str, line: int, comment: str
+) -> MacroDef:
+    """The MacroDef of a ``#define`` split into its name, ``(`` if one follows it,
+    and the rest."""
     # names interned: the same ones come back in file after file, kept for the run
-    name, paren, tail = sys.intern(m.group(1)), m.group(2), m.group(3)
+    name = sys.intern(name)
     params: tuple[str, ...] | None = None
     variadic = False
     if paren:
@@ -368,6 +380,12 @@ def scan_text(text: str, path: str) -> ScannedFile:
             decl_hint = decl_hint or word_search(_DECL_HINT_RE, joined) is not None
             entries.append(Entry(run_line, joined))
             run = []
+        d = _ASCII_DEFINE_LINE_RE.match(ltext)  # most directives: as parse_define reads them
+        if d is not None and (d.end(1) == len(ltext) or ltext[d.end(1)] < "\x80"):
+            note = _clean_comment(comment) if comment else ""
+            macro = _define(d.group(1), d.group(2), d.group(3), path, line, note)
+            entries.append(Entry(line, "", "define", "", note, None, macro))
+            continue
         m = _DIRECTIVE_RE.match(ltext)
         assert m is not None
         # the name shared (a copy per directive was a fifth of a scanned file), and no
