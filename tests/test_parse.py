@@ -566,6 +566,23 @@ def _read_all(*paths: Path) -> list[dict[str, Macro]]:
     return [{m.name: m for m in reader.read(str(p))} for p in paths]
 
 
+def test_bodies_with_no_names_are_evaluated_once_by_their_text(tmp_path: Path) -> None:
+    # the second header's macros take the first's values by their text; each keeps
+    # its own name, file, line and the note gcc's value needs
+    one = tmp_path / "one.h"
+    one.write_text("#define A (1 << 3)\n#define N (-1 << 1)\n#define S (1 ? 2 : 3)\n")
+    two = tmp_path / "two.h"
+    two.write_text("#define X 0\n#define B (1 << 3)\n#define M (-1 << 1)\n#define S (1 ? 2 : 3)\n")
+    first, second = _read_all(one, two)
+    assert (first["A"].value, second["B"].value) == (8, 8)
+    assert (second["B"].file, second["B"].line) == (str(two), 2)
+    assert first["N"].value == second["M"].value == -2
+    assert second["M"].reason == first["N"].reason
+    assert "left shift of negative value" in second["M"].reason
+    assert second["S"].value == 2 and second["S"].line == 4
+    assert second == table(two, reuse=False)
+
+
 def test_typedefs_are_read_before_pycparser_parses_not_during() -> None:
     asks, size, again, enum = _read_all(
         REUSE / "pycparser_asks.h",

@@ -366,8 +366,27 @@ class Evaluation:
         reads: list[Read] = []
         self._active.add(d.name)
         self.decls.recording.append(reads)
+        # a body with no names in it (1 << 3) is the same in every header, evaluated
+        # once by its text: it looks up its own name only, and asks nothing of the
+        # declarations
+        plain = self.macros.get(d.name) is d and not any(t.kind == "id" for t in body)
+        hit = self.memo.plain_values.get(d.text) if plain else None
+        budget = self.budget
         try:
-            value, reason, primary = self._evaluate(d, names, subs)
+            if hit is not None and budget >= hit[3]:
+                value, reason, primary = hit[0], hit[1], hit[2]
+                names.add(d.name)
+                self.budget -= hit[3]
+            else:
+                value, reason, primary = self._evaluate(d, names, subs)
+                if (
+                    plain
+                    and not subs
+                    and not reads
+                    and names == {d.name}
+                    and reason not in DEPTH_REASONS  # (rest on the stack and the budget)
+                ):
+                    self.memo.plain_values[d.text] = (value, reason, primary, budget - self.budget)
         except RecursionError:
             # a chain of macros deeper than Python's stack: this link gives up,
             # the ones above it expand it as text instead (without asking again)

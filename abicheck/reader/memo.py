@@ -121,6 +121,9 @@ class Memo:
         ] = self.cache()
         # an enum declaration resting on nothing outside it -> its constants' values
         self.enum_values: dict[str, list[tuple[str, Value | str]]] = self.cache()
+        # a macro body with no identifiers (1 << 3), by its text: (value, reason,
+        # whether it is primary, the expansion budget it takes)
+        self.plain_values: dict[str, tuple[Value | None, str, bool, int]] = self.cache()
 
     def cache(self) -> dict[Any, Any]:
         """A new cache: a dict, or one that keeps nothing when reuse is off."""
