@@ -155,7 +155,7 @@ def _opaque(arg: list[Tok], macros: Mapping[str, MacroDef]) -> bool:
     return depth == 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # (not changed once made; see Value)
 class Result:
     """A macro's evaluation: the Macro, its typed value, and what it rested on.
 

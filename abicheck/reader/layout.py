@@ -25,7 +25,7 @@ from .fold import NotConstant
 from .statements import ALIGNED, ATTRS_MEMBER, MAX_ALIGN, PACKED
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # (not changed once made; see Value)
 class Field:
     """A member of a record: its name ("" for an unnamed one), offset in bits from
     the start of the record, bit-field width (None for other members) and type."""
@@ -37,7 +37,7 @@ class Field:
     type_name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # (not changed once made; see Value)
 class TypeLayout:
     """A type's size and alignment in bytes (``align`` is ``_Alignof``, ``preferred``
     GNU ``__alignof__``) and, for a struct or union, its members in order; ``basic``
@@ -54,7 +54,7 @@ class TypeLayout:
     basic: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # (not changed once made; see Value)
 class FlatMember:
     """A member reachable by name from a record, with its offset from the outer start."""
 
