@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import inspect
 import os
 import re
 import shutil
@@ -19,6 +21,7 @@ from abicheck.arches import Arch, cross_compiler, debian_arches, lookup
 from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
+from abicheck.reader.evaluation import make_macro
 from abicheck.reader.tokens import tokenize
 from abicheck.resources import embedded_header
 
@@ -564,6 +567,20 @@ def _read_all(*paths: Path) -> list[dict[str, Macro]]:
     """One Reader over several headers, as the command reads them: caches carry over."""
     reader = Reader()
     return [{m.name: m for m in reader.read(str(p))} for p in paths]
+
+
+def test_make_macro_makes_what_the_dataclass_makes() -> None:
+    fields = [f.name for f in dataclasses.fields(Macro)]
+    assert list(inspect.signature(make_macro).parameters) == fields
+    args = ("N", "integer", 7, "(1 + 6)", "a.h", 3, "note", "why", "int")
+    m = make_macro(*args)
+    assert m == Macro(*args) and hash(m) == hash(Macro(*args))
+    assert [getattr(m, f) for f in fields] == list(args)
+    assert make_macro("F", "function", None, "(x) x", "b.h", 1) == Macro(
+        "F", "function", None, "(x) x", "b.h", 1
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.value = 8  # type: ignore[misc]
 
 
 def test_bodies_with_no_names_are_evaluated_once_by_their_text(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ function-like macros' expansions made once as templates and reused."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -176,6 +177,35 @@ class Result:
 # other #ifs from header to header, or under another architecture's headers)
 MAX_RESULT_VARIANTS = 4
 _SHIPPED = str(data_dir("headers"))
+_NAME, _KIND, _VALUE, _EXPR, _FILE, _LINE, _COMMENT, _REASON, _CTYPE = (
+    Macro.__dict__[f.name].__set__ for f in dataclasses.fields(Macro)
+)
+
+
+def make_macro(
+    name: str,
+    kind: Kind,
+    value: int | None,
+    expr: str,
+    file: str,
+    line: int,
+    comment: str = "",
+    reason: str = "",
+    ctype: str = "",
+) -> Macro:
+    """``Macro(...)``, made at twice the speed: a frozen dataclass's ``__init__``
+    sets each field through ``object.__setattr__``, and a uapi tree makes 30,000."""
+    m = object.__new__(Macro)
+    _NAME(m, name)
+    _KIND(m, kind)
+    _VALUE(m, value)
+    _EXPR(m, expr)
+    _FILE(m, file)
+    _LINE(m, line)
+    _COMMENT(m, comment)
+    _REASON(m, reason)
+    _CTYPE(m, ctype)
+    return m
 
 
 @functools.cache
@@ -343,13 +373,13 @@ class Evaluation:
 
     def _compute(self, d: MacroDef) -> tuple[Result, Deps, Subs, Reads]:
         if d.params is not None:
-            m = Macro(d.name, "function", None, d.expr, shown_file(d.file), d.line, d.comment)
+            m = make_macro(d.name, "function", None, d.expr, shown_file(d.file), d.line, d.comment)
             return Result(m, None, False), NO_DEPS, (), ()
         body = d.body
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self.literals.value(body[0].text)
             if v is not None:
-                m = Macro(
+                m = make_macro(
                     d.name,
                     "integer",
                     v.value,
@@ -396,7 +426,7 @@ class Evaluation:
             self._active.discard(d.name)
             self.decls.recording.pop()
         kind: Kind = "integer" if value is not None else "other"
-        m = Macro(
+        m = make_macro(
             d.name,
             kind,
             None if value is None else value.value,
