@@ -224,7 +224,8 @@ codecs.register_error(_LATIN1_FALLBACK, _latin1_bytes)
 
 
 def logical_lines(text: str, path: str) -> list[tuple[int, str, str]]:
-    """Split C source into logical lines: (first physical line, text, comment text).
+    """Split C source into logical lines: (first physical line, text, comment text),
+    but for empty ones between others.
 
     Comments become one space (a block comment may join physical lines, as in
     C translation phase 3); backslash-newlines are spliced; the comment text
@@ -251,7 +252,8 @@ def logical_lines(text: str, path: str) -> list[tuple[int, str, str]]:
                 buf = []
                 comments = []
                 last = len(pieces) - 1
-                out += [(phys + k, pieces[k], "") for k in range(1, last)]
+                # (empty lines left out: scan_text skips them)
+                out += [(phys + k, pieces[k], "") for k in range(1, last) if pieces[k]]
                 phys += last
                 start = phys
                 buf.append(pieces[last])
