@@ -96,15 +96,27 @@ class RunDecls:
 
 # The expanded typedef statements of a run and what they rest on: the names
 # undefined at the spans they are in (name -> spans), the other names looked up
-# (span, name, definition), the #pragma pack of each span, the texts, and the
-# identifiers in each text.
+# (span, name, definition), the #pragma pack of each span; and the texts.
 _RunTexts = tuple[
     dict[str, tuple[int, ...]],
     tuple[tuple[int, str, MacroDef], ...],
     tuple[int, ...],
-    list[str],
-    list[frozenset[str]],
+    "_Texts",
 ]
+
+
+@dataclass(slots=True)
+class _Texts:
+    """A run's typedef statements as expanded, the identifiers in each and in all,
+    and the typedefs they declare by which of those identifiers are typedef names
+    before them (as RunDecls.plain; a Memo cache)."""
+
+    texts: list[str]
+    mentions: list[frozenset[str]]
+    names: frozenset[str]
+    declared: dict[tuple[str, ...], dict[str, c_ast.Node]]
+
+
 MAX_RUN_VARIANTS = 4
 
 
@@ -286,7 +298,7 @@ class HeaderDecls:
         parser.scope = {}
         self._decls: Decls | None = None
         # typedef statements by run: (a run with no macros in them, or the expanded texts)
-        self._typedef_runs: list[tuple[RunDecls | None, list[str]]] = []
+        self._typedef_runs: list[RunDecls | _Texts] = []
         self._mentions: list[frozenset[str]] = []  # the identifiers in them
         self._mentioned: frozenset[str] | None = None  # all of those
         self._typedefs_read = 0  # how many of those runs pycparser has read
@@ -557,11 +569,11 @@ class HeaderDecls:
             if rd.typedefs and not (
                 macros.keys().isdisjoint(names) and written.keys().isdisjoint(names)
             ):
-                texts, mentions = self._typedef_texts(rd, runs_at, ever)
-                self._typedef_runs.append((None, texts))
-                self._mentions += mentions
+                expanded = self._typedef_texts(rd, runs_at, ever)
+                self._typedef_runs.append(expanded)
+                self._mentions += expanded.mentions
             elif rd.typedefs:
-                self._typedef_runs.append((rd, []))
+                self._typedef_runs.append(rd)
                 self._mentions.append(rd.names)
             self._run_decls.append((rd, sf.path, runs_at))
             for stmt, enumerators, span in rd.enums:
@@ -573,17 +585,17 @@ class HeaderDecls:
 
     def _typedef_texts(
         self, rd: RunDecls, runs_at: list[int], ever: Callable[[str], bool]
-    ) -> tuple[list[str], list[frozenset[str]]]:
+    ) -> _Texts:
         """The typedef statements of a run in which macros may stand, expanded (those
-        led by a macro standing for ``typedef`` only where it does), and the
-        identifiers in each. Reused from an earlier header while the definitions at
-        each span of every name they rest on are the same: a run such as
-        linux/types.h's is in nearly every header."""
+        led by a macro standing for ``typedef`` only where it does). Reused from
+        an earlier header while the definitions at each span of every name they
+        rest on are the same: a run such as linux/types.h's is in nearly every
+        header."""
         walk = self.walk
         packs = tuple(walk.pack_at(r) for r in runs_at) if walk.packs else ()
         macros = self.macros
         written = walk.last_write
-        for undefined, defined, packed, texts, mentions in rd.expanded:
+        for undefined, defined, packed, found in rd.expanded:
             if packed != packs:
                 continue
             if not (macros.keys().isdisjoint(undefined) and written.keys().isdisjoint(undefined)):
@@ -593,7 +605,7 @@ class HeaderDecls:
                 ):
                     continue
             if all(self._at(runs_at[k]).get(n) is d for k, n, d in defined):
-                return texts, mentions
+                return found
         texts = []
         # (span, name): each name the texts rest on, at the span it stands in
         rests: set[tuple[int, str]] = set()
@@ -611,6 +623,7 @@ class HeaderDecls:
                 continue
             texts.append(text)
         mentions = [self.statements.tokens(text)[1] for text in texts]
+        made = _Texts(texts, mentions, frozenset().union(*mentions), self.memo.cache())
         if self.memo.reuse and not breaks:  # (parts of a statement in other runs: not kept)
             absent: dict[str, list[int]] = {}
             present: list[tuple[int, str, MacroDef]] = []
@@ -624,12 +637,11 @@ class HeaderDecls:
                 {n: tuple(ks) for n, ks in absent.items()},
                 tuple(present),
                 packs,
-                texts,
-                mentions,
+                made,
             )
             rd.expanded.insert(0, entry)
             del rd.expanded[MAX_RUN_VARIANTS:]
-        return texts, mentions
+        return made
 
     def _tag_index(self) -> dict[str, list[tuple[str, int, str, int]]]:
         """Where statements define each ``struct TAG``/``union TAG``: (statement, text
@@ -695,11 +707,18 @@ class HeaderDecls:
             return typedefs
         self.parser.scope = typedefs  # the scope each statement is read in
         while self._typedefs_read < len(runs):
-            rd, texts = runs[self._typedefs_read]
+            rd = runs[self._typedefs_read]
             self._typedefs_read += 1
-            if rd is None:
-                for text in texts:
-                    self._typedef_stmt(text, typedefs)
+            if isinstance(rd, _Texts):
+                # what the texts declare depends on which of their names are typedefs
+                key = tuple(sorted(n for n in rd.names if n in typedefs))
+                declared = rd.declared.get(key)
+                if declared is None:
+                    declared = rd.declared[key] = {}
+                    for text in rd.texts:
+                        self._typedef_stmt(text, declared)
+                        typedefs.update(declared)
+                typedefs.update(declared)
             else:
                 # what the run declares depends on which of its names are typedefs already
                 key = tuple(sorted(n for n in rd.names if n in typedefs))
