@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -903,6 +904,9 @@ def _type_name_by_syntax(toks: TokenPairs) -> bool | None:
     return True if first in _TYPE_WORDS or first in STANDARD_TYPEDEFS else None
 
 
+# (both looked for again in each header that asks for the record: kept, as the
+# answer rests on their arguments only)
+@functools.lru_cache(maxsize=4096)
 def _own_statement(text: str, key: str) -> str | None:
     """Where an expanded statement is several (macros that expand to whole
     functions, say, met with no ``;`` after them), the one defining ``key``,
@@ -920,6 +924,7 @@ def _own_statement(text: str, key: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _find_record(ast: c_ast.Node, key: str) -> c_ast.Node | None:
     """The struct or union ``key`` ("struct TAG") defined (with a body) in ``ast``."""
     kind, _, tag = key.partition(" ")
