@@ -59,6 +59,7 @@ _RECORD_BODY_RE = re.compile(
     r"(struct|union)\s+" + _ATTR_RE + r"(?:([A-Za-z_]\w*)\s*)?" + _ATTR_RE + r"\{"
 )
 _TYPEDEF_RE = re.compile(r"typedef\b")
+_UNKNOWN = object()  # not asked yet
 # words that begin statements no macro turns into a typedef
 _STATEMENT_WORDS = frozenset({"static", "extern", "inline", "register", "auto", "_Static_assert"})
 _BRACE_RE = re.compile(r"[{}]")
@@ -307,6 +308,7 @@ class HeaderDecls:
         self._pending_enums: dict[str, tuple[str, int, tuple[str, ...]]] = {}
         self.recording: list[list[Read]] = []
         self.typedef_answers: dict[str, bool] = {}  # IS_TYPEDEF's answers
+        self.typedef_nodes: dict[str, c_ast.Node | None] = {}  # TYPEDEF's, once final
         self._typedef_names: dict[str, bool] = {}  # is_typedef's
         self._views: dict[int, Mapping[str, MacroDef]] = {}  # (see _at)
         # struct/union TAG -> where statements define it: (statement, text run, file, line)
@@ -360,7 +362,18 @@ class HeaderDecls:
                 )
             return hit
         if question is TYPEDEF:
-            return self.typedefs(name).get(name) if self.mentioned(name) else None
+            hit = self.typedef_nodes.get(name, _UNKNOWN)
+            if hit is not _UNKNOWN:
+                return hit
+            if not self.mentioned(name):
+                self.typedef_nodes[name] = None
+                return None
+            node = self.typedefs(name).get(name)
+            if self._typedefs_read == len(self._typedef_runs):
+                # all read: final (read part way, a later typedef of the name may
+                # replace this one)
+                self.typedef_nodes[name] = node
+            return node
         if question is IS_ENUM_CONSTANT:
             decls = self.decls()
             return name in decls.enums or name in self._pending_enums

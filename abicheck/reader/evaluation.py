@@ -18,7 +18,7 @@ from .declarations import HeaderDecls
 from .expand import TOO_LARGE, Expander, ExpansionError
 from .exprparse import FastParser, NotAnExpression, ParseError, Parser, balanced
 from .fold import Folder, Literals, NotConstant, string_size
-from .memo import IS_TYPE_NAME, IS_TYPEDEF, NO_DEPS, Answer, Deps, Memo, Read, Reads
+from .memo import IS_TYPE_NAME, IS_TYPEDEF, NO_DEPS, TYPEDEF, Answer, Deps, Memo, Read, Reads
 from .scan import MacroDef
 from .statements import lower_expression
 from .tokens import Tok, spell, tokenize
@@ -359,12 +359,15 @@ class Evaluation:
         decls = self.decls
         answer = decls.answer
         known = decls.typedef_answers  # the most asked, answered once per header
+        nodes = decls.typedef_nodes
         v: Answer
         for q, key, a in reads:
             if q is IS_TYPEDEF:
                 v = known.get(cast(str, key))
                 if v is None:
                     v = answer(q, key)
+            elif q is TYPEDEF and key in nodes:
+                v = nodes[key]
             else:
                 v = answer(q, key)
             if v != a:
