@@ -6,7 +6,8 @@ of a one-header ``abicheck parse`` beyond the interpreter. A record class declar
 its fields as annotations, in order, and writes its own ``__init__`` (setting them;
 a frozen one through ``object.__setattr__``) and ``__slots__`` (if it has them);
 from :class:`Record` it gets what the dataclass of those fields would have:
-``repr``, ``==`` (``eq=False``: identity), ``hash`` when frozen, assignment and
+``repr``, ``==`` (``eq=False``: identity), ``hash`` when frozen (or
+``unsafe_hash``), assignment and
 deletion refused with :class:`dataclasses.FrozenInstanceError` when frozen,
 ``__match_args__`` and pickling. ``dataclasses.fields``, ``replace``, ``asdict`` and
 ``is_dataclass`` take it as that dataclass, which is made the first time they ask
@@ -28,6 +29,10 @@ else:
 
     def dataclass_transform(**_: object) -> object:
         return lambda cls: cls
+
+
+#: What a frozen record's ``__init__`` sets its fields with (``_set(self, "name", name)``).
+set_field = object.__setattr__
 
 
 class _DataclassInfo:
@@ -65,7 +70,9 @@ def as_dataclass(cls: type[Record]) -> type:
     ns.update(zip(names[len(names) - len(defaults) :], defaults, strict=True))
     for name, factory in cls._factories.items():
         ns[name] = dataclasses.field(default_factory=factory)
-    made: type = dataclasses.dataclass(eq=cls._eq, frozen=cls._frozen)(type(cls.__name__, (), ns))
+    made: type = dataclasses.dataclass(
+        eq=cls._eq, frozen=cls._frozen, unsafe_hash=cls._unsafe_hash
+    )(type(cls.__name__, (), ns))
     return made
 
 
@@ -88,8 +95,9 @@ def _key_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 @dataclass_transform(eq_default=True)
 class Record:
     """The base of record classes (see the module): ``class C(Record, frozen=True)``,
-    ``eq=False`` for identity equality; ``_factories`` names the fields whose
-    defaults are made by calling a factory (``field(default_factory=...)``)."""
+    ``eq=False`` for identity equality, ``unsafe_hash=True`` for a hash of the
+    fields without frozenness; ``_factories`` names the fields whose defaults are
+    made by calling a factory (``field(default_factory=...)``)."""
 
     __slots__ = ()
     if TYPE_CHECKING:
@@ -97,6 +105,7 @@ class Record:
         _fields: ClassVar[tuple[str, ...]]
         _frozen: ClassVar[bool]
         _eq: ClassVar[bool]
+        _unsafe_hash: ClassVar[bool]
         _factories: ClassVar[dict[str, Callable[[], Any]]]
         _key: Callable[[Any], tuple[Any, ...]]  # (a staticmethod: a callable attribute)
     else:
@@ -104,16 +113,19 @@ class Record:
         __dataclass_params__ = _DataclassInfo()
         _factories = {}
 
-    def __init_subclass__(cls, frozen: bool = False, eq: bool = True, **kw: Any) -> None:
+    def __init_subclass__(
+        cls, frozen: bool = False, eq: bool = True, unsafe_hash: bool = False, **kw: Any
+    ) -> None:
         super().__init_subclass__(**kw)
         names = tuple(cls.__dict__.get("__annotations__", ()))
         cls._fields = names
         cls._frozen = frozen
         cls._eq = eq
+        cls._unsafe_hash = unsafe_hash
         made: dict[str, Any] = {"__match_args__": names, "_key": staticmethod(_key_of(names))}
         if not eq:
             made.update(__eq__=object.__eq__, __hash__=object.__hash__)
-        elif frozen:
+        elif frozen or unsafe_hash:
             made["__hash__"] = Record._hash
         if frozen:
             made.update(

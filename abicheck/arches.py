@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -23,12 +22,14 @@ from abicheck.reader.datamodel import DataModelName as DataModel
 from abicheck.reader.datamodel import arch_model
 from abicheck.resources import data_dir
 
+from ._record import Record
+from ._record import set_field as _set
+
 #: Root under which the cross packages and the host's multiarch headers live.
 USR = Path("/usr")
 
 
-@dataclass(frozen=True, slots=True)
-class Arch:
+class Arch(Record, frozen=True):
     """One Linux architecture as Debian names it.
 
     ``name`` is the Debian architecture, ``kernel`` the directory under the kernel's
@@ -50,6 +51,40 @@ class Arch:
     big_endian: bool
     unsigned_char: bool
     predefines: tuple[tuple[str, str], ...]
+
+    __slots__ = (
+        "name",
+        "kernel",
+        "triplet",
+        "multiarch",
+        "cross_package",
+        "data_model",
+        "big_endian",
+        "unsigned_char",
+        "predefines",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        kernel: str,
+        triplet: str,
+        multiarch: str,
+        cross_package: str,
+        data_model: DataModel,
+        big_endian: bool,
+        unsigned_char: bool,
+        predefines: tuple[tuple[str, str], ...],
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "kernel", kernel)
+        _set(self, "triplet", triplet)
+        _set(self, "multiarch", multiarch)
+        _set(self, "cross_package", cross_package)
+        _set(self, "data_model", data_model)
+        _set(self, "big_endian", big_endian)
+        _set(self, "unsigned_char", unsigned_char)
+        _set(self, "predefines", predefines)
 
     @property
     def bits(self) -> int:

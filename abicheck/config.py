@@ -21,10 +21,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._record import Record
+from ._record import set_field as _set
 from .model import AbicheckError
 
 #: The keys of ``[tool.abicheck]`` and what each holds.
@@ -36,15 +37,30 @@ KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record, frozen=True):
     """The ``[tool.abicheck]`` table read from ``file`` (None: no table anywhere)."""
 
-    file: str | None = None
-    baseline: str | None = None
-    suppressions: str | None = None
-    sources: tuple[str, ...] = ()
-    formats: Mapping[str, str] = field(default_factory=dict)
+    file: str | None
+    baseline: str | None
+    suppressions: str | None
+    sources: tuple[str, ...]
+    formats: Mapping[str, str]
+
+    _factories = {"formats": dict}
+
+    def __init__(
+        self,
+        file: str | None = None,
+        baseline: str | None = None,
+        suppressions: str | None = None,
+        sources: tuple[str, ...] = (),
+        formats: Mapping[str, str] | None = None,
+    ) -> None:
+        _set(self, "file", file)
+        _set(self, "baseline", baseline)
+        _set(self, "suppressions", suppressions)
+        _set(self, "sources", sources)
+        _set(self, "formats", {} if formats is None else formats)
 
     def line_of(self, key: str) -> int | None:
         """The line of ``key`` in :attr:`file` (first occurrence after the table), for errors."""

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from ._record import Record, replace
-
-_set = object.__setattr__  # (a frozen record's __init__ sets its fields so)
+from ._record import set_field as _set
 
 Kind = Literal["integer", "function", "other"]
 #: What sort of source a table is (shown in comparisons and snapshots).

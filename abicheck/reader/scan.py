@@ -10,8 +10,8 @@ import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
+from .._record import Record
 from ..model import ASCII_IDENTIFIER_PATTERN, AbicheckError, identifier_re
 from .tokens import Tok, tokenize
 
@@ -71,8 +71,7 @@ class MacroDef:
         return f"({', '.join(params)}) {self.text}".rstrip()
 
 
-@dataclass(slots=True)
-class Entry:
+class Entry(Record):
     """A directive's logical line, or (``directive`` empty) a run of text lines
     between directives, joined by newlines (``text``: a directive's is its
     ``directive`` and ``rest``, kept only there; a ``#define``'s rest is its
@@ -84,13 +83,37 @@ class Entry:
 
     line: int
     text: str
-    directive: str = ""
-    rest: str = ""
-    comment: str = ""
-    toks: list[Tok] | None = None
-    macro: MacroDef | None = None
-    nxt: int = 0
-    end: int = 0
+    directive: str
+    rest: str
+    comment: str
+    toks: list[Tok] | None
+    macro: MacroDef | None
+    nxt: int
+    end: int
+
+    __slots__ = ("line", "text", "directive", "rest", "comment", "toks", "macro", "nxt", "end")
+
+    def __init__(
+        self,
+        line: int,
+        text: str,
+        directive: str = "",
+        rest: str = "",
+        comment: str = "",
+        toks: list[Tok] | None = None,
+        macro: MacroDef | None = None,
+        nxt: int = 0,
+        end: int = 0,
+    ) -> None:
+        self.line = line
+        self.text = text
+        self.directive = directive
+        self.rest = rest
+        self.comment = comment
+        self.toks = toks
+        self.macro = macro
+        self.nxt = nxt
+        self.end = end
 
     def tokens(self) -> list[Tok]:
         """An ``#if``'s or ``#elif``'s expression tokens, made at first use (the
@@ -100,18 +123,35 @@ class Entry:
         return self.toks
 
 
-@dataclass(slots=True)
-class ScannedFile:
+class ScannedFile(Record):
     """A file scanned: its entries in order, its include guard (the macro of a
     file that is all ``#ifndef G ... #endif``, else None), whether it has text
     lines, and whether that text has the words enum, typedef, struct or union."""
 
     path: str
     entries: list[Entry]
-    guard: str | None = None
-    has_text: bool = False
-    decl_hint: bool = False
-    size: int = 0  # the characters of the text scanned
+    guard: str | None
+    has_text: bool
+    decl_hint: bool
+    size: int  # the characters of the text scanned
+
+    __slots__ = ("path", "entries", "guard", "has_text", "decl_hint", "size")
+
+    def __init__(
+        self,
+        path: str,
+        entries: list[Entry],
+        guard: str | None = None,
+        has_text: bool = False,
+        decl_hint: bool = False,
+        size: int = 0,
+    ) -> None:
+        self.path = path
+        self.entries = entries
+        self.guard = guard
+        self.has_text = has_text
+        self.decl_hint = decl_hint
+        self.size = size
 
 
 _SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
