@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +49,7 @@ def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
     the environment variables gcc reads its search path from are the same, every
     folder of it still exists and every one gcc skipped as nonexistent still does not.
     """
-    exe = shutil.which(cc)
+    exe = which(cc)
     if exe is None:
         return ()
     key = json.dumps([cc, exe, [os.environ.get(v) for v in SEARCH_ENV]])
@@ -79,6 +78,34 @@ def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
         entries[key] = {"files": files, "dirs": dirs, "skipped": skipped}
         _write_search_cache(cache, entries)
     return tuple(dirs)
+
+
+def which(cmd: str) -> str | None:
+    """``shutil.which(cmd)`` as it is on POSIX: the first executable file ``cmd`` on
+    ``$PATH`` (or, naming a folder, ``cmd`` itself if it is one), or None; without
+    importing shutil (1.7 ms of a one-header parse: it imports zlib, bz2 and lzma)."""
+    if os.path.dirname(cmd):
+        return cmd if _is_executable(cmd) else None
+    path = os.environ.get("PATH")
+    if path is None:
+        try:
+            path = os.confstr("CS_PATH")
+        except (AttributeError, ValueError):
+            path = os.defpath
+    if not path:
+        return None
+    seen: set[str] = set()
+    for folder in path.split(os.pathsep):
+        if folder not in seen:
+            seen.add(folder)
+            name = os.path.join(folder, cmd)
+            if _is_executable(name):
+                return name
+    return None
+
+
+def _is_executable(path: str) -> bool:
+    return os.path.exists(path) and os.access(path, os.F_OK | os.X_OK) and not os.path.isdir(path)
 
 
 #: The environment variables gcc's ``#include`` search path depends on.
