@@ -18,7 +18,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast
 
 from . import __version__
@@ -443,6 +442,7 @@ def _writing(output: str | None, out: TextIO) -> Iterator[TextIO]:
             f = open(output, "wb")  # noqa: SIM115 (closed below, its errors told)
         else:
             import tempfile
+            from pathlib import Path
 
             target = Path(os.path.realpath(output))
             # a name of its own per run, so that runs writing the same target at once
@@ -563,6 +563,8 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     specs = args.sources or ["embedded"]
     tables = _load(specs, options, err)
+    from pathlib import Path
+
     from .emit import check, emit
 
     template_dir = Path(args.template_dir) if args.template_dir else None

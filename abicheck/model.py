@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from functools import cache
 from json.encoder import encode_basestring
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from ._record import Record, replace
@@ -488,11 +488,11 @@ def read_text(path: str) -> str:
     Raises :class:`AbicheckError` at ``path`` ("no such file", "cannot read: ...", or
     "not UTF-8 text" at the line of the first bad byte).
     """
-    p = Path(path)
     try:
-        if not p.is_file() and p.exists():  # a folder, a FIFO (would block), a device
+        if not os.path.isfile(path) and os.path.exists(path):  # a folder, a FIFO, a device
             raise AbicheckError("cannot read: not a regular file", path)
-        data = p.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise AbicheckError("no such file", path) from None
     except OSError as exc:

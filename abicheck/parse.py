@@ -38,7 +38,7 @@ from .reader.fold import Literals
 from .reader.memo import Memo, reuse_default
 from .reader.scan import ALIAS_MARK, FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
-from .resources import data_dir, display_name, shipped_path
+from .resources import data_path, display_name, shipped_path
 
 _FILE_OF = operator.attrgetter("file")
 _REASON_OF = operator.attrgetter("reason")
@@ -68,7 +68,7 @@ def predefined_macros(data_model: str) -> dict[str, str]:
 def freestanding_dir() -> str:
     """abicheck's freestanding headers (``<stddef.h>``, ``<stdint.h>``, ``<limits.h>``,
     ...), the compiler-free stand-in for a compiler's own include folder."""
-    return str(data_dir("headers") / "freestanding")
+    return os.path.join(data_path("headers"), "freestanding")
 
 
 class TargetSetup(Record, frozen=True):
@@ -114,7 +114,7 @@ def target_setup(
     Raises AbicheckError for an unknown architecture or data model, or a
     ``data_model`` that is not ``arch``'s.
     """
-    from .arches import include_dirs, lookup
+    from .arches import include_paths, lookup
 
     if arch:
         a = lookup(arch)
@@ -124,12 +124,12 @@ def target_setup(
             )
         # none for an architecture Debian has no headers for: what may lie under
         # /usr/<triplet> is another's (hppa64's is hppa's)
-        found = (include_dirs(a) if a.cross_package else None) or ()
+        found = (include_paths(a) if a.cross_package else None) or ()
         setup = TargetSetup(
             a.predefined(),
             a.data_model,
             a.unsigned_char,
-            (freestanding_dir(), *map(str, found)),
+            (freestanding_dir(), *found),
             a.name,
             a.abi,
         )

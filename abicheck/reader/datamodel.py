@@ -5,6 +5,7 @@ the standard typedefs."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from functools import cache, cached_property
 from typing import Any, Literal
@@ -335,7 +336,8 @@ def arch_model(arch: str, data_model: DataModelName, char_signed: bool) -> DataM
 
 @cache
 def _abi_data() -> dict[str, Any]:
-    from ..resources import data_dir
+    from ..resources import data_path
 
-    data: dict[str, Any] = json.loads((data_dir("headers") / "abi.json").read_text())
+    with open(os.path.join(data_path("headers"), "abi.json"), encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
     return data["arches"]  # type: ignore[no-any-return]

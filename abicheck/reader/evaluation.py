@@ -11,7 +11,7 @@ from typing import NamedTuple, cast
 from .._record import Record
 from .._record import set_field as _set
 from ..model import Kind, Macro
-from ..resources import data_dir, display_name
+from ..resources import data_path, display_name
 from .cnodes import c_ast
 from .datamodel import C_KEYWORDS, LITERAL_SUFFIX, TAG_WORDS, DataModel, Value
 from .declarations import HeaderDecls
@@ -185,7 +185,7 @@ class Result(Record, unsafe_hash=True):  # (not changed once made; see Value)
 # Results kept per macro, each resting on other definitions (a macro tested under
 # other #ifs from header to header, or under another architecture's headers)
 MAX_RESULT_VARIANTS = 4
-_SHIPPED = str(data_dir("headers"))
+_SHIPPED = data_path("headers")
 _NAME, _KIND, _VALUE, _EXPR, _FILE, _LINE, _COMMENT, _REASON, _CTYPE = (
     Macro.__dict__[name].__set__ for name in Macro._fields
 )
