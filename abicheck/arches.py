@@ -21,6 +21,7 @@ from abicheck.reader.datamodel import DataModelName as DataModel
 from abicheck.reader.datamodel import arch_model
 from abicheck.resources import data_path
 
+from ._pattern import lazy_compile
 from ._record import Record
 from ._record import set_field as _set
 
@@ -141,9 +142,9 @@ COMPILER_VERSION: tuple[tuple[str, str], ...] = (
 
 _VERSION_NAMES = frozenset({"__GNUC__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__", "__VERSION__"})
 # _FloatN, decimal floating point and fixed point families: no integer a header tests
-_NOT_RECORDED = re.compile(r"__(FLT\d+X?|BFLT16|DEC\d+)_|.*(ACCUM|FRACT|_FBIT|_IBIT)__$")
+_NOT_RECORDED = lazy_compile(r"__(FLT\d+X?|BFLT16|DEC\d+)_|.*(ACCUM|FRACT|_FBIT|_IBIT)__$")
 # a floating or fixed-point constant: 1.5e+38F, ((double)4.9e-324L), 0x1P-15K
-_FLOATING = re.compile(r"\d\.\d|\d[eE][-+]?\d|[0-9a-fA-F][pP][-+]?\d")
+_FLOATING = lazy_compile(r"\d\.\d|\d[eE][-+]?\d|[0-9a-fA-F][pP][-+]?\d")
 
 
 def recorded(predefines: Mapping[str, str]) -> dict[str, str]:

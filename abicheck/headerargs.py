@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from collections.abc import Sequence
 
+from ._pattern import lazy_compile
 from .resources import shipped_path
 
 #: ``--arch`` for every installed Debian architecture.
 ALL = "all"
 
-_MAGIC = re.compile(r"[*?[]")
+_MAGIC = lazy_compile(r"[*?[]")
 
 
 def is_arch_list(spec: str) -> bool:

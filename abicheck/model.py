@@ -9,6 +9,7 @@ from functools import cache
 from json.encoder import encode_basestring
 from typing import Any, Literal, get_args
 
+from ._pattern import lazy_compile
 from ._record import Record, replace
 from ._record import set_field as _set
 
@@ -41,7 +42,7 @@ _ANNEX_D2 = "\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 IDENTIFIER_PATTERN = rf"(?![{_ANNEX_D2}])[A-Za-z_${_ANNEX_D1}][A-Za-z0-9_${_ANNEX_D1}]*"
 #: :data:`IDENTIFIER_PATTERN` on ASCII text, where it is this (and quick to compile).
 ASCII_IDENTIFIER_PATTERN = r"[A-Za-z_$][A-Za-z0-9_$]*"
-_ASCII_IDENTIFIER = re.compile(ASCII_IDENTIFIER_PATTERN + r"\Z")
+_ASCII_IDENTIFIER = lazy_compile(ASCII_IDENTIFIER_PATTERN + r"\Z")
 
 
 @cache

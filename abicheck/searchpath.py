@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ._pattern import lazy_compile
 from .model import AbicheckError
 
 TYPE_CHECKING = False
@@ -110,7 +110,7 @@ def _is_executable(path: str) -> bool:
 
 #: The environment variables gcc's ``#include`` search path depends on.
 SEARCH_ENV = ("CPATH", "C_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH")
-_NONEXISTENT_RE = re.compile(r'ignoring nonexistent directory "(.*)"$')
+_NONEXISTENT_RE = lazy_compile(r'ignoring nonexistent directory "(.*)"$')
 #: The compilers whose search paths the cache keeps, the most recent ones.
 _SEARCH_CACHE_ENTRIES = 16
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
-import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, cast
 
+from .._pattern import lazy_compile
 from .._record import Record
 from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, QUALIFIERS, STANDARD_TYPEDEFS, TAG_WORDS, DataModel, Value
@@ -50,20 +50,20 @@ _TYPE_WORDS = (
     BASIC_TYPE_WORDS | QUALIFIERS | TAG_WORDS | {"__signed__", "__const", "restrict", "__restrict"}
 )
 # each at a word start (word_finditer): no \b in front, which makes a search slow
-_ENUM_RE = re.compile(r"enum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
+_ENUM_RE = lazy_compile(r"enum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
 # a statement's first word (after __extension__)
-_STMT_START_RE = re.compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
+_STMT_START_RE = lazy_compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
 _ATTR_RE = r"(?:__attribute(?:__)?\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)\s*)*"
 # struct/union [attributes] [tag] [attributes] {
-_RECORD_BODY_RE = re.compile(
+_RECORD_BODY_RE = lazy_compile(
     r"(struct|union)\s+" + _ATTR_RE + r"(?:([A-Za-z_]\w*)\s*)?" + _ATTR_RE + r"\{"
 )
-_TYPEDEF_RE = re.compile(r"typedef\b")
+_TYPEDEF_RE = lazy_compile(r"typedef\b")
 _UNKNOWN = object()  # not asked yet
 # words that begin statements no macro turns into a typedef
 _STATEMENT_WORDS = frozenset({"static", "extern", "inline", "register", "auto", "_Static_assert"})
-_BRACE_RE = re.compile(r"[{}]")
-_ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
+_BRACE_RE = lazy_compile(r"[{}]")
+_ENUMERATOR_RE = lazy_compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
 
 class RunDecls(Record):

@@ -11,6 +11,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 
+from .._pattern import lazy_compile
 from .._record import Record
 from ..model import ASCII_IDENTIFIER_PATTERN, AbicheckError, identifier_re
 from .tokens import Tok, tokenize
@@ -157,8 +158,8 @@ class ScannedFile(Record):
 _SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
 # the rest of a literal (unrolled: a run of plain characters matched at once)
 _STR_END = {
-    '"': re.compile(r'[^"\\\n]*(?:\\.[^"\\\n]*)*"'),
-    "'": re.compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*'"),
+    '"': lazy_compile(r'[^"\\\n]*(?:\\.[^"\\\n]*)*"'),
+    "'": lazy_compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*'"),
 }
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
 # Names are ASCII, $ and C11 Annex D letters (UTF-8 names, as gcc 12 takes them); the
@@ -193,7 +194,7 @@ _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "el
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
 # a word at a word's start is checked by word_start, not \b: a pattern that begins
 # with a literal is searched for many times faster than one that begins with \b
-_DECL_HINT_RE = re.compile(r"(?:enum|typedef|struct|union)\b")
+_DECL_HINT_RE = lazy_compile(r"(?:enum|typedef|struct|union)\b")
 
 
 def word_start(text: str, pos: int) -> bool:

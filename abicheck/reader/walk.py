@@ -5,10 +5,10 @@ the same state (the replay memo)."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal
 
+from .._pattern import lazy_compile
 from .._record import Record
 from ..model import AbicheckError, Diagnostic
 from .expand import Expander
@@ -398,7 +398,7 @@ class Preprocessor:
         self._file(walk, found, here, idx)
 
 
-_PACK_RE = re.compile(
+_PACK_RE = lazy_compile(
     r"\s*pack\s*\(\s*(?:(push|pop)\s*(?:,\s*([A-Za-z_]\w*)\s*)?,?\s*)?(\d+)?\s*\)\s*$"
 )
 
