@@ -5,7 +5,6 @@ whether ``--arch`` names several architectures. Kept apart from
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Sequence
 
@@ -28,6 +27,13 @@ def is_pattern(spec: str) -> bool:
     return _MAGIC.search(spec) is not None
 
 
+def _glob(spec: str, root_dir: str | None = None) -> list[str]:
+    """``glob.glob(spec, root_dir=root_dir)``, glob imported for patterns only."""
+    import glob
+
+    return glob.glob(spec, root_dir=root_dir)
+
+
 def resolve_headers(
     specs: Sequence[str], dirs: Sequence[str]
 ) -> tuple[list[tuple[str, str]], list[str]]:
@@ -47,20 +53,15 @@ def resolve_headers(
         if os.path.exists(shipped_path(spec)) or (os.path.isabs(spec) and not is_pattern(spec)):
             out.append((spec, spec))
         elif is_pattern(spec) and (
-            os.path.isabs(spec) or any(os.path.isfile(p) for p in glob.glob(spec))
+            os.path.isabs(spec) or any(os.path.isfile(p) for p in _glob(spec))
         ):  # paths, as the shell would expand them
-            paths = sorted(p for p in glob.glob(spec) if os.path.isfile(p))
+            paths = sorted(p for p in _glob(spec) if os.path.isfile(p))
             if not paths:
                 unmatched.append(spec)
             out += [(p, p) for p in paths]
         elif is_pattern(spec):
             names = sorted(
-                {
-                    n
-                    for d in dirs
-                    for n in glob.glob(spec, root_dir=d)
-                    if os.path.isfile(os.path.join(d, n))
-                }
+                {n for d in dirs for n in _glob(spec, d) if os.path.isfile(os.path.join(d, n))}
             )
             if not names:
                 unmatched.append(spec)

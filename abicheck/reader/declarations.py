@@ -401,7 +401,7 @@ class HeaderDecls:
             return True
         answer = self.answer(question, key)
         if self.recording:
-            self.recording[-1].append(Read(question, key, answer))
+            self.recording[-1].append((question, key, answer))
         return answer
 
     def answer(self, question: Question, key: Key) -> Answer:
