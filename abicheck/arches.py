@@ -547,8 +547,8 @@ def include_dirs(arch: Arch, root: Path | None = None) -> tuple[Path, ...] | Non
 
     For the host: ``/usr/include/<multiarch>`` then ``/usr/include`` (where ``asm/`` lives
     in the multiarch dir); otherwise ``/usr/<triplet>/include`` from the cross package.
-    None when there is no ``asm/`` folder there (package not installed). ``root``
-    stands for ``/usr``.
+    None when there is no ``asm/`` folder there (package not installed). ``root`` is
+    the tree looked in instead of ``/usr`` (None: ``/usr``).
     """
     from pathlib import Path
 
