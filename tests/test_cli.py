@@ -88,7 +88,7 @@ def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
         "         'abicheck.reader.layout', 'pycparser.c_parser', 'pycparser.c_lexer',\n"
         "         'textwrap'}\n"
         "print(sorted(heavy & set(sys.modules)), 'subprocess' in sys.modules)\n"
-        "startup = {'dataclasses', 'inspect', 'shutil'}\n"
+        "startup = {'dataclasses', 'inspect', 'shutil', 'pathlib', 'copy', 'glob'}\n"
         "print(sorted(startup & set(sys.modules)), file=sys.stderr)\n"
     )
     no_process = "import subprocess\nsubprocess.Popen.__init__ = None\n"
@@ -102,7 +102,8 @@ def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
     assert again.stdout.strip() == "[] True", again.stderr
     cached = subprocess.run([sys.executable, "-c", run], env=env, capture_output=True, text=True)
     assert cached.stdout.strip() == "[] False", cached.stderr
-    # nor the modules of start-up's old costs: dataclasses (with inspect), shutil
+    # nor the modules of start-up's old costs: dataclasses (with inspect), shutil,
+    # pathlib (with urllib.parse and ipaddress), copy, glob
     assert cached.stderr.strip() == "[]"
 
 
