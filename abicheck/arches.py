@@ -13,22 +13,26 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 from abicheck.model import AbicheckError
 from abicheck.reader.datamodel import DataModel as DataModelSpec
 from abicheck.reader.datamodel import DataModelName as DataModel
 from abicheck.reader.datamodel import arch_model
-from abicheck.resources import data_dir
+from abicheck.resources import data_path
+
+from ._pattern import lazy_compile
+from ._record import Record
+from ._record import set_field as _set
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Root under which the cross packages and the host's multiarch headers live.
-USR = Path("/usr")
 
 
-@dataclass(frozen=True, slots=True)
-class Arch:
+class Arch(Record, frozen=True):
     """One Linux architecture as Debian names it.
 
     ``name`` is the Debian architecture, ``kernel`` the directory under the kernel's
@@ -50,6 +54,40 @@ class Arch:
     big_endian: bool
     unsigned_char: bool
     predefines: tuple[tuple[str, str], ...]
+
+    __slots__ = (
+        "name",
+        "kernel",
+        "triplet",
+        "multiarch",
+        "cross_package",
+        "data_model",
+        "big_endian",
+        "unsigned_char",
+        "predefines",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        kernel: str,
+        triplet: str,
+        multiarch: str,
+        cross_package: str,
+        data_model: DataModel,
+        big_endian: bool,
+        unsigned_char: bool,
+        predefines: tuple[tuple[str, str], ...],
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "kernel", kernel)
+        _set(self, "triplet", triplet)
+        _set(self, "multiarch", multiarch)
+        _set(self, "cross_package", cross_package)
+        _set(self, "data_model", data_model)
+        _set(self, "big_endian", big_endian)
+        _set(self, "unsigned_char", unsigned_char)
+        _set(self, "predefines", predefines)
 
     @property
     def bits(self) -> int:
@@ -79,8 +117,20 @@ class Arch:
         return dict(self.predefines)
 
 
-#: The recorded predefines of every Debian architecture's gcc (scripts/record-predefines).
-PREDEFINES_FILE = data_dir("headers") / "predefines.json"
+#: The recorded predefines of every Debian architecture's gcc (scripts/record-predefines),
+#: a string; ``PREDEFINES_FILE``, ``USR`` (``/usr``) are those as a Path.
+PREDEFINES_PATH = os.path.join(data_path("headers"), "predefines.json")
+
+
+def __getattr__(name: str) -> Path:
+    """``PREDEFINES_FILE`` and ``USR``, made when asked for (a run of ``parse``
+    imports no pathlib)."""
+    if name not in ("PREDEFINES_FILE", "USR"):  # (the import system asks for others)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from pathlib import Path
+
+    return Path(PREDEFINES_PATH if name == "PREDEFINES_FILE" else "/usr")
+
 
 #: The compiler version every architecture's predefines say (gcc 12.2.0, Debian 12's);
 #: not recorded, so that the data does not depend on the recording compiler's patch level.
@@ -92,9 +142,9 @@ COMPILER_VERSION: tuple[tuple[str, str], ...] = (
 
 _VERSION_NAMES = frozenset({"__GNUC__", "__GNUC_MINOR__", "__GNUC_PATCHLEVEL__", "__VERSION__"})
 # _FloatN, decimal floating point and fixed point families: no integer a header tests
-_NOT_RECORDED = re.compile(r"__(FLT\d+X?|BFLT16|DEC\d+)_|.*(ACCUM|FRACT|_FBIT|_IBIT)__$")
+_NOT_RECORDED = lazy_compile(r"__(FLT\d+X?|BFLT16|DEC\d+)_|.*(ACCUM|FRACT|_FBIT|_IBIT)__$")
 # a floating or fixed-point constant: 1.5e+38F, ((double)4.9e-324L), 0x1P-15K
-_FLOATING = re.compile(r"\d\.\d|\d[eE][-+]?\d|[0-9a-fA-F][pP][-+]?\d")
+_FLOATING = lazy_compile(r"\d\.\d|\d[eE][-+]?\d|[0-9a-fA-F][pP][-+]?\d")
 
 
 def recorded(predefines: Mapping[str, str]) -> dict[str, str]:
@@ -112,7 +162,8 @@ def recorded(predefines: Mapping[str, str]) -> dict[str, str]:
 def recorded_predefines() -> dict[str, dict[str, str]]:
     """Debian architecture name -> its gcc's recorded predefines (from
     :data:`PREDEFINES_FILE`)."""
-    data = json.loads(PREDEFINES_FILE.read_text(encoding="utf-8"))
+    with open(PREDEFINES_PATH, encoding="utf-8") as f:
+        data = json.load(f)
     arches: dict[str, dict[str, str]] = data["arches"]
     return arches
 
@@ -491,19 +542,29 @@ def is_host(arch: Arch) -> bool:
         return False
 
 
-def include_dirs(arch: Arch, root: Path = USR) -> tuple[Path, ...] | None:
+def include_dirs(arch: Arch, root: Path | None = None) -> tuple[Path, ...] | None:
     """The installed include dirs holding ``arch``'s uapi headers, in search order, or None.
 
     For the host: ``/usr/include/<multiarch>`` then ``/usr/include`` (where ``asm/`` lives
     in the multiarch dir); otherwise ``/usr/<triplet>/include`` from the cross package.
-    None when there is no ``asm/`` folder there (package not installed).
+    None when there is no ``asm/`` folder there (package not installed). ``root`` is
+    the tree looked in instead of ``/usr`` (None: ``/usr``).
     """
+    from pathlib import Path
+
+    found = include_paths(arch, "/usr" if root is None else str(root))
+    return None if found is None else tuple(map(Path, found))
+
+
+def include_paths(arch: Arch, root: str = "/usr") -> tuple[str, ...] | None:
+    """:func:`include_dirs` as strings (``root`` as ``str(Path)`` spells it), without
+    pathlib (a run of ``parse`` imports none)."""
     if is_host(arch):
-        host = (root / "include" / arch.multiarch, root / "include")
-        if (host[0] / "asm").is_dir():
+        host = (os.path.join(root, "include", arch.multiarch), os.path.join(root, "include"))
+        if os.path.isdir(os.path.join(host[0], "asm")):
             return host
-    cross = root / arch.triplet / "include"
-    if (cross / "asm").is_dir():
+    cross = os.path.join(root, arch.triplet, "include")
+    if os.path.isdir(os.path.join(cross, "asm")):
         return (cross,)
     return None
 

@@ -18,7 +18,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast
 
 from . import __version__
@@ -443,6 +442,7 @@ def _writing(output: str | None, out: TextIO) -> Iterator[TextIO]:
             f = open(output, "wb")  # noqa: SIM115 (closed below, its errors told)
         else:
             import tempfile
+            from pathlib import Path
 
             target = Path(os.path.realpath(output))
             # a name of its own per run, so that runs writing the same target at once
@@ -563,6 +563,8 @@ def cmd_emit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = _source_options(args)
     specs = args.sources or ["embedded"]
     tables = _load(specs, options, err)
+    from pathlib import Path
+
     from .emit import check, emit
 
     template_dir = Path(args.template_dir) if args.template_dir else None
@@ -821,7 +823,45 @@ class UsageError(Exception):
 class _Help(argparse.HelpFormatter):
     """Help that shows each option's default: ``(default X)`` is added to a help text
     that does not say its default already. No default (None), a flag's False and an
-    empty list (a repeatable option given no times) are not shown."""
+    empty list (a repeatable option given no times) are not shown.
+
+    The terminal's width is asked for when help is laid out, not when the formatter
+    is made: argparse makes one for each option added, to check its metavar, and
+    asking (:func:`shutil.get_terminal_size`) imports shutil, 1.7 ms of a one-header
+    parse. The width and help position are those of argparse's own formatter made
+    then with the same arguments."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        self._asked = (prog, indent_increment, max_help_position, width)
+        self._laid_out: argparse.HelpFormatter | None = None
+        super().__init__(prog, indent_increment, max_help_position, 0 if width is None else width)
+
+    def _layout(self) -> argparse.HelpFormatter:
+        if self._laid_out is None:
+            self._laid_out = argparse.HelpFormatter(*self._asked)
+        return self._laid_out
+
+    @property
+    def _width(self) -> int:
+        return self._layout()._width
+
+    @_width.setter
+    def _width(self, value: int) -> None:
+        pass  # (argparse's __init__ sets it: the width asked for is taken when laid out)
+
+    @property
+    def _max_help_position(self) -> int:
+        return self._layout()._max_help_position
+
+    @_max_help_position.setter
+    def _max_help_position(self, value: int) -> None:
+        pass
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""

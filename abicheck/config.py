@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ._record import Record
+from ._record import set_field as _set
 from .model import AbicheckError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: The keys of ``[tool.abicheck]`` and what each holds.
 KEYS = {
@@ -36,19 +40,39 @@ KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record, frozen=True):
     """The ``[tool.abicheck]`` table read from ``file`` (None: no table anywhere)."""
 
-    file: str | None = None
-    baseline: str | None = None
-    suppressions: str | None = None
-    sources: tuple[str, ...] = ()
-    formats: Mapping[str, str] = field(default_factory=dict)
+    file: str | None
+    baseline: str | None
+    suppressions: str | None
+    sources: tuple[str, ...]
+    formats: Mapping[str, str]
+
+    _factories = {"formats": dict}
+
+    def __init__(
+        self,
+        file: str | None = None,
+        baseline: str | None = None,
+        suppressions: str | None = None,
+        sources: tuple[str, ...] = (),
+        formats: Mapping[str, str] | None = None,
+    ) -> None:
+        _set(self, "file", file)
+        _set(self, "baseline", baseline)
+        _set(self, "suppressions", suppressions)
+        _set(self, "sources", sources)
+        _set(self, "formats", {} if formats is None else formats)
 
     def line_of(self, key: str) -> int | None:
         """The line of ``key`` in :attr:`file` (first occurrence after the table), for errors."""
-        return _key_line(Path(self.file).read_text(encoding="utf-8"), key) if self.file else None
+        return _key_line(_read(self.file), key) if self.file else None
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -68,10 +92,21 @@ def find_pyproject(start: Path, relative: bool = False) -> tuple[Path, dict[str,
     """The nearest ``pyproject.toml`` at or above ``start`` with a ``[tool.abicheck]``
     table, and that table; None when there is none. Errors name the file relative
     to the current folder if ``relative``."""
-    for folder in (start, *start.parents):
-        path = folder / "pyproject.toml"
+    found = _find_pyproject(str(start), relative)
+    if found is None:
+        return None
+    from pathlib import Path
+
+    return Path(found[0]), found[1]
+
+
+def _find_pyproject(start: str, relative: bool) -> tuple[str, dict[str, Any]] | None:
+    """:func:`find_pyproject` of a folder as Path gives it, without pathlib (a run
+    of a command imports none)."""
+    for folder in _folders(start):
+        path = os.path.join(folder, "pyproject.toml")
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _read(path)
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue
         except (OSError, UnicodeDecodeError) as exc:
@@ -95,19 +130,34 @@ def find_pyproject(start: Path, relative: bool = False) -> tuple[Path, dict[str,
     return None
 
 
+def _folders(start: str) -> Iterator[str]:
+    """``start`` and the folders above it (those of ``Path(start).parents``)."""
+    while True:
+        yield start
+        parent = os.path.dirname(start)
+        if parent == start:
+            return
+        start = parent
+
+
 def load_config(start: str | Path | None = None) -> Config:
     """The ``[tool.abicheck]`` defaults that apply in ``start`` (default: the current
     folder); an empty :class:`Config` when no pyproject.toml above it has the table.
 
     Raises :class:`AbicheckError` at the file and line for an unknown key or a
     value of the wrong type."""
-    here = Path(os.getcwd() if start is None else start)
-    found = find_pyproject(here.absolute(), relative=start is None)
+    if start is None:
+        here = os.getcwd()  # absolute, and as Path would spell it
+    else:
+        from pathlib import Path
+
+        here = str(Path(start).absolute())
+    found = _find_pyproject(here, relative=start is None)
     if found is None:
         return Config()
     path, table = found
-    shown = os.path.relpath(path) if start is None else str(path)
-    text = path.read_text(encoding="utf-8")
+    shown = os.path.relpath(path) if start is None else path
+    text = _read(path)
 
     def bad(key: str, message: str) -> AbicheckError:
         return AbicheckError(message, shown, _key_line(text, key))
@@ -124,8 +174,11 @@ def load_config(start: str | Path | None = None) -> Config:
             return None
         if not isinstance(value, str) or not value:
             raise bad(key, f"tool.abicheck.{key} must be {KEYS[key]} (a non-empty string)")
-        full = path.parent / value
-        return os.path.relpath(full) if start is None else str(full)
+        if start is None:  # (relpath normalizes the path as Path would and more)
+            return os.path.relpath(os.path.join(os.path.dirname(path), value))
+        from pathlib import Path
+
+        return str(Path(path).parent / value)
 
     sources = table.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) and s for s in sources):

@@ -5,17 +5,16 @@ whether ``--arch`` names several architectures. Kept apart from
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 from collections.abc import Sequence
 
+from ._pattern import lazy_compile
 from .resources import shipped_path
 
 #: ``--arch`` for every installed Debian architecture.
 ALL = "all"
 
-_MAGIC = re.compile(r"[*?[]")
+_MAGIC = lazy_compile(r"[*?[]")
 
 
 def is_arch_list(spec: str) -> bool:
@@ -26,6 +25,13 @@ def is_arch_list(spec: str) -> bool:
 def is_pattern(spec: str) -> bool:
     """Whether a header argument is a glob pattern (``*``, ``?`` or ``[``)."""
     return _MAGIC.search(spec) is not None
+
+
+def _glob(spec: str, root_dir: str | None = None) -> list[str]:
+    """``glob.glob(spec, root_dir=root_dir)``, glob imported for patterns only."""
+    import glob
+
+    return glob.glob(spec, root_dir=root_dir)
 
 
 def resolve_headers(
@@ -47,20 +53,15 @@ def resolve_headers(
         if os.path.exists(shipped_path(spec)) or (os.path.isabs(spec) and not is_pattern(spec)):
             out.append((spec, spec))
         elif is_pattern(spec) and (
-            os.path.isabs(spec) or any(os.path.isfile(p) for p in glob.glob(spec))
+            os.path.isabs(spec) or any(os.path.isfile(p) for p in _glob(spec))
         ):  # paths, as the shell would expand them
-            paths = sorted(p for p in glob.glob(spec) if os.path.isfile(p))
+            paths = sorted(p for p in _glob(spec) if os.path.isfile(p))
             if not paths:
                 unmatched.append(spec)
             out += [(p, p) for p in paths]
         elif is_pattern(spec):
             names = sorted(
-                {
-                    n
-                    for d in dirs
-                    for n in glob.glob(spec, root_dir=d)
-                    if os.path.isfile(os.path.join(d, n))
-                }
+                {n for d in dirs for n in _glob(spec, d) if os.path.isfile(os.path.join(d, n))}
             )
             if not names:
                 unmatched.append(spec)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
 from functools import cache
 from json.encoder import encode_basestring
-from pathlib import Path
 from typing import Any, Literal, get_args
+
+from ._pattern import lazy_compile
+from ._record import Record, replace
+from ._record import set_field as _set
 
 Kind = Literal["integer", "function", "other"]
 #: What sort of source a table is (shown in comparisons and snapshots).
@@ -39,7 +42,7 @@ _ANNEX_D2 = "\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 IDENTIFIER_PATTERN = rf"(?![{_ANNEX_D2}])[A-Za-z_${_ANNEX_D1}][A-Za-z0-9_${_ANNEX_D1}]*"
 #: :data:`IDENTIFIER_PATTERN` on ASCII text, where it is this (and quick to compile).
 ASCII_IDENTIFIER_PATTERN = r"[A-Za-z_$][A-Za-z0-9_$]*"
-_ASCII_IDENTIFIER = re.compile(ASCII_IDENTIFIER_PATTERN + r"\Z")
+_ASCII_IDENTIFIER = lazy_compile(ASCII_IDENTIFIER_PATTERN + r"\Z")
 
 
 @cache
@@ -79,8 +82,7 @@ class AbicheckError(Exception):
         return f"{self.location}: error: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Record, frozen=True):
     """A warning about some input that did not stop it being read (gcc warns and goes
     on); ``str(d)`` is the line the CLI prints: ``path:line: warning: message``."""
 
@@ -88,12 +90,18 @@ class Diagnostic:
     line: int
     message: str
 
+    __slots__ = ("file", "line", "message")
+
+    def __init__(self, file: str, line: int, message: str) -> None:
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "message", message)
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: warning: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Macro:
+class Macro(Record, frozen=True):
     """One ``#define`` as the reader resolved it.
 
     ``value`` is set only for kind ``integer``; ``reason`` says why a kind
@@ -111,9 +119,33 @@ class Macro:
     expr: str
     file: str
     line: int
-    comment: str = ""
-    reason: str = ""
-    ctype: str = ""
+    comment: str
+    reason: str
+    ctype: str
+
+    __slots__ = ("name", "kind", "value", "expr", "file", "line", "comment", "reason", "ctype")
+
+    def __init__(
+        self,
+        name: str,
+        kind: Kind,
+        value: int | None,
+        expr: str,
+        file: str,
+        line: int,
+        comment: str = "",
+        reason: str = "",
+        ctype: str = "",
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "kind", kind)
+        _set(self, "value", value)
+        _set(self, "expr", expr)
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "comment", comment)
+        _set(self, "reason", reason)
+        _set(self, "ctype", ctype)
 
     @property
     def location(self) -> str:
@@ -148,8 +180,7 @@ class Macro:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class MemberLayout:
+class MemberLayout(Record, frozen=True):
     """One member of a struct or union, reachable by name from it: its offset in bytes
     from the start of the outer type, its size in bytes (a bit-field's: its declared
     type's), and for a bit-field its offset in bits from that start and its width
@@ -162,6 +193,24 @@ class MemberLayout:
     bit_width: int | None
     type: str
 
+    __slots__ = ("name", "offset", "size", "bit_offset", "bit_width", "type")
+
+    def __init__(
+        self,
+        name: str,
+        offset: int,
+        size: int,
+        bit_offset: int | None,
+        bit_width: int | None,
+        type: str,
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "offset", offset)
+        _set(self, "size", size)
+        _set(self, "bit_offset", bit_offset)
+        _set(self, "bit_width", bit_width)
+        _set(self, "type", type)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -173,8 +222,7 @@ class MemberLayout:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RecordLayout:
+class RecordLayout(Record, frozen=True):
     """A struct, union or typedef of an unnamed one (``name`` "struct stat", "union
     sigval", "typedef fsid_t") as one ABI lays it out: where it is declared, its size
     and alignment in bytes and its members (those of anonymous members included);
@@ -185,8 +233,28 @@ class RecordLayout:
     line: int
     size: int | None
     align: int | None
-    members: tuple[MemberLayout, ...] = ()
-    reason: str = ""
+    members: tuple[MemberLayout, ...]
+    reason: str
+
+    __slots__ = ("name", "file", "line", "size", "align", "members", "reason")
+
+    def __init__(
+        self,
+        name: str,
+        file: str,
+        line: int,
+        size: int | None,
+        align: int | None,
+        members: tuple[MemberLayout, ...] = (),
+        reason: str = "",
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "size", size)
+        _set(self, "align", align)
+        _set(self, "members", members)
+        _set(self, "reason", reason)
 
     @property
     def location(self) -> str:
@@ -209,8 +277,7 @@ class RecordLayout:
 Pairs = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
+class Provenance(Record, frozen=True):
     """Where a table came from: enough to read it again, and to show its origin.
 
     ``source`` is the source kind that made the table (a key of the source
@@ -224,23 +291,81 @@ class Provenance:
     say what produced it; ``notes`` are further facts to show, as (key, text).
     """
 
-    source: str = ""
-    path: str = ""
-    header: str = ""
-    include_dirs: tuple[str, ...] = ()
-    defines: Pairs = ()
-    data_model: str = ""
-    arch: str = ""
-    kernel_arch: str = ""
-    headers_from: str = ""
-    kernel_tree: str = ""
-    snapshot: str = ""
-    package: str = ""
-    version: str = ""
-    compiler: str = ""
-    flags: tuple[str, ...] = ()
-    reader: str = ""
-    notes: Pairs = ()
+    source: str
+    path: str
+    header: str
+    include_dirs: tuple[str, ...]
+    defines: Pairs
+    data_model: str
+    arch: str
+    kernel_arch: str
+    headers_from: str
+    kernel_tree: str
+    snapshot: str
+    package: str
+    version: str
+    compiler: str
+    flags: tuple[str, ...]
+    reader: str
+    notes: Pairs
+
+    __slots__ = (
+        "source",
+        "path",
+        "header",
+        "include_dirs",
+        "defines",
+        "data_model",
+        "arch",
+        "kernel_arch",
+        "headers_from",
+        "kernel_tree",
+        "snapshot",
+        "package",
+        "version",
+        "compiler",
+        "flags",
+        "reader",
+        "notes",
+    )
+
+    def __init__(
+        self,
+        source: str = "",
+        path: str = "",
+        header: str = "",
+        include_dirs: tuple[str, ...] = (),
+        defines: Pairs = (),
+        data_model: str = "",
+        arch: str = "",
+        kernel_arch: str = "",
+        headers_from: str = "",
+        kernel_tree: str = "",
+        snapshot: str = "",
+        package: str = "",
+        version: str = "",
+        compiler: str = "",
+        flags: tuple[str, ...] = (),
+        reader: str = "",
+        notes: Pairs = (),
+    ) -> None:
+        _set(self, "source", source)
+        _set(self, "path", path)
+        _set(self, "header", header)
+        _set(self, "include_dirs", include_dirs)
+        _set(self, "defines", defines)
+        _set(self, "data_model", data_model)
+        _set(self, "arch", arch)
+        _set(self, "kernel_arch", kernel_arch)
+        _set(self, "headers_from", headers_from)
+        _set(self, "kernel_tree", kernel_tree)
+        _set(self, "snapshot", snapshot)
+        _set(self, "package", package)
+        _set(self, "version", version)
+        _set(self, "compiler", compiler)
+        _set(self, "flags", flags)
+        _set(self, "reader", reader)
+        _set(self, "notes", notes)
 
     def note(self, key: str, text: str) -> Provenance:
         """This provenance with the note ``key`` set to ``text``."""
@@ -275,16 +400,16 @@ class Provenance:
     def to_json(self) -> dict[str, Any]:
         """The snapshot (format 2) form: every non-empty field, lists for tuples, sorted."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in self._fields:
+            value = getattr(self, name)
             if not value:
                 continue
-            if f.name in ("defines", "notes"):
-                out[f.name] = [list(pair) for pair in value]
+            if name in ("defines", "notes"):
+                out[name] = [list(pair) for pair in value]
             elif isinstance(value, tuple):
-                out[f.name] = list(value)
+                out[name] = list(value)
             else:
-                out[f.name] = value
+                out[name] = value
         return {k: out[k] for k in sorted(out)}
 
 
@@ -319,8 +444,7 @@ def _show(key: str, value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Record, frozen=True):
     """A named set of macros from one source, with where it came from.
 
     ``label`` names the column in comparisons; ``kind`` says what sort of
@@ -331,6 +455,18 @@ class Table:
     kind: TableKind
     macros: tuple[Macro, ...]
     origin: Provenance = Provenance()
+
+    def __init__(
+        self,
+        label: str,
+        kind: TableKind,
+        macros: tuple[Macro, ...],
+        origin: Provenance = origin,  # (the default of the class attribute)
+    ) -> None:
+        _set(self, "label", label)
+        _set(self, "kind", kind)
+        _set(self, "macros", macros)
+        _set(self, "origin", origin)
 
     def values(self) -> dict[str, int]:
         """Name -> value of the integer macros."""
@@ -353,11 +489,11 @@ def read_text(path: str) -> str:
     Raises :class:`AbicheckError` at ``path`` ("no such file", "cannot read: ...", or
     "not UTF-8 text" at the line of the first bad byte).
     """
-    p = Path(path)
     try:
-        if not p.is_file() and p.exists():  # a folder, a FIFO (would block), a device
+        if not os.path.isfile(path) and os.path.exists(path):  # a folder, a FIFO, a device
             raise AbicheckError("cannot read: not a regular file", path)
-        data = p.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except FileNotFoundError:
         raise AbicheckError("no such file", path) from None
     except OSError as exc:

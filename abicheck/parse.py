@@ -11,15 +11,15 @@ value. The parts live in ``abicheck.reader``, one module per role.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import itertools
 import operator
 import os
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
+from ._record import Record, replace
+from ._record import set_field as _set
 from .arches import generic
 from .model import (
     BUILTIN_FILE,
@@ -38,7 +38,7 @@ from .reader.fold import Literals
 from .reader.memo import Memo, reuse_default
 from .reader.scan import ALIAS_MARK, FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
-from .resources import data_dir, display_name, shipped_path
+from .resources import data_path, display_name, shipped_path
 
 _FILE_OF = operator.attrgetter("file")
 _REASON_OF = operator.attrgetter("reason")
@@ -68,11 +68,10 @@ def predefined_macros(data_model: str) -> dict[str, str]:
 def freestanding_dir() -> str:
     """abicheck's freestanding headers (``<stddef.h>``, ``<stdint.h>``, ``<limits.h>``,
     ...), the compiler-free stand-in for a compiler's own include folder."""
-    return str(data_dir("headers") / "freestanding")
+    return os.path.join(data_path("headers"), "freestanding")
 
 
-@dataclass(frozen=True, slots=True)
-class TargetSetup:
+class TargetSetup(Record, frozen=True):
     """What a Reader is given for a target: ``predefines`` (name -> replacement),
     ``data_model``, ``unsigned_char``, ``system_dirs``, the include folders searched
     after the ``-I`` ones (for an architecture: the freestanding headers, then its
@@ -81,10 +80,28 @@ class TargetSetup:
 
     predefines: dict[str, str]
     data_model: str
-    unsigned_char: bool = False
-    system_dirs: tuple[str, ...] = ()
-    arch: str = ""
-    abi: DataModel | None = None
+    unsigned_char: bool
+    system_dirs: tuple[str, ...]
+    arch: str
+    abi: DataModel | None
+
+    __slots__ = ("predefines", "data_model", "unsigned_char", "system_dirs", "arch", "abi")
+
+    def __init__(
+        self,
+        predefines: dict[str, str],
+        data_model: str,
+        unsigned_char: bool = False,
+        system_dirs: tuple[str, ...] = (),
+        arch: str = "",
+        abi: DataModel | None = None,
+    ) -> None:
+        _set(self, "predefines", predefines)
+        _set(self, "data_model", data_model)
+        _set(self, "unsigned_char", unsigned_char)
+        _set(self, "system_dirs", system_dirs)
+        _set(self, "arch", arch)
+        _set(self, "abi", abi)
 
 
 def target_setup(
@@ -97,7 +114,7 @@ def target_setup(
     Raises AbicheckError for an unknown architecture or data model, or a
     ``data_model`` that is not ``arch``'s.
     """
-    from .arches import include_dirs, lookup
+    from .arches import include_paths, lookup
 
     if arch:
         a = lookup(arch)
@@ -107,12 +124,12 @@ def target_setup(
             )
         # none for an architecture Debian has no headers for: what may lie under
         # /usr/<triplet> is another's (hppa64's is hppa's)
-        found = (include_dirs(a) if a.cross_package else None) or ()
+        found = (include_paths(a) if a.cross_package else None) or ()
         setup = TargetSetup(
             a.predefined(),
             a.data_model,
             a.unsigned_char,
-            (freestanding_dir(), *map(str, found)),
+            (freestanding_dir(), *found),
             a.name,
             a.abi,
         )
@@ -139,11 +156,11 @@ def reader_model(
         raise AbicheckError(
             f"unknown data model {data_model!r}; available: {', '.join(DATA_MODELS)}"
         )
-    model = abi or dataclasses.replace(DATA_MODELS[data_model], char_signed=not unsigned_char)
+    model = abi or replace(DATA_MODELS[data_model], char_signed=not unsigned_char)
     wchar = (defines or {}).get("__WCHAR_TYPE__", predefines.get("__WCHAR_TYPE__"))
     wchar_type = integer_type_name(wchar) if wchar is not None else None
     if wchar_type is not None and wchar_type != model.wchar:
-        model = dataclasses.replace(model, wchar=wchar_type)
+        model = replace(model, wchar=wchar_type)
     return model
 
 
@@ -151,9 +168,7 @@ def model_key(model: DataModel) -> tuple[object, ...]:
     """What a Reader's evaluations rest on besides what its memo checks: the data
     model's fields but its name and architecture, which the reader does not read.
     Readers of equal keys may share a memo."""
-    return tuple(
-        getattr(model, f.name) for f in dataclasses.fields(model) if f.name not in ("name", "arch")
-    )
+    return tuple(getattr(model, name) for name in model._fields if name not in ("name", "arch"))
 
 
 def _define(name: str, value: str, file: str) -> MacroDef:
@@ -290,9 +305,7 @@ class Reader:
     def _read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:
         self.warnings = ()
         walk = self.pp.run(header, self.predefined)
-        self.warnings = tuple(
-            dataclasses.replace(w, file=display_name(w.file)) for w in walk.warnings
-        )
+        self.warnings = tuple(replace(w, file=display_name(w.file)) for w in walk.warnings)
         evaluations: list[Evaluation] = []
         try:
             return self._evaluate(walk, builtins, evaluations)
@@ -397,17 +410,32 @@ def read(
     return Reader(include_dirs, defines, data_model).read(header)
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderResult:
+class HeaderResult(Record, frozen=True):
     """One header of :func:`read_headers`: its macros, or the error it failed with,
     and the warnings reading it gave (:attr:`Reader.warnings`); ``path`` is the file
     read when that is not ``header`` itself (a name found in the include folders)."""
 
     header: str
-    macros: tuple[Macro, ...] = ()
-    error: AbicheckError | None = None
-    warnings: tuple[Diagnostic, ...] = ()
-    path: str = ""
+    macros: tuple[Macro, ...]
+    error: AbicheckError | None
+    warnings: tuple[Diagnostic, ...]
+    path: str
+
+    __slots__ = ("header", "macros", "error", "warnings", "path")
+
+    def __init__(
+        self,
+        header: str,
+        macros: tuple[Macro, ...] = (),
+        error: AbicheckError | None = None,
+        warnings: tuple[Diagnostic, ...] = (),
+        path: str = "",
+    ) -> None:
+        _set(self, "header", header)
+        _set(self, "macros", macros)
+        _set(self, "error", error)
+        _set(self, "warnings", warnings)
+        _set(self, "path", path)
 
 
 def read_headers(

@@ -11,17 +11,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shutil
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ._pattern import lazy_compile
 from .model import AbicheckError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
+    from pathlib import Path
 
 
 def compiler_run(argv: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -50,12 +49,12 @@ def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
     the environment variables gcc reads its search path from are the same, every
     folder of it still exists and every one gcc skipped as nonexistent still does not.
     """
-    exe = shutil.which(cc)
+    exe = which(cc)
     if exe is None:
         return ()
     key = json.dumps([cc, exe, [os.environ.get(v) for v in SEARCH_ENV]])
     try:
-        cache: Path | None = search_cache_file()
+        cache: str | None = _search_cache_name()
     except RuntimeError:  # no home folder to keep it in
         cache = None
     entries = _read_search_cache(cache) if cache is not None else {}
@@ -81,9 +80,37 @@ def search_dirs(cc: str = "gcc") -> tuple[str, ...]:
     return tuple(dirs)
 
 
+def which(cmd: str) -> str | None:
+    """``shutil.which(cmd)`` as it is on POSIX: the first executable file ``cmd`` on
+    ``$PATH`` (or, naming a folder, ``cmd`` itself if it is one), or None; without
+    importing shutil (1.7 ms of a one-header parse: it imports zlib, bz2 and lzma)."""
+    if os.path.dirname(cmd):
+        return cmd if _is_executable(cmd) else None
+    path = os.environ.get("PATH")
+    if path is None:
+        try:
+            path = os.confstr("CS_PATH")
+        except (AttributeError, ValueError):
+            path = os.defpath
+    if not path:
+        return None
+    seen: set[str] = set()
+    for folder in path.split(os.pathsep):
+        if folder not in seen:
+            seen.add(folder)
+            name = os.path.join(folder, cmd)
+            if _is_executable(name):
+                return name
+    return None
+
+
+def _is_executable(path: str) -> bool:
+    return os.path.exists(path) and os.access(path, os.F_OK | os.X_OK) and not os.path.isdir(path)
+
+
 #: The environment variables gcc's ``#include`` search path depends on.
 SEARCH_ENV = ("CPATH", "C_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH")
-_NONEXISTENT_RE = re.compile(r'ignoring nonexistent directory "(.*)"$')
+_NONEXISTENT_RE = lazy_compile(r'ignoring nonexistent directory "(.*)"$')
 #: The compilers whose search paths the cache keeps, the most recent ones.
 _SEARCH_CACHE_ENTRIES = 16
 
@@ -92,9 +119,22 @@ def search_cache_file() -> Path:
     """Where :func:`search_dirs` keeps its answers: ``abicheck/search-dirs.json`` in
     ``$XDG_CACHE_HOME`` (an absolute path), else in ``~/.cache``; RuntimeError when
     there is no home folder either."""
+    from pathlib import Path
+
+    return Path(_search_cache_name())
+
+
+def _search_cache_name() -> str:
+    """:func:`search_cache_file` as a string, made without pathlib."""
     base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "abicheck" / "search-dirs.json"
+    if os.path.isabs(base):
+        root = base
+    else:
+        home = os.path.expanduser("~")  # (what Path.home() gives)
+        if home[:1] == "~":
+            raise RuntimeError("Could not determine home directory.")
+        root = os.path.join(home, ".cache")
+    return os.path.join(root, "abicheck", "search-dirs.json")
 
 
 def _file_id(path: str) -> list[str | int] | None:
@@ -120,23 +160,25 @@ def _search_entry_holds(entry: dict[str, object], exe: str) -> bool:
     )
 
 
-def _read_search_cache(path: Path) -> dict[str, object]:
+def _read_search_cache(path: str) -> dict[str, object]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
     except (OSError, ValueError):  # none yet, unreadable or garbled: start afresh
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def _write_search_cache(path: Path, entries: dict[str, object]) -> None:
+def _write_search_cache(path: str, entries: dict[str, object]) -> None:
     """``entries`` (the last :data:`_SEARCH_CACHE_ENTRIES`) to ``path``, whole: written
     beside it and renamed over it; a cache that cannot be written is left alone."""
     import tempfile
 
     kept = dict(list(entries.items())[-_SEARCH_CACHE_ENTRIES:])
+    folder = os.path.dirname(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".search-dirs.", dir=path.parent)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".search-dirs.", dir=folder)
     except OSError:
         return
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from abicheck import arches
 from abicheck.arches import (
     PREDEFINES_FILE,
     Arch,
@@ -341,3 +342,27 @@ def test_predefines_recorded_with_the_script(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stderr) == (0, "")
     assert made.read_bytes() == PREDEFINES_FILE.read_bytes()
     assert PREDEFINES_FILE.name == "predefines.json"
+
+
+def test_include_paths_are_include_dirs(tmp_path: Path) -> None:
+    # the strings a run of parse uses, and the Paths of include_dirs, under a fake /usr
+    host = host_arch()
+    (tmp_path / "include" / host.multiarch / "asm").mkdir(parents=True)
+    armel = lookup("armel")
+    (tmp_path / armel.triplet / "include" / "asm").mkdir(parents=True)
+    mips = lookup("mips")
+    for arch in (host, armel, mips):
+        found = arches.include_paths(arch, str(tmp_path))
+        dirs = include_dirs(arch, tmp_path)
+        assert (None if found is None else tuple(map(Path, found))) == dirs
+        assert arches.include_paths(arch) == (
+            None if include_dirs(arch) is None else tuple(map(str, include_dirs(arch) or ()))
+        )
+    assert include_dirs(host, tmp_path) == (
+        tmp_path / "include" / host.multiarch,
+        tmp_path / "include",
+    )
+    assert include_dirs(armel, tmp_path) == (tmp_path / armel.triplet / "include",)
+    assert include_dirs(mips, tmp_path) is None
+    usr, predefines = arches.USR, arches.PREDEFINES_FILE
+    assert usr == Path("/usr") and predefines == Path(arches.PREDEFINES_PATH)

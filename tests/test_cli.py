@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import importlib
 import io
@@ -87,6 +88,8 @@ def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
         "         'abicheck.reader.layout', 'pycparser.c_parser', 'pycparser.c_lexer',\n"
         "         'textwrap'}\n"
         "print(sorted(heavy & set(sys.modules)), 'subprocess' in sys.modules)\n"
+        "startup = {'dataclasses', 'inspect', 'shutil', 'pathlib', 'copy', 'glob'}\n"
+        "print(sorted(startup & set(sys.modules)), file=sys.stderr)\n"
     )
     no_process = "import subprocess\nsubprocess.Popen.__init__ = None\n"
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))
@@ -99,6 +102,29 @@ def test_parse_imports_only_what_it_needs(tmp_path: Path) -> None:
     assert again.stdout.strip() == "[] True", again.stderr
     cached = subprocess.run([sys.executable, "-c", run], env=env, capture_output=True, text=True)
     assert cached.stdout.strip() == "[] False", cached.stderr
+    # nor the modules of start-up's old costs: dataclasses (with inspect), shutil,
+    # pathlib (with urllib.parse and ipaddress), copy, glob
+    assert cached.stderr.strip() == "[]"
+
+
+@pytest.mark.parametrize("columns", ["30", "80", "200"])
+def test_help_width_is_argparses(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the help formatter asks for the terminal's width only when laying help out,
+    # and lays it out as argparse's own formatter does
+    from abicheck.cli import _Help
+
+    monkeypatch.setenv("COLUMNS", columns)
+    for args in [(), (4, 30), (2, 24, 50)]:
+        ours, theirs = _Help("abicheck", *args), argparse.HelpFormatter("abicheck", *args)
+        assert (ours._width, ours._max_help_position) == (
+            theirs._width,
+            theirs._max_help_position,
+        )
+    assert _Help("abicheck")._width == int(columns) - 2
+    # the width taken when the help is laid out (the description is 110 characters)
+    parse = cli._subcommands(cli.build_parser("parse"))["parse"]
+    longest = max(map(len, parse.format_help().splitlines()))
+    assert (longest > 100) is (columns == "200")
 
 
 def test_parse_options_reach_the_reader() -> None:

@@ -150,3 +150,10 @@ def test_the_readme_example(tmp_path: Path) -> None:
         ("arch:all",),
         {"audit": "markdown"},
     )
+
+
+def test_folders_are_paths_parents(tmp_path: Path) -> None:
+    from abicheck.config import _folders
+
+    for start in [tmp_path, Path("/"), Path("/usr/include/linux"), tmp_path / "a" / ".." / "b"]:
+        assert list(_folders(str(start))) == [str(p) for p in (start, *start.parents)]

@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import struct
@@ -1177,3 +1178,28 @@ def test_parse_json_is_written_header_by_header(kept: int, monkeypatch: pytest.M
     empty = io.StringIO()
     report_json.write_parse_json(iter(()), empty)
     assert empty.getvalue() == "[\n]\n"
+
+
+def test_visible_text_printable_text_is_itself() -> None:
+    # printable text is returned as it is without the pattern (none of the control
+    # characters it escapes is printable): the same as the pattern gives, everywhere
+    from abicheck.report import common
+
+    pattern = re.compile(common._CONTROL.pattern)
+
+    def by_pattern(text: str) -> str:
+        def esc(m: re.Match[str]) -> str:
+            c = ord(m.group())
+            return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+        return pattern.sub(esc, text)
+
+    chars = [chr(c) for c in [*range(0x3000), 0xFEFF, 0xFFFD, 0x1F600, 0xE0001]]
+    assert [common.visible_text(c) for c in chars] == [by_pattern(c) for c in chars]
+    mixed = "MAP_\u202eX\x1b[0m\tnl\n\u00e9\u2066"
+    assert (
+        common.visible_text(mixed)
+        == by_pattern(mixed)
+        == ("MAP_\\u202eX\\x1b[0m\\x09nl\n\u00e9\\u2066")
+    )
+    assert common.visible_text("0x01 /* shared */") == "0x01 /* shared */"

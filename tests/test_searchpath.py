@@ -111,3 +111,36 @@ def test_no_home_folder_no_cache(cache_home: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
     assert list(search_dirs()) == gcc_search_dirs()
     assert list(cache_home.iterdir()) == []
+
+
+def test_which_is_shutils(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # searchpath.which stands for shutil.which (not imported by a run of parse)
+    tool = tmp_path / "bin" / "tool"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "tool").write_text("not executable\n")
+    (tmp_path / "dir" / "tool").mkdir(parents=True)
+    (tmp_path / "dir" / "tool" / "x").write_text("")
+    paths = [
+        None,
+        "",
+        f"{tmp_path}/plain:{tmp_path}/dir:{tmp_path}/bin",
+        f"{tmp_path}/bin:{tmp_path}/bin:/usr/bin",
+        f"{tmp_path}/none::/usr/bin",
+        "/usr/bin:/bin",
+    ]
+    cmds = ["tool", "gcc", "sh", "no-such-tool", str(tool), f"{tmp_path}/plain/tool", "bin/tool"]
+    found = []
+    for path in paths:
+        if path is None:
+            monkeypatch.delenv("PATH", raising=False)
+        else:
+            monkeypatch.setenv("PATH", path)
+        for cmd in cmds:
+            assert searchpath.which(cmd) == shutil.which(cmd), (path, cmd)
+            found.append(searchpath.which(cmd))
+    monkeypatch.chdir(tmp_path)
+    assert searchpath.which("bin/tool") == shutil.which("bin/tool") == "bin/tool"
+    assert str(tool) in found and None in found

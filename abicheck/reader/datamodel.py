@@ -5,22 +5,32 @@ the standard typedefs."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import Any, Literal
+
+from .._record import Record, replace
+from .._record import set_field as _set
 
 DataModelName = Literal["lp64", "ilp32"]
 
 
-@dataclass(frozen=True, slots=True)
-class CType:
+class CType(Record, frozen=True):
     """A C integer type: its width in bits, signedness and conversion rank."""
 
     name: str
     bits: int
     signed: bool
     rank: int
+
+    __slots__ = ("name", "bits", "signed", "rank")
+
+    def __init__(self, name: str, bits: int, signed: bool, rank: int) -> None:
+        _set(self, "name", name)
+        _set(self, "bits", bits)
+        _set(self, "signed", signed)
+        _set(self, "rank", rank)
 
     def wrap(self, v: int) -> int:
         """Reduce ``v`` to this type's range, two's complement."""
@@ -39,18 +49,22 @@ class CType:
         return CType("unsigned " + self.name.removeprefix("signed "), self.bits, False, self.rank)
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Value:
+class Value(Record, unsafe_hash=True):
     """An integer constant's value and its C type (not changed once made: not frozen
-    only because a frozen dataclass is made at a third of the speed, and folding
-    makes one per operation)."""
+    only because a frozen record is made at a third of the speed, its fields set
+    through object.__setattr__, and folding makes one per operation)."""
 
     value: int
     type: CType
 
+    __slots__ = ("value", "type")
 
-@dataclass(frozen=True)
-class DataModel:
+    def __init__(self, value: int, type: CType) -> None:
+        self.value = value
+        self.type = type
+
+
+class DataModel(Record, frozen=True):
     """C's basic types for one ABI (``lp64`` or ``ilp32``): their sizes and alignments
     in bytes, and the integer types.
 
@@ -76,6 +90,36 @@ class DataModel:
     arch: str = ""
     # wchar_t's type, the type of L'x' and of L"..."'s elements (gcc's __WCHAR_TYPE__)
     wchar: str = "int"
+
+    def __init__(
+        self,
+        name: DataModelName,
+        long_bytes: int,
+        pointer_bytes: int,
+        long_double_bytes: int,
+        long_double_align: int,
+        max_align: int,
+        char_signed: bool = True,
+        abi_types: tuple[tuple[str, int, int, int], ...] = (),
+        pcc_bitfield: bool = True,
+        anon_bitfield_align: bool = False,
+        biggest_align: int = 16,
+        arch: str = "",
+        wchar: str = "int",
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "long_bytes", long_bytes)
+        _set(self, "pointer_bytes", pointer_bytes)
+        _set(self, "long_double_bytes", long_double_bytes)
+        _set(self, "long_double_align", long_double_align)
+        _set(self, "max_align", max_align)
+        _set(self, "char_signed", char_signed)
+        _set(self, "abi_types", abi_types)
+        _set(self, "pcc_bitfield", pcc_bitfield)
+        _set(self, "anon_bitfield_align", anon_bitfield_align)
+        _set(self, "biggest_align", biggest_align)
+        _set(self, "arch", arch)
+        _set(self, "wchar", wchar)
 
     @property
     def has_int128(self) -> bool:
@@ -292,7 +336,8 @@ def arch_model(arch: str, data_model: DataModelName, char_signed: bool) -> DataM
 
 @cache
 def _abi_data() -> dict[str, Any]:
-    from ..resources import data_dir
+    from ..resources import data_path
 
-    data: dict[str, Any] = json.loads((data_dir("headers") / "abi.json").read_text())
+    with open(os.path.join(data_path("headers"), "abi.json"), encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
     return data["arches"]  # type: ignore[no-any-return]

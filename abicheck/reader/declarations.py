@@ -12,11 +12,11 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
-import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
+from .._pattern import lazy_compile
+from .._record import Record
 from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, QUALIFIERS, STANDARD_TYPEDEFS, TAG_WORDS, DataModel, Value
 from .expand import Expander, ExpansionError
@@ -50,24 +50,23 @@ _TYPE_WORDS = (
     BASIC_TYPE_WORDS | QUALIFIERS | TAG_WORDS | {"__signed__", "__const", "restrict", "__restrict"}
 )
 # each at a word start (word_finditer): no \b in front, which makes a search slow
-_ENUM_RE = re.compile(r"enum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
+_ENUM_RE = lazy_compile(r"enum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
 # a statement's first word (after __extension__)
-_STMT_START_RE = re.compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
+_STMT_START_RE = lazy_compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
 _ATTR_RE = r"(?:__attribute(?:__)?\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)\s*)*"
 # struct/union [attributes] [tag] [attributes] {
-_RECORD_BODY_RE = re.compile(
+_RECORD_BODY_RE = lazy_compile(
     r"(struct|union)\s+" + _ATTR_RE + r"(?:([A-Za-z_]\w*)\s*)?" + _ATTR_RE + r"\{"
 )
-_TYPEDEF_RE = re.compile(r"typedef\b")
+_TYPEDEF_RE = lazy_compile(r"typedef\b")
 _UNKNOWN = object()  # not asked yet
 # words that begin statements no macro turns into a typedef
 _STATEMENT_WORDS = frozenset({"static", "extern", "inline", "register", "auto", "_Static_assert"})
-_BRACE_RE = re.compile(r"[{}]")
-_ENUMERATOR_RE = re.compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
+_BRACE_RE = lazy_compile(r"[{}]")
+_ENUMERATOR_RE = lazy_compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
 
-@dataclass(slots=True)
-class RunDecls:
+class RunDecls(Record):
     """The declarations in one run of a file's text lines, found once per run.
 
     Each statement comes with the index of the span (text run) it starts in.
@@ -93,7 +92,42 @@ class RunDecls:
     plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # a Memo cache
     # the typedef statements expanded where macros are in them, as header after
     # header gets them (see HeaderDecls._typedef_texts), the newest first
-    expanded: list[_RunTexts] = field(default_factory=list)
+    expanded: list[_RunTexts]
+
+    __slots__ = (
+        "enums",
+        "typedefs",
+        "typedef_lines",
+        "records",
+        "tags",
+        "breaks",
+        "names",
+        "plain",
+        "expanded",
+    )
+    _factories = {"expanded": list}
+
+    def __init__(
+        self,
+        enums: list[tuple[str, tuple[str, ...], int]],
+        typedefs: list[tuple[str, int, str]],
+        typedef_lines: list[int],
+        records: list[tuple[str, int]],
+        tags: dict[str, list[tuple[str, int, int]]],
+        breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]],
+        names: frozenset[str],
+        plain: dict[tuple[str, ...], dict[str, c_ast.Node]],
+        expanded: list[_RunTexts] | None = None,
+    ) -> None:
+        self.enums = enums
+        self.typedefs = typedefs
+        self.typedef_lines = typedef_lines
+        self.records = records
+        self.tags = tags
+        self.breaks = breaks
+        self.names = names
+        self.plain = plain
+        self.expanded = [] if expanded is None else expanded
 
 
 # The expanded typedef statements of a run and what they rest on: the names
@@ -107,8 +141,7 @@ _RunTexts = tuple[
 ]
 
 
-@dataclass(slots=True)
-class _Texts:
+class _Texts(Record):
     """A run's typedef statements as expanded, the identifiers in each and in all,
     and the typedefs they declare by which of those identifiers are typedef names
     before them (as RunDecls.plain; a Memo cache)."""
@@ -117,6 +150,20 @@ class _Texts:
     mentions: list[frozenset[str]]
     names: frozenset[str]
     declared: dict[tuple[str, ...], dict[str, c_ast.Node]]
+
+    __slots__ = ("texts", "mentions", "names", "declared")
+
+    def __init__(
+        self,
+        texts: list[str],
+        mentions: list[frozenset[str]],
+        names: frozenset[str],
+        declared: dict[tuple[str, ...], dict[str, c_ast.Node]],
+    ) -> None:
+        self.texts = texts
+        self.mentions = mentions
+        self.names = names
+        self.declared = declared
 
 
 MAX_RUN_VARIANTS = 4
@@ -150,12 +197,22 @@ class _TypedefScope(Mapping[str, object]):
         return len(self.decls.typedefs())
 
 
-@dataclass(slots=True)
-class Decls:
+class Decls(Record):
     """Enum constants and typedefs declared in a header's active text."""
 
-    typedefs: dict[str, c_ast.Node] = field(default_factory=dict)
-    enums: dict[str, Value | str] = field(default_factory=dict)
+    typedefs: dict[str, c_ast.Node]
+    enums: dict[str, Value | str]
+
+    __slots__ = ("typedefs", "enums")
+    _factories = {"typedefs": dict, "enums": dict}
+
+    def __init__(
+        self,
+        typedefs: dict[str, c_ast.Node] | None = None,
+        enums: dict[str, Value | str] | None = None,
+    ) -> None:
+        self.typedefs = {} if typedefs is None else typedefs
+        self.enums = {} if enums is None else enums
 
 
 class Statements:
@@ -344,7 +401,7 @@ class HeaderDecls:
             return True
         answer = self.answer(question, key)
         if self.recording:
-            self.recording[-1].append(Read(question, key, answer))
+            self.recording[-1].append((question, key, answer))
         return answer
 
     def answer(self, question: Question, key: Key) -> Answer:

@@ -3,15 +3,15 @@ function-like macros' expansions made once as templates and reused."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import cast
 
+from .._record import Record
+from .._record import set_field as _set
 from ..model import Kind, Macro
-from ..resources import data_dir, display_name
+from ..resources import data_path, display_name
 from .cnodes import c_ast
 from .datamodel import C_KEYWORDS, LITERAL_SUFFIX, TAG_WORDS, DataModel, Value
 from .declarations import HeaderDecls
@@ -35,13 +35,9 @@ _GNU_OPERATORS = frozenset(
 _POSTFIX = frozenset({"[", "(", ".", "->", "++", "--"})
 
 
-class _Survey(NamedTuple):
-    pairs: list[tuple[str, str]]
-    blocked: list[Tok]
-    brace: bool
-    names_decl: bool
-    primary: bool
-    strings: bool
+# what _survey finds: pairs, blocked, brace, names_decl, primary, strings (a plain
+# tuple: a NamedTuple class took 0.2 ms to make at import)
+_Survey = tuple[list[tuple[str, str]], list[Tok], bool, bool, bool, bool]
 
 
 def _survey(toks: list[Tok]) -> _Survey:
@@ -89,7 +85,7 @@ def _survey(toks: list[Tok]) -> _Survey:
     primary = last == 0 or (
         last > 0 and toks[0].text == "(" and toks[last].text == ")" and not early
     )
-    return _Survey(pairs, blocked, brace, names_decl, primary, strings)
+    return pairs, blocked, brace, names_decl, primary, strings
 
 
 def _stood_in(subs: Iterable[tuple[MacroDef, Result]]) -> Iterator[frozenset[str]]:
@@ -156,8 +152,7 @@ def _opaque(arg: list[Tok], macros: Mapping[str, MacroDef]) -> bool:
     return depth == 0
 
 
-@dataclass(slots=True, unsafe_hash=True)  # (not changed once made; see Value)
-class Result:
+class Result(Record, unsafe_hash=True):  # (not changed once made; see Value)
     """A macro's evaluation: the Macro, its typed value, and what it rested on.
 
     ``primary`` says the full expansion is one primary expression (a single
@@ -170,15 +165,25 @@ class Result:
     macro: Macro
     value: Value | None
     primary: bool
-    names: frozenset[str] = frozenset()
+    names: frozenset[str]
+
+    __slots__ = ("macro", "value", "primary", "names")
+
+    def __init__(
+        self, macro: Macro, value: Value | None, primary: bool, names: frozenset[str] = frozenset()
+    ) -> None:
+        self.macro = macro
+        self.value = value
+        self.primary = primary
+        self.names = names
 
 
 # Results kept per macro, each resting on other definitions (a macro tested under
 # other #ifs from header to header, or under another architecture's headers)
 MAX_RESULT_VARIANTS = 4
-_SHIPPED = str(data_dir("headers"))
+_SHIPPED = data_path("headers")
 _NAME, _KIND, _VALUE, _EXPR, _FILE, _LINE, _COMMENT, _REASON, _CTYPE = (
-    Macro.__dict__[f.name].__set__ for f in dataclasses.fields(Macro)
+    Macro.__dict__[name].__set__ for name in Macro._fields
 )
 
 
@@ -193,8 +198,8 @@ def make_macro(
     reason: str = "",
     ctype: str = "",
 ) -> Macro:
-    """``Macro(...)``, made at twice the speed: a frozen dataclass's ``__init__``
-    sets each field through ``object.__setattr__``, and a uapi tree makes 30,000."""
+    """``Macro(...)``, made at twice the speed: a frozen record's ``__init__`` sets
+    each field through ``object.__setattr__``, and a uapi tree makes 30,000."""
     m = object.__new__(Macro)
     _NAME(m, name)
     _KIND(m, kind)
@@ -229,8 +234,7 @@ MAX_TEMPLATE_NESTING = 16
 Subs = tuple[tuple[MacroDef, Result], ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Template:
+class Template(Record, frozen=True, eq=False):
     """A function-like macro's full expansion with its parameters left as
     placeholders, made once and reused for its invocations.
 
@@ -247,6 +251,22 @@ class Template:
     expanded: frozenset[str]
     deps: Deps
     subs: Subs
+
+    __slots__ = ("parts", "params", "expanded", "deps", "subs")
+
+    def __init__(
+        self,
+        parts: tuple[Tok | tuple[int, bool], ...] | None,
+        params: tuple[int, ...],
+        expanded: frozenset[str],
+        deps: Deps,
+        subs: Subs,
+    ) -> None:
+        _set(self, "parts", parts)
+        _set(self, "params", params)
+        _set(self, "expanded", expanded)
+        _set(self, "deps", deps)
+        _set(self, "subs", subs)
 
 
 def _value_token(v: Value) -> Tok | None:

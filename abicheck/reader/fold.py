@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from .._pattern import lazy_compile
 from .cnodes import c_ast
 from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, CType, DataModel, Value, word_type
 from .statements import BUILTIN, PREFERRED, TYPEOF
@@ -99,7 +100,7 @@ def _char_values(body: str, wide: bool = False) -> list[int]:
     return out
 
 
-_STRING_ESCAPE_RE = re.compile(
+_STRING_ESCAPE_RE = lazy_compile(
     r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]*)|u([0-9a-fA-F]{0,4})|U([0-9a-fA-F]{0,8})|(.))", re.S
 )
 

@@ -10,8 +10,9 @@ import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
+from .._pattern import lazy_compile
+from .._record import Record
 from ..model import ASCII_IDENTIFIER_PATTERN, AbicheckError, identifier_re
 from .tokens import Tok, tokenize
 
@@ -71,8 +72,7 @@ class MacroDef:
         return f"({', '.join(params)}) {self.text}".rstrip()
 
 
-@dataclass(slots=True)
-class Entry:
+class Entry(Record):
     """A directive's logical line, or (``directive`` empty) a run of text lines
     between directives, joined by newlines (``text``: a directive's is its
     ``directive`` and ``rest``, kept only there; a ``#define``'s rest is its
@@ -84,13 +84,37 @@ class Entry:
 
     line: int
     text: str
-    directive: str = ""
-    rest: str = ""
-    comment: str = ""
-    toks: list[Tok] | None = None
-    macro: MacroDef | None = None
-    nxt: int = 0
-    end: int = 0
+    directive: str
+    rest: str
+    comment: str
+    toks: list[Tok] | None
+    macro: MacroDef | None
+    nxt: int
+    end: int
+
+    __slots__ = ("line", "text", "directive", "rest", "comment", "toks", "macro", "nxt", "end")
+
+    def __init__(
+        self,
+        line: int,
+        text: str,
+        directive: str = "",
+        rest: str = "",
+        comment: str = "",
+        toks: list[Tok] | None = None,
+        macro: MacroDef | None = None,
+        nxt: int = 0,
+        end: int = 0,
+    ) -> None:
+        self.line = line
+        self.text = text
+        self.directive = directive
+        self.rest = rest
+        self.comment = comment
+        self.toks = toks
+        self.macro = macro
+        self.nxt = nxt
+        self.end = end
 
     def tokens(self) -> list[Tok]:
         """An ``#if``'s or ``#elif``'s expression tokens, made at first use (the
@@ -100,25 +124,42 @@ class Entry:
         return self.toks
 
 
-@dataclass(slots=True)
-class ScannedFile:
+class ScannedFile(Record):
     """A file scanned: its entries in order, its include guard (the macro of a
     file that is all ``#ifndef G ... #endif``, else None), whether it has text
     lines, and whether that text has the words enum, typedef, struct or union."""
 
     path: str
     entries: list[Entry]
-    guard: str | None = None
-    has_text: bool = False
-    decl_hint: bool = False
-    size: int = 0  # the characters of the text scanned
+    guard: str | None
+    has_text: bool
+    decl_hint: bool
+    size: int  # the characters of the text scanned
+
+    __slots__ = ("path", "entries", "guard", "has_text", "decl_hint", "size")
+
+    def __init__(
+        self,
+        path: str,
+        entries: list[Entry],
+        guard: str | None = None,
+        has_text: bool = False,
+        decl_hint: bool = False,
+        size: int = 0,
+    ) -> None:
+        self.path = path
+        self.entries = entries
+        self.guard = guard
+        self.has_text = has_text
+        self.decl_hint = decl_hint
+        self.size = size
 
 
 _SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
 # the rest of a literal (unrolled: a run of plain characters matched at once)
 _STR_END = {
-    '"': re.compile(r'[^"\\\n]*(?:\\.[^"\\\n]*)*"'),
-    "'": re.compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*'"),
+    '"': lazy_compile(r'[^"\\\n]*(?:\\.[^"\\\n]*)*"'),
+    "'": lazy_compile(r"[^'\\\n]*(?:\\.[^'\\\n]*)*'"),
 }
 _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
 # Names are ASCII, $ and C11 Annex D letters (UTF-8 names, as gcc 12 takes them); the
@@ -153,7 +194,7 @@ _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "el
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
 # a word at a word's start is checked by word_start, not \b: a pattern that begins
 # with a literal is searched for many times faster than one that begins with \b
-_DECL_HINT_RE = re.compile(r"(?:enum|typedef|struct|union)\b")
+_DECL_HINT_RE = lazy_compile(r"(?:enum|typedef|struct|union)\b")
 
 
 def word_start(text: str, pos: int) -> bool:

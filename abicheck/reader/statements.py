@@ -10,8 +10,7 @@ operators of expressions (``__alignof__``, ``__builtin_offsetof``).
 
 from __future__ import annotations
 
-import re
-
+from .._pattern import lazy_compile
 from .tokens import Tok, closing_paren
 
 #: Marker member carrying a struct's or union's own attributes (its first member).
@@ -48,7 +47,7 @@ _GNU_SPELLINGS = {
     "__alignof": "_Alignof",
 }
 _RECORD_WORDS = frozenset({"struct", "union"})
-_SPLIT_RE = re.compile(r"[{};]")
+_SPLIT_RE = lazy_compile(r"[{};]")
 
 
 def split(text: str) -> list[tuple[int, int]]:

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from .._record import Record
 
 
-@dataclass(slots=True)
-class Tok:
+class Tok(Record):
     """A preprocessing token; ``kind`` is id, num, chr, str, punct or other."""
 
     kind: str
     text: str
-    space: bool = False
-    hide: frozenset[str] = frozenset()
+    space: bool
+    hide: frozenset[str]
     # Set on an identifier left unexpanded because its macro was in its hide set.
-    blocked: bool = False
+    blocked: bool
+
+    __slots__ = ("kind", "text", "space", "hide", "blocked")
+
+    def __init__(
+        self,
+        kind: str,
+        text: str,
+        space: bool = False,
+        hide: frozenset[str] = frozenset(),
+        blocked: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.text = text
+        self.space = space
+        self.hide = hide
+        self.blocked = blocked
 
     def copy(self, hide: frozenset[str] | None = None, space: bool | None = None) -> Tok:
         return Tok(

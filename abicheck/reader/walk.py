@@ -5,11 +5,11 @@ the same state (the replay memo)."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Literal
 
+from .._pattern import lazy_compile
+from .._record import Record
 from ..model import AbicheckError, Diagnostic
 from .expand import Expander
 from .scan import IDENT_RE, Entry, FileCache, MacroDef, ScannedFile
@@ -48,26 +48,59 @@ MAX_MEMO_VARIANTS = 4
 Write = tuple[int, "MacroDef | None", "Write | None"]
 
 
-@dataclass
-class Walk:
+class Walk(Record):
     """The state of one preprocessing run: the macro table and what was seen."""
 
     macros: dict[str, MacroDef]
     # runs of active text lines: (file, first index, index past the last)
-    text_chunks: list[TextRun] = field(default_factory=list)
-    once: set[str] = field(default_factory=set)
-    log: list[Event] = field(default_factory=list)
+    text_chunks: list[TextRun]
+    once: set[str]
+    log: list[Event]
     # each name's latest #define or #undef: (how many text runs came before it, the
     # definition or None, the name's write before it or None), a chain back through
     # the name's writes: the macro table as it stood at any run
-    last_write: dict[str, Write] = field(default_factory=dict)
-    last_run: int = -1  # how many text runs came before the latest write (-1: none)
-    initial: Mapping[str, MacroDef] = field(default_factory=dict)
+    last_write: dict[str, Write]
+    last_run: int  # how many text runs came before the latest write (-1: none)
+    initial: Mapping[str, MacroDef]
     # #pragma pack as it changed: (text runs before it, the packing; 0 is none)
-    packs: list[tuple[int, int]] = field(default_factory=list)
-    pack_stack: tuple[tuple[str, int], ...] = ()  # pushed (label, packing) pairs
+    packs: list[tuple[int, int]]
+    pack_stack: tuple[tuple[str, int], ...]  # pushed (label, packing) pairs
     # what gcc warns about and reads on (an #if's undefined behaviour), in order
-    warnings: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic]
+
+    _factories = {
+        "text_chunks": list,
+        "once": set,
+        "log": list,
+        "last_write": dict,
+        "initial": dict,
+        "packs": list,
+        "warnings": list,
+    }
+
+    def __init__(
+        self,
+        macros: dict[str, MacroDef],
+        text_chunks: list[TextRun] | None = None,
+        once: set[str] | None = None,
+        log: list[Event] | None = None,
+        last_write: dict[str, Write] | None = None,
+        last_run: int = -1,
+        initial: Mapping[str, MacroDef] | None = None,
+        packs: list[tuple[int, int]] | None = None,
+        pack_stack: tuple[tuple[str, int], ...] = (),
+        warnings: list[Diagnostic] | None = None,
+    ) -> None:
+        self.macros = macros
+        self.text_chunks = [] if text_chunks is None else text_chunks
+        self.once = set() if once is None else once
+        self.log = [] if log is None else log
+        self.last_write = {} if last_write is None else last_write
+        self.last_run = last_run
+        self.initial = {} if initial is None else initial
+        self.packs = [] if packs is None else packs
+        self.pack_stack = pack_stack
+        self.warnings = [] if warnings is None else warnings
 
     def warn(self, d: Diagnostic) -> None:
         self.warnings.append(d)
@@ -365,7 +398,7 @@ class Preprocessor:
         self._file(walk, found, here, idx)
 
 
-_PACK_RE = re.compile(
+_PACK_RE = lazy_compile(
     r"\s*pack\s*\(\s*(?:(push|pop)\s*(?:,\s*([A-Za-z_]\w*)\s*)?,?\s*)?(\d+)?\s*\)\s*$"
 )
 

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._pattern import lazy_compile
 from ..model import MemberLayout, RecordLayout
 
 # audit and compare are imported by the functions that use them: the parse table
@@ -23,11 +24,14 @@ if TYPE_CHECKING:
 #: What a terminal or a markdown viewer must not receive raw: C0 and C1 control
 #: characters but newline (ESC starts terminal sequences), DEL, and the
 #: bidirectional-text controls that reorder what is shown.
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = lazy_compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible_text(text: str) -> str:
     """``text`` with control characters but newline shown as escapes (ESC -> ``\\x1b``)."""
+
+    if text.isprintable():  # (none of _CONTROL's characters is printable)
+        return text
 
     def esc(m: re.Match[str]) -> str:
         c = ord(m.group())

@@ -11,10 +11,10 @@ them (pipes, files) the text is plain and whole.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .._pattern import lazy_compile
 from ..model import BUILTIN_FILE, Macro, RecordLayout
 from . import common
 from .common import tabulate, visible_rows, visible_text
@@ -39,7 +39,7 @@ _SGR = {
 }
 
 
-_SGR_CODE = re.compile("\x1b\\[[0-9;]*m")
+_SGR_CODE = lazy_compile("\x1b\\[[0-9;]*m")
 
 
 def _plain(text: str) -> str:
