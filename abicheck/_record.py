@@ -45,8 +45,10 @@ class _DataclassInfo:
         self.attr = name
 
     def __get__(self, obj: object, cls: type[Record]) -> Any:
-        if "_fields" not in cls.__dict__:  # Record itself: not a dataclass
+        if not hasattr(cls, "_fields"):  # Record itself: not a dataclass
             raise AttributeError(self.attr)
+        # (a plain subclass of a record class has its base's, as of a dataclass)
+        cls = next(c for c in cls.__mro__ if "_fields" in c.__dict__)
         made = as_dataclass(cls)
         for name in ("__dataclass_fields__", "__dataclass_params__"):
             setattr(cls, name, getattr(made, name))
@@ -117,6 +119,10 @@ class Record:
         cls, frozen: bool = False, eq: bool = True, unsafe_hash: bool = False, **kw: Any
     ) -> None:
         super().__init_subclass__(**kw)
+        if "__annotations__" not in cls.__dict__ and hasattr(cls, "_fields"):
+            # A plain subclass of a record class (as of a dataclass not made one
+            # again): its fields, methods and parameters are its base's.
+            return
         names = tuple(cls.__dict__.get("__annotations__", ()))
         cls._fields = names
         cls._frozen = frozen

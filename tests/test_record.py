@@ -219,3 +219,27 @@ def test_model_values() -> None:
             assert value == 1
         case _:
             pytest.fail("no match")
+
+
+def test_plain_subclass_of_a_public_record_keeps_its_fields() -> None:
+    # A subclass that declares nothing is, as of a dataclass, the same record:
+    # its repr, equality, hash, match and dataclasses view are its base's.
+    class Sub(Macro):
+        pass
+
+    a = Sub("A", "integer", 1, "1", "f.h", 3)
+    b = Sub("B", "integer", 2, "2", "f.h", 4)
+    assert repr(a) == Sub.__qualname__ + (
+        "(name='A', kind='integer', value=1, expr='1', file='f.h', line=3,"
+        " comment='', reason='', ctype='')"
+    )
+    assert a != b
+    assert a == Sub("A", "integer", 1, "1", "f.h", 3)
+    assert a != Macro("A", "integer", 1, "1", "f.h", 3)
+    assert hash(a) == hash(("A", "integer", 1, "1", "f.h", 3, "", "", ""))
+    assert Sub.__match_args__ == Macro.__match_args__
+    assert [f.name for f in dataclasses.fields(a)] == list(Macro.__match_args__)
+    assert dataclasses.replace(a, name="Z").name == "Z"
+    assert copy.deepcopy(b) == b
+    with pytest.raises(FrozenInstanceError):
+        a.name = "C"  # type: ignore[misc]
