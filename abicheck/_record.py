@@ -134,13 +134,10 @@ class Record:
         elif frozen or unsafe_hash:
             made["__hash__"] = Record._hash
         if frozen:
-            made.update(
-                __setattr__=Record._refuse_set,
-                __delattr__=Record._refuse_del,
-                __getstate__=Record._getstate,
-                __setstate__=Record._setstate,
-            )
+            made.update(__setattr__=Record._refuse_set, __delattr__=Record._refuse_del)
         own = cls.__dict__
+        if frozen and "__slots__" in own:  # (as dataclass(slots=True); else the __dict__)
+            made.update(__getstate__=Record._getstate, __setstate__=Record._setstate)
         for name, value in made.items():
             if name not in own:
                 setattr(cls, name, value)

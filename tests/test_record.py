@@ -243,3 +243,18 @@ def test_plain_subclass_of_a_public_record_keeps_its_fields() -> None:
     assert copy.deepcopy(b) == b
     with pytest.raises(FrozenInstanceError):
         a.name = "C"  # type: ignore[misc]
+
+
+def test_a_table_pickles_its_dict_as_the_dataclass_did() -> None:
+    # Table has no __slots__: as a frozen dataclass (36cee7d) its pickled state is
+    # its __dict__, and a pickle of that state loads as the same table.
+    origin = Provenance(source="header", path="a.h")
+    t = Table("a", "header", (Macro("A", "integer", 1, "1", "a.h", 1),), origin)
+    assert t.__reduce_ex__(2)[2] == {
+        "label": "a",
+        "kind": "header",
+        "macros": t.macros,
+        "origin": origin,
+    }
+    assert pickle.loads(pickle.dumps(t)) == t
+    assert copy.copy(t) == t
