@@ -73,7 +73,10 @@ def as_dataclass(cls: type[Record]) -> type:
     for name, factory in cls._factories.items():
         ns[name] = dataclasses.field(default_factory=factory)
     made: type = dataclasses.dataclass(
-        eq=cls._eq, frozen=cls._frozen, unsafe_hash=cls._unsafe_hash
+        eq=cls._eq,
+        frozen=cls._frozen,
+        unsafe_hash=cls._unsafe_hash,
+        slots="__slots__" in cls.__dict__,
     )(type(cls.__name__, (), ns))
     return made
 
@@ -168,6 +171,11 @@ class Record:
     def _setstate(self, state: list[Any]) -> None:
         for name, value in zip(self._fields, state, strict=True):
             object.__setattr__(self, name, value)
+
+    def __replace__(self: R, **changes: Any) -> R:
+        """``copy.replace(obj, **changes)`` (Python 3.13): :func:`replace`, as a
+        dataclass has it."""
+        return replace(self, **changes)
 
 
 def replace(obj: R, **changes: Any) -> R:

@@ -258,3 +258,20 @@ def test_a_table_pickles_its_dict_as_the_dataclass_did() -> None:
     }
     assert pickle.loads(pickle.dumps(t)) == t
     assert copy.copy(t) == t
+
+
+def test_a_record_is_replaced_through_the_copy_protocol() -> None:
+    # dataclasses give each class __replace__, which copy.replace (Python 3.13) calls
+    m = Macro("A", "integer", 1, "1", "a.h", 1)
+    assert m.__replace__(name="B", value=2) == Macro("B", "integer", 2, "1", "a.h", 1)
+    t = Table("a", "header", (m,))
+    assert t.__replace__(label="b") == Table("b", "header", (m,))
+    if hasattr(copy, "replace"):  # (3.13 on)
+        assert copy.replace(m, line=7) == Macro("A", "integer", 1, "1", "a.h", 7)
+
+
+def test_dataclass_params_say_slots_where_the_class_has_them() -> None:
+    # the dataclass a record stands for has slots where the record has its own
+    # (Python 3.12 on, __dataclass_params__ shows it: slots=True for Macro as before)
+    assert "__slots__" in vars(as_dataclass(Macro))
+    assert "__slots__" not in vars(as_dataclass(Table))
