@@ -122,9 +122,10 @@ class Record:
         cls, frozen: bool = False, eq: bool = True, unsafe_hash: bool = False, **kw: Any
     ) -> None:
         super().__init_subclass__(**kw)
-        if "__annotations__" not in cls.__dict__ and hasattr(cls, "_fields"):
-            # A plain subclass of a record class (as of a dataclass not made one
-            # again): its fields, methods and parameters are its base's.
+        if hasattr(cls, "_fields"):
+            # A subclass of a record class (as of a dataclass, not made one again):
+            # its fields, methods and parameters are its base's, whatever it
+            # annotates (a dataclass's undecorated subclass adds no fields).
             return
         names = tuple(cls.__dict__.get("__annotations__", ()))
         cls._fields = names

@@ -245,6 +245,18 @@ def test_plain_subclass_of_a_public_record_keeps_its_fields() -> None:
         a.name = "C"  # type: ignore[misc]
 
 
+def test_annotated_subclass_of_a_public_record_adds_no_fields() -> None:
+    # annotations in an undecorated subclass of a dataclass are not fields
+    class Sub(Table):
+        shown: str = "yes"
+
+    a, b = Sub("a", "header", ()), Sub("b", "header", ())
+    assert a != b and a == Sub("a", "header", ())
+    assert Sub.__match_args__ == ("label", "kind", "macros", "origin")
+    assert repr(a).startswith(Sub.__qualname__ + "(label='a', kind='header', macros=(), origin=")
+    assert [f.name for f in dataclasses.fields(Sub)] == ["label", "kind", "macros", "origin"]
+
+
 def test_a_table_pickles_its_dict_as_the_dataclass_did() -> None:
     # Table has no __slots__: as a frozen dataclass (36cee7d) its pickled state is
     # its __dict__, and a pickle of that state loads as the same table.
