@@ -97,7 +97,7 @@ def _key_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return lambda obj: ()
 
 
-@dataclass_transform(eq_default=True)
+@dataclass_transform(eq_default=True, frozen_default=True)
 class Record:
     """The base of record classes (see the module): ``class C(Record, frozen=True)``,
     ``eq=False`` for identity equality, ``unsafe_hash=True`` for a hash of the

@@ -9,9 +9,13 @@ import copy
 import dataclasses
 import importlib
 import inspect
+import os
 import pickle
 import pkgutil
+import subprocess
+import sys
 from dataclasses import MISSING, FrozenInstanceError
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -287,3 +291,27 @@ def test_dataclass_params_say_slots_where_the_class_has_them() -> None:
     # (Python 3.12 on, __dataclass_params__ shows it: slots=True for Macro as before)
     assert "__slots__" in vars(as_dataclass(Macro))
     assert "__slots__" not in vars(as_dataclass(Table))
+
+
+def test_mypy_takes_a_plain_subclass_of_the_public_records(tmp_path: Path) -> None:
+    # as of the dataclasses they were: a subclass inherits __init__ (its defaults)
+    # and frozenness; mypy took every subclass of Record for a dataclass of its
+    # own, not frozen and with no defaults
+    (tmp_path / "sub.py").write_text(
+        "from abicheck.model import Macro, Provenance, RecordLayout\n"
+        "class M(Macro): pass\n"
+        "class P(Provenance): pass\n"
+        "class R(RecordLayout): pass\n"
+        "m = M('A', 'integer', 1, '1', 'a.h', 1)\n"
+        "p = P(arch='mips')\n"
+        "r = R('struct s', 'a.h', 1, 4, 4)\n"
+        "line: int = m.line\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", os.devnull, "sub.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
