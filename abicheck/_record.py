@@ -45,8 +45,10 @@ class _DataclassInfo:
         self.attr = name
 
     def __get__(self, obj: object, cls: type[Record]) -> Any:
-        if "_fields" not in cls.__dict__:  # Record itself: not a dataclass
+        if not hasattr(cls, "_fields"):  # Record itself: not a dataclass
             raise AttributeError(self.attr)
+        # (a plain subclass of a record class has its base's, as of a dataclass)
+        cls = next(c for c in cls.__mro__ if "_fields" in c.__dict__)
         made = as_dataclass(cls)
         for name in ("__dataclass_fields__", "__dataclass_params__"):
             setattr(cls, name, getattr(made, name))
@@ -71,7 +73,10 @@ def as_dataclass(cls: type[Record]) -> type:
     for name, factory in cls._factories.items():
         ns[name] = dataclasses.field(default_factory=factory)
     made: type = dataclasses.dataclass(
-        eq=cls._eq, frozen=cls._frozen, unsafe_hash=cls._unsafe_hash
+        eq=cls._eq,
+        frozen=cls._frozen,
+        unsafe_hash=cls._unsafe_hash,
+        slots="__slots__" in cls.__dict__,
     )(type(cls.__name__, (), ns))
     return made
 
@@ -92,7 +97,7 @@ def _key_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return lambda obj: ()
 
 
-@dataclass_transform(eq_default=True)
+@dataclass_transform(eq_default=True, frozen_default=True)
 class Record:
     """The base of record classes (see the module): ``class C(Record, frozen=True)``,
     ``eq=False`` for identity equality, ``unsafe_hash=True`` for a hash of the
@@ -117,6 +122,11 @@ class Record:
         cls, frozen: bool = False, eq: bool = True, unsafe_hash: bool = False, **kw: Any
     ) -> None:
         super().__init_subclass__(**kw)
+        if hasattr(cls, "_fields"):
+            # A subclass of a record class (as of a dataclass, not made one again):
+            # its fields, methods and parameters are its base's, whatever it
+            # annotates (a dataclass's undecorated subclass adds no fields).
+            return
         names = tuple(cls.__dict__.get("__annotations__", ()))
         cls._fields = names
         cls._frozen = frozen
@@ -128,13 +138,10 @@ class Record:
         elif frozen or unsafe_hash:
             made["__hash__"] = Record._hash
         if frozen:
-            made.update(
-                __setattr__=Record._refuse_set,
-                __delattr__=Record._refuse_del,
-                __getstate__=Record._getstate,
-                __setstate__=Record._setstate,
-            )
+            made.update(__setattr__=Record._refuse_set, __delattr__=Record._refuse_del)
         own = cls.__dict__
+        if frozen and "__slots__" in own:  # (as dataclass(slots=True); else the __dict__)
+            made.update(__getstate__=Record._getstate, __setstate__=Record._setstate)
         for name, value in made.items():
             if name not in own:
                 setattr(cls, name, value)
@@ -165,6 +172,11 @@ class Record:
     def _setstate(self, state: list[Any]) -> None:
         for name, value in zip(self._fields, state, strict=True):
             object.__setattr__(self, name, value)
+
+    def __replace__(self: R, **changes: Any) -> R:
+        """``copy.replace(obj, **changes)`` (Python 3.13): :func:`replace`, as a
+        dataclass has it."""
+        return replace(self, **changes)
 
 
 def replace(obj: R, **changes: Any) -> R:

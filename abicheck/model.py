@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from json.encoder import encode_basestring
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from ._pattern import lazy_compile
 from ._record import Record, replace
@@ -119,9 +119,14 @@ class Macro(Record, frozen=True):
     expr: str
     file: str
     line: int
-    comment: str
-    reason: str
-    ctype: str
+    if TYPE_CHECKING:  # (the defaults, as a type checker sees them in a subclass)
+        comment: str = ""
+        reason: str = ""
+        ctype: str = ""
+    else:  # (no class attributes: the names are slots)
+        comment: str
+        reason: str
+        ctype: str
 
     __slots__ = ("name", "kind", "value", "expr", "file", "line", "comment", "reason", "ctype")
 
@@ -233,8 +238,12 @@ class RecordLayout(Record, frozen=True):
     line: int
     size: int | None
     align: int | None
-    members: tuple[MemberLayout, ...]
-    reason: str
+    if TYPE_CHECKING:  # (the defaults, as a type checker sees them in a subclass)
+        members: tuple[MemberLayout, ...] = ()
+        reason: str = ""
+    else:  # (no class attributes: the names are slots)
+        members: tuple[MemberLayout, ...]
+        reason: str
 
     __slots__ = ("name", "file", "line", "size", "align", "members", "reason")
 
@@ -291,23 +300,42 @@ class Provenance(Record, frozen=True):
     say what produced it; ``notes`` are further facts to show, as (key, text).
     """
 
-    source: str
-    path: str
-    header: str
-    include_dirs: tuple[str, ...]
-    defines: Pairs
-    data_model: str
-    arch: str
-    kernel_arch: str
-    headers_from: str
-    kernel_tree: str
-    snapshot: str
-    package: str
-    version: str
-    compiler: str
-    flags: tuple[str, ...]
-    reader: str
-    notes: Pairs
+    if TYPE_CHECKING:  # (the defaults, as a type checker sees them in a subclass)
+        source: str = ""
+        path: str = ""
+        header: str = ""
+        include_dirs: tuple[str, ...] = ()
+        defines: Pairs = ()
+        data_model: str = ""
+        arch: str = ""
+        kernel_arch: str = ""
+        headers_from: str = ""
+        kernel_tree: str = ""
+        snapshot: str = ""
+        package: str = ""
+        version: str = ""
+        compiler: str = ""
+        flags: tuple[str, ...] = ()
+        reader: str = ""
+        notes: Pairs = ()
+    else:  # (no class attributes: the names are slots)
+        source: str
+        path: str
+        header: str
+        include_dirs: tuple[str, ...]
+        defines: Pairs
+        data_model: str
+        arch: str
+        kernel_arch: str
+        headers_from: str
+        kernel_tree: str
+        snapshot: str
+        package: str
+        version: str
+        compiler: str
+        flags: tuple[str, ...]
+        reader: str
+        notes: Pairs
 
     __slots__ = (
         "source",

@@ -9,9 +9,13 @@ import copy
 import dataclasses
 import importlib
 import inspect
+import os
 import pickle
 import pkgutil
+import subprocess
+import sys
 from dataclasses import MISSING, FrozenInstanceError
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -219,3 +223,95 @@ def test_model_values() -> None:
             assert value == 1
         case _:
             pytest.fail("no match")
+
+
+def test_plain_subclass_of_a_public_record_keeps_its_fields() -> None:
+    # A subclass that declares nothing is, as of a dataclass, the same record:
+    # its repr, equality, hash, match and dataclasses view are its base's.
+    class Sub(Macro):
+        pass
+
+    a = Sub("A", "integer", 1, "1", "f.h", 3)
+    b = Sub("B", "integer", 2, "2", "f.h", 4)
+    assert repr(a) == Sub.__qualname__ + (
+        "(name='A', kind='integer', value=1, expr='1', file='f.h', line=3,"
+        " comment='', reason='', ctype='')"
+    )
+    assert a != b
+    assert a == Sub("A", "integer", 1, "1", "f.h", 3)
+    assert a != Macro("A", "integer", 1, "1", "f.h", 3)
+    assert hash(a) == hash(("A", "integer", 1, "1", "f.h", 3, "", "", ""))
+    assert Sub.__match_args__ == Macro.__match_args__
+    assert [f.name for f in dataclasses.fields(a)] == list(Macro.__match_args__)
+    assert dataclasses.replace(a, name="Z").name == "Z"
+    assert copy.deepcopy(b) == b
+    with pytest.raises(FrozenInstanceError):
+        a.name = "C"  # type: ignore[misc]
+
+
+def test_annotated_subclass_of_a_public_record_adds_no_fields() -> None:
+    # annotations in an undecorated subclass of a dataclass are not fields
+    class Sub(Table):
+        shown: str = "yes"
+
+    a, b = Sub("a", "header", ()), Sub("b", "header", ())
+    assert a != b and a == Sub("a", "header", ())
+    assert Sub.__match_args__ == ("label", "kind", "macros", "origin")
+    assert repr(a).startswith(Sub.__qualname__ + "(label='a', kind='header', macros=(), origin=")
+    assert [f.name for f in dataclasses.fields(Sub)] == ["label", "kind", "macros", "origin"]
+
+
+def test_a_table_pickles_its_dict_as_the_dataclass_did() -> None:
+    # Table has no __slots__: as a frozen dataclass (36cee7d) its pickled state is
+    # its __dict__, and a pickle of that state loads as the same table.
+    origin = Provenance(source="header", path="a.h")
+    t = Table("a", "header", (Macro("A", "integer", 1, "1", "a.h", 1),), origin)
+    assert t.__reduce_ex__(2)[2] == {
+        "label": "a",
+        "kind": "header",
+        "macros": t.macros,
+        "origin": origin,
+    }
+    assert pickle.loads(pickle.dumps(t)) == t
+    assert copy.copy(t) == t
+
+
+def test_a_record_is_replaced_through_the_copy_protocol() -> None:
+    # dataclasses give each class __replace__, which copy.replace (Python 3.13) calls
+    m = Macro("A", "integer", 1, "1", "a.h", 1)
+    assert m.__replace__(name="B", value=2) == Macro("B", "integer", 2, "1", "a.h", 1)
+    t = Table("a", "header", (m,))
+    assert t.__replace__(label="b") == Table("b", "header", (m,))
+    if hasattr(copy, "replace"):  # (3.13 on)
+        assert copy.replace(m, line=7) == Macro("A", "integer", 1, "1", "a.h", 7)
+
+
+def test_dataclass_params_say_slots_where_the_class_has_them() -> None:
+    # the dataclass a record stands for has slots where the record has its own
+    # (Python 3.12 on, __dataclass_params__ shows it: slots=True for Macro as before)
+    assert "__slots__" in vars(as_dataclass(Macro))
+    assert "__slots__" not in vars(as_dataclass(Table))
+
+
+def test_mypy_takes_a_plain_subclass_of_the_public_records(tmp_path: Path) -> None:
+    # as of the dataclasses they were: a subclass inherits __init__ (its defaults)
+    # and frozenness; mypy took every subclass of Record for a dataclass of its
+    # own, not frozen and with no defaults
+    (tmp_path / "sub.py").write_text(
+        "from abicheck.model import Macro, Provenance, RecordLayout\n"
+        "class M(Macro): pass\n"
+        "class P(Provenance): pass\n"
+        "class R(RecordLayout): pass\n"
+        "m = M('A', 'integer', 1, '1', 'a.h', 1)\n"
+        "p = P(arch='mips')\n"
+        "r = R('struct s', 'a.h', 1, 4, 4)\n"
+        "line: int = m.line\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", os.devnull, "sub.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -49,7 +49,7 @@ class CType(Record, frozen=True):
         return CType("unsigned " + self.name.removeprefix("signed "), self.bits, False, self.rank)
 
 
-class Value(Record, unsafe_hash=True):
+class Value(Record, frozen=False, unsafe_hash=True):
     """An integer constant's value and its C type (not changed once made: not frozen
     only because a frozen record is made at a third of the speed, its fields set
     through object.__setattr__, and folding makes one per operation)."""

@@ -66,7 +66,7 @@ _BRACE_RE = lazy_compile(r"[{}]")
 _ENUMERATOR_RE = lazy_compile(r"(?:[{,]\s*)([A-Za-z_]\w*)")
 
 
-class RunDecls(Record):
+class RunDecls(Record, frozen=False):
     """The declarations in one run of a file's text lines, found once per run.
 
     Each statement comes with the index of the span (text run) it starts in.
@@ -141,7 +141,7 @@ _RunTexts = tuple[
 ]
 
 
-class _Texts(Record):
+class _Texts(Record, frozen=False):
     """A run's typedef statements as expanded, the identifiers in each and in all,
     and the typedefs they declare by which of those identifiers are typedef names
     before them (as RunDecls.plain; a Memo cache)."""
@@ -197,7 +197,7 @@ class _TypedefScope(Mapping[str, object]):
         return len(self.decls.typedefs())
 
 
-class Decls(Record):
+class Decls(Record, frozen=False):
     """Enum constants and typedefs declared in a header's active text."""
 
     typedefs: dict[str, c_ast.Node]

@@ -152,7 +152,7 @@ def _opaque(arg: list[Tok], macros: Mapping[str, MacroDef]) -> bool:
     return depth == 0
 
 
-class Result(Record, unsafe_hash=True):  # (not changed once made; see Value)
+class Result(Record, frozen=False, unsafe_hash=True):  # (not changed once made; see Value)
     """A macro's evaluation: the Macro, its typed value, and what it rested on.
 
     ``primary`` says the full expansion is one primary expression (a single

@@ -72,7 +72,7 @@ class MacroDef:
         return f"({', '.join(params)}) {self.text}".rstrip()
 
 
-class Entry(Record):
+class Entry(Record, frozen=False):
     """A directive's logical line, or (``directive`` empty) a run of text lines
     between directives, joined by newlines (``text``: a directive's is its
     ``directive`` and ``rest``, kept only there; a ``#define``'s rest is its
@@ -124,7 +124,7 @@ class Entry(Record):
         return self.toks
 
 
-class ScannedFile(Record):
+class ScannedFile(Record, frozen=False):
     """A file scanned: its entries in order, its include guard (the macro of a
     file that is all ``#ifndef G ... #endif``, else None), whether it has text
     lines, and whether that text has the words enum, typedef, struct or union."""

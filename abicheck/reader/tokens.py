@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from .._record import Record
 
 
-class Tok(Record):
+class Tok(Record, frozen=False):
     """A preprocessing token; ``kind`` is id, num, chr, str, punct or other."""
 
     kind: str

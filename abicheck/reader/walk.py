@@ -48,7 +48,7 @@ MAX_MEMO_VARIANTS = 4
 Write = tuple[int, "MacroDef | None", "Write | None"]
 
 
-class Walk(Record):
+class Walk(Record, frozen=False):
     """The state of one preprocessing run: the macro table and what was seen."""
 
     macros: dict[str, MacroDef]
