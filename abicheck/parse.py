@@ -32,7 +32,7 @@ from .model import (
 from .reader.conditions import Conditions
 from .reader.datamodel import DATA_MODELS, DataModel, integer_type_name
 from .reader.declarations import HeaderDecls, Statements
-from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order, make_macro
+from .reader.evaluation import DEPTH_REASONS, Evaluation, dependency_order
 from .reader.exprparse import Parser
 from .reader.fold import Literals
 from .reader.memo import Memo, reuse_default
@@ -354,7 +354,7 @@ class Reader:
             if m.file[:1] == ALIAS_MARK:
                 hit = unaliased.get(id(m))
                 if hit is None:
-                    own = make_macro(
+                    own = Macro(
                         m.name,
                         m.kind,
                         m.value,

@@ -182,35 +182,6 @@ class Result(Record, frozen=False, unsafe_hash=True):  # (not changed once made;
 # other #ifs from header to header, or under another architecture's headers)
 MAX_RESULT_VARIANTS = 4
 _SHIPPED = data_path("headers")
-_NAME, _KIND, _VALUE, _EXPR, _FILE, _LINE, _COMMENT, _REASON, _CTYPE = (
-    Macro.__dict__[name].__set__ for name in Macro._fields
-)
-
-
-def make_macro(
-    name: str,
-    kind: Kind,
-    value: int | None,
-    expr: str,
-    file: str,
-    line: int,
-    comment: str = "",
-    reason: str = "",
-    ctype: str = "",
-) -> Macro:
-    """``Macro(...)``, made at twice the speed: a frozen record's ``__init__`` sets
-    each field through ``object.__setattr__``, and a uapi tree makes 30,000."""
-    m = object.__new__(Macro)
-    _NAME(m, name)
-    _KIND(m, kind)
-    _VALUE(m, value)
-    _EXPR(m, expr)
-    _FILE(m, file)
-    _LINE(m, line)
-    _COMMENT(m, comment)
-    _REASON(m, reason)
-    _CTYPE(m, ctype)
-    return m
 
 
 @functools.cache
@@ -396,13 +367,13 @@ class Evaluation:
 
     def _compute(self, d: MacroDef) -> tuple[Result, Deps, Subs, Reads]:
         if d.params is not None:
-            m = make_macro(d.name, "function", None, d.expr, shown_file(d.file), d.line, d.comment)
+            m = Macro(d.name, "function", None, d.expr, shown_file(d.file), d.line, d.comment)
             return Result(m, None, False), NO_DEPS, (), ()
         body = d.body
         if len(body) == 1 and body[0].kind == "num" and _NUM_RE.match(body[0].text):
             v = self.literals.value(body[0].text)
             if v is not None:
-                m = make_macro(
+                m = Macro(
                     d.name,
                     "integer",
                     v.value,
@@ -449,7 +420,7 @@ class Evaluation:
             self._active.discard(d.name)
             self.decls.recording.pop()
         kind: Kind = "integer" if value is not None else "other"
-        m = make_macro(
+        m = Macro(
             d.name,
             kind,
             None if value is None else value.value,
