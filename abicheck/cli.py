@@ -14,10 +14,11 @@ import errno
 import functools
 import gc
 import io
+import itertools
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar, cast
 
 from . import __version__
@@ -219,7 +220,7 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``parse --arch all`` (or a comma list): each architecture's headers, grouped by
     architecture (JSON: one list, each object with its ``arch``)."""
-    from .multiarch import arch_list, default_workers, plan_arches, read_arches
+    from .multiarch import arch_list, default_workers, plan_arches, write_arches
 
     if args.data_model:
         raise AbicheckError(f"--data-model with --arch {args.arch}: each architecture has its own")
@@ -242,14 +243,15 @@ def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _writing(args.output, out) as stream:
         dest = stream.write
         dest("[\n" if args.format == "json" else "")
-        for _plan, (text, messages, any_error) in read_arches(
+        for _plan, text, (messages, any_error) in write_arches(
             plans, render, defines, args.builtins, workers
         ):
             err.write(messages)
             failed = failed or any_error
             if text:
-                sep = ",\n" if args.format == "json" else "\n"
-                dest(("" if first else sep) + text)
+                if not first:
+                    dest(",\n" if args.format == "json" else "\n")
+                text.write_to(stream)
                 first = False
         dest(("\n]\n" if not first else "]\n") if args.format == "json" else "")
     return EXIT_ERROR if failed else EXIT_OK
@@ -264,23 +266,32 @@ def _messages(results: Sequence[Any]) -> tuple[str, bool]:
     return "".join(lines), any(r.error is not None for r in results)
 
 
-def _render_json_arch(plan: Any, results: Sequence[Any]) -> tuple[str, str, bool]:
-    """One architecture's part of the parse JSON list, its stderr lines, and whether a
-    header failed (run in a worker process: only these texts come back)."""
+def _joined(items: Iterable[str], sep: str) -> Iterator[str]:
+    """The pieces of ``sep.join(items)``."""
+    for i, item in enumerate(items):
+        if i:
+            yield sep
+        yield item
+
+
+def _render_json_arch(plan: Any, results: Sequence[Any]) -> tuple[Iterator[str], tuple[str, bool]]:
+    """One architecture's part of the parse JSON list (its pieces), and its stderr
+    lines and whether a header failed (run in a worker process)."""
     from .report.json import parse_json_items
 
-    return (",\n".join(parse_json_items(results, plan.arch)), *_messages(results))
+    return _joined(parse_json_items(results, plan.arch), ",\n"), _messages(results)
 
 
-def _render_table_arch(plan: Any, results: Sequence[Any], builtins: bool) -> tuple[str, str, bool]:
+def _render_table_arch(
+    plan: Any, results: Sequence[Any], builtins: bool
+) -> tuple[Iterator[str], tuple[str, bool]]:
     from .report.text import render_parse_table
 
     shown = [r for r in results if r.error is None]
     n = len(plan.headers)
-    text = f"== {plan.arch} ({n} header{'s' if n != 1 else ''})\n\n" + "\n".join(
-        render_parse_table(r.header, r.macros, builtins) for r in shown
-    )
-    return (text, *_messages(results))
+    head = f"== {plan.arch} ({n} header{'s' if n != 1 else ''})\n\n"
+    tables = (render_parse_table(r.header, r.macros, builtins) for r in shown)
+    return itertools.chain((head,), _joined(tables, "\n")), _messages(results)
 
 
 # -- sources ------------------------------------------------------------------

@@ -21,6 +21,7 @@ from abicheck.multiarch import (
     plan_arches,
     read_arches,
     read_plan,
+    write_arches,
 )
 from abicheck.parse import TargetSetup, freestanding_dir, read_headers, target_setup
 from abicheck.reader.memo import Memo
@@ -97,9 +98,34 @@ def test_every_architecture_at_once_gives_each_architectures_own_values() -> Non
 def test_the_pool_and_one_process_give_the_same_output() -> None:
     plans, notes = plan_arches(arch_list("m68k,x32,ppc64el"), SAMPLE)
     assert notes == []
-    one = [text for _, (text, _, _) in read_arches(plans, _render_json_arch, workers=1)]
-    two = [text for _, (text, _, _) in read_arches(plans, _render_json_arch, workers=2)]
+    one = [text.read() for _, text, _ in write_arches(plans, _render_json_arch, workers=1)]
+    two = [text.read() for _, text, _ in write_arches(plans, _render_json_arch, workers=2)]
     assert one == two and len(one) == 3 and '"arch": "x32"' in one[1]
+
+
+def test_worker_texts_come_through_files_that_are_closed_after() -> None:
+    """From the pool, each architecture's text is read from the file its worker wrote
+    (the same text as made in one process); every file is closed when the iteration
+    ends, finished or not."""
+    import os
+
+    plans, _ = plan_arches(arch_list("m68k,x32,ppc64el"), ["linux/mman.h"])
+    open_fds = len(os.listdir("/proc/self/fd"))
+    kept = []
+    texts = []
+    for _, text, _ in write_arches(plans, _render_json_arch, workers=2):
+        texts.append(text.read())
+        kept.append(text)
+    assert texts == [t.read() for _, t, _ in write_arches(plans, _render_json_arch)]
+    assert '"arch": "x32"' in texts[1]
+    assert len(os.listdir("/proc/self/fd")) == open_fds
+    with pytest.raises(ValueError, match="while write_arches is at it"):
+        kept[0].read()  # (its file is gone: no other file read in its place)
+    stopped = write_arches(plans, _render_json_arch, workers=2)
+    _, first, _ = next(stopped)
+    assert '"arch": "m68k"' in first.read()
+    stopped.close()
+    assert len(os.listdir("/proc/self/fd")) == open_fds
 
 
 @pytest.mark.slow
