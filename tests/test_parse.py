@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import inspect
@@ -21,6 +22,7 @@ from abicheck.arches import Arch, cross_compiler, debian_arches, lookup
 from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
+from abicheck.reader.scan import logical_lines
 from abicheck.reader.tokens import tokenize
 from abicheck.resources import embedded_header
 
@@ -224,6 +226,72 @@ def test_tokenize_kinds_and_spacing() -> None:
         ("other", "@", True),
     ]
     assert tokenize("   ") == []
+
+
+# The tokenizer as first written, one alternative a kind in the order a reader
+# expects (literals with their prefixes before identifiers): tokenize, its
+# alternatives ordered for speed, must lex every text as this does.
+_PLAIN_TOKEN_RE = re.compile(
+    r"""([ \t\f\v\r\n]*)
+    ( (?:L|u|U)?'[^'\\\n]*(?:\\.[^'\\\n]*)*'
+    | (?:L|u8|u|U)?"[^"\\\n]*(?:\\.[^"\\\n]*)*"
+    | [A-Za-z_$][A-Za-z0-9_$]*
+    | \.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
+    | \.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
+    | [\[\](){}.,;:?~!<>=+\-*/%&|^\#]
+    | [^ \t\f\v\r\n]
+    )""",
+    re.X | re.S,
+)
+
+
+def _plain_tokens(text: str) -> list[tuple[str, str, bool]]:
+    out = []
+    for ws, t in _PLAIN_TOKEN_RE.findall(text):
+        if t[-1] == "'" and len(t) > 1:
+            kind = "chr"
+        elif t[-1] == '"' and len(t) > 1:
+            kind = "str"
+        elif t[0].isascii() and (t[0].isalpha() or t[0] in "_$"):
+            kind = "id"
+        elif t[0] in "0123456789" or (t[0] == "." and t[1:2].isdigit()):
+            kind = "num"
+        elif t in _PUNCTUATORS:
+            kind = "punct"
+        else:
+            kind = "other"
+        out.append((kind, t, ws != ""))
+    return out
+
+
+_PUNCTUATORS = set(
+    "... <<= >>= -> ++ -- << >> <= >= == != && || ## += -= *= /= %= &= |= ^= "  # noqa: SIM905
+    "[ ] ( ) { } . , ; : ? ~ ! < > = + - * / % & | ^ #".split()
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["L", "u", "U", "8", "x", "1", "e", "P", "+", "-", ".", "'", '"', "\\"])
+        | st.sampled_from([" ", "\t", "\n", "(", ",", "<", "=", ">", "|", "&", "#", "$", "_", "@"])
+        | st.sampled_from(["é", "\x1c", "u8", "..."]),
+        max_size=16,
+    ).map("".join)
+)
+def test_tokenize_lexes_as_the_plain_tokenizer(text: str) -> None:
+    assert [(t.kind, t.text, t.space) for t in tokenize(text)] == _plain_tokens(text)
+
+
+def test_tokenize_lexes_fixture_lines_as_the_plain_tokenizer() -> None:
+    lines = []
+    system = sorted(Path("/usr/include/linux").glob("*.h"))
+    for path in [*sorted(FIX.rglob("*.h")), *sorted(SEED.parents[1].rglob("*.h")), *system]:
+        with contextlib.suppress(AbicheckError):  # (the fixtures of bad input)
+            lines += [text for _, text, _ in logical_lines(path.read_text("latin-1"), str(path))]
+    assert len(lines) > 50_000
+    for text in lines:
+        assert [(t.kind, t.text, t.space) for t in tokenize(text)] == _plain_tokens(text), text
 
 
 def test_calls_of_undefined_macros_with_type_arguments(tmp_path: Path) -> None:
