@@ -23,7 +23,7 @@ from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
 from abicheck.reader.scan import logical_lines
-from abicheck.reader.tokens import tokenize
+from abicheck.reader.tokens import Tok, tokenize
 from abicheck.resources import embedded_header
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
@@ -226,6 +226,8 @@ def test_tokenize_kinds_and_spacing() -> None:
         ("other", "@", True),
     ]
     assert tokenize("   ") == []
+    # each field as Tok() sets it (tokenize sets them itself): equality reads them all
+    assert tokenize(line) == [Tok(kind, text, space) for kind, text, space in got]
 
 
 # The tokenizer as first written, one alternative a kind in the order a reader
