@@ -1211,3 +1211,24 @@ def test_a_failed_header_keeps_nothing_of_the_read(tmp_path: Path) -> None:
     assert [m.value for m in results[0].macros] == [8]
     assert str(results[1].error).startswith(f"{bad}:2: error: include file <no-such-header.h>")
     assert freed
+
+
+def test_definitions_of_one_text_share_its_body_unchanged_by_expansion(tmp_path: Path) -> None:
+    # MacroDef.body is kept by its text: a.h's and b.h's definitions get the same
+    # tokens, which expanding one (with its own arguments) must leave as they were
+    (tmp_path / "a.h").write_text("#define X 2\n#define A(p) ((p) << X)\n")
+    (tmp_path / "b.h").write_text('#include "a.h"\n#define B(p) ((p) << X)\n#define C A(3)\n')
+    reader = Reader()
+    got = {m.name: m.value for m in reader.read(str(tmp_path / "b.h"))}
+    assert got["C"] == 12
+    a = reader.files.get(str(tmp_path / "a.h")).entries[1].macro
+    b = reader.files.get(str(tmp_path / "b.h")).entries[1].macro
+    assert a is not None and b is not None and (a.name, b.name) == ("A", "B")
+    assert a.body is b.body
+    fresh = tokenize("((p) << X)")
+    assert [(t.kind, t.text, t.space, t.hide) for t in a.body] == [
+        (t.kind, t.text, t.space, t.hide) for t in fresh
+    ]
+    reader.clear()  # bodies made anew after a clear: the same tokens, new objects
+    again = reader.files.get(str(tmp_path / "a.h")).entries[1].macro
+    assert again is not None and again.body is not a.body and again.body == a.body

@@ -19,11 +19,17 @@ from .tokens import Tok, tokenize
 MAX_FILE_BYTES = 256 * 2**20
 
 
+# Bodies by their text, shared by the definitions of the same text in other files
+# (the expander copies a body's tokens, never changes them; FileCache.clear empties it)
+_BODIES: dict[str, tuple[Tok, ...]] = {}
+
+
 class MacroDef:
     """One ``#define`` as written. ``params`` is None for object-like macros.
 
     ``body`` is the replacement list's tokens, made from ``text`` when first
-    used (many definitions are never expanded). Compared by identity.
+    used (many definitions are never expanded), shared with the definitions of
+    the same text (not to be changed). Compared by identity.
     """
 
     __slots__ = ("name", "params", "variadic", "_body", "text", "file", "line", "comment")
@@ -52,10 +58,13 @@ class MacroDef:
     def body(self) -> tuple[Tok, ...]:
         body = self._body
         if body is None:
-            toks = tokenize(self.text)
-            if toks:
-                toks[0].space = False
-            body = self._body = tuple(toks)
+            body = _BODIES.get(self.text)
+            if body is None:
+                toks = tokenize(self.text)
+                if toks:
+                    toks[0].space = False
+                body = _BODIES[self.text] = tuple(toks)
+            self._body = body
         return body
 
     def __repr__(self) -> str:
@@ -628,5 +637,6 @@ class FileCache:
         """Forget every file: each is read and scanned again when next asked for."""
         self._files.clear()
         self._exists.clear()
+        _BODIES.clear()
         self.aliases.clear()
         self.size = 0
