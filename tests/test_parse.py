@@ -1232,3 +1232,41 @@ def test_definitions_of_one_text_share_its_body_unchanged_by_expansion(tmp_path:
     reader.clear()  # bodies made anew after a clear: the same tokens, new objects
     again = reader.files.get(str(tmp_path / "a.h")).entries[1].macro
     assert again is not None and again.body is not a.body and again.body == a.body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#define X 1",
+        "#define X\t0x10UL  \r",
+        "  #  define X 7 /* seven */",
+        "#define X 1.5",
+        "#define X 1+2",
+        "#define X 1 2",
+        "#define X(a) 1",
+        "#define X\xa01",
+        "#define X 08",
+        "#define X1",
+        "#define X",
+    ],
+)
+def test_define_lines_scan_as_parse_define_reads_them(line: str) -> None:
+    # scan_text makes a one-number body at once, without _define: as parse_define does
+    from abicheck.reader.scan import parse_define, scan_text
+
+    (entry,) = scan_text(line + "\n", "x.h").entries
+    ((_, text, _),) = logical_lines(line + "\n", "x.h")  # (the comment out)
+    rest = text.split("define", 1)[1]
+    slow = parse_define(rest, "x.h", 1, entry.comment)
+    fast = entry.macro
+    assert fast is not None
+    assert (fast.name, fast.params, fast.variadic, fast.text, fast.line, fast.comment) == (
+        slow.name,
+        slow.params,
+        slow.variadic,
+        slow.text,
+        slow.line,
+        slow.comment,
+    )
+    assert fast._body == slow._body  # made at once for a number, else both when first used
+    assert fast.body == slow.body

@@ -175,9 +175,12 @@ _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
 # Annex D pattern is compiled only for text that is not ASCII (model.identifier_re)
 _ASCII_DEFINE_RE = re.compile(rf"({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S)
 _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
-# a whole #define line with an ASCII name: _DIRECTIVE_RE and _ASCII_DEFINE_RE in one
+# a whole #define line with an ASCII name: _DIRECTIVE_RE and _ASCII_DEFINE_RE in one;
+# most bodies, one number alone (_PLAIN_NUMBER_RE once stripped), in a group of their own
 _ASCII_DEFINE_LINE_RE = re.compile(
-    rf"\s*#\s*define(?!\w)\s*({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S
+    rf"\s*#\s*define(?!\w)\s*({ASCII_IDENTIFIER_PATTERN})"
+    r"(?:[ \t]+([0-9][0-9A-Za-z]*)[ \t\r\n\f\v]*\Z|(\()?(.*))",
+    re.S,
 )
 _ASCII_IDENT_RE = re.compile(rf"{ASCII_IDENTIFIER_PATTERN}\Z")
 
@@ -435,7 +438,13 @@ def scan_text(text: str, path: str) -> ScannedFile:
         d = _ASCII_DEFINE_LINE_RE.match(ltext)  # most directives: as parse_define reads them
         if d is not None and (d.end(1) == len(ltext) or ltext[d.end(1)] < "\x80"):
             note = _clean_comment(comment) if comment else ""
-            macro = _define(d.group(1), d.group(2), d.group(3), path, line, note)
+            number = d.group(2)
+            if number is not None:  # what _define makes of it, made at once
+                name = sys.intern(d.group(1))
+                body = (Tok("num", number),)
+                macro = MacroDef(name, None, False, body, number, path, line, note)
+            else:
+                macro = _define(d.group(1), d.group(3), d.group(4), path, line, note)
             entries.append(Entry(line, "", "define", "", note, None, macro))
             continue
         m = _DIRECTIVE_RE.match(ltext)
