@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import inspect
@@ -21,7 +22,8 @@ from abicheck.arches import Arch, cross_compiler, debian_arches, lookup
 from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
-from abicheck.reader.tokens import tokenize
+from abicheck.reader.scan import logical_lines
+from abicheck.reader.tokens import Tok, tokenize
 from abicheck.resources import embedded_header
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
@@ -224,6 +226,74 @@ def test_tokenize_kinds_and_spacing() -> None:
         ("other", "@", True),
     ]
     assert tokenize("   ") == []
+    # each field as Tok() sets it (tokenize sets them itself): equality reads them all
+    assert tokenize(line) == [Tok(kind, text, space) for kind, text, space in got]
+
+
+# The tokenizer as first written, one alternative a kind in the order a reader
+# expects (literals with their prefixes before identifiers): tokenize, its
+# alternatives ordered for speed, must lex every text as this does.
+_PLAIN_TOKEN_RE = re.compile(
+    r"""([ \t\f\v\r\n]*)
+    ( (?:L|u|U)?'[^'\\\n]*(?:\\.[^'\\\n]*)*'
+    | (?:L|u8|u|U)?"[^"\\\n]*(?:\\.[^"\\\n]*)*"
+    | [A-Za-z_$][A-Za-z0-9_$]*
+    | \.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
+    | \.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
+    | [\[\](){}.,;:?~!<>=+\-*/%&|^\#]
+    | [^ \t\f\v\r\n]
+    )""",
+    re.X | re.S,
+)
+
+
+def _plain_tokens(text: str) -> list[tuple[str, str, bool]]:
+    out = []
+    for ws, t in _PLAIN_TOKEN_RE.findall(text):
+        if t[-1] == "'" and len(t) > 1:
+            kind = "chr"
+        elif t[-1] == '"' and len(t) > 1:
+            kind = "str"
+        elif t[0].isascii() and (t[0].isalpha() or t[0] in "_$"):
+            kind = "id"
+        elif t[0] in "0123456789" or (t[0] == "." and t[1:2].isdigit()):
+            kind = "num"
+        elif t in _PUNCTUATORS:
+            kind = "punct"
+        else:
+            kind = "other"
+        out.append((kind, t, ws != ""))
+    return out
+
+
+_PUNCTUATORS = set(
+    "... <<= >>= -> ++ -- << >> <= >= == != && || ## += -= *= /= %= &= |= ^= "  # noqa: SIM905
+    "[ ] ( ) { } . , ; : ? ~ ! < > = + - * / % & | ^ #".split()
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["L", "u", "U", "8", "x", "1", "e", "P", "+", "-", ".", "'", '"', "\\"])
+        | st.sampled_from([" ", "\t", "\n", "(", ",", "<", "=", ">", "|", "&", "#", "$", "_", "@"])
+        | st.sampled_from(["é", "\x1c", "u8", "..."]),
+        max_size=16,
+    ).map("".join)
+)
+def test_tokenize_lexes_as_the_plain_tokenizer(text: str) -> None:
+    assert [(t.kind, t.text, t.space) for t in tokenize(text)] == _plain_tokens(text)
+
+
+def test_tokenize_lexes_fixture_lines_as_the_plain_tokenizer() -> None:
+    lines = []
+    system = sorted(Path("/usr/include/linux").glob("*.h"))
+    for path in [*sorted(FIX.rglob("*.h")), *sorted(SEED.parents[1].rglob("*.h")), *system]:
+        with contextlib.suppress(AbicheckError):  # (the fixtures of bad input)
+            lines += [text for _, text, _ in logical_lines(path.read_text("latin-1"), str(path))]
+    assert len(lines) > 50_000
+    for text in lines:
+        assert [(t.kind, t.text, t.space) for t in tokenize(text)] == _plain_tokens(text), text
 
 
 def test_calls_of_undefined_macros_with_type_arguments(tmp_path: Path) -> None:
@@ -1141,3 +1211,62 @@ def test_a_failed_header_keeps_nothing_of_the_read(tmp_path: Path) -> None:
     assert [m.value for m in results[0].macros] == [8]
     assert str(results[1].error).startswith(f"{bad}:2: error: include file <no-such-header.h>")
     assert freed
+
+
+def test_definitions_of_one_text_share_its_body_unchanged_by_expansion(tmp_path: Path) -> None:
+    # MacroDef.body is kept by its text: a.h's and b.h's definitions get the same
+    # tokens, which expanding one (with its own arguments) must leave as they were
+    (tmp_path / "a.h").write_text("#define X 2\n#define A(p) ((p) << X)\n")
+    (tmp_path / "b.h").write_text('#include "a.h"\n#define B(p) ((p) << X)\n#define C A(3)\n')
+    reader = Reader()
+    got = {m.name: m.value for m in reader.read(str(tmp_path / "b.h"))}
+    assert got["C"] == 12
+    a = reader.files.get(str(tmp_path / "a.h")).entries[1].macro
+    b = reader.files.get(str(tmp_path / "b.h")).entries[1].macro
+    assert a is not None and b is not None and (a.name, b.name) == ("A", "B")
+    assert a.body is b.body
+    fresh = tokenize("((p) << X)")
+    assert [(t.kind, t.text, t.space, t.hide) for t in a.body] == [
+        (t.kind, t.text, t.space, t.hide) for t in fresh
+    ]
+    reader.clear()  # bodies made anew after a clear: the same tokens, new objects
+    again = reader.files.get(str(tmp_path / "a.h")).entries[1].macro
+    assert again is not None and again.body is not a.body and again.body == a.body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#define X 1",
+        "#define X\t0x10UL  \r",
+        "  #  define X 7 /* seven */",
+        "#define X 1.5",
+        "#define X 1+2",
+        "#define X 1 2",
+        "#define X(a) 1",
+        "#define X\xa01",
+        "#define X 08",
+        "#define X1",
+        "#define X",
+    ],
+)
+def test_define_lines_scan_as_parse_define_reads_them(line: str) -> None:
+    # scan_text makes a one-number body at once, without _define: as parse_define does
+    from abicheck.reader.scan import parse_define, scan_text
+
+    (entry,) = scan_text(line + "\n", "x.h").entries
+    ((_, text, _),) = logical_lines(line + "\n", "x.h")  # (the comment out)
+    rest = text.split("define", 1)[1]
+    slow = parse_define(rest, "x.h", 1, entry.comment)
+    fast = entry.macro
+    assert fast is not None
+    assert (fast.name, fast.params, fast.variadic, fast.text, fast.line, fast.comment) == (
+        slow.name,
+        slow.params,
+        slow.variadic,
+        slow.text,
+        slow.line,
+        slow.comment,
+    )
+    assert fast._body == slow._body  # made at once for a number, else both when first used
+    assert fast.body == slow.body

@@ -19,11 +19,17 @@ from .tokens import Tok, tokenize
 MAX_FILE_BYTES = 256 * 2**20
 
 
+# Bodies by their text, shared by the definitions of the same text in other files
+# (the expander copies a body's tokens, never changes them; FileCache.clear empties it)
+_BODIES: dict[str, tuple[Tok, ...]] = {}
+
+
 class MacroDef:
     """One ``#define`` as written. ``params`` is None for object-like macros.
 
     ``body`` is the replacement list's tokens, made from ``text`` when first
-    used (many definitions are never expanded). Compared by identity.
+    used (many definitions are never expanded), shared with the definitions of
+    the same text (not to be changed). Compared by identity.
     """
 
     __slots__ = ("name", "params", "variadic", "_body", "text", "file", "line", "comment")
@@ -52,10 +58,13 @@ class MacroDef:
     def body(self) -> tuple[Tok, ...]:
         body = self._body
         if body is None:
-            toks = tokenize(self.text)
-            if toks:
-                toks[0].space = False
-            body = self._body = tuple(toks)
+            body = _BODIES.get(self.text)
+            if body is None:
+                toks = tokenize(self.text)
+                if toks:
+                    toks[0].space = False
+                body = _BODIES[self.text] = tuple(toks)
+            self._body = body
         return body
 
     def __repr__(self) -> str:
@@ -166,9 +175,12 @@ _DIRECTIVE_RE = re.compile(r"\s*#\s*([A-Za-z_]\w*)?(.*)", re.S)
 # Annex D pattern is compiled only for text that is not ASCII (model.identifier_re)
 _ASCII_DEFINE_RE = re.compile(rf"({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S)
 _PARAMS_RE = re.compile(r"([^)]*)\)(.*)", re.S)
-# a whole #define line with an ASCII name: _DIRECTIVE_RE and _ASCII_DEFINE_RE in one
+# a whole #define line with an ASCII name: _DIRECTIVE_RE and _ASCII_DEFINE_RE in one;
+# most bodies, one number alone (_PLAIN_NUMBER_RE once stripped), in a group of their own
 _ASCII_DEFINE_LINE_RE = re.compile(
-    rf"\s*#\s*define(?!\w)\s*({ASCII_IDENTIFIER_PATTERN})(\()?(.*)", re.S
+    rf"\s*#\s*define(?!\w)\s*({ASCII_IDENTIFIER_PATTERN})"
+    r"(?:[ \t]+([0-9][0-9A-Za-z]*)[ \t\r\n\f\v]*\Z|(\()?(.*))",
+    re.S,
 )
 _ASCII_IDENT_RE = re.compile(rf"{ASCII_IDENTIFIER_PATTERN}\Z")
 
@@ -426,7 +438,13 @@ def scan_text(text: str, path: str) -> ScannedFile:
         d = _ASCII_DEFINE_LINE_RE.match(ltext)  # most directives: as parse_define reads them
         if d is not None and (d.end(1) == len(ltext) or ltext[d.end(1)] < "\x80"):
             note = _clean_comment(comment) if comment else ""
-            macro = _define(d.group(1), d.group(2), d.group(3), path, line, note)
+            number = d.group(2)
+            if number is not None:  # what _define makes of it, made at once
+                name = sys.intern(d.group(1))
+                body = (Tok("num", number),)
+                macro = MacroDef(name, None, False, body, number, path, line, note)
+            else:
+                macro = _define(d.group(1), d.group(3), d.group(4), path, line, note)
             entries.append(Entry(line, "", "define", "", note, None, macro))
             continue
         m = _DIRECTIVE_RE.match(ltext)
@@ -628,5 +646,6 @@ class FileCache:
         """Forget every file: each is read and scanned again when next asked for."""
         self._files.clear()
         self._exists.clear()
+        _BODIES.clear()
         self.aliases.clear()
         self.size = 0

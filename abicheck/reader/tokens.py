@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from .._record import Record
 
+_NO_HIDE: frozenset[str] = frozenset()
+
 
 class Tok(Record, frozen=False):
     """A preprocessing token; ``kind`` is id, num, chr, str, punct or other."""
@@ -25,7 +27,7 @@ class Tok(Record, frozen=False):
         kind: str,
         text: str,
         space: bool = False,
-        hide: frozenset[str] = frozenset(),
+        hide: frozenset[str] = _NO_HIDE,
         blocked: bool = False,
     ) -> None:
         self.kind = kind
@@ -44,51 +46,71 @@ class Tok(Record, frozen=False):
         )
 
 
-# white space, then one token: a character constant, a string literal (either
-# with its prefix), an identifier, a pp-number, a punctuator, or any other
-# character; the kind is told from the token's first (and last) character
+# white space, then one token: an identifier, a punctuator, a pp-number, a
+# character constant or string literal (either with its prefix), or any other
+# character. Each alternative starts with a set of characters (which the regex
+# engine tries at once, without entering it), the most frequent first; an
+# identifier starting with a literal's prefix L, u or U is tried after the literals.
 _TOKEN_RE = re.compile(
     r"""
     ([ \t\f\v\r\n]*)
-    ( (?:L|u|U)?'[^'\\\n]*(?:\\.[^'\\\n]*)*'
-    | (?:L|u8|u|U)?"[^"\\\n]*(?:\\.[^"\\\n]*)*"
-    | [A-Za-z_$][A-Za-z0-9_$]*
-    | \.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
+    ( [A-KM-TV-Za-tv-z_$][A-Za-z0-9_$]*
+    | [()\[\]{},;:?~]
+    | [0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
+    | '[^'\\\n]*(?:\\.[^'\\\n]*)*'
+    | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
+    | [LuU]'[^'\\\n]*(?:\\.[^'\\\n]*)*'
+    | (?:u8|[LuU])"[^"\\\n]*(?:\\.[^"\\\n]*)*"
+    | [LuU][A-Za-z0-9_$]*
+    | \.[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*
     | \.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^]=
-    | [\[\](){}.,;:?~!<>=+\-*/%&|^\#]
+    | [.!<>=+\-*/%&|^\#]
     | [^ \t\f\v\r\n]
     )
     """,
     re.X | re.S,
 )
+# a token's kind by its first character, where that tells it (not for L, u and U,
+# which may begin a literal, a dot, a quote or any other character: _kind)
 _KIND_BY_FIRST = (
-    dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$", "id")
+    dict.fromkeys("ABCDEFGHIJKMNOPQRSTVWXYZabcdefghijklmnopqrstvwxyz_$", "id")
     | dict.fromkeys("0123456789", "num")
     | dict.fromkeys("[](){},;:?~!<>=+-*/%&|^#", "punct")
 )
 
 
+def _kind(t: str) -> str:
+    """The kind of a token whose first character does not tell it."""
+    c = t[0]
+    if c in "LuU":
+        last = t[-1]
+        return "chr" if last == "'" else "str" if last == '"' else "id"  # L'x', u8"..": literals
+    if c == ".":
+        return "num" if len(t) > 1 and t[1] in "0123456789" else "punct"
+    if len(t) > 1 and c in "'\"":
+        return "chr" if c == "'" else "str"
+    return "other"  # a lone quote, @, a character that is not ASCII, ...
+
+
+_new = object.__new__
+
+
 def tokenize(text: str) -> list[Tok]:
     """Split one logical line into preprocessing tokens (kind id, num, chr, str,
     punct or other)."""
+    kind_of = _KIND_BY_FIRST.get
     toks: list[Tok] = []
+    append = toks.append
     for ws, t in _TOKEN_RE.findall(text):
-        kind = _KIND_BY_FIRST.get(t[0], "other")
-        if kind == "id":
-            last = t[-1]
-            if last == "'":
-                kind = "chr"  # L'x', u'x', U'x'
-            elif last == '"':
-                kind = "str"  # L"..", u8"..", ...
-        elif kind == "other":
-            c = t[0]
-            if c == ".":
-                kind = "num" if len(t) > 1 and t[1] in "0123456789" else "punct"
-            elif c == "'" and len(t) > 1:
-                kind = "chr"
-            elif c == '"' and len(t) > 1:
-                kind = "str"
-        toks.append(Tok(kind, t, ws != ""))
+        # Tok(kind, t, ws != ""), its fields set here: a call of Tok.__init__ was a
+        # third of the tokenizer's time (a test holds the two the same)
+        tok = _new(Tok)
+        tok.kind = kind_of(t[0]) or _kind(t)
+        tok.text = t
+        tok.space = ws != ""
+        tok.hide = _NO_HIDE
+        tok.blocked = False
+        append(tok)
     return toks
 
 
