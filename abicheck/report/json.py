@@ -39,7 +39,9 @@ def write_parse_json(results: Iterable[HeaderResult], out: TextIO) -> None:
     out.write("[\n")
     i = 0
     for i, item in enumerate(parse_json_items(results), 1):
-        out.write((",\n" if i > 1 else "") + item)
+        if i > 1:
+            out.write(",\n")  # (apart: joined, each header's text would be copied again)
+        out.write(item)
     out.write("\n]\n" if i else "]\n")
 
 
@@ -50,6 +52,16 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     encoded: dict[int, str] = {}  # id(Macro) -> its JSON
     held: list[Macro] = []  # those macros, held so that each id names no other
+    known = encoded.get
+
+    def encode(m: Macro) -> str:
+        if len(held) >= ENCODED_KEPT:
+            encoded.clear()
+            held.clear()
+        text = encoded[id(m)] = m.json_text()
+        held.append(m)
+        return text
+
     for res in results:
         head = {"arch": arch} if arch else {}
         head["header"] = res.header
@@ -57,19 +69,13 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
             head["path"] = res.path
         if res.error is not None:
             head["error"] = str(res.error)
-        parts = ["  " + dumps(head)[:-1] + ', "defines": [']
+        start = "  " + dumps(head)[:-1] + ', "defines": ['
         macros: Sequence[Macro] = res.macros
-        lines = []
-        for m in macros:
-            text = encoded.get(id(m))
-            if text is None:
-                if len(held) >= ENCODED_KEPT:
-                    encoded.clear()
-                    held.clear()
-                text = encoded[id(m)] = m.json_text()
-                held.append(m)
-            lines.append(text)
-        if lines:
-            parts.append("\n    " + ",\n    ".join(lines) + "\n  ")
-        parts.append("]}")
-        yield "".join(parts)
+        if not macros:
+            yield start + "]}"
+            continue
+        lines = [known(id(m)) or encode(m) for m in macros]
+        # the header's text made by one join (each part is copied once)
+        lines[0] = start + "\n    " + lines[0]
+        lines[-1] += "\n  ]}"
+        yield ",\n    ".join(lines)
