@@ -25,11 +25,6 @@ def render_layout_json(report: LayoutReport) -> str:
     return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-# Macros whose JSON line parse_json_items keeps for the headers after (a uapi tree
-# has ~30,000 distinct ones); past that it starts over
-ENCODED_KEPT = 1 << 16
-
-
 def write_parse_json(results: Iterable[HeaderResult], out: TextIO) -> None:
     """The parse JSON, one macro per line: a list with an object per header
     (``header``, ``path`` when the file read is another, ``error`` when it failed,
@@ -50,18 +45,6 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
     and indented as in the list; with ``arch``, each leads with ``"arch": arch``
     (``parse --arch all``: the lists of each architecture, joined)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    encoded: dict[int, str] = {}  # id(Macro) -> its JSON
-    held: list[Macro] = []  # those macros, held so that each id names no other
-    known = encoded.get
-
-    def encode(m: Macro) -> str:
-        if len(held) >= ENCODED_KEPT:
-            encoded.clear()
-            held.clear()
-        text = encoded[id(m)] = m.json_text()
-        held.append(m)
-        return text
-
     for res in results:
         head = {"arch": arch} if arch else {}
         head["header"] = res.header
@@ -74,7 +57,7 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
         if not macros:
             yield start + "]}"
             continue
-        lines = [known(id(m)) or encode(m) for m in macros]
+        lines = [m.json_text() for m in macros]  # (each Macro's made once)
         # the header's text made by one join (each part is copied once)
         lines[0] = start + "\n    " + lines[0]
         lines[-1] += "\n  ]}"
