@@ -111,6 +111,9 @@ class Macro(Record, frozen=True):
     or more) and it is the value gcc gives; ``ctype`` is the
     C type of an integer's value where the source knows it (``int``,
     ``unsigned long``, ...; empty otherwise).
+
+    Besides its fields it keeps :meth:`json_text`'s text once made (a macro of
+    ``linux/types.h`` is in hundreds of headers' tables).
     """
 
     name: str
@@ -128,7 +131,19 @@ class Macro(Record, frozen=True):
         reason: str
         ctype: str
 
-    __slots__ = ("name", "kind", "value", "expr", "file", "line", "comment", "reason", "ctype")
+    # (_json: no field, json_text's text or None)
+    __slots__ = (
+        "name",
+        "kind",
+        "value",
+        "expr",
+        "file",
+        "line",
+        "comment",
+        "reason",
+        "ctype",
+        "_json",
+    )
 
     def __init__(
         self,
@@ -153,6 +168,7 @@ class Macro(Record, frozen=True):
         _M_COMMENT(self, comment)
         _M_REASON(self, reason)
         _M_CTYPE(self, ctype)
+        _M_JSON(self, None)
 
     @property
     def location(self) -> str:
@@ -177,18 +193,23 @@ class Macro(Record, frozen=True):
 
     def json_text(self) -> str:
         """``to_json()`` as ``json.dumps(..., ensure_ascii=False)`` writes it, made
-        directly (a whole-tree parse writes 120,000 of them)."""
-        q = encode_basestring
-        value = "null" if self.value is None else int.__repr__(self.value)
-        return (
-            f'{{"name": {q(self.name)}, "kind": {q(self.kind)}, "value": {value}, '
-            f'"expr": {q(self.expr)}, "file": {q(self.file)}, "line": {int.__repr__(self.line)}, '
-            f'"comment": {q(self.comment)}, "reason": {q(self.reason)}}}'
-        )
+        directly (a whole-tree parse writes 120,000 of them), once per Macro."""
+        text: str | None = getattr(self, "_json", None)  # (unset in an unpickled one)
+        if text is None:
+            q = encode_basestring
+            value = "null" if self.value is None else int.__repr__(self.value)
+            text = (
+                f'{{"name": {q(self.name)}, "kind": {q(self.kind)}, "value": {value}, '
+                f'"expr": {q(self.expr)}, "file": {q(self.file)}, '
+                f'"line": {int.__repr__(self.line)}, '
+                f'"comment": {q(self.comment)}, "reason": {q(self.reason)}}}'
+            )
+            _M_JSON(self, text)
+        return text
 
 
 # (Macro.__init__'s: the descriptors of its slots, made with the class)
-_M_NAME, _M_KIND, _M_VALUE, _M_EXPR, _M_FILE, _M_LINE, _M_COMMENT, _M_REASON, _M_CTYPE = (
+_M_NAME, _M_KIND, _M_VALUE, _M_EXPR, _M_FILE, _M_LINE, _M_COMMENT, _M_REASON, _M_CTYPE, _M_JSON = (
     Macro.__dict__[name].__set__ for name in Macro.__slots__
 )
 

@@ -47,6 +47,25 @@ def test_json_text_of_a_macro_with_escapes() -> None:
     )
 
 
+def test_json_text_is_made_once_and_a_copy_or_pickle_makes_its_own() -> None:
+    # the text is kept on the Macro (not a field: equality, repr and pickles leave
+    # it out); a copy or an unpickled Macro, made without it, makes the same text
+    import copy
+    import pickle
+
+    m = Macro("A", "integer", 3, "(1 + 2)", "a.h", 7, "three", "", "int")
+    first = m.json_text()
+    assert m.json_text() is first
+    expected = (
+        '{"name": "A", "kind": "integer", "value": 3, "expr": "(1 + 2)", "file": "a.h", '
+        '"line": 7, "comment": "three", "reason": ""}'
+    )
+    assert first == expected
+    for made in (copy.copy(m), copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert made == m and made.json_text() == expected
+    assert Macro("A", "integer", 4, "(1 + 3)", "a.h", 7).json_text() != expected
+
+
 # -- provenance -------------------------------------------------------------------
 
 pairs = st.lists(st.tuples(texts, texts), max_size=3).map(tuple)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from operator import attrgetter
 from typing import cast
 
 from .._record import Record
@@ -31,6 +32,8 @@ _STAND_IN_TOKENS: dict[str, list[tuple[str, str]]] = {}
 _GNU_OPERATORS = frozenset(
     {"__alignof__", "__alignof", "__builtin_offsetof", "__typeof__", "__typeof", "typeof"}
 )
+_KIND = attrgetter("kind")
+_TEXT = attrgetter("text")
 # what may follow a primary expression and bind to it before sizeof does
 _POSTFIX = frozenset({"[", "(", ".", "->", "++", "--"})
 
@@ -93,11 +96,15 @@ def _stood_in(subs: Iterable[tuple[MacroDef, Result]]) -> Iterator[frozenset[str
     return (r.names for _, r in subs if r.value is not None and r.primary and r.names)
 
 
-def _notes(subs: Iterable[tuple[MacroDef, Result]], notes: Iterable[str]) -> str:
+def _notes(subs: Iterable[tuple[MacroDef, Result]], notes: Collection[str]) -> str:
     """An integer's reason: the notes (C leaves it undefined, gcc's value) of the
     macros whose values stood in for their expansions, then its own ``notes``."""
-    stood_in = [r.macro.reason for _, r in subs if r.value is not None and r.primary]
-    return "; ".join(dict.fromkeys([*filter(None, stood_in), *notes]))
+    stood_in = [
+        r.macro.reason for _, r in subs if r.value is not None and r.primary and r.macro.reason
+    ]
+    if not stood_in and not notes:
+        return ""  # (most integers)
+    return "; ".join(dict.fromkeys([*stood_in, *notes]))
 
 
 def _called(toks: list[Tok], t: Tok) -> bool:
@@ -340,11 +347,16 @@ class Evaluation:
         """Whether what a cached result rested on is the same here."""
         if tuple(map(self.macros.get, deps[0])) != deps[1]:  # MacroDefs compare by identity
             return False
-        active = self._active
-        for s, sres in subs:
-            # a macro under evaluation gives no value here: its expansion stands
-            if s.name in active or self._result(s) is not sres:
-                return False
+        if subs:
+            active = self._active
+            fixed = self.memo.fixed
+            done = self._done
+            for s, sres in subs:
+                # a macro under evaluation gives no value here: its expansion stands
+                if s.name in active:
+                    return False
+                if (fixed.get(s) or done.get(s) or self._result(s)) is not sres:
+                    return False
         if not reads:
             return True
         decls = self.decls
@@ -393,7 +405,7 @@ class Evaluation:
         # a body with no names in it (1 << 3) is the same in every header, evaluated
         # once by its text: it looks up its own name only, and asks nothing of the
         # declarations
-        plain = self.macros.get(d.name) is d and not any(t.kind == "id" for t in body)
+        plain = self.macros.get(d.name) is d and "id" not in map(_KIND, body)
         hit = self.memo.plain_values.get(d.text) if plain else None
         budget = self.budget
         try:
@@ -433,7 +445,7 @@ class Evaluation:
         )
         looked_up = tuple(names)
         deps = (looked_up, tuple(map(self.macros.get, looked_up)))
-        closure = frozenset(names).union(*_stood_in(subs))
+        closure = frozenset(names).union(*_stood_in(subs)) if subs else frozenset(names)
         return Result(m, value, primary, closure), deps, tuple(subs), tuple(reads)
 
     def _evaluate(
@@ -466,7 +478,7 @@ class Evaluation:
             self.budget = max(expander.budget, 0)
         if not toks:
             return None, "empty", False
-        if any(t.text in _GNU_OPERATORS for t in toks):
+        if not _GNU_OPERATORS.isdisjoint(map(_TEXT, toks)):
             toks = lower_expression(toks)
         pairs, blocked, brace, needs_decls, primary, strings = _survey(toks)
         if strings and toks[0].kind != "str":

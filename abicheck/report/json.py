@@ -25,11 +25,6 @@ def render_layout_json(report: LayoutReport) -> str:
     return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-# Macros whose JSON line parse_json_items keeps for the headers after (a uapi tree
-# has ~30,000 distinct ones); past that it starts over
-ENCODED_KEPT = 1 << 16
-
-
 def write_parse_json(results: Iterable[HeaderResult], out: TextIO) -> None:
     """The parse JSON, one macro per line: a list with an object per header
     (``header``, ``path`` when the file read is another, ``error`` when it failed,
@@ -39,7 +34,9 @@ def write_parse_json(results: Iterable[HeaderResult], out: TextIO) -> None:
     out.write("[\n")
     i = 0
     for i, item in enumerate(parse_json_items(results), 1):
-        out.write((",\n" if i > 1 else "") + item)
+        if i > 1:
+            out.write(",\n")  # (apart: joined, each header's text would be copied again)
+        out.write(item)
     out.write("\n]\n" if i else "]\n")
 
 
@@ -48,8 +45,6 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
     and indented as in the list; with ``arch``, each leads with ``"arch": arch``
     (``parse --arch all``: the lists of each architecture, joined)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    encoded: dict[int, str] = {}  # id(Macro) -> its JSON
-    held: list[Macro] = []  # those macros, held so that each id names no other
     for res in results:
         head = {"arch": arch} if arch else {}
         head["header"] = res.header
@@ -57,19 +52,13 @@ def parse_json_items(results: Iterable[HeaderResult], arch: str = "") -> Iterato
             head["path"] = res.path
         if res.error is not None:
             head["error"] = str(res.error)
-        parts = ["  " + dumps(head)[:-1] + ', "defines": [']
+        start = "  " + dumps(head)[:-1] + ', "defines": ['
         macros: Sequence[Macro] = res.macros
-        lines = []
-        for m in macros:
-            text = encoded.get(id(m))
-            if text is None:
-                if len(held) >= ENCODED_KEPT:
-                    encoded.clear()
-                    held.clear()
-                text = encoded[id(m)] = m.json_text()
-                held.append(m)
-            lines.append(text)
-        if lines:
-            parts.append("\n    " + ",\n    ".join(lines) + "\n  ")
-        parts.append("]}")
-        yield "".join(parts)
+        if not macros:
+            yield start + "]}"
+            continue
+        lines = [m.json_text() for m in macros]  # (each Macro's made once)
+        # the header's text made by one join (each part is copied once)
+        lines[0] = start + "\n    " + lines[0]
+        lines[-1] += "\n  ]}"
+        yield ",\n    ".join(lines)
