@@ -213,7 +213,10 @@ class Preprocessor:
 
     def run(self, path: str, predefined: Mapping[str, MacroDef]) -> Walk:
         walk = Walk(dict(predefined), initial=predefined)
-        self._file(walk, path, [], -1)
+        # the header's own walk is not kept: each header is read once, and a header
+        # is hardly ever included as read (found beside a header by a quoted
+        # include: -I index -1)
+        self._walk(walk, path, [], -1)
         return walk
 
     def _file(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
