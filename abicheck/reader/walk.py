@@ -61,7 +61,6 @@ class Walk(Record, frozen=False):
     text_chunks: list[TextRun]
     once: set[str]
     log: list[Event]
-    replayed: int  # the events of the replays in the log but one each (see events)
     # each name's latest #define or #undef: (how many text runs came before it, the
     # definition or None, the name's write before it or None), a chain back through
     # the name's writes: the macro table as it stood at any run
@@ -73,6 +72,7 @@ class Walk(Record, frozen=False):
     pack_stack: tuple[tuple[str, int], ...]  # pushed (label, packing) pairs
     # what gcc warns about and reads on (an #if's undefined behaviour), in order
     warnings: list[Diagnostic]
+    replayed: int  # the events of the replays in the log but one each (see events)
 
     _factories = {
         "text_chunks": list,
@@ -96,6 +96,7 @@ class Walk(Record, frozen=False):
         packs: list[tuple[int, int]] | None = None,
         pack_stack: tuple[tuple[str, int], ...] = (),
         warnings: list[Diagnostic] | None = None,
+        replayed: int = 0,
     ) -> None:
         self.macros = macros
         self.text_chunks = [] if text_chunks is None else text_chunks
@@ -107,7 +108,7 @@ class Walk(Record, frozen=False):
         self.packs = [] if packs is None else packs
         self.pack_stack = pack_stack
         self.warnings = [] if warnings is None else warnings
-        self.replayed = 0
+        self.replayed = replayed
 
     def events(self) -> int:
         """How many events the walk made, a replay's each counted."""
