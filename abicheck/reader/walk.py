@@ -41,8 +41,13 @@ PackSet = tuple[Literal["p"], int, tuple[tuple[str, int], ...]]
 Warned = tuple[Literal["d"], Diagnostic]
 Dep = MacroRead | OnceChecked  # what a walk read of the state before it
 Effect = MacroWritten | OnceMarked | TextSeen | PackSet | Warned  # what it did
-Event = Dep | Effect
-Summary = tuple[tuple[Dep, ...], tuple[Effect, ...]]  # one walk of a file
+# one walk of a file: its dependencies, its effects, the names it wrote and the
+# paths it marked #pragma once (those of the effects, for _summarize)
+Summary = tuple[tuple[Dep, ...], tuple[Effect, ...], frozenset[str], frozenset[str]]
+# a replayed walk: its deps, then its effects, as one event (copied out only
+# where an enclosing file's walk is summarized)
+Replayed = tuple[Literal["s"], Summary]
+Event = Dep | Effect | Replayed
 MAX_MEMO_VARIANTS = 4
 # a name's #define or #undef: text runs before it, what it became, its write before
 Write = tuple[int, "MacroDef | None", "Write | None"]
@@ -67,6 +72,7 @@ class Walk(Record, frozen=False):
     pack_stack: tuple[tuple[str, int], ...]  # pushed (label, packing) pairs
     # what gcc warns about and reads on (an #if's undefined behaviour), in order
     warnings: list[Diagnostic]
+    replayed: int  # the events of the replays in the log but one each (see events)
 
     _factories = {
         "text_chunks": list,
@@ -90,6 +96,7 @@ class Walk(Record, frozen=False):
         packs: list[tuple[int, int]] | None = None,
         pack_stack: tuple[tuple[str, int], ...] = (),
         warnings: list[Diagnostic] | None = None,
+        replayed: int = 0,
     ) -> None:
         self.macros = macros
         self.text_chunks = [] if text_chunks is None else text_chunks
@@ -101,6 +108,11 @@ class Walk(Record, frozen=False):
         self.packs = [] if packs is None else packs
         self.pack_stack = pack_stack
         self.warnings = [] if warnings is None else warnings
+        self.replayed = replayed
+
+    def events(self) -> int:
+        """How many events the walk made, a replay's each counted."""
+        return len(self.log) + self.replayed
 
     def warn(self, d: Diagnostic) -> None:
         self.warnings.append(d)
@@ -202,7 +214,10 @@ class Preprocessor:
 
     def run(self, path: str, predefined: Mapping[str, MacroDef]) -> Walk:
         walk = Walk(dict(predefined), initial=predefined)
-        self._file(walk, path, [], -1)
+        # the header's own walk is not kept: each header is read once, and a header
+        # is hardly ever included as read (found beside a header by a quoted
+        # include: -I index -1)
+        self._walk(walk, path, [], -1)
         return walk
 
     def _file(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
@@ -217,9 +232,9 @@ class Preprocessor:
         key = (path, dir_index)
         variants = self._memo.get(key)
         if variants:
-            for deps, effects in variants:
-                if self._holds(walk, deps):
-                    self._replay(walk, deps, effects)
+            for summary in variants:
+                if self._holds(walk, summary[0]):
+                    self._replay(walk, summary)
                     return
         start = len(walk.log)
         self._walk(walk, path, chain, dir_index)
@@ -240,9 +255,8 @@ class Preprocessor:
         return True
 
     @staticmethod
-    def _replay(walk: Walk, deps: tuple[Dep, ...], effects: tuple[Effect, ...]) -> None:
-        log = walk.log
-        log.extend(deps)
+    def _replay(walk: Walk, summary: Summary) -> None:
+        deps, effects = summary[0], summary[1]
         macros = walk.macros
         last_write = walk.last_write
         n = -1
@@ -268,7 +282,8 @@ class Preprocessor:
                 walk.text_chunks.append(ev[1])
         if n >= 0:
             walk.last_run = n
-        log.extend(effects)
+        walk.log.append(("s", summary))
+        walk.replayed += len(deps) + len(effects) - 1
 
     def _walk(self, walk: Walk, path: str, chain: list[tuple[str, int]], dir_index: int) -> None:
         sf = self.files.get(path)
@@ -388,7 +403,7 @@ class Preprocessor:
             raise AbicheckError(
                 f"#include nested more than {MAX_INCLUDE_DEPTH} deep", sf.path, e.line
             )
-        if len(walk.log) > MAX_WALK_EVENTS:
+        if walk.events() > MAX_WALK_EVENTS:
             raise AbicheckError(
                 f"#include: the includes make over {MAX_WALK_EVENTS:,} preprocessing events "
                 "(headers that include others again and again without guards)",
@@ -477,7 +492,8 @@ class _MacrosAt(Mapping[str, MacroDef]):
 
 def _summarize(log: list[Event], start: int) -> Summary:
     """From the events of one file's walk: the state it read before writing it
-    (its dependencies), and what it wrote (its effects), each in order."""
+    (its dependencies), and what it wrote (its effects), each in order; a replayed
+    walk's deps come before its effects."""
     deps: list[Dep] = []
     effects: list[Effect] = []
     written: set[str] = set()
@@ -497,8 +513,21 @@ def _summarize(log: list[Event], start: int) -> Summary:
             if ev[1] not in marked and ev[1] not in checked:
                 checked.add(ev[1])
                 deps.append(ev)
+        elif ev[0] == "s":
+            sub_deps, sub_effects, sub_written, sub_marked = ev[1]
+            for dep in sub_deps:
+                if dep[0] == "r":
+                    if dep[1] not in written and dep[1] not in seen:
+                        seen.add(dep[1])
+                        deps.append(dep)
+                elif dep[1] not in marked and dep[1] not in checked:
+                    checked.add(dep[1])
+                    deps.append(dep)
+            effects.extend(sub_effects)
+            written |= sub_written
+            marked |= sub_marked
         else:
             if ev[0] == "o":
                 marked.add(ev[1])
             effects.append(ev)
-    return tuple(deps), tuple(effects)
+    return tuple(deps), tuple(effects), frozenset(written), frozenset(marked)
