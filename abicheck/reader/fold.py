@@ -302,11 +302,13 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         return self.make(t.wrap(code), t)  # its type's value, then (in #if) intmax_t's
 
     def _int_literal(self, text: str) -> Value:
-        t = text.replace("'", "")
-        m = _INT_SUFFIX_RE.match(t)
-        if m is None:
-            raise NotConstant(f"bad integer constant {text}")
-        digits, suffix = m.group(1), m.group(2).lower()
+        if text[-1:] not in "uUlL" and text.isascii() and text.isalnum():
+            digits, suffix = text, ""  # no suffix, no digit separator: what the regex finds
+        else:
+            m = _INT_SUFFIX_RE.match(text.replace("'", ""))
+            if m is None:
+                raise NotConstant(f"bad integer constant {text}")
+            digits, suffix = m.group(1), m.group(2).lower()
         try:
             if digits[:2] in ("0x", "0X"):
                 v, decimal = int(digits[2:], 16), False
@@ -325,17 +327,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             # 0xE1FB3855 is a positive intmax_t there, so -0xE1FB3855 < 1)
             signed = not unsigned and v < (1 << 63)
             return self.make(v, self.types["long long" if signed else "unsigned long long"])
-        longs = suffix.count("l")
-        names = [["int", "long", "long long"], ["long", "long long"], ["long long"]][longs]
-        candidates: list[str] = []
-        for n in names:
-            if unsigned:
-                candidates.append("unsigned " + n)
-            elif decimal:
-                candidates.append(n)
-            else:
-                candidates += [n, "unsigned " + n]
-        for c in candidates:
+        for c in _CANDIDATES[suffix.count("l"), unsigned, decimal]:
             ct = self.types[c]
             if ct.fits(v):
                 return self.make(v, ct)
@@ -752,6 +744,29 @@ _COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
+
+
+def _candidates(longs: int, unsigned: bool, decimal: bool) -> tuple[str, ...]:
+    """The types an integer literal with ``longs`` l's in its suffix may have, in
+    C11 6.4.4.1's order: the first that holds its value is its type."""
+    out: list[str] = []
+    for n in [["int", "long", "long long"], ["long", "long long"], ["long long"]][longs]:
+        if unsigned:
+            out.append("unsigned " + n)
+        elif decimal:
+            out.append(n)
+        else:
+            out += [n, "unsigned " + n]
+    return tuple(out)
+
+
+_CANDIDATES = {
+    (longs, u, d): _candidates(longs, u, d)
+    for longs in (0, 1, 2)
+    for u in (False, True)
+    for d in (False, True)
+}
+
 # the operators whose result is an int whatever their operands
 _INT_RESULT = frozenset({"&&", "||", "<", ">", "<=", ">=", "==", "!="})
 # calls the folder gives a value (or a reason) of its own
