@@ -34,10 +34,13 @@ class CType(Record, frozen=True):
 
     def wrap(self, v: int) -> int:
         """Reduce ``v`` to this type's range, two's complement."""
-        mask = (1 << self.bits) - 1
-        v &= mask
-        if self.signed and v >> (self.bits - 1):
-            v -= 1 << self.bits
+        bits = self.bits
+        signed = self.signed
+        if v >= 0 and not v >> (bits - 1 if signed else bits):
+            return v  # in range already (the common case)
+        v &= (1 << bits) - 1
+        if signed and v >> (bits - 1):
+            v -= 1 << bits
         return v
 
     def fits(self, v: int) -> bool:

@@ -199,42 +199,53 @@ class FastParser:
         """A type name up to the next ``)``: keyword words, a struct/union tag or a
         typedef name, then ``*``s, then ``[N]``s; None (nothing consumed) otherwise."""
         toks = self.toks
+        n = len(toks)
         j = self.i
         words: list[str] = []
-        while j < len(toks) and toks[j][0] == "id":
-            if toks[j][1] not in ("const", "volatile"):
-                words.append(toks[j][1])
+        while j < n:
+            kind, word = toks[j]
+            if kind != "id":
+                break
+            if word != "const" and word != "volatile":
+                words.append(word)
             j += 1
         if not words:
             return None
         inner: c_ast.Node
-        if all(w in INTEGER_TYPE_WORDS for w in words):
+        if len(words) == 1:  # the common case: one word, a type's or a typedef's
+            if words[0] not in INTEGER_TYPE_WORDS and not self.is_type(words[0]):
+                return None
+            inner = c_ast.IdentifierType(words)
+        elif all(w in INTEGER_TYPE_WORDS for w in words):
             inner = c_ast.IdentifierType(words)
         elif len(words) == 2 and words[0] in ("struct", "union"):
             inner = (c_ast.Struct if words[0] == "struct" else c_ast.Union)(words[1], None)
-        elif len(words) == 1 and self.is_type(words[0]):
-            inner = c_ast.IdentifierType(words)
         else:
             return None
         decl: c_ast.Node = c_ast.TypeDecl(None, [], None, inner)
-        while j < len(toks) and toks[j][1] == "*":
+        while j < n and toks[j][1] == "*":
             decl = c_ast.PtrDecl([], decl)
             j += 1
         dims: list[c_ast.Node] = []
-        while j + 2 < len(toks) and toks[j][1] == "[" and toks[j + 2][1] == "]":
+        while j + 2 < n and toks[j][1] == "[" and toks[j + 2][1] == "]":
             if toks[j + 1][0] != "num" or not _FAST_INT_RE.match(toks[j + 1][1]):
                 return None
             dims.append(c_ast.Constant("int", toks[j + 1][1]))
             j += 3
         for dim in reversed(dims):
             decl = c_ast.ArrayDecl(decl, dim, [])
-        if j >= len(toks) or toks[j][1] != ")":
+        if j >= n or toks[j][1] != ")":
             return None
         self.i = j
         return c_ast.Typename(None, [], None, decl)
 
     def _unary(self) -> c_ast.Node:
         kind, text = self.toks[self.i]
+        if kind == "num":  # the common case first
+            if text in _FAST_INTS or _fast_int(text):
+                self.i += 1
+                return c_ast.Constant("int", text)
+            raise _NotFast
         if kind == "punct" and text in _UNARY:
             self.i += 1
             return c_ast.UnaryOp(text, self._unary())
@@ -255,9 +266,6 @@ class FastParser:
             node = self._expression()
             self._take(")")
             return node
-        if kind == "num" and (text in _FAST_INTS or _fast_int(text)):
-            self.i += 1
-            return c_ast.Constant("int", text)
         if kind == "chr":
             self.i += 1
             return c_ast.Constant("char", text)

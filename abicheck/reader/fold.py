@@ -9,6 +9,7 @@ model. What is not an integer constant raises ``NotConstant`` with the reason.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -248,6 +249,8 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         return t
 
     def usual(self, a: CType, b: CType) -> CType:
+        if a is b and a.rank >= 3 and not self.pp:
+            return a  # the common case: both one type, promoted already
         a, b = self.promote(a), self.promote(b)
         if a is b or a == b:
             return a
@@ -263,17 +266,18 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
     # -- leaves ------------------------------------------------------------
 
     def visit_Constant(self, node: c_ast.Constant) -> Value:
-        kind = node.type
         text: str = node.value
+        v = self._literals.get(text)
+        if v is not None:  # an integer literal met before (only those are kept)
+            return v
+        kind = node.type
         if kind == "string":
             raise NotConstant("string literal")
         if kind in ("float", "double", "long double"):
             raise NotConstant("floating-point constant")
         if kind == "char" or text.endswith("'"):
             return self._char(text)
-        v = self._literals.get(text)
-        if v is None:
-            v = self._literals[text] = self._int_literal(text)
+        v = self._literals[text] = self._int_literal(text)
         return v
 
     def _char(self, text: str) -> Value:
@@ -298,11 +302,13 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         return self.make(t.wrap(code), t)  # its type's value, then (in #if) intmax_t's
 
     def _int_literal(self, text: str) -> Value:
-        t = text.replace("'", "")
-        m = _INT_SUFFIX_RE.match(t)
-        if m is None:
-            raise NotConstant(f"bad integer constant {text}")
-        digits, suffix = m.group(1), m.group(2).lower()
+        if text[-1:] not in "uUlL" and text.isascii() and text.isalnum():
+            digits, suffix = text, ""  # no suffix, no digit separator: what the regex finds
+        else:
+            m = _INT_SUFFIX_RE.match(text.replace("'", ""))
+            if m is None:
+                raise NotConstant(f"bad integer constant {text}")
+            digits, suffix = m.group(1), m.group(2).lower()
         try:
             if digits[:2] in ("0x", "0X"):
                 v, decimal = int(digits[2:], 16), False
@@ -321,17 +327,7 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
             # 0xE1FB3855 is a positive intmax_t there, so -0xE1FB3855 < 1)
             signed = not unsigned and v < (1 << 63)
             return self.make(v, self.types["long long" if signed else "unsigned long long"])
-        longs = suffix.count("l")
-        names = [["int", "long", "long long"], ["long", "long long"], ["long long"]][longs]
-        candidates: list[str] = []
-        for n in names:
-            if unsigned:
-                candidates.append("unsigned " + n)
-            elif decimal:
-                candidates.append(n)
-            else:
-                candidates += [n, "unsigned " + n]
-        for c in candidates:
+        for c in _CANDIDATES[suffix.count("l"), unsigned, decimal]:
             ct = self.types[c]
             if ct.fits(v):
                 return self.make(v, ct)
@@ -371,6 +367,9 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
         raise NotConstant(f"operator {op}")
 
     def visit_BinaryOp(self, node: c_ast.BinaryOp) -> Value:
+        left = node.left
+        if left.__class__ is not c_ast.BinaryOp:  # one operator: no chain to walk
+            return self._binary(node.op, self.fold(left), node.right)
         left, spine = _chain(node)
         acc = self.fold(left)
         for b in spine:
@@ -384,39 +383,28 @@ class Folder(c_ast.NodeVisitor):  # type: ignore[misc]
                 return self.make(int(op == "||"), self.INT)
             return self.make(int(self.fold(right).value != 0), self.INT)
         b = self.fold(right)
-        if op in ("<<", ">>"):
+        if op == "<<" or op == ">>":
             return self._shift(op, a, b.value)
         t = self.usual(a.type, b.type)
-        x, y = t.wrap(a.value), t.wrap(b.value)
-        if op in ("/", "%"):
+        # a Value's value is in its type's range: only a converted one needs wrapping
+        x = a.value if a.type is t else t.wrap(a.value)
+        y = b.value if b.type is t else t.wrap(b.value)
+        f = _WRAPPING.get(op)
+        if f is not None:
+            return self._signed(f(x, y), t, op)
+        f = _BITWISE.get(op)
+        if f is not None:
+            return self.make(f(x, y), t)
+        f = _COMPARISONS.get(op)
+        if f is not None:
+            return self.make(int(f(x, y)), self.INT)
+        if op == "/" or op == "%":
             if y == 0:
                 raise NotConstant("division by zero")
             q = abs(x) // abs(y)
             if (x < 0) != (y < 0):
                 q = -q
             return self._signed(q if op == "/" else x - y * q, t, op)
-        if op == "+":
-            return self._signed(x + y, t, op)
-        if op == "-":
-            return self._signed(x - y, t, op)
-        if op == "*":
-            return self._signed(x * y, t, op)
-        if op == "&":
-            return self.make(x & y, t)
-        if op == "|":
-            return self.make(x | y, t)
-        if op == "^":
-            return self.make(x ^ y, t)
-        comparisons = {
-            "<": x < y,
-            ">": x > y,
-            "<=": x <= y,
-            ">=": x >= y,
-            "==": x == y,
-            "!=": x != y,
-        }
-        if op in comparisons:
-            return self.make(int(comparisons[op]), self.INT)
         raise NotConstant(f"operator {op}")
 
     def _shift(self, op: str, a: Value, n: int) -> Value:
@@ -735,6 +723,49 @@ def _chain(node: c_ast.BinaryOp) -> tuple[c_ast.Node, list[c_ast.BinaryOp]]:
     spine.reverse()
     return left, spine
 
+
+# the arithmetic operators whose signed overflow is noted, the bitwise ones and the
+# comparisons (an int result), by their spelling
+_WRAPPING: dict[str, Callable[[int, int], int]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+}
+_BITWISE: dict[str, Callable[[int, int], int]] = {
+    "&": operator.and_,
+    "|": operator.or_,
+    "^": operator.xor,
+}
+_COMPARISONS: dict[str, Callable[[int, int], bool]] = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _candidates(longs: int, unsigned: bool, decimal: bool) -> tuple[str, ...]:
+    """The types an integer literal with ``longs`` l's in its suffix may have, in
+    C11 6.4.4.1's order: the first that holds its value is its type."""
+    out: list[str] = []
+    for n in [["int", "long", "long long"], ["long", "long long"], ["long long"]][longs]:
+        if unsigned:
+            out.append("unsigned " + n)
+        elif decimal:
+            out.append(n)
+        else:
+            out += [n, "unsigned " + n]
+    return tuple(out)
+
+
+_CANDIDATES = {
+    (longs, u, d): _candidates(longs, u, d)
+    for longs in (0, 1, 2)
+    for u in (False, True)
+    for d in (False, True)
+}
 
 # the operators whose result is an int whatever their operands
 _INT_RESULT = frozenset({"&&", "||", "<", ">", "<=", ">=", "==", "!="})
