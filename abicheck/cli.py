@@ -419,6 +419,18 @@ class _FileOutput(io.TextIOBase):
             raise AbicheckError(f"cannot write: {exc.strerror}", self._name) from None
         return len(text)
 
+    def copy_utf8(self, fd: int, size: int) -> bool:
+        """The first ``size`` bytes of the file ``fd``, UTF-8 text, written (see
+        :meth:`abicheck.multiarch.ArchText.write_to`)."""
+        from .multiarch import send_utf8
+
+        try:
+            self._f.flush()
+            send_utf8(fd, size, self._f.fileno())
+        except OSError as exc:
+            raise AbicheckError(f"cannot write: {exc.strerror}", self._name) from None
+        return True
+
 
 @contextlib.contextmanager
 def _writing(output: str | None, out: TextIO) -> Iterator[TextIO]:
@@ -1269,6 +1281,32 @@ class _Output(io.TextIOBase):
             raise
         except OSError as exc:
             raise _OutputError(exc) from exc
+
+    def copy_utf8(self, fd: int, size: int) -> bool:
+        """The first ``size`` bytes of the file ``fd``, UTF-8 text, written straight to
+        the stream's file where it is one that writes UTF-8 unchanged (standard output,
+        say); False (nothing written) where it is not."""
+        s = self._stream
+        if os.linesep != "\n" or not isinstance(s, io.TextIOWrapper):
+            return False
+        import codecs
+
+        try:
+            if codecs.lookup(s.encoding).name != "utf-8":
+                return False
+            dest = s.fileno()
+        except (OSError, ValueError, LookupError):
+            return False
+        from .multiarch import send_utf8
+
+        self.flush()
+        try:
+            send_utf8(fd, size, dest)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _OutputError(exc) from exc
+        return True
 
     def close(self) -> None:
         super().close()  # this wrapper only: the caller's stream stays open

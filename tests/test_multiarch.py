@@ -4,8 +4,12 @@ shared scans in a process pool, giving exactly what one run per architecture giv
 from __future__ import annotations
 
 import dataclasses
+import errno
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +19,14 @@ from abicheck import arches
 from abicheck.cli import _render_json_arch, main
 from abicheck.headerargs import resolve_headers
 from abicheck.multiarch import (
+    ArchText,
     Shared,
     abi_groups,
     arch_list,
     plan_arches,
     read_arches,
     read_plan,
+    send_utf8,
     write_arches,
 )
 from abicheck.parse import TargetSetup, freestanding_dir, read_headers, target_setup
@@ -126,6 +132,98 @@ def test_worker_texts_come_through_files_that_are_closed_after() -> None:
     assert '"arch": "m68k"' in first.read()
     stopped.close()
     assert len(os.listdir("/proc/self/fd")) == open_fds
+
+
+def _memfd(data: bytes) -> int:
+    fd = os.memfd_create("test")
+    os.write(fd, data)
+    return fd
+
+
+TEXT = ("\u00b5s \u2014 " * 50_000 + "\n").encode()  # 750 KB, UTF-8 of 2 and 3 bytes
+
+
+def test_send_utf8_copies_by_sendfile_or_by_chunks_where_it_is_refused(tmp_path: Path) -> None:
+    src = _memfd(TEXT + b"left out")
+    plain, appended = tmp_path / "plain", tmp_path / "appended"
+    appended.write_bytes(b"before\n")
+    try:
+        with open(plain, "wb") as f:
+            send_utf8(src, len(TEXT), f.fileno())
+        # sendfile refuses a file opened to append (EINVAL): copied in chunks
+        with open(appended, "ab") as f:
+            send_utf8(src, len(TEXT), f.fileno())
+        with open(os.devnull, "wb") as full, open("/dev/full", "wb") as f:
+            send_utf8(src, len(TEXT), full.fileno())
+            with pytest.raises(OSError) as exc:
+                send_utf8(src, len(TEXT), f.fileno())
+    finally:
+        os.close(src)
+    assert plain.read_bytes() == TEXT
+    assert appended.read_bytes() == b"before\n" + TEXT
+    assert exc.value.errno == errno.ENOSPC
+
+
+def test_a_worker_text_goes_straight_to_the_commands_file_or_through_text(
+    tmp_path: Path,
+) -> None:
+    """An architecture's text in a worker's file is sent to the command's standard
+    output (UTF-8) or ``-o`` file as it is; to any other stream it is read as text;
+    a write that fails is the command's output error."""
+    from abicheck.cli import AbicheckError, _FileOutput, _Output, _OutputError
+
+    src = _memfd(TEXT)
+    try:
+        text = ArchText(fd=src, size=len(TEXT))
+        out = tmp_path / "out"
+        with open(out, "w", encoding="utf-8") as f:
+            f.write("[")
+            stream = _Output(f)
+            assert stream.copy_utf8(src, 0)  # (nothing sent: still the file's)
+            text.write_to(stream)
+            stream.write("]")
+        assert out.read_bytes() == b"[" + TEXT + b"]"
+        with open(out, "wb") as raw:
+            text.write_to(_FileOutput(raw, str(out)))
+        assert out.read_bytes() == TEXT
+        memory = io.StringIO()
+        with open(out, "w", encoding="utf-16") as utf16:
+            for other in (memory, utf16):
+                assert not _Output(other).copy_utf8(src, len(TEXT))
+                text.write_to(_Output(other))
+        assert memory.getvalue() == out.read_text(encoding="utf-16") == TEXT.decode()
+        with open("/dev/full", "w", encoding="utf-8") as f, pytest.raises(_OutputError):
+            text.write_to(_Output(f))
+        with open("/dev/full", "wb") as raw, pytest.raises(AbicheckError, match="/dev/full"):
+            text.write_to(_FileOutput(raw, "/dev/full"))
+    finally:
+        os.close(src)
+
+
+def test_the_installed_command_writes_every_architecture_to_a_pipe_and_a_file(
+    tmp_path: Path,
+) -> None:
+    """``--arch`` of several ABIs (read by worker processes, their texts sent from
+    their files) writes what one process writes, to a pipe, to a file it appends
+    to, and with -o."""
+    argv = ["parse", "--format", "json", "--arch", "m68k,x32,ppc64el", *SAMPLE[:4]]
+    exe = Path(sys.executable).with_name("abicheck")
+    code, out, err = run(*argv)
+    assert code == 0 and len(out) > 100_000, err
+    piped = subprocess.run([str(exe), *argv], capture_output=True, text=True)
+    assert (piped.returncode, piped.stdout) == (0, out)
+    appended = tmp_path / "appended"
+    appended.write_text("x\n")
+    with open(appended, "a") as f:
+        assert subprocess.run([str(exe), *argv], stdout=f).returncode == 0
+    assert appended.read_text() == "x\n" + out
+    named = tmp_path / "named"
+    assert subprocess.run([str(exe), *argv, "-o", str(named)]).returncode == 0
+    assert named.read_text() == out
+    with open("/dev/full", "w") as f:
+        full = subprocess.run([str(exe), *argv], stdout=f, stderr=subprocess.PIPE, text=True)
+    assert full.returncode == 2
+    assert full.stderr == "abicheck: error: cannot write output: No space left on device\n"
 
 
 @pytest.mark.slow
