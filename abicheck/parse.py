@@ -40,7 +40,6 @@ from .reader.scan import ALIAS_MARK, FileCache, MacroDef, ScanCache
 from .reader.walk import Includes, Preprocessor, Walk
 from .resources import data_path, display_name, shipped_path
 
-_FILE_OF = operator.attrgetter("file")
 _REASON_OF = operator.attrgetter("reason")
 
 
@@ -271,7 +270,10 @@ class Reader:
         # what gcc would warn about in the header read last, and read on
         self.warnings: tuple[Diagnostic, ...] = ()
         # id(macro of an aliased file) -> (it, it naming this reader's path)
-        self._unaliased: dict[int, tuple[Macro, Macro]] = {}
+        # id(macro) -> it, or (of an aliased file) one naming this reader's path; the
+        # aliased ones held in _held
+        self._unaliased: dict[int, Macro] = {}
+        self._held: list[Macro] = []
 
     # -- public ------------------------------------------------------------
 
@@ -296,6 +298,7 @@ class Reader:
         self._conditions.clear()
         self.literals.clear()
         self._unaliased.clear()
+        self._held.clear()
 
     def _bound_caches(self) -> None:
         """:meth:`clear` if the files held pass :attr:`cache_limit` characters."""
@@ -341,19 +344,22 @@ class Reader:
             macros = ev.macros_of(defs)
         macros.sort(key=_name)
         # (macros of shipped headers name them as output does from the start: shown_file)
-        if self.files.aliases and any(f[:1] == ALIAS_MARK for f in set(map(_FILE_OF, macros))):
-            self._unalias(macros)
+        if self.files.aliases:
+            return self._unaliased_ones(macros)
         return tuple(macros)
 
-    def _unalias(self, macros: list[Macro]) -> None:
-        """Each macro of a file scanned as an alias (:class:`FileCache`) replaced by
-        one naming this reader's path of the file, made once per macro."""
+    def _unaliased_ones(self, macros: list[Macro]) -> tuple[Macro, ...]:
+        """``macros``, each of a file scanned as an alias (:class:`FileCache`) replaced
+        by one naming this reader's path of the file, made once per macro."""
+        own_of = self._unaliased
+        out = list(map(own_of.get, map(id, macros)))  # (most were met in earlier headers)
+        if all(out):
+            return tuple(out)  # type: ignore[arg-type]
         aliases = self.files.aliases
-        unaliased = self._unaliased
         for i, m in enumerate(macros):
-            if m.file[:1] == ALIAS_MARK:
-                hit = unaliased.get(id(m))
-                if hit is None:
+            if out[i] is None:
+                own = m
+                if m.file[:1] == ALIAS_MARK:
                     own = Macro(
                         m.name,
                         m.kind,
@@ -365,8 +371,9 @@ class Reader:
                         m.reason,
                         m.ctype,
                     )
-                    hit = unaliased[id(m)] = (m, own)  # (holding m: its id stays its own)
-                macros[i] = hit[1]
+                    self._held.append(m)  # (its id stays its own while it is a key)
+                out[i] = own_of[id(m)] = own
+        return tuple(out)  # type: ignore[arg-type]
 
     def layouts(
         self, header: str | os.PathLike[str], names: Collection[str] | None = None

@@ -12,7 +12,8 @@ valgrind (a mips uapi tree: 50 s).
 
 ``python benchmarks/ab_instructions.py OLD_VENV NEW_VENV [--arch mips] [--tree DIR...]``
 (default: every header under mips's ``linux/`` and ``asm/``, as ``bench_scale.py
---workload cross-tree`` reads them). Needs ``valgrind`` (Debian: ``apt-get install
+--workload cross-tree`` reads them), or ``--arch mips,mipsel --pattern 'linux/*.h'
+...`` for architectures read one after another. Needs ``valgrind`` (Debian: ``apt-get install
 valgrind``).
 """
 
@@ -45,8 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("new", help="the venv of the other")
     ap.add_argument("--arch", default="mips")
     ap.add_argument("--tree", action="append", default=[], help="folders of headers to read")
+    ap.add_argument(
+        "--pattern",
+        action="append",
+        default=[],
+        help="a header name or quoted glob, as parse takes them, found in each --arch's "
+        "folders (instead of --tree's files; --arch mips,mipsel reads a group in one process)",
+    )
     args = ap.parse_args(argv)
-    headers = _headers(args.arch, args.tree)
+    headers = args.pattern or _headers(args.arch, args.tree)
     with tempfile.TemporaryDirectory() as tmp:
         procs = []
         for k, venv in enumerate((args.old, args.new)):
