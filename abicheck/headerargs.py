@@ -60,12 +60,16 @@ def resolve_headers(
                 unmatched.append(spec)
             out += [(p, p) for p in paths]
         elif is_pattern(spec):
-            names = sorted(
-                {n for d in dirs for n in _glob(spec, d) if os.path.isfile(os.path.join(d, n))}
-            )
-            if not names:
+            # each name where #include finds it: in the first folder (of dirs, in
+            # order) whose matches hold it as a file
+            first: dict[str, str] = {}
+            for d in dirs:
+                for n in _glob(spec, d):
+                    if n not in first and os.path.isfile(p := os.path.join(d, n)):
+                        first[n] = os.path.normpath(p)
+            if not first:
                 unmatched.append(spec)
-            out += [(n, _find(n, dirs) or n) for n in names]
+            out += sorted(first.items())
         else:
             found = _find(spec, dirs)
             if found is None:

@@ -247,6 +247,8 @@ def test_a_name_is_found_as_include_would_find_it(tmp_path: Path) -> None:
         (d / "sub").mkdir(parents=True)
         (d / "sub" / "x.h").write_text(f"#define X {value}\n")
     (second / "sub" / "y.h").write_text("#define Y 3\n")
+    (first / "sub" / "z.h").mkdir()  # a folder: #include finds the file after it
+    (second / "sub" / "z.h").write_text("#define Z 4\n")
     pairs, unmatched = resolve_headers(
         ["sub/x.h", "sub/*.h", "nowhere.h"], [str(first), str(second)]
     )
@@ -254,6 +256,7 @@ def test_a_name_is_found_as_include_would_find_it(tmp_path: Path) -> None:
         ("sub/x.h", str(first / "sub" / "x.h")),
         ("sub/x.h", str(first / "sub" / "x.h")),
         ("sub/y.h", str(second / "sub" / "y.h")),
+        ("sub/z.h", str(second / "sub" / "z.h")),
         ("nowhere.h", "nowhere.h"),
     ]
     assert unmatched == ["nowhere.h"]
@@ -265,8 +268,10 @@ def test_a_name_is_found_as_include_would_find_it(tmp_path: Path) -> None:
     assert got == [
         ("mips", "sub/x.h", [("X", 1)]),
         ("mips", "sub/y.h", [("Y", 3)]),
+        ("mips", "sub/z.h", [("Z", 4)]),
         ("arm64", "sub/x.h", [("X", 1)]),
         ("arm64", "sub/y.h", [("Y", 3)]),
+        ("arm64", "sub/z.h", [("Z", 4)]),
     ]
 
 
