@@ -1256,9 +1256,10 @@ class _Output(io.TextIOBase):
     Closing it leaves ``stream`` open.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, own: bool = False) -> None:
         super().__init__()
         self._stream = stream
+        self._own = own  # the process's standard output (main's out None)
 
     def writable(self) -> bool:
         return True
@@ -1284,10 +1285,19 @@ class _Output(io.TextIOBase):
 
     def copy_utf8(self, fd: int, size: int) -> bool:
         """The first ``size`` bytes of the file ``fd``, UTF-8 text, written straight to
-        the stream's file where it is one that writes UTF-8 unchanged (standard output,
-        say); False (nothing written) where it is not."""
+        the stream's file where the stream is the process's standard output as Python
+        makes it: a UTF-8 text layer over a buffer over the file (or over the file,
+        unbuffered), which writes text
+        unchanged ("\\n" stays "\\n" where that is the system's line end). False
+        (nothing written) for any other stream: a caller's may translate newlines or
+        compress what it is given (gzip.open's text streams have a file too)."""
         s = self._stream
-        if os.linesep != "\n" or not isinstance(s, io.TextIOWrapper):
+        if not self._own or os.linesep != "\n" or type(s) is not io.TextIOWrapper:
+            return False
+        buffer = getattr(s, "buffer", None)  # (the file itself under PYTHONUNBUFFERED)
+        if type(buffer) in (io.BufferedWriter, io.BufferedRandom):
+            buffer = getattr(buffer, "raw", None)
+        if type(buffer) is not io.FileIO:
             return False
         import codecs
 
@@ -1412,6 +1422,7 @@ def main(
     A closed standard output (``>&-``) fails the first write as an output error
     (exit 2); a closed or failing standard error loses the messages, not the status.
     """
+    own_stdout = out is None
     out = out or sys.stdout or cast(TextIO, _Closed())
     err = cast(TextIO, _Quiet(err or sys.stderr))
     try:
@@ -1443,7 +1454,7 @@ def main(
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     func: Command = args.func
-    output = _Output(out)
+    output = _Output(out, own=own_stdout)
     notes = io.StringIO() if getattr(args, "quiet", False) else err  # --quiet: no notes
     from .parse import paused_gc
 

@@ -20,7 +20,6 @@ the largest first, which inherit the scans made before the fork.
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -302,15 +301,19 @@ def send_utf8(src: int, size: int, dest: int) -> None:
     Raises OSError as a write to ``dest`` would."""
     done = 0
     try:
-        while done < size:
+        while done < size and hasattr(os, "sendfile"):
             n = os.sendfile(dest, src, done, size - done)
             if n == 0:
                 break  # (the file is shorter than it was: nothing more to send)
             done += n
-        return
-    except OSError as exc:
-        if done or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        if done:
+            return
+    except OSError:
+        if done:
             raise
+        # refused at once (EINVAL for a file opened to append; ENOTSOCK where
+        # sendfile writes to sockets only): copied, and a real write error (ENOSPC,
+        # EPIPE) comes again from the write
     while done < size:
         chunk = os.pread(src, min(_CHUNK, size - done), done)
         if not chunk:

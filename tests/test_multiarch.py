@@ -164,12 +164,34 @@ def test_send_utf8_copies_by_sendfile_or_by_chunks_where_it_is_refused(tmp_path:
     assert exc.value.errno == errno.ENOSPC
 
 
+def test_send_utf8_copies_where_sendfile_writes_to_sockets_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sockets_only(*_: object) -> int:  # as on macOS and FreeBSD
+        raise OSError(errno.ENOTSOCK, os.strerror(errno.ENOTSOCK))
+
+    monkeypatch.setattr(os, "sendfile", sockets_only)
+    src = _memfd(TEXT)
+    try:
+        with open(tmp_path / "out", "wb") as f:
+            send_utf8(src, len(TEXT), f.fileno())
+        with open("/dev/full", "wb") as f, pytest.raises(OSError) as exc:
+            send_utf8(src, len(TEXT), f.fileno())  # the write's own error
+    finally:
+        os.close(src)
+    assert (tmp_path / "out").read_bytes() == TEXT
+    assert exc.value.errno == errno.ENOSPC
+
+
 def test_a_worker_text_goes_straight_to_the_commands_file_or_through_text(
     tmp_path: Path,
 ) -> None:
     """An architecture's text in a worker's file is sent to the command's standard
-    output (UTF-8) or ``-o`` file as it is; to any other stream it is read as text;
-    a write that fails is the command's output error."""
+    output (UTF-8, a text layer over a file) or ``-o`` file as it is; to any other
+    stream (a caller's, which may translate newlines or compress) it is read as
+    text; a write that fails is the command's output error."""
+    import gzip
+
     from abicheck.cli import AbicheckError, _FileOutput, _Output, _OutputError
 
     src = _memfd(TEXT)
@@ -178,26 +200,50 @@ def test_a_worker_text_goes_straight_to_the_commands_file_or_through_text(
         out = tmp_path / "out"
         with open(out, "w", encoding="utf-8") as f:
             f.write("[")
-            stream = _Output(f)
+            assert not _Output(f).copy_utf8(src, 0)  # a caller's stream
+            stream = _Output(f, own=True)  # as the process's standard output
             assert stream.copy_utf8(src, 0)  # (nothing sent: still the file's)
             text.write_to(stream)
             stream.write("]")
         assert out.read_bytes() == b"[" + TEXT + b"]"
+        # as under PYTHONUNBUFFERED: the text layer straight over the file
+        with io.TextIOWrapper(open(out, "wb", buffering=0), "utf-8", write_through=True) as f:
+            f.write("<")
+            assert _Output(f, own=True).copy_utf8(src, len(TEXT))
+            f.write(">")
+        assert out.read_bytes() == b"<" + TEXT + b">"
         with open(out, "wb") as raw:
             text.write_to(_FileOutput(raw, str(out)))
         assert out.read_bytes() == TEXT
         memory = io.StringIO()
-        with open(out, "w", encoding="utf-16") as utf16:
-            for other in (memory, utf16):
-                assert not _Output(other).copy_utf8(src, len(TEXT))
-                text.write_to(_Output(other))
+        packed = tmp_path / "out.gz"
+        with (
+            open(out, "w", encoding="utf-16") as utf16,
+            gzip.open(packed, "wt", encoding="utf-8") as gz,  # (its fileno: the .gz)
+        ):
+            for other in (memory, utf16, gz):
+                assert not _Output(other, own=True).copy_utf8(src, len(TEXT))
+                text.write_to(_Output(other, own=True))
         assert memory.getvalue() == out.read_text(encoding="utf-16") == TEXT.decode()
+        assert gzip.decompress(packed.read_bytes()) == TEXT
         with open("/dev/full", "w", encoding="utf-8") as f, pytest.raises(_OutputError):
-            text.write_to(_Output(f))
+            text.write_to(_Output(f, own=True))
         with open("/dev/full", "wb") as raw, pytest.raises(AbicheckError, match="/dev/full"):
             text.write_to(_FileOutput(raw, "/dev/full"))
     finally:
         os.close(src)
+
+
+def test_a_callers_stream_gets_the_worker_texts_as_text(tmp_path: Path) -> None:
+    """main(out=...) with a stream of its own: its newline translation applies to
+    the architectures' texts too (they are not sent to its file underneath)."""
+    argv = ["parse", "--format", "json", "--arch", "m68k,x32", "linux/mman.h"]
+    crlf = tmp_path / "crlf"
+    with open(crlf, "w", encoding="utf-8", newline="\r\n") as f:
+        assert main(argv, f, io.StringIO()) == 0
+    data = crlf.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 200
+    assert data.replace(b"\r\n", b"\n").decode() == run(*argv)[1]
 
 
 def test_the_installed_command_writes_every_architecture_to_a_pipe_and_a_file(
