@@ -469,10 +469,11 @@ def iter_headers(
     for: a caller that writes each out and drops it holds one header's at a time."""
     # the collector off for the whole batch: resumed after each header, it went
     # over each header's new cache entries, then over them again as they aged
+    shipped = data_path("headers") + os.sep  # (a name found there: shown as output names it)
     with paused_gc():
         for i, h in enumerate(headers):
             path = h if paths is None else paths[i]
-            shown = "" if path == h else path
+            shown = "" if path == h else display_name(path) if path.startswith(shipped) else path
             try:
                 macros = reader.read(shipped_path(path), builtins)
             except AbicheckError as exc:

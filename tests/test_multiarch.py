@@ -321,6 +321,17 @@ def test_a_name_is_found_as_include_would_find_it(tmp_path: Path) -> None:
     ]
 
 
+def test_a_shipped_header_found_by_name_is_shown_as_its_macros_name_it() -> None:
+    """A name found in abicheck's freestanding headers (``<stddef.h>``): its "path" is
+    the one its macros' "file" gives, not the folder abicheck is installed in."""
+    shown = "<abicheck>/headers/freestanding/stddef.h"
+    _, data, _ = parse_json("--arch", "m68k,x32", "stddef.h")
+    _, alone, _ = parse_json("--arch", "m68k", "stddef.h")
+    for h in [*data, *alone]:
+        assert h["path"] == shown
+        assert {d["file"] for d in h["defines"] if d["name"] == "NULL"} == {shown}
+
+
 def test_a_header_only_some_architectures_have_is_left_out_with_a_note() -> None:
     code, data, err = parse_json("--arch", "mips,arm64,mipsel", "asm/sgidefs.h", "linux/mman.h")
     assert code == 0
