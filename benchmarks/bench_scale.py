@@ -18,6 +18,8 @@ Workloads (``--workload``, default all):
   --arch all 'linux/*.h' 'asm/*.h' 'asm-generic/*.h'`` (one call; target: 5 s wall on
   2 cores), against gcc per header per architecture with that architecture's flags,
   and one ``parse --arch NAME`` call per architecture (as ``arch-trees``);
+* ``verify``: ``abicheck verify``, the full sweep of the default sources against the
+  running kernel (target: 0.8 s wall; it has no peer: only its own times);
 * ``cross-tree``: the uapi tree (every header under linux/ and asm/) of one
   architecture (``--arch``, default mips), ``parse --arch NAME`` in one call, struct
   layouts and every value evaluated, against that architecture's own cross compiler
@@ -98,6 +100,12 @@ def workload_one_header() -> tuple[list[Tool], float | None]:
     a = Tool("abicheck parse linux/mman.h", [[*abicheck_cmd(), "parse", h]], accept(0))
     g = Tool("gcc -dM -E linux/mman.h", [["gcc", "-dM", "-E", h]], accept(0))
     return [a, g], None
+
+
+def workload_verify() -> tuple[list[Tool], float | None]:
+    # exit 1: a value differs (the embedded ARM header's MADV_REMOVE), as expected
+    a = Tool("abicheck verify (full sweep)", [[*abicheck_cmd(), "verify"]], accept(0, 1))
+    return [a], None
 
 
 def _installed() -> list[arches.Arch]:
@@ -208,6 +216,7 @@ WORKLOADS = {
     "usr-include": workload_usr_include,
     "arch-trees": workload_arch_trees,
     "cross-tree": workload_cross_tree,
+    "verify": workload_verify,
     "all-arches": workload_all_arches,
 }
 ARGS = argparse.Namespace(arch="mips")
