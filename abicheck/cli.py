@@ -1287,10 +1287,10 @@ class _Output(io.TextIOBase):
         """The first ``size`` bytes of the file ``fd``, UTF-8 text, written straight to
         the stream's file where the stream is the process's standard output as Python
         makes it: a UTF-8 text layer over a buffer over the file (or over the file,
-        unbuffered), which writes text
-        unchanged ("\\n" stays "\\n" where that is the system's line end). False
-        (nothing written) for any other stream: a caller's may translate newlines or
-        compress what it is given (gzip.open's text streams have a file too)."""
+        unbuffered), which writes text unchanged ("\\n" stays "\\n" where that is the
+        system's line end). False (nothing written) for any other stream: a caller's
+        may translate newlines or compress what it is given (gzip.open's text streams
+        have a file too)."""
         s = self._stream
         if not self._own or os.linesep != "\n" or type(s) is not io.TextIOWrapper:
             return False

@@ -269,7 +269,6 @@ class Reader:
         self.cache_limit = cache_limit
         # what gcc would warn about in the header read last, and read on
         self.warnings: tuple[Diagnostic, ...] = ()
-        # id(macro of an aliased file) -> (it, it naming this reader's path)
         # id(macro) -> it, or (of an aliased file) one naming this reader's path; the
         # aliased ones held in _held
         self._unaliased: dict[int, Macro] = {}
