@@ -32,16 +32,18 @@ class Sample:
     wall: float
     cpu: float
     peak_kb: int
+    refused: int | None = None  # headers the tool refused, where its check counts them
 
 
 @dataclass
 class Tool:
     """A tool of a workload: its commands, and a check of each command's exit status
-    and output (raise ToolFailed to stop the benchmark)."""
+    and output (raise ToolFailed to stop the benchmark), which returns how many
+    headers the command refused, or None where it does not count them."""
 
     name: str
     commands: Commands
-    check: Callable[[int, bytes, bytes], None] = lambda rc, out, err: None
+    check: Callable[[int, bytes, bytes], int | None] = lambda rc, out, err: None
     samples: list[Sample] = field(default_factory=list)
 
 
@@ -49,6 +51,7 @@ def run_once(tool: Tool) -> Sample:
     """Run ``tool``'s commands one after another: wall, CPU and peak memory of them all."""
     wall = cpu = 0.0
     peak = 0
+    refused: int | None = None
     gnu_time = shutil.which("time", path="/usr/bin")
     with tempfile.NamedTemporaryFile(prefix="abicheck-bench-") as rss:
         for argv in tool.commands:
@@ -68,11 +71,13 @@ def run_once(tool: Tool) -> Sample:
                 with open(rss.name) as f:
                     text = f.read().split()
                 peak = max(peak, int(text[-1]) if text else 0)
-        rc = os.waitstatus_to_exitcode(status)
-        if rc < 0:
-            raise ToolFailed(f"{tool.name} killed by signal {-rc}: {' '.join(argv[:3])} ...")
-        tool.check(rc, out, err)
-    return Sample(wall, cpu, peak)
+            rc = os.waitstatus_to_exitcode(status)
+            if rc < 0:
+                raise ToolFailed(f"{tool.name} killed by signal {-rc}: {' '.join(argv[:3])} ...")
+            count = tool.check(rc, out, err)
+            if count is not None:
+                refused = (refused or 0) + count
+    return Sample(wall, cpu, peak, refused)
 
 
 def _communicate(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
@@ -111,6 +116,11 @@ def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
 
 
+def _refused(tool: Tool) -> int | None:
+    """The headers ``tool`` refused in its last round (the same in every round)."""
+    return tool.samples[-1].refused if tool.samples else None
+
+
 def report(tools: Sequence[Tool], target: float | None = None) -> str:
     """Medians with min-max of CPU and wall seconds, peak memory, and the CPU and wall
     ratios of the first tool to the second."""
@@ -119,11 +129,18 @@ def report(tools: Sequence[Tool], target: float | None = None) -> str:
         cpu = [s.cpu for s in t.samples]
         wall = [s.wall for s in t.samples]
         peak = max(s.peak_kb for s in t.samples) / 1024
+        refused = _refused(t)
+        told = f"  refused {refused}" if refused is not None else ""
         lines.append(
-            f"{t.name:<40} cpu {_spread(cpu)} s  wall {_spread(wall)} s  peak {peak:.0f} MB"
+            f"{t.name:<40} cpu {_spread(cpu)} s  wall {_spread(wall)} s  peak {peak:.0f} MB{told}"
         )
     if len(tools) >= 2:
         a, b = tools[0], tools[1]
+        ra, rb = _refused(a), _refused(b)
+        if ra is not None and rb is not None and ra != rb:
+            lines.append(
+                f"warning: {a.name} refused {ra} headers, {b.name} {rb}: their work differs"
+            )
         cpu_ratio = statistics.median(s.cpu for s in a.samples) / statistics.median(
             s.cpu for s in b.samples
         )
