@@ -16,6 +16,7 @@ import itertools
 import operator
 import os
 import re
+import sys
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 from ._record import Record, replace
@@ -46,10 +47,19 @@ _REASON_OF = operator.attrgetter("reason")
 _name = operator.attrgetter("name")
 
 # The characters of source a Reader keeps scanned (and the answers resting on them)
-# before it starts afresh: a peak of about 225 MB reading all of a Debian
-# /usr/include in one call (104 million characters; 460 MB when all was kept), a
-# uapi tree (5 million) never reaching it
+# before it starts afresh: all of a Debian /usr/include is 104 million, a uapi tree
+# 5 million (never reaching it)
 CACHE_LIMIT = 32 * 2**20
+
+# The memory blocks (sys.getallocatedblocks, some 100 bytes each) the process may
+# gain after a Reader is made before it starts afresh: the answers kept grow with
+# the headers read, also when no new file is (the C library's headers, included
+# again and again). All of a Debian /usr/include on the compiler's search path
+# peaks at about 260 MB with it (377 MB by the characters alone); a uapi tree
+# (under a million blocks) never reaches it
+BLOCK_LIMIT = 1_750_000
+
+_allocated_blocks = getattr(sys, "getallocatedblocks", lambda: 0)  # (CPython's)
 
 
 def predefined_macros(data_model: str) -> dict[str, str]:
@@ -218,8 +228,10 @@ class Reader:
     under other targets' folders, and the same predefines, the same definitions
     (see :mod:`abicheck.multiarch`).
     ``cache_limit`` bounds what is kept between headers: once the files held pass
-    that many characters, the next header is read with every cache emptied (as by
-    a new Reader), so that memory stays flat however many headers are read.
+    that many characters, or the process has gained more than ``block_limit``
+    memory blocks since the Reader was made, the next header is read with every
+    cache emptied (as by a new Reader), so that memory stays flat however many
+    headers are read.
     """
 
     def __init__(
@@ -236,6 +248,7 @@ class Reader:
         alias_roots: Iterable[str] = (),
         interned: dict[tuple[str, str, str], MacroDef] | None = None,
         cache_limit: int = CACHE_LIMIT,
+        block_limit: int = BLOCK_LIMIT,
     ) -> None:
         base = predefined_macros(data_model) if predefines is None else dict(predefines)
         self.model: DataModel = reader_model(data_model, base, unsigned_char, abi, defines)
@@ -267,6 +280,8 @@ class Reader:
         self.statements = Statements(self.memo)
         self.literals = Literals(self.model)
         self.cache_limit = cache_limit
+        self.block_limit = block_limit
+        self._blocks_before = _allocated_blocks()
         # what gcc would warn about in the header read last, and read on
         self.warnings: tuple[Diagnostic, ...] = ()
         # id(macro) -> it, or (of an aliased file) one naming this reader's path; the
@@ -300,8 +315,10 @@ class Reader:
         self._held.clear()
 
     def _bound_caches(self) -> None:
-        """:meth:`clear` if the files held pass :attr:`cache_limit` characters."""
-        if self.files.size > self.cache_limit:
+        """:meth:`clear` if the files held pass :attr:`cache_limit` characters, or the
+        memory blocks the process gained since the Reader was made :attr:`block_limit`."""
+        grown = _allocated_blocks() - self._blocks_before
+        if self.files.size > self.cache_limit or grown > self.block_limit:
             self.clear()
 
     def _read(self, header: str, builtins: bool = True) -> tuple[Macro, ...]:

@@ -415,12 +415,13 @@ def _fixture_tree() -> list[str]:
     return [str(p) for p in names]
 
 
+@pytest.mark.parametrize("limit", ["cache_limit", "block_limit"])
 @pytest.mark.parametrize("reuse", [True, False])
-def test_a_bounded_reader_reads_what_an_unbounded_one_reads(reuse: bool) -> None:
-    # a limit of one character: every header after the first is read with every
-    # cache emptied; the default limit keeps all of them for the whole run
+def test_a_bounded_reader_reads_what_an_unbounded_one_reads(reuse: bool, limit: str) -> None:
+    # a limit of one character, or of one memory block: every header after the first
+    # is read with every cache emptied; the default limits keep all of them
     headers = _fixture_tree()
-    bounded = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3"}, reuse=reuse, cache_limit=1)
+    bounded = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3"}, reuse=reuse, **{limit: 1})
     kept = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3"}, reuse=reuse)
     tables = _tables(bounded, headers)
     assert tables == _tables(kept, headers)
