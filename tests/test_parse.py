@@ -22,6 +22,7 @@ from abicheck.arches import Arch, cross_compiler, debian_arches, lookup
 from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
 from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
+from abicheck.reader import tokens as tokens_module
 from abicheck.reader.scan import logical_lines
 from abicheck.reader.tokens import Tok, tokenize
 from abicheck.resources import embedded_header
@@ -228,6 +229,38 @@ def test_tokenize_kinds_and_spacing() -> None:
     assert tokenize("   ") == []
     # each field as Tok() sets it (tokenize sets them itself): equality reads them all
     assert tokenize(line) == [Tok(kind, text, space) for kind, text, space in got]
+
+
+def test_tokenize_shares_tokens_by_text_and_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    toks = tokenize("f(a)(a) a")
+    assert toks[1] is toks[4] is tokenize("x(")[1] and toks[2] is toks[5] and toks[3] is toks[6]
+    assert toks[2] is not toks[7] and (toks[2].space, toks[7].space) == (False, True)
+    # past its limit the table starts afresh: tokens made before are left as they are
+    monkeypatch.setattr(tokens_module, "_SHARED_LIMIT", 2)
+    fresh = tokenize("g_1(g_2)g_3")
+    assert [(t.kind, t.text, t.space) for t in fresh] == [
+        ("id", "g_1", False),
+        ("punct", "(", False),
+        ("id", "g_2", False),
+        ("punct", ")", False),
+        ("id", "g_3", False),
+    ]
+    assert len(tokens_module._SHARED[0]) <= 2
+    assert [(t.text, t.space) for t in toks[:2]] == [("f", False), ("(", False)]
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_reading_changes_no_shared_token(reuse: bool) -> None:
+    # expansion marks tokens (hide sets, blocked, the spacing of a replacement's
+    # first token): on copies, never on the tokens every line of that text shares
+    reader = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3"}, reuse=reuse)
+    tables = _tables(reader, _fixture_tree())
+    assert len(tables) == 19 and all(not isinstance(t, str) for t in tables)
+    tight, spaced = tokens_module._SHARED
+    for table, space in ((tight, False), (spaced, True)):
+        assert table
+        for text, tok in table.items():
+            assert (tok.text, tok.space, tok.hide, tok.blocked) == (text, space, frozenset(), False)
 
 
 # The tokenizer as first written, one alternative a kind in the order a reader

@@ -95,21 +95,37 @@ def _kind(t: str) -> str:
 _new = object.__new__
 
 
+# The tokens tokenize made, by their text, after no white space and after some:
+# one token for every ( or int of a tree, shared (a lexed token is never changed:
+# expansion changes copies). A whole uapi tree holds some 120,000 tokens, 15,000 of
+# them different. Emptied when it grows past _SHARED_LIMIT: what was made stays.
+_SHARED: tuple[dict[str, Tok], dict[str, Tok]] = ({}, {})
+_SHARED_LIMIT = 1 << 16
+
+
 def tokenize(text: str) -> list[Tok]:
     """Split one logical line into preprocessing tokens (kind id, num, chr, str,
-    punct or other)."""
+    punct or other); the tokens are shared with other lines' and must not be
+    changed (:meth:`Tok.copy` one to change it)."""
     kind_of = _KIND_BY_FIRST.get
     toks: list[Tok] = []
     append = toks.append
+    tight, spaced = _SHARED
     for ws, t in _TOKEN_RE.findall(text):
-        # Tok(kind, t, ws != ""), its fields set here: a call of Tok.__init__ was a
-        # third of the tokenizer's time (a test holds the two the same)
-        tok = _new(Tok)
-        tok.kind = kind_of(t[0]) or _kind(t)
-        tok.text = t
-        tok.space = ws != ""
-        tok.hide = _NO_HIDE
-        tok.blocked = False
+        shared = spaced if ws else tight
+        tok = shared.get(t)
+        if tok is None:
+            # Tok(kind, t, ws != ""), its fields set here: a call of Tok.__init__ was
+            # a third of the tokenizer's time (a test holds the two the same)
+            tok = _new(Tok)
+            tok.kind = kind_of(t[0]) or _kind(t)
+            tok.text = t
+            tok.space = ws != ""
+            tok.hide = _NO_HIDE
+            tok.blocked = False
+            if len(shared) >= _SHARED_LIMIT:
+                shared.clear()
+            shared[t] = tok
         append(tok)
     return toks
 
