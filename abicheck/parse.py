@@ -229,9 +229,9 @@ class Reader:
     (see :mod:`abicheck.multiarch`).
     ``cache_limit`` bounds what is kept between headers: once the files held pass
     that many characters, or the process has gained more than ``block_limit``
-    memory blocks since the Reader was made, the next header is read with every
-    cache emptied (as by a new Reader), so that memory stays flat however many
-    headers are read.
+    memory blocks since the Reader was made or last emptied, the next header is read
+    with every cache emptied (as by a new Reader), so that memory stays flat however
+    many headers are read.
     """
 
     def __init__(
@@ -313,10 +313,13 @@ class Reader:
         self.literals.clear()
         self._unaliased.clear()
         self._held.clear()
+        # blocks held elsewhere (the caller's tables, say) are no longer counted
+        self._blocks_before = _allocated_blocks()
 
     def _bound_caches(self) -> None:
         """:meth:`clear` if the files held pass :attr:`cache_limit` characters, or the
-        memory blocks the process gained since the Reader was made :attr:`block_limit`."""
+        memory blocks the process gained since the Reader was made or emptied
+        :attr:`block_limit`."""
         grown = _allocated_blocks() - self._blocks_before
         if self.files.size > self.cache_limit or grown > self.block_limit:
             self.clear()

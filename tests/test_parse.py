@@ -468,6 +468,24 @@ def test_a_bounded_reader_reads_what_an_unbounded_one_reads(reuse: bool, limit: 
     assert kept.files.size == sum(Path(p).stat().st_size for p in kept.files._files)
 
 
+def test_a_reader_counts_blocks_held_elsewhere_once(tmp_path: Path) -> None:
+    # blocks the caller holds make a reader past its block limit start afresh once;
+    # the next header is read with the caches kept, not emptied again
+    paths = []
+    for k in range(3):
+        h = tmp_path / f"h{k}.h"
+        h.write_text(f"#define H{k} ({k} + 1)\n", encoding="utf-8")
+        paths.append(str(h))
+    reader = Reader(block_limit=200_000)
+    assert reader.read(paths[0], builtins=False)[0].value == 1
+    held = [object() for _ in range(300_000)]  # noqa: F841 (kept until the end)
+    assert reader.read(paths[1], builtins=False)[0].value == 2
+    assert sorted(reader.files._files) == [paths[1]]  # started afresh
+    assert reader.read(paths[2], builtins=False)[0].value == 3
+    assert sorted(reader.files._files) == paths[1:]  # and kept what it read since
+    del held
+
+
 def test_a_reader_past_its_limit_frees_what_it_kept(tmp_path: Path) -> None:
     # reading pauses the garbage collector: what a reader drops when it starts afresh
     # must be freed by reference counts (its definitions, and the memo's answers)
