@@ -249,13 +249,24 @@ def test_tokenize_shares_tokens_by_text_and_spacing(monkeypatch: pytest.MonkeyPa
     assert [(t.text, t.space) for t in toks[:2]] == [("f", False), ("(", False)]
 
 
+def test_a_define_leading_with_a_space_leaves_other_lines_spaced(tmp_path: Path) -> None:
+    # -DX=" 7": X's body starts with the token " 7" has elsewhere; stringified after
+    # it, "a 7" keeps its space (sizeof 4), as gcc reads it
+    h = tmp_path / "s.h"
+    h.write_text("#define S(x) #x\n#define V sizeof(S(a 7))\n", encoding="utf-8")
+    values = {m.name: m.value for m in Reader([], {"X": " 7", "Y": "X"}).read(str(h))}
+    assert (values["V"], values["X"], values["Y"]) == (4, 7, 7)
+
+
 @pytest.mark.parametrize("reuse", [True, False])
 def test_reading_changes_no_shared_token(reuse: bool) -> None:
     # expansion marks tokens (hide sets, blocked, the spacing of a replacement's
     # first token): on copies, never on the tokens every line of that text shares
-    reader = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3"}, reuse=reuse)
+    # (a -D value leading with a space: its body's first token is made unspaced)
+    reader = Reader([str(FIX / "sys")], {"FROM_CMDLINE": "3", "SPACED": " 3"}, reuse=reuse)
     tables = _tables(reader, _fixture_tree())
     assert len(tables) == 19 and all(not isinstance(t, str) for t in tables)
+    assert {m.name: m.value for m in cast(tuple[Macro, ...], tables[0])}["SPACED"] == 3
     tight, spaced = tokens_module._SHARED
     for table, space in ((tight, False), (spaced, True)):
         assert table

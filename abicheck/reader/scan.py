@@ -61,8 +61,8 @@ class MacroDef:
             body = _BODIES.get(self.text)
             if body is None:
                 toks = tokenize(self.text)
-                if toks:
-                    toks[0].space = False
+                if toks and toks[0].space:  # (a -D value may lead with a space)
+                    toks[0] = toks[0].copy(space=False)  # not the shared token
                 body = _BODIES[self.text] = tuple(toks)
             self._body = body
         return body
