@@ -134,13 +134,16 @@ def report(tools: Sequence[Tool], target: float | None = None) -> str:
         lines.append(
             f"{t.name:<40} cpu {_spread(cpu)} s  wall {_spread(wall)} s  peak {peak:.0f} MB{told}"
         )
+    first = _refused(tools[0]) if tools else None
+    for other in tools[1:]:
+        refused = _refused(other)
+        if first is not None and refused is not None and refused != first:
+            lines.append(
+                f"warning: {tools[0].name} refused {first} headers, {other.name} {refused}:"
+                " their work differs"
+            )
     if len(tools) >= 2:
         a, b = tools[0], tools[1]
-        ra, rb = _refused(a), _refused(b)
-        if ra is not None and rb is not None and ra != rb:
-            lines.append(
-                f"warning: {a.name} refused {ra} headers, {b.name} {rb}: their work differs"
-            )
         cpu_ratio = statistics.median(s.cpu for s in a.samples) / statistics.median(
             s.cpu for s in b.samples
         )
