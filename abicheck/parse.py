@@ -59,7 +59,8 @@ CACHE_LIMIT = 32 * 2**20
 # (under a million blocks) never reaches it
 BLOCK_LIMIT = 1_750_000
 
-_allocated_blocks = getattr(sys, "getallocatedblocks", lambda: 0)  # (CPython's)
+# (CPython's; 0 without pymalloc, PYTHONMALLOC=malloc: then the characters' bound alone)
+_allocated_blocks = getattr(sys, "getallocatedblocks", lambda: 0)
 
 
 def predefined_macros(data_model: str) -> dict[str, str]:
