@@ -60,68 +60,94 @@ def run_child(
 ) -> tuple[str, Any]:
     """Run ``fn`` in a forked child: ("ok", its JSON result), ("crashed", why), ("timeout",
     s), or ("unavailable", why) when no child could be started (fork or pipe failed)."""
-    libc.load()  # in the parent: every child inherits it, none runs ldconfig
-    try:
-        r, w = os.pipe()
-    except OSError as exc:  # EMFILE, ENFILE
-        return "unavailable", f"no pipe for the child: {exc.strerror}"
-    try:
-        pid = os.fork()
-    except OSError as exc:  # EAGAIN (RLIMIT_NPROC), ENOMEM
-        os.close(r)
-        os.close(w)
-        return "unavailable", f"cannot fork a child: {exc.strerror}"
-    if pid == 0:  # child
-        code = 1
+    return Child(fn, timeout, drop).result()
+
+
+class Child:
+    """``fn`` started in a forked child, to be collected by ``result()``.
+
+    The child has ``timeout`` seconds from its start.
+    """
+
+    def __init__(
+        self, fn: Callable[[], Any], timeout: float, drop: tuple[int, int] | None = None
+    ) -> None:
+        self.timeout = timeout
+        self.pid = 0
+        self.unavailable = ""
+        self._r = -1
+        libc.load()  # in the parent: every child inherits it, none runs ldconfig
         try:
+            r, w = os.pipe()
+        except OSError as exc:  # EMFILE, ENFILE
+            self.unavailable = f"no pipe for the child: {exc.strerror}"
+            return
+        try:
+            pid = os.fork()
+        except OSError as exc:  # EAGAIN (RLIMIT_NPROC), ENOMEM
             os.close(r)
+            os.close(w)
+            self.unavailable = f"cannot fork a child: {exc.strerror}"
+            return
+        if pid == 0:  # child
+            code = 1
             try:
-                _child_setup(drop)
-                payload = json.dumps({"ok": fn()})
-            except BaseException as e:  # noqa: BLE001 - reported to the parent
-                payload = json.dumps({"error": f"{type(e).__name__}: {e}"})
-            data = payload.encode()
-            while data:
-                data = data[os.write(w, data) :]
-            code = 0
+                os.close(r)
+                try:
+                    _child_setup(drop)
+                    payload = json.dumps({"ok": fn()})
+                except BaseException as e:  # noqa: BLE001 - reported to the parent
+                    payload = json.dumps({"error": f"{type(e).__name__}: {e}"})
+                data = payload.encode()
+                while data:
+                    data = data[os.write(w, data) :]
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        self.pid, self._r = pid, r
+        self._deadline = time.monotonic() + timeout
+
+    def result(self) -> tuple[str, Any]:
+        """What ``run_child`` returns; the child reaped."""
+        if self.unavailable:
+            return "unavailable", self.unavailable
+        chunks: list[bytes] = []
+        eof = False
+        try:
+            while True:
+                left = self._deadline - time.monotonic()
+                if left <= 0:
+                    break
+                ready, _, _ = select.select([self._r], [], [], left)
+                if not ready:
+                    break
+                chunk = os.read(self._r, 65536)
+                if not chunk:
+                    eof = True
+                    break
+                chunks.append(chunk)
         finally:
-            os._exit(code)
-    os.close(w)
-    with contextlib.suppress(OSError):
-        os.setpgid(pid, pid)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    eof = False
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            ready, _, _ = select.select([r], [], [], left)
-            if not ready:
-                break
-            chunk = os.read(r, 65536)
-            if not chunk:
-                eof = True
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(r)
-    # After EOF the child is exiting: give it a moment; without EOF it hangs.
-    status = _wait(pid, time.monotonic() + (1.0 if eof else 0.0), group=True)
-    if status is None:
-        return "timeout", timeout
-    if os.WIFSIGNALED(status):
-        return "crashed", _signame(os.WTERMSIG(status))
-    try:
-        msg = json.loads(b"".join(chunks) or b"{}")
-    except ValueError:
-        msg = {}
-    if "ok" in msg:
-        return "ok", msg["ok"]
-    if "error" in msg:
-        return "crashed", f"probe raised {msg['error']}"
-    return "crashed", f"child exited with status {os.WEXITSTATUS(status)} and no result"
+            os.close(self._r)
+            self._r = -1
+        # After EOF the child is exiting: give it a moment; without EOF it hangs.
+        status = _wait(self.pid, time.monotonic() + (1.0 if eof else 0.0), group=True)
+        self.pid = 0
+        if status is None:
+            return "timeout", self.timeout
+        if os.WIFSIGNALED(status):
+            return "crashed", _signame(os.WTERMSIG(status))
+        try:
+            msg = json.loads(b"".join(chunks) or b"{}")
+        except ValueError:
+            msg = {}
+        if "ok" in msg:
+            return "ok", msg["ok"]
+        if "error" in msg:
+            return "crashed", f"probe raised {msg['error']}"
+        return "crashed", f"child exited with status {os.WEXITSTATUS(status)} and no result"
 
 
 def _signame(signo: int) -> str:
