@@ -37,7 +37,7 @@ from abicheck.verify import (
     verify,
 )
 from abicheck.verify import scan as verify_scan
-from abicheck.verify.harness import scratch_dir
+from abicheck.verify.harness import Child, scratch_dir
 from abicheck.verify.procfs import fstype
 
 pytestmark = pytest.mark.skipif(os.uname().sysname != "Linux", reason="needs a Linux kernel")
@@ -335,6 +335,52 @@ def test_crash_and_hang_are_results(monkeypatch: pytest.MonkeyPatch) -> None:
     assert rep.exit_code() == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # every child reaped
+
+
+def test_a_child_collected_late_gives_the_answer_it_left() -> None:
+    child = Child(lambda: 42, timeout=0.2)
+    time.sleep(0.5)  # the parent busy past the child's deadline, the child long done
+    assert child.result() == ("ok", 42)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_child_not_collected_is_killed_and_reaped() -> None:
+    child = Child(lambda: time.sleep(60), timeout=30)
+    pid = child.pid
+    child.stop()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone, and reaped: not even a zombie is left
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    child.stop()  # a second stop does nothing
+
+
+def test_the_advice_scan_runs_while_the_tables_are_probed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scan leaves a mark and the probe waits for it: run one after the other,
+    # the probe would time out, and the scan would find the mark already there.
+    mark = tmp_path / "scanning"
+
+    def scan(max_advice: int) -> dict[str, str]:
+        existed = mark.exists()
+        mark.touch()
+        return {} if existed else {"4": "scan started first"}
+
+    def waits(name: str, value: int, ctx: ProbeContext) -> Outcome:
+        while not mark.exists():
+            time.sleep(0.01)
+        return Outcome("verified", "the scan was running")
+
+    monkeypatch.setattr(verify_scan, "_scan", scan)
+    monkeypatch.setitem(verify_mod.PROBES, "MADV_WAITS_TEST", waits)
+    rep = verify([_table("t", {"MADV_WAITS_TEST": 63})], timeout=5.0, max_advice=100)
+    got = [(r.name, r.source, r.status, r.evidence.split("; ")[:2]) for r in rep.results]
+    assert got == [
+        ("MADV_DONTNEED", "kernel", "verified", ["no source names 4", "scan started first"]),
+        ("MADV_WAITS_TEST", "t", "verified", ["the scan was running"]),
+    ]
 
 
 def _snapshot() -> tuple[list[str], list[str], list[str], bool]:

@@ -64,9 +64,10 @@ def run_child(
 
 
 class Child:
-    """``fn`` started in a forked child, to be collected by ``result()``.
+    """``fn`` started in a forked child, to be collected by ``result()`` (or ``stop()``).
 
-    The child has ``timeout`` seconds from its start.
+    The child has ``timeout`` seconds from its start. A parent that collects it later
+    still takes the answer a finished child left in the pipe.
     """
 
     def __init__(
@@ -119,9 +120,9 @@ class Child:
         try:
             while True:
                 left = self._deadline - time.monotonic()
-                if left <= 0:
-                    break
-                ready, _, _ = select.select([self._r], [], [], left)
+                if left <= 0 and chunks:
+                    left = 1.0  # past the deadline, a child writing its answer may end it
+                ready, _, _ = select.select([self._r], [], [], max(left, 0.0))
                 if not ready:
                     break
                 chunk = os.read(self._r, 65536)
@@ -148,6 +149,15 @@ class Child:
         if "error" in msg:
             return "crashed", f"probe raised {msg['error']}"
         return "crashed", f"child exited with status {os.WEXITSTATUS(status)} and no result"
+
+    def stop(self) -> None:
+        """Kill and reap a child not collected (a no-op once ``result()`` ran)."""
+        if self._r >= 0:
+            os.close(self._r)
+            self._r = -1
+        if self.pid:
+            _wait(self.pid, 0.0, group=True)
+            self.pid = 0
 
 
 def _signame(signo: int) -> str:

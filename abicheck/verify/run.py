@@ -26,7 +26,7 @@ from abicheck.verify.model import (
     result_key,
 )
 from abicheck.verify.probes import PREFIXES, is_dangerous, probe_for
-from abicheck.verify.scan import ScanUnavailable, advice_scan
+from abicheck.verify.scan import PendingScan, ScanUnavailable
 
 #: The name of the one result a failed kernel advice scan leaves (no value: the values
 #: no table names were not looked for).
@@ -68,18 +68,26 @@ def verify(
                 os.chown(tmp, *drop)
             ctx = ProbeContext(tmp, disk, allow_dangerous, procfs.release(), uname.machine)
             run = _Run(ctx, timeout, drop, prefixes)
-            named = run.tables(tables)
+            # The scan runs in a child of its own while the tables are probed.
+            scan = None
             if not prefixes or any(
                 p.startswith("MADV_") or "MADV_".startswith(p) for p in prefixes
             ):
-                try:
-                    scan = advice_scan(max_advice, allow_dangerous, timeout, drop)
-                except ScanUnavailable as exc:  # no child could start: not probed
-                    run.add(SCAN_FAILED, None, "kernel", Outcome("skipped", exc.message))
-                except AbicheckError as exc:  # that part lost, not the table
-                    run.add(SCAN_FAILED, None, "kernel", Outcome("crashed", exc.message))
-                else:
-                    run.unnamed(scan, named)
+                scan = PendingScan(max_advice, allow_dangerous, timeout, drop)
+            try:
+                named = run.tables(tables)
+                if scan is not None:
+                    try:
+                        found = scan.result()
+                    except ScanUnavailable as exc:  # no child could start: not probed
+                        run.add(SCAN_FAILED, None, "kernel", Outcome("skipped", exc.message))
+                    except AbicheckError as exc:  # that part lost, not the table
+                        run.add(SCAN_FAILED, None, "kernel", Outcome("crashed", exc.message))
+                    else:
+                        run.unnamed(found, named)
+            finally:
+                if scan is not None:
+                    scan.stop()
         finally:
             if tmp:
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -7,7 +7,7 @@ import os
 
 from abicheck.model import AbicheckError, Macro, Provenance, Table, sorted_macros
 from abicheck.verify import libc
-from abicheck.verify.harness import drop_ids, run_child
+from abicheck.verify.harness import Child, drop_ids, run_child
 from abicheck.verify.linux import DANGEROUS_ADVICE, GENERIC_ADVICE, PROT_RW
 from abicheck.verify.mappings import anon, memfd
 
@@ -26,22 +26,50 @@ def advice_scan(
     max_advice: int, allow_dangerous: bool, timeout: float, drop: tuple[int, int] | None
 ) -> tuple[dict[int, str], list[int]]:
     """Advice values in [0, max_advice) the live kernel knows -> how; and the dangerous skipped."""
-    global scans_run
-    scans_run += 1
-    kind, payload = run_child(lambda: _scan(max_advice), max(timeout * 6, 30.0), drop)
-    if kind == "unavailable":
-        raise ScanUnavailable(f"kernel advice scan failed: {kind}: {payload}")
-    if kind != "ok":
-        raise AbicheckError(f"kernel advice scan failed: {kind}: {payload}")
-    known = {int(k): str(v) for k, v in payload.items()}
-    skipped = [v for v in DANGEROUS_ADVICE if v < max_advice]
-    if allow_dangerous:
-        for v in skipped:
-            how = _try_dangerous(v, timeout, drop)
-            if how:
-                known[v] = how
-        skipped = []
-    return known, skipped
+    scan = PendingScan(max_advice, allow_dangerous, timeout, drop)
+    try:
+        return scan.result()
+    finally:
+        scan.stop()
+
+
+class PendingScan:
+    """An advice scan started in a child, to be collected by ``result()``; ``stop()`` ends
+    one not collected. The caller may probe in the meantime: the scan maps only memory of
+    its own (anonymous and memfd), never the scratch folder."""
+
+    def __init__(
+        self,
+        max_advice: int,
+        allow_dangerous: bool,
+        timeout: float,
+        drop: tuple[int, int] | None,
+    ) -> None:
+        global scans_run
+        scans_run += 1
+        self.max_advice, self.allow_dangerous = max_advice, allow_dangerous
+        self.timeout, self.drop = timeout, drop
+        self._child = Child(lambda: _scan(max_advice), max(timeout * 6, 30.0), drop)
+
+    def result(self) -> tuple[dict[int, str], list[int]]:
+        """What ``advice_scan`` returns; ScanUnavailable, or AbicheckError, if it failed."""
+        kind, payload = self._child.result()
+        if kind == "unavailable":
+            raise ScanUnavailable(f"kernel advice scan failed: {kind}: {payload}")
+        if kind != "ok":
+            raise AbicheckError(f"kernel advice scan failed: {kind}: {payload}")
+        known = {int(k): str(v) for k, v in payload.items()}
+        skipped = [v for v in DANGEROUS_ADVICE if v < self.max_advice]
+        if self.allow_dangerous:
+            for v in skipped:
+                how = _try_dangerous(v, self.timeout, self.drop)
+                if how:
+                    known[v] = how
+            skipped = []
+        return known, skipped
+
+    def stop(self) -> None:
+        self._child.stop()
 
 
 def _scan(max_advice: int) -> dict[str, str]:
