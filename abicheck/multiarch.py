@@ -39,6 +39,7 @@ from .parse import (
     reader_model,
     target_setup,
 )
+from .reader.declarations import Statements
 from .reader.memo import Memo, reuse_default
 from .reader.scan import MacroDef, ScanCache
 
@@ -129,13 +130,15 @@ class Shared:
     """What the readers of several architectures share: file scans by content (a
     header's MacroDefs shared by the architectures that have its text at the same
     place below their include folders), the predefined macros' MacroDefs by text,
-    and pycparser's ASTs by text (a pure function of the text and which of its names
-    are typedef names, which their keys hold)."""
+    pycparser's ASTs by text (a pure function of the text and which of its names
+    are typedef names, which their keys hold), and the declarations of runs of
+    text lines (found by the text's scan, whatever its path)."""
 
     scans: ScanCache = field(default_factory=ScanCache)
     asts: dict[tuple[str, ...], c_ast.Node | str] = field(default_factory=dict)
     decl_asts: dict[tuple[str, ...], c_ast.FileAST | None] = field(default_factory=dict)
     predefined: dict[tuple[str, str, str], MacroDef] = field(default_factory=dict)
+    statements: Statements | None = None  # (made by the first reader that reuses)
 
     def reader(
         self,
@@ -167,6 +170,9 @@ class Shared:
         if r.memo.reuse:  # with reuse off, every header from scratch: nothing shared
             r.memo.asts = self.asts
             r.memo.decl_asts = self.decl_asts
+            if self.statements is None:
+                self.statements = r.statements
+            r.statements = self.statements
         return r
 
 

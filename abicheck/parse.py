@@ -282,7 +282,7 @@ class Reader:
         includes = Includes(self.files, [str(d) for d in include_dirs])
         self._conditions = Conditions(self.model, includes, self.parser, self.memo)
         self.pp = Preprocessor(includes, self._conditions.evaluate, self.memo.walks)
-        self.statements = Statements(self.memo)
+        self.statements = Statements(self.memo.reuse)
         self.literals = Literals(self.model)
         self.cache_limit = cache_limit
         self.block_limit = block_limit

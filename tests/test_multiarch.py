@@ -30,6 +30,7 @@ from abicheck.multiarch import (
     write_arches,
 )
 from abicheck.parse import TargetSetup, freestanding_dir, read_headers, target_setup
+from abicheck.reader.declarations import Statements
 from abicheck.reader.memo import Memo
 from abicheck.reader.scan import ScanCache
 
@@ -513,6 +514,55 @@ def test_architectures_of_one_abi_share_evaluations_and_keep_their_own_values() 
     assert "__MIPSEB__" in readers[0].predefined and "__MIPSEB__" not in readers[1].predefined
     big, little = (r.predefined["__BYTE_ORDER__"] for r in readers)
     assert (big.text, little.text) == ("__ORDER_BIG_ENDIAN__", "__ORDER_LITTLE_ENDIAN__")
+
+
+def test_architectures_of_two_abis_share_the_statements_of_one_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """arm64 and i386 (two data models: no memo shared) read with one Shared: the
+    enum and typedef statements of a text both have (linux/types.h, below each one's
+    include folder) are found once, and each gets what it gets read alone."""
+    plans, _ = plan_arches(arch_list("arm64,i386"), ["linux/types.h", "linux/stat.h"])
+    assert abi_groups(plans, {}) == [(0,), (1,)]
+    alone = [read_plan(p, {}, True, Shared()) for p in plans]
+    shared = Shared()
+    readers = [shared.reader(p.setup, p.dirs, {}) for p in plans]
+    together = [
+        read_headers([h for h, _ in p.headers], r, True, paths=[f for _, f in p.headers])
+        for p, r in zip(plans, readers, strict=True)
+    ]
+    assert together == alone
+    assert readers[0].statements is readers[1].statements is shared.statements
+    types = [r.files.get(p.headers[0][1]) for p, r in zip(plans, readers, strict=True)]
+    assert types[0].path == "/usr/aarch64-linux-gnu/include/linux/types.h"
+    assert types[1].path == "/usr/i686-linux-gnu/include/linux/types.h"
+    assert types[0].text_id == types[1].text_id  # one text
+    runs = [k for k in shared.statements._runs if k[0] == types[0].text_id]
+    assert len(runs) == 1  # its statements found once, for both
+    # with reuse off nothing is shared: each reader finds its own
+    monkeypatch.setenv("ABICHECK_NO_REUSE", "1")
+    fresh = Shared()
+    off = [fresh.reader(p.setup, p.dirs, {}) for p in plans]
+    assert off[0].statements is not off[1].statements and fresh.statements is None
+
+
+def test_statements_are_found_by_the_text_not_the_path(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.h", tmp_path / "b.h"
+    for p in (a, b):
+        p.write_text("typedef int t_a;\nenum { E_A = 1 };\n")
+    cache = ScanCache()
+    sa, sb = cache.scan(str(a)), cache.scan(str(b))
+    statements = Statements(True)
+    whole = ((0, len(sa.entries)),)
+    found = statements.of_run(sa, whole)
+    assert statements.of_run(sb, whole) is found  # the same text at another path
+    assert [t[0] for t in found.typedefs] == ["typedef int t_a;"]
+    # another text at the same path (the file rewritten, scanned anew): its own
+    a.write_text("typedef long t_b;\n")
+    again = ScanCache().scan(str(a))
+    assert again.path == sa.path and again.text_id != sa.text_id
+    other = statements.of_run(again, ((0, len(again.entries)),))
+    assert [t[0] for t in other.typedefs] == ["typedef long t_b;"] and other.enums == []
 
 
 def test_architectures_share_a_memo_only_where_their_data_models_are_the_same() -> None:

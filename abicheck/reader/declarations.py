@@ -37,6 +37,7 @@ from .memo import (
     Question,
     Read,
     TokenPairs,
+    new_cache,
 )
 from .scan import MacroDef, ScannedFile, word_finditer, word_search
 
@@ -217,17 +218,19 @@ class Decls(Record, frozen=False):
 
 class Statements:
     """The enum and typedef statements of runs of files' text lines, and their
-    tokens and spellings, each found once per run."""
+    tokens and spellings, each found once per run of a text (whichever path it is
+    at: readers of several architectures may share one). ``reuse`` False: the
+    caches a run's statements hold keep nothing (see Memo.cache)."""
 
-    def __init__(self, memo: Memo) -> None:
-        self._memo = memo
-        self._runs: dict[tuple[str, tuple[tuple[int, int], ...]], RunDecls] = {}
+    def __init__(self, reuse: bool) -> None:
+        self.reuse = reuse
+        self._runs: dict[tuple[int | str, tuple[tuple[int, int], ...]], RunDecls] = {}
         self._tokens: dict[str, tuple[list[Tok], frozenset[str]]] = {}
         self._spelled: dict[str | tuple[str, int], str] = {}
 
     def of_run(self, sf: ScannedFile, spans: tuple[tuple[int, int], ...]) -> RunDecls:
         """The statements in the given runs of text lines of one file."""
-        key = (sf.path, spans)
+        key = (sf.text_id or sf.path, spans)
         hit = self._runs.get(key)
         if hit is not None:
             return hit
@@ -310,7 +313,7 @@ class Statements:
                         tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
         names = frozenset().union(*(self.tokens(t[0])[1] for t in typedefs))
         hit = self._runs[key] = RunDecls(
-            enums, typedefs, typedef_lines, records, tags, breaks, names, self._memo.cache()
+            enums, typedefs, typedef_lines, records, tags, breaks, names, new_cache(self.reuse)
         )
         return hit
 

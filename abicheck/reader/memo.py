@@ -77,6 +77,11 @@ class _Forgetful(dict[K, V]):
         return default
 
 
+def new_cache(reuse: bool) -> dict[Any, Any]:
+    """A new cache: a dict, or (``reuse`` False) one that keeps nothing."""
+    return {} if reuse else _Forgetful()
+
+
 def reuse_default() -> bool:
     """Whether reuse is on when the caller does not say: off where ABICHECK_NO_REUSE is set."""
     return os.environ.get(NO_REUSE_ENV, "") in ("", "0")
@@ -123,7 +128,7 @@ class Memo:
 
     def cache(self) -> dict[Any, Any]:
         """A new cache: a dict, or one that keeps nothing when reuse is off."""
-        return {} if self.reuse else _Forgetful()
+        return new_cache(self.reuse)
 
     def for_another_target(self) -> Memo:
         """A memo sharing this one's caches with a Reader of another target whose

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import itertools
 import os
 import re
 import stat
@@ -22,6 +23,7 @@ MAX_FILE_BYTES = 256 * 2**20
 # Bodies by their text, shared by the definitions of the same text in other files
 # (the expander copies a body's tokens, never changes them; FileCache.clear empties it)
 _BODIES: dict[str, tuple[Tok, ...]] = {}
+_TEXT_IDS = itertools.count(1)  # ScannedFile.text_id: one number a scan, never again
 
 
 class MacroDef:
@@ -136,7 +138,10 @@ class Entry(Record, frozen=False):
 class ScannedFile(Record, frozen=False):
     """A file scanned: its entries in order, its include guard (the macro of a
     file that is all ``#ifndef G ... #endif``, else None), whether it has text
-    lines, and whether that text has the words enum, typedef, struct or union."""
+    lines, and whether that text has the words enum, typedef, struct or union;
+    ``text_id`` tells its text apart: the scans of one text (at other paths, see
+    :func:`moved`) have its number, every other scan another one (0: told apart by
+    its path alone)."""
 
     path: str
     entries: list[Entry]
@@ -144,8 +149,9 @@ class ScannedFile(Record, frozen=False):
     has_text: bool
     decl_hint: bool
     size: int  # the characters of the text scanned
+    text_id: int
 
-    __slots__ = ("path", "entries", "guard", "has_text", "decl_hint", "size")
+    __slots__ = ("path", "entries", "guard", "has_text", "decl_hint", "size", "text_id")
 
     def __init__(
         self,
@@ -155,6 +161,7 @@ class ScannedFile(Record, frozen=False):
         has_text: bool = False,
         decl_hint: bool = False,
         size: int = 0,
+        text_id: int = 0,
     ) -> None:
         self.path = path
         self.entries = entries
@@ -162,6 +169,7 @@ class ScannedFile(Record, frozen=False):
         self.has_text = has_text
         self.decl_hint = decl_hint
         self.size = size
+        self.text_id = text_id
 
 
 _SCAN_RE = re.compile(r"/\*|//|\"|'|\\\r?\n")
@@ -489,7 +497,8 @@ def scan_text(text: str, path: str) -> ScannedFile:
     for k, e in enumerate(entries):
         if not e.directive:
             e.end = k + 1  # the walk goes on after it
-    return ScannedFile(path, entries, _find_guard(entries), has_text, decl_hint, len(text))
+    guard = _find_guard(entries)
+    return ScannedFile(path, entries, guard, has_text, decl_hint, len(text), next(_TEXT_IDS))
 
 
 def _find_guard(entries: list[Entry]) -> str | None:
@@ -531,7 +540,7 @@ def moved(sf: ScannedFile, path: str) -> ScannedFile:
         )
         for e in sf.entries
     ]
-    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.decl_hint, sf.size)
+    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.decl_hint, sf.size, sf.text_id)
 
 
 class ScanCache:
@@ -581,7 +590,9 @@ class ScanCache:
         aliased = self._aliased.get((alias, id(hit)))  # (hit lives in _by_text)
         if aliased is None:
             aliased = self._aliased[(alias, id(hit))] = moved(hit, alias).entries
-        return ScannedFile(path, aliased, hit.guard, hit.has_text, hit.decl_hint, hit.size)
+        return ScannedFile(
+            path, aliased, hit.guard, hit.has_text, hit.decl_hint, hit.size, hit.text_id
+        )
 
 
 ALIAS_MARK = "\0"  # begins an alias (ScanCache.scan_as): no path holds a NUL
