@@ -19,6 +19,7 @@ from abicheck import arches
 from abicheck.cli import _render_json_arch, main
 from abicheck.headerargs import resolve_headers
 from abicheck.multiarch import (
+    ArchPlan,
     ArchText,
     Shared,
     abi_groups,
@@ -29,10 +30,17 @@ from abicheck.multiarch import (
     send_utf8,
     write_arches,
 )
-from abicheck.parse import TargetSetup, freestanding_dir, read_headers, target_setup
+from abicheck.parse import (
+    HeaderResult,
+    Reader,
+    TargetSetup,
+    freestanding_dir,
+    read_headers,
+    target_setup,
+)
 from abicheck.reader.declarations import Statements
 from abicheck.reader.memo import Memo
-from abicheck.reader.scan import ScanCache
+from abicheck.reader.scan import ScanCache, ScannedFile
 
 # real uapi headers: ioctl numbers built on struct sizes, mman flags, termios bits,
 # signal numbers, errno, stat, socket options
@@ -379,12 +387,19 @@ def test_the_table_is_grouped_by_architecture() -> None:
     assert "/usr/alpha-linux-gnu/include/asm/mman.h" in alpha
 
 
-def test_a_moved_scan_names_its_own_path(tmp_path: Path) -> None:
+def _one_text_twice(tmp_path: Path, text: str) -> tuple[ScanCache, Path, ScannedFile, ScannedFile]:
+    """``text`` written to a.h and b.h, both scanned by one ScanCache: (it, a.h, the scans)."""
     a, b = tmp_path / "a.h", tmp_path / "b.h"
     for p in (a, b):
-        p.write_text("#ifndef G\n#define G\n#define X (1 << 3) /* x */\n#endif\n")
+        p.write_text(text)
     cache = ScanCache()
-    sa, sb = cache.scan(str(a)), cache.scan(str(b))
+    return cache, a, cache.scan(str(a)), cache.scan(str(b))
+
+
+def test_a_moved_scan_names_its_own_path(tmp_path: Path) -> None:
+    text = "#ifndef G\n#define G\n#define X (1 << 3) /* x */\n#endif\n"
+    cache, a, sa, sb = _one_text_twice(tmp_path, text)
+    b = tmp_path / "b.h"
     assert len(cache) == 1 and sa.path == str(a) and sb.path == str(b)
     da = [e.macro for e in sa.entries if e.macro is not None]
     db = [e.macro for e in sb.entries if e.macro is not None]
@@ -488,6 +503,19 @@ def test_stopping_early_ends_the_workers(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m68k"]  # the others ended unread
 
 
+def _read_with(
+    shared: Shared, plans: list[ArchPlan], memo: Memo | None = None
+) -> tuple[list[Reader], list[list[HeaderResult]]]:
+    """Each plan read, one after another, by a reader of ``shared`` (and ``memo``):
+    the readers and their results."""
+    readers = [shared.reader(p.setup, p.dirs, {}, memo) for p in plans]
+    results = [
+        read_headers([h for h, _ in p.headers], r, True, paths=[f for _, f in p.headers])
+        for p, r in zip(plans, readers, strict=True)
+    ]
+    return readers, results
+
+
 def test_architectures_of_one_abi_share_evaluations_and_keep_their_own_values() -> None:
     """mips and mipsel (the same ABI, another byte order) read one after another with
     one memo give exactly what each gives read alone, though the second finds the
@@ -496,11 +524,7 @@ def test_architectures_of_one_abi_share_evaluations_and_keep_their_own_values() 
     assert abi_groups(plans, {}) == [(0, 1)]
     alone = [read_plan(p, {}, True, Shared()) for p in plans]
     shared, memo = Shared(), Memo()
-    readers = [shared.reader(p.setup, p.dirs, {}, memo) for p in plans]
-    together = [
-        read_headers([h for h, _ in p.headers], r, True, paths=[f for _, f in p.headers])
-        for p, r in zip(plans, readers, strict=True)
-    ]
+    readers, together = _read_with(shared, plans, memo)
     assert together == alone
     assert all(r.error is None for results in alone for r in results)
     mips, mipsel = ({m.name: m for m in results[7].macros} for results in alone)  # linux/fs.h
@@ -526,11 +550,7 @@ def test_architectures_of_two_abis_share_the_statements_of_one_text(
     assert abi_groups(plans, {}) == [(0,), (1,)]
     alone = [read_plan(p, {}, True, Shared()) for p in plans]
     shared = Shared()
-    readers = [shared.reader(p.setup, p.dirs, {}) for p in plans]
-    together = [
-        read_headers([h for h, _ in p.headers], r, True, paths=[f for _, f in p.headers])
-        for p, r in zip(plans, readers, strict=True)
-    ]
+    readers, together = _read_with(shared, plans)
     assert together == alone
     assert readers[0].statements is readers[1].statements is shared.statements
     types = [r.files.get(p.headers[0][1]) for p, r in zip(plans, readers, strict=True)]
@@ -547,11 +567,7 @@ def test_architectures_of_two_abis_share_the_statements_of_one_text(
 
 
 def test_statements_are_found_by_the_text_not_the_path(tmp_path: Path) -> None:
-    a, b = tmp_path / "a.h", tmp_path / "b.h"
-    for p in (a, b):
-        p.write_text("typedef int t_a;\nenum { E_A = 1 };\n")
-    cache = ScanCache()
-    sa, sb = cache.scan(str(a)), cache.scan(str(b))
+    _, a, sa, sb = _one_text_twice(tmp_path, "typedef int t_a;\nenum { E_A = 1 };\n")
     statements = Statements(True)
     whole = ((0, len(sa.entries)),)
     found = statements.of_run(sa, whole)
