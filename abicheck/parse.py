@@ -55,9 +55,9 @@ CACHE_LIMIT = 32 * 2**20
 # gain after a Reader is made before it starts afresh: the answers kept grow with
 # the headers read, also when no new file is (the C library's headers, included
 # again and again). All of a Debian /usr/include on the compiler's search path
-# peaks at about 260 MB with it (377 MB by the characters alone); a uapi tree
-# (under a million blocks) never reaches it
-BLOCK_LIMIT = 1_750_000
+# peaks at about 255 MB with it (291-298 MB with 1.75 million on one machine, 391 MB
+# by the characters alone); a uapi tree (under a million blocks) never reaches it
+BLOCK_LIMIT = 1_500_000
 
 # (CPython's; 0 without pymalloc, PYTHONMALLOC=malloc: then the characters' bound alone)
 _allocated_blocks = getattr(sys, "getallocatedblocks", lambda: 0)
