@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import io
@@ -9,6 +10,7 @@ import json
 import os
 import re
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -37,7 +39,7 @@ from abicheck.verify import (
     verify,
 )
 from abicheck.verify import scan as verify_scan
-from abicheck.verify.harness import Child, scratch_dir
+from abicheck.verify.harness import Child, run_child, scratch_dir
 from abicheck.verify.procfs import fstype
 
 pytestmark = pytest.mark.skipif(os.uname().sysname != "Linux", reason="needs a Linux kernel")
@@ -339,7 +341,10 @@ def test_crash_and_hang_are_results(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_child_collected_late_gives_the_answer_it_left() -> None:
     child = Child(lambda: 42, timeout=0.2)
-    time.sleep(0.5)  # the parent busy past the child's deadline, the child long done
+    # the parent busy past the child's deadline, the child done by then (its answer,
+    # one write, is in the pipe: however slowly a loaded machine runs it)
+    select.select([child._r], [], [], 60)
+    time.sleep(max(0.0, child._deadline - time.monotonic()) + 0.05)
     assert child.result() == ("ok", 42)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
@@ -356,17 +361,37 @@ def test_a_child_not_collected_is_killed_and_reaped() -> None:
     child.stop()  # a second stop does nothing
 
 
+def _open_files() -> list[str]:
+    """What this process's descriptors are open on ("pipe:[inode]" for a pipe)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # (listdir's own, closed by now)
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return found
+
+
+def test_a_child_holds_no_other_pending_childs_pipe() -> None:
+    pending = Child(lambda: time.sleep(60), timeout=30)
+    try:
+        pipe = os.readlink(f"/proc/self/fd/{pending._r}")
+        assert pipe.startswith("pipe:") and pipe in _open_files()
+        kind, files = run_child(_open_files, timeout=30)
+        assert kind == "ok" and any(f.startswith("pipe:") for f in files)  # its own
+        assert pipe not in files
+    finally:
+        pending.stop()
+
+
 def test_the_advice_scan_runs_while_the_tables_are_probed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The scan leaves a mark and the probe waits for it: run one after the other,
-    # the probe would time out, and the scan would find the mark already there.
+    # The scan leaves a mark and the probe waits for it: run one after the other, the
+    # probe would wait out its timeout (and the scan come after the tables).
     mark = tmp_path / "scanning"
 
     def scan(max_advice: int) -> dict[str, str]:
-        existed = mark.exists()
         mark.touch()
-        return {} if existed else {"4": "scan started first"}
+        return {"4": "scan started first"}
 
     def waits(name: str, value: int, ctx: ProbeContext) -> Outcome:
         while not mark.exists():

@@ -60,14 +60,23 @@ def run_child(
 ) -> tuple[str, Any]:
     """Run ``fn`` in a forked child: ("ok", its JSON result), ("crashed", why), ("timeout",
     s), or ("unavailable", why) when no child could be started (fork or pipe failed)."""
-    return Child(fn, timeout, drop).result()
+    child = Child(fn, timeout, drop)
+    try:
+        return child.result()
+    finally:
+        child.stop()  # (interrupted in result(): SIGTERM, ^C)
+
+
+# The pipes of children started and not yet collected: each child closes the others'
+_PENDING: set[int] = set()
 
 
 class Child:
     """``fn`` started in a forked child, to be collected by ``result()`` (or ``stop()``).
 
     The child has ``timeout`` seconds from its start. A parent that collects it later
-    still takes the answer a finished child left in the pipe.
+    still takes the answer a finished child left in the pipe, and one that has begun
+    to write its answer by then has one second more to end it.
     """
 
     def __init__(
@@ -77,6 +86,7 @@ class Child:
         self.pid = 0
         self.unavailable = ""
         self._r = -1
+        self._deadline = time.monotonic() + timeout
         libc.load()  # in the parent: every child inherits it, none runs ldconfig
         try:
             r, w = os.pipe()
@@ -93,7 +103,8 @@ class Child:
         if pid == 0:  # child
             code = 1
             try:
-                os.close(r)
+                for fd in (r, *_PENDING):  # (another pending child's pipe: not ours)
+                    os.close(fd)
                 try:
                     _child_setup(drop)
                     payload = json.dumps({"ok": fn()})
@@ -105,11 +116,11 @@ class Child:
                 code = 0
             finally:
                 os._exit(code)
+        self.pid, self._r = pid, r  # (first: stop() reaps it whatever comes next)
+        _PENDING.add(r)
         os.close(w)
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)
-        self.pid, self._r = pid, r
-        self._deadline = time.monotonic() + timeout
 
     def result(self) -> tuple[str, Any]:
         """What ``run_child`` returns; the child reaped."""
@@ -117,11 +128,14 @@ class Child:
             return "unavailable", self.unavailable
         chunks: list[bytes] = []
         eof = False
+        late = 0.0  # past the deadline with part of an answer read: when it must end
         try:
             while True:
-                left = self._deadline - time.monotonic()
+                now = time.monotonic()
+                left = self._deadline - now
                 if left <= 0 and chunks:
-                    left = 1.0  # past the deadline, a child writing its answer may end it
+                    late = late or now + 1.0
+                    left = late - now
                 ready, _, _ = select.select([self._r], [], [], max(left, 0.0))
                 if not ready:
                     break
@@ -131,8 +145,7 @@ class Child:
                     break
                 chunks.append(chunk)
         finally:
-            os.close(self._r)
-            self._r = -1
+            self._close()
         # After EOF the child is exiting: give it a moment; without EOF it hangs.
         status = _wait(self.pid, time.monotonic() + (1.0 if eof else 0.0), group=True)
         self.pid = 0
@@ -152,12 +165,16 @@ class Child:
 
     def stop(self) -> None:
         """Kill and reap a child not collected (a no-op once ``result()`` ran)."""
-        if self._r >= 0:
-            os.close(self._r)
-            self._r = -1
+        self._close()
         if self.pid:
             _wait(self.pid, 0.0, group=True)
             self.pid = 0
+
+    def _close(self) -> None:
+        if self._r >= 0:
+            _PENDING.discard(self._r)
+            os.close(self._r)
+            self._r = -1
 
 
 def _signame(signo: int) -> str:

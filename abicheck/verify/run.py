@@ -70,11 +70,11 @@ def verify(
             run = _Run(ctx, timeout, drop, prefixes)
             # The scan runs in a child of its own while the tables are probed.
             scan = None
-            if not prefixes or any(
-                p.startswith("MADV_") or "MADV_".startswith(p) for p in prefixes
-            ):
-                scan = PendingScan(max_advice, allow_dangerous, timeout, drop)
             try:
+                if not prefixes or any(
+                    p.startswith("MADV_") or "MADV_".startswith(p) for p in prefixes
+                ):
+                    scan = PendingScan(max_advice, allow_dangerous, timeout, drop)
                 named = run.tables(tables)
                 if scan is not None:
                     try:
