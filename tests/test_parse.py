@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from abicheck.arches import Arch, cross_compiler, debian_arches, lookup
 from abicheck.cc import compiler_macros
 from abicheck.model import AbicheckError, Macro
-from abicheck.parse import Reader, freestanding_dir, predefined_macros, target_setup
+from abicheck.parse import _COUNT_EVERY, Reader, freestanding_dir, predefined_macros, target_setup
 from abicheck.reader import tokens as tokens_module
 from abicheck.reader.scan import logical_lines
 from abicheck.reader.tokens import Tok, tokenize
@@ -493,8 +493,12 @@ def test_a_reader_counts_blocks_held_elsewhere_once(tmp_path: Path) -> None:
     for k, path in enumerate(paths[1:], 1):
         assert reader.read(path, builtins=False)[0].value == k + 1
         # far below the limit, the blocks were counted before the first header, and
-        # are again before the ninth: then it starts afresh
-        assert sorted(reader.files._files) == (paths[: k + 1] if k < 8 else paths[8 : k + 1])
+        # are again every _COUNT_EVERY headers: then it starts afresh
+        every = _COUNT_EVERY
+        assert 1 < every < len(paths)
+        assert sorted(reader.files._files) == (
+            paths[: k + 1] if k < every else paths[every : k + 1]
+        )
     del held
 
 

@@ -90,7 +90,7 @@ class RunDecls(Record, frozen=False):
     # (statement, first span) -> (offset in the statement, span) where each part starts
     breaks: dict[tuple[str, int], tuple[tuple[int, int], ...]]
     names: frozenset[str]
-    plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # a Memo cache
+    plain: dict[tuple[str, ...], dict[str, c_ast.Node]]  # (new_cache: empty without reuse)
     # the typedef statements expanded where macros are in them, as header after
     # header gets them (see HeaderDecls._typedef_texts), the newest first
     expanded: list[_RunTexts]
