@@ -40,6 +40,14 @@ def _headers(arch: str, trees: list[str]) -> list[str]:
     return [str(p) for d in dirs for p in sorted(d.rglob("*.h"), key=str)]
 
 
+def _freestanding(venv: str) -> bytes:
+    """The folder of the shipped freestanding headers of the install in ``venv``."""
+    py = os.path.join(venv, "bin", "python")
+    code = "from abicheck.parse import freestanding_dir; print(freestanding_dir())"
+    out = subprocess.run([py, "-c", code], capture_output=True, check=True, cwd="/").stdout
+    return out.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("old", help="the venv (or prefix) of one install, bin/abicheck in it")
@@ -74,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(err.decode(errors="replace")[-2000:], file=sys.stderr)
                 return 2
             refs.append(int(m.group(1).replace(b",", b"")))
-        # (a shipped header's macros name it below its own venv: compared without it)
+        # (a shipped header's macros name it in its own install, a venv's or an
+        # editable one's checkout: compared without that folder)
         outs = [
-            Path(tmp, f"{k}.json").read_bytes().replace(os.fsencode(os.path.abspath(v)), b"VENV")
+            Path(tmp, f"{k}.json").read_bytes().replace(_freestanding(v), b"FREESTANDING")
             for k, v in enumerate((args.old, args.new))
         ]
         same = outs[0] == outs[1]
