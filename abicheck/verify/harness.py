@@ -86,7 +86,7 @@ class Child:
         self.pid = 0
         self.unavailable = ""
         self._r = -1
-        self._deadline = time.monotonic() + timeout
+        self._deadline = 0.0
         libc.load()  # in the parent: every child inherits it, none runs ldconfig
         try:
             r, w = os.pipe()
@@ -117,6 +117,7 @@ class Child:
             finally:
                 os._exit(code)
         self.pid, self._r = pid, r  # (first: stop() reaps it whatever comes next)
+        self._deadline = time.monotonic() + timeout  # (from the child's start)
         _PENDING.add(r)
         os.close(w)
         with contextlib.suppress(OSError):
