@@ -637,6 +637,22 @@ def test_division_by_zero_in_if() -> None:
     assert error_of(path) == f"{path}:2: error: in #if: division by zero"
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("#include F(", "in #include: unterminated argument list invoking macro F"),
+        ("#include_next F(", "in #include_next: unterminated argument list invoking macro F"),
+        ("#include F(a,b)", "in #include: macro F takes 1 arguments, given 2"),
+    ],
+)
+def test_a_bad_macro_call_in_include_is_an_error_at_its_line(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = tmp_path / "inc.h"
+    path.write_text(f"#define F(x) x\n{line}\n")
+    assert error_of(path) == f"{path}:2: error: {message}"
+
+
 def test_exponential_macro_expansion_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bomb.h"
     # Unparenthesized, so no value can stand in for an expansion: 2**i tokens each.

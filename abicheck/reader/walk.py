@@ -11,7 +11,7 @@ from typing import Literal
 from .._pattern import lazy_compile
 from .._record import Record
 from ..model import AbicheckError, Diagnostic
-from .expand import Expander
+from .expand import Expander, ExpansionError
 from .scan import IDENT_RE, Entry, FileCache, MacroDef, ScannedFile
 from .tokens import Tok, spell, tokenize
 
@@ -368,7 +368,11 @@ class Preprocessor:
     ) -> None:
         spec = e.rest.strip()
         if not spec or spec[0] not in '<"':
-            toks = Expander(walk.macros, walk.read).expand(tokenize(spec))
+            try:
+                toks = Expander(walk.macros, walk.read).expand(tokenize(spec))
+            except ExpansionError as exc:
+                directive = "#include_next" if next_ else "#include"
+                raise AbicheckError(f"in {directive}: {exc}", sf.path, e.line) from None
             spec = spell(toks).strip()
             if spec.startswith("<"):
                 spec = spec.replace(" ", "")
