@@ -16,6 +16,7 @@ import gc
 import io
 import itertools
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,6 +58,25 @@ exit status:
   error, 4 compatible change, 8 incompatible change."""
 
 
+class _Given(argparse.Action):
+    """Store an option's value, refusing an empty one (``--arch ''`` is no
+    architecture, not this machine's)."""
+
+    def __call__(self, parser: Any, namespace: Any, value: Any, option: Any = None) -> None:
+        if not str(value).strip():
+            raise argparse.ArgumentError(self, "expected a value, got an empty one")
+        setattr(namespace, self.dest, value)
+
+
+class _MacroNames(argparse.Action):
+    """Append a macro name (``-U``), refusing one that is no identifier, as gcc does."""
+
+    def __call__(self, parser: Any, namespace: Any, value: Any, option: Any = None) -> None:
+        if not re.fullmatch(r"[A-Za-z_]\w*", str(value)):
+            raise argparse.ArgumentError(self, f"{value!r}: macro names must be identifiers")
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or ()), value])
+
+
 def _add_include_options(p: argparse.ArgumentParser) -> None:
     for flag, dest, metavar, what in (
         ("-I", "include", "DIR", "include folder"),
@@ -70,13 +90,14 @@ def _add_reader_options(p: argparse.ArgumentParser, several: bool = False) -> No
     p.add_argument(
         "-U",
         dest="undefine",
-        action="append",
+        action=_MacroNames,
         default=[],
         metavar="NAME",
         help="remove a predefined macro (as gcc -U)",
     )
     p.add_argument(
         "--arch",
+        action=_Given,
         default="",
         metavar="NAME",
         help="read as this architecture's compiler would (names as for arch:): its "
@@ -304,6 +325,7 @@ def _add_source_options(p: argparse.ArgumentParser) -> None:
     _add_reader_options(p)
     p.add_argument(
         "--header",
+        action=_Given,
         default="",
         metavar="HEADER",
         help=f"the header arch: sources read (default {MMAN.header})",
@@ -821,7 +843,7 @@ def _add_layout_parser(sub: Any) -> None:
     p.add_argument(
         "-U",
         dest="undefine",
-        action="append",
+        action=_MacroNames,
         default=[],
         metavar="NAME",
         help="remove a predefined macro (the architecture's, or a -D)",

@@ -845,6 +845,40 @@ def test_on_a_machine_that_is_not_linux(monkeypatch: pytest.MonkeyPatch) -> None
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("parse", "--arch", ""), "argument --arch: expected a value, got an empty one"),
+        (
+            ("compare", "arch:mips", "--header", " "),
+            "argument --header: expected a value, got an empty one",
+        ),
+        (("parse", "-U", ""), "argument -U: '': macro names must be identifiers"),
+        (("parse", "-U", "1x"), "argument -U: '1x': macro names must be identifiers"),
+        (("layout", "-U", "A-B"), "argument -U: 'A-B': macro names must be identifiers"),
+    ],
+)
+def test_an_empty_value_or_a_bad_macro_name_is_a_usage_error(
+    argv: tuple[str, ...], message: str
+) -> None:
+    sub = f"abicheck {argv[0]}"
+    assert run(*argv, str(FIX / "calls.h")) == (
+        2,
+        "",
+        f"{sub}: error: {message} (see {sub} --help)\n",
+    )
+
+
+def test_minus_u_names_are_each_removed() -> None:
+    header = str(FIX / "calls.h")
+    code, before, err = run("parse", "--builtins", header)
+    assert code == 0, err
+    assert "__linux__" in before and "__unix__" in before
+    code, out, err = run("parse", "--builtins", "-U", "__linux__", "-U", "__unix__", header)
+    assert code == 0, err
+    assert "__linux__" not in out and "__unix__" not in out and "__CHAR_BIT__" in out
+
+
 def test_usage_errors_are_one_line_naming_the_subcommand() -> None:
     assert run("compare", "--bogus") == (
         2,
