@@ -539,6 +539,24 @@ def _add_report_files(p: argparse.ArgumentParser) -> None:
         )
 
 
+def _check_report_paths(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Raises UsageError where -o and the report files (``--json FILE`` ...) name one
+    file twice: the later write would replace the earlier."""
+    named: dict[str, str] = {}
+    for option, dest in (("-o", "output"), *((f"--{f}", f"report_{f}") for f in REPORT_FILES)):
+        path = getattr(args, dest, None)
+        if not isinstance(path, str) or path in ("", "-"):
+            continue
+        key = os.path.realpath(path)
+        if key in named:
+            sub = f"{parser.prog} {args.command}"
+            raise UsageError(
+                f"{sub}: error: {named[key]} and {option} both name {path}: each report "
+                f"needs its own file (see {sub} --help)"
+            )
+        named[key] = option
+
+
 def _write_reports(args: argparse.Namespace, render: Callable[[str], str], out: TextIO) -> None:
     """The reports asked for with ``--markdown FILE`` and the like, each rendered once."""
     for fmt in REPORT_FILES:
@@ -1465,6 +1483,7 @@ def main(
             raise UsageError(
                 f"{sub}: error: unrecognized arguments: {' '.join(extra)} (see {sub} --help)"
             )
+        _check_report_paths(args, parser)
         if getattr(args, "command", None) == "audit" and args.baseline is None:
             raise UsageError(
                 "abicheck audit: error: the following arguments are required: --baseline "

@@ -869,6 +869,24 @@ def test_an_empty_value_or_a_bad_macro_name_is_a_usage_error(
     )
 
 
+def test_two_reports_naming_one_file_are_a_usage_error(tmp_path: Path) -> None:
+    same = tmp_path / "same.txt"
+    header = str(FIX / "calls.h")
+    assert run("compare", header, "-o", str(same), "--json", str(same)) == (
+        2,
+        "",
+        f"abicheck compare: error: -o and --json both name {same}: each report needs its "
+        "own file (see abicheck compare --help)\n",
+    )
+    (tmp_path / "link").symlink_to(same)  # the same file by another name
+    code, _, err = run("compare", header, "--html", str(same), "--junit", str(tmp_path / "link"))
+    assert code == 2 and f"--junit and --html both name {same}: " in err
+    assert not same.exists()  # refused before anything was written
+    code, _, err = run("compare", header, "-o", str(same), "--json", str(tmp_path / "r.json"))
+    assert code == 0, err
+    assert same.exists() and (tmp_path / "r.json").exists()
+
+
 def test_minus_u_names_are_each_removed() -> None:
     header = str(FIX / "calls.h")
     code, before, err = run("parse", "--builtins", header)
