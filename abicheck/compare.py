@@ -265,7 +265,8 @@ def compare(
     ``target``'s families when any table has one, and every integer name when none
     does (builtins always left out).
 
-    Raises :class:`AbicheckError` for no tables or two tables with the same label.
+    Raises :class:`AbicheckError` for no tables, two tables with the same label, or
+    no name to compare.
     """
     if not tables:
         raise AbicheckError("nothing to compare: no sources")
@@ -284,6 +285,9 @@ def compare(
         {n for chosen in per_source for n in chosen},
         key=lambda n: (target.rank(target.family_of(n)), n),
     )
+    if not names:  # a source that gives nothing is no pass
+        which = "the source" if len(tables) == 1 else "any source"
+        raise AbicheckError(f"nothing to compare: no integer macro in {which} ({_join(labels)})")
     rows = []
     for name in names:
         values: dict[str, int | None] = {}

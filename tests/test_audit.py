@@ -465,7 +465,8 @@ def test_audit_and_compare_share_the_source_record() -> None:
     from abicheck.audit import SourceInfo
     from abicheck.compare import Source, compare
 
-    t = Table("a", "header", (), Provenance(path="a.h", data_model="lp64"))
+    one = (Macro("MAP_A", "integer", 1, "1", "a.h", 1),)
+    t = Table("a", "header", one, Provenance(path="a.h", data_model="lp64"))
     result = audit([t], [t])
     assert result.baseline == (Source("a", "header", {"path": "a.h", "data_model": "lp64"}),)
     assert SourceInfo is Source

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -419,3 +420,25 @@ def test_layouts_need_sources_that_read_headers_and_types_that_exist() -> None:
     assert run_cli("compare", "--layouts")[2] == (
         "abicheck: error: --layouts needs sources that read C headers: arch:NAME, HEADER.h\n"
     )
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_sources_with_no_integer_macro_are_an_error(n: int) -> None:
+    texts = Table("t0", "file", (Macro("S", "other", None, '"s"', "s.h", 1),))
+    tables = [texts] + [Table(f"t{i}", "file", ()) for i in range(1, n)]
+    which = "the source (t0)" if n == 1 else "any source (t0, t1)"
+    with pytest.raises(
+        AbicheckError, match=re.escape(f"nothing to compare: no integer macro in {which}")
+    ):
+        compare(tables)
+
+
+def test_compare_of_an_empty_header_exits_2(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.h"
+    empty.write_text("/* nothing */\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["compare", str(empty)], out, err) == 2
+    assert err.getvalue() == (
+        f"abicheck: error: nothing to compare: no integer macro in the source ({empty})\n"
+    )
+    assert out.getvalue() == ""

@@ -204,7 +204,8 @@ def test_unknown_format_is_an_error() -> None:
     with pytest.raises(AbicheckError, match="unknown report format 'xml'"):
         render_audit(result, "xml")
     with pytest.raises(AbicheckError, match="unknown report format"):
-        render_comparison_report(compare([Table("t", "file", ())]), "pdf")
+        one = Table("t", "file", (Macro("MAP_X", "integer", 2, "2", "x.h", 1),))
+        render_comparison_report(compare([one]), "pdf")
 
 
 def test_majority() -> None:
