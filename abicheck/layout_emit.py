@@ -405,6 +405,11 @@ def emit_layouts(
     full = [layout_table(t, ctx) for t in tables]
     check_types(full, types)
     chosen = [layout_table(t, ctx, types) for t in full]
+    for t in chosen:  # (every language: C's checks of a type with no layout were none)
+        for m in t.macros:
+            p = parse_layout_name(m.name) if m.value is None else None
+            if p is not None and p.what == "sizeof":
+                raise AbicheckError(f"{p.type} has no layout to emit: {m.reason}", m.file, m.line)
     keys: dict[str, str] = {}
     for t in chosen:
         key = label_key(t.label)

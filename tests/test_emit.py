@@ -1214,3 +1214,22 @@ def test_ctypes_refuses_bit_fields_it_cannot_place(tmp_path: Path) -> None:
     )
     assert main(["emit", "--lang", "c", "--type", "struct even", str(header)], out, err) == 2
     assert "--type struct even: no struct, union or typedef matches it" in err.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["c", "python"])
+def test_a_type_with_no_layout_is_refused_at_its_line(tmp_path: Path, lang: str) -> None:
+    header = tmp_path / "neg.h"
+    header.write_text("struct ok { int b; };\nstruct s { int a[-1]; };\n", encoding="utf-8")
+    output = tmp_path / "out.txt"
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["emit", "--lang", lang, "--type", "struct *", str(header), "-o", str(output)]
+    assert main(argv, out, err) == 2
+    assert (
+        err.getvalue()
+        == f"{header}:2: error: struct s has no layout to emit: array of negative size\n"
+    )
+    assert not output.exists()
+    argv = ["emit", "--lang", lang, "--type", "struct ok", str(header), "-o", str(output)]
+    assert main(argv, out, io.StringIO()) == 0
+    made = {"c": "_Static_assert(sizeof(struct ok) == 4,", "python": '"""struct ok: 4 bytes."""'}
+    assert made[lang] in output.read_text()
