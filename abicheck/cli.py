@@ -728,6 +728,10 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .report import render_binding
     from .sources import BINDING_FORMS, SourceOptions
 
+    if args.rust_target and not args.source.startswith("rust:"):
+        raise AbicheckError(
+            f"--rust-target selects the targets of a rust: binding; {args.source!r} is none"
+        )
     options = SourceOptions(
         kernel_tree=args.kernel_tree,
         arch_from=args.arch_from,

@@ -231,3 +231,15 @@ def test_the_fixtures_are_the_upstream_files_their_source_notes_name() -> None:
     assert hashlib.sha256(zig).hexdigest() == (
         "99ca417fabe39a928b282ece89ad5e222fe33a992c99d03578c52f6511b0688c"
     )
+
+
+@pytest.mark.parametrize("source", ["go:go", "zig:zig/lib/std/os/linux.zig"])
+def test_rust_target_is_refused_for_a_binding_that_is_not_rusts(source: str) -> None:
+    kind, _, path = source.partition(":")
+    spec = f"{kind}:{FIX / path}"
+    assert run("binding", spec, "--rust-target", "mips") == (
+        2,
+        "",
+        "abicheck: error: --rust-target selects the targets of a rust: binding; "
+        f"{spec!r} is none\n",
+    )
