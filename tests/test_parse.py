@@ -653,6 +653,41 @@ def test_a_bad_macro_call_in_include_is_an_error_at_its_line(
     assert error_of(path) == f"{path}:2: error: {message}"
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("#bogus", "invalid preprocessing directive #bogus"),
+        ("#undef", "macro name missing after #undef"),
+        ("#undef defined", '"defined" cannot be used as a macro name'),
+        ("#define defined 1", '"defined" cannot be used as a macro name'),
+        ("#define F(x, x) x", "duplicate macro parameter 'x' in macro F"),
+        ("#define F(x) #y", "'#' is not followed by a macro parameter (macro F)"),
+        ("#define F(x) x #", "'#' is not followed by a macro parameter (macro F)"),
+        ("#define A ## B", "'##' cannot appear at either end of a macro expansion (macro A)"),
+        ("#define A B ##", "'##' cannot appear at either end of a macro expansion (macro A)"),
+    ],
+)
+def test_directives_gcc_refuses_are_errors_at_their_line(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    # (each of these is an error of gcc 12's cpp too)
+    path = tmp_path / "pp.h"
+    path.write_text(f"#define OK 1\n{line}\n")
+    assert error_of(path) == f"{path}:2: error: {message}"
+
+
+def test_directives_gcc_takes_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "pp.h"
+    path.write_text(
+        '#\n# 3 "pp.h"\n#ident "x"\n#line 7\n#if 0\n#bogus\n#endif\n'
+        "#define S(x) #x\n#define V(...) #__VA_ARGS__\n#define O # x\n"
+        "#define P(a, b) a ## b\n#define A 1\n#define B 2\n#undef A extra\n"
+    )
+    macros = {m.name: m for m in Reader().read(str(path), builtins=False)}
+    assert sorted(macros) == ["B", "O", "P", "S", "V"]
+    assert macros["O"].expr == "# x"
+
+
 def test_exponential_macro_expansion_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bomb.h"
     # Unparenthesized, so no value can stand in for an expansion: 2**i tokens each.

@@ -385,6 +385,8 @@ def _define(
     and the rest."""
     # names interned: the same ones come back in file after file, kept for the run
     name = sys.intern(name)
+    if name == "defined":
+        raise AbicheckError('"defined" cannot be used as a macro name', path, line)
     params: tuple[str, ...] | None = None
     variadic = False
     if paren:
@@ -404,15 +406,47 @@ def _define(
                 names.append(p)
             else:
                 raise AbicheckError(f"bad parameter {p!r} in macro {name}", path, line)
+        if len(set(names)) != len(names):
+            twice = next(n for n in names if names.count(n) > 1)
+            raise AbicheckError(f"duplicate macro parameter {twice!r} in macro {name}", path, line)
         params = tuple(map(sys.intern, names))
         tail = pm.group(2)
     elif tail and not tail[0].isspace():
         # C99 requires white space after the name; gcc warns and goes on.
         pass
     text = tail.strip()
+    if "#" in text:  # (few bodies: tokenized here only to check their # and ##)
+        _check_hashes(tokenize(text), name, params, variadic, path, line)
     if _PLAIN_NUMBER_RE.match(text):  # most bodies: one number, no tokenizer needed
         return MacroDef(name, params, variadic, (Tok("num", text),), text, path, line, comment)
     return MacroDef(name, params, variadic, None, text, path, line, comment)
+
+
+def _check_hashes(
+    body: list[Tok],
+    name: str,
+    params: tuple[str, ...] | None,
+    variadic: bool,
+    path: str,
+    line: int,
+) -> None:
+    """Raises AbicheckError, as gcc refuses the definition, for ``##`` at either end
+    of a body, or (in a function-like macro's) ``#`` not followed by a parameter."""
+    toks = body
+    if toks and (toks[0].text == "##" or toks[-1].text == "##"):
+        raise AbicheckError(
+            f"'##' cannot appear at either end of a macro expansion (macro {name})", path, line
+        )
+    if params is None:
+        return
+    known = set(params) | ({"__VA_ARGS__", "__VA_OPT__"} if variadic else set())
+    for i, t in enumerate(toks):
+        if t.text == "#" and (
+            i + 1 == len(toks) or toks[i + 1].kind != "id" or toks[i + 1].text not in known
+        ):
+            raise AbicheckError(
+                f"'#' is not followed by a macro parameter (macro {name})", path, line
+            )
 
 
 def scan_file(path: str) -> ScannedFile:
@@ -444,7 +478,11 @@ def scan_text(text: str, path: str) -> ScannedFile:
             entries.append(Entry(run_line, joined))
             run = []
         d = _ASCII_DEFINE_LINE_RE.match(ltext)  # most directives: as parse_define reads them
-        if d is not None and (d.end(1) == len(ltext) or ltext[d.end(1)] < "\x80"):
+        if (
+            d is not None
+            and (d.end(1) == len(ltext) or ltext[d.end(1)] < "\x80")
+            and d.group(1) != "defined"  # (refused by _define)
+        ):
             note = _clean_comment(comment) if comment else ""
             number = d.group(2)
             if number is not None:  # what _define makes of it, made at once

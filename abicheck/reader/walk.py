@@ -53,6 +53,22 @@ MAX_MEMO_VARIANTS = 4
 Write = tuple[int, "MacroDef | None", "Write | None"]
 
 
+# Directives the walk takes and does nothing with (gcc's #warning is a warning; a
+# line marker, # 1 "file", and the null directive are "#")
+_IGNORED = frozenset({"#", "warning", "line", "ident", "sccs", "assert", "unassert", "import"})
+
+
+def _undef_name(rest: str, path: str, line: int) -> str:
+    """The name ``#undef`` removes (gcc takes the first word of ``rest`` and warns
+    of the rest); raises AbicheckError, as gcc refuses it, for none or ``defined``."""
+    words = rest.split()
+    if not words or not IDENT_RE.match(words[0]):
+        raise AbicheckError("macro name missing after #undef", path, line)
+    if words[0] == "defined":
+        raise AbicheckError('"defined" cannot be used as a macro name', path, line)
+    return words[0]
+
+
 class Walk(Record, frozen=False):
     """The state of one preprocessing run: the macro table and what was seen."""
 
@@ -322,7 +338,10 @@ class Preprocessor:
             elif d == "endif":
                 i += 1
             elif d == "undef":
-                walk.write(e.rest.strip(), None)
+                name = e.rest.strip()
+                if not IDENT_RE.match(name) or name == "defined":
+                    name = _undef_name(name, path, e.line)
+                walk.write(name, None)
                 i += 1
             elif d in ("include", "include_next"):
                 self._include(walk, sf, e, chain, dir_index, next_=d == "include_next")
@@ -337,8 +356,10 @@ class Preprocessor:
                 elif words and words[0].startswith("pack"):
                     _pragma_pack(walk, e.rest, sf.path, e.line)
                 i += 1
-            else:  # warning, line, ident, null and unknown directives
+            elif d in _IGNORED:  # warning, line, ident, null (#) ...
                 i += 1
+            else:
+                raise AbicheckError(f"invalid preprocessing directive #{d}", path, e.line)
 
     def _cond(self, walk: Walk, sf: ScannedFile, e: Entry) -> bool:
         d = e.directive
