@@ -287,12 +287,14 @@ def test_every_installed_architecture_over_a_larger_sample() -> None:
     linux/ headers from a to c (some 4,000 reads): each as its own run gives."""
     patterns = ["linux/[a-c]*.h", "asm/*.h", "asm-generic/*.h"]
     code, data, err = parse_json("--arch", "all", *patterns)
+    assert (code, err) == (0, "")
     split = per_arch(data)
     installed = [a.name for a in arches.debian_arches() if arches.include_dirs(a)]
     assert list(split) == installed and len(installed) >= 4
     assert sum(len(v) for v in split.values()) > 150 * len(installed)
     for name in installed:
-        _, alone, _ = parse_json("--arch", name, *patterns)
+        code, alone, err = parse_json("--arch", name, *patterns)
+        assert (code, err) == (0, ""), name
         assert split[name] == alone, name
 
 

@@ -118,8 +118,9 @@ def test_uapi_tree_agrees_with_gcc() -> None:
             assert words & (set(STANDARD_TYPEDEFS) | extra), f"{m.location}: {name}: gcc: no value"
     assert compared_headers > 500
     assert wrong == []
-    coverage = matched / evaluated
-    assert coverage >= 0.97, (coverage, missing.most_common(10))
+    # every value gcc gives, given (79,340 of 79,340 on Debian 12's uapi)
+    assert not missing, (matched, evaluated, missing.most_common(10))
+    assert matched == evaluated > 50_000
 
 
 def test_host_sample_with_the_recorded_predefines() -> None:
