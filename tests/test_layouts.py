@@ -394,3 +394,40 @@ def test_record_trees_leave_no_header_objects_behind(
         ("struct t", 16),
     ]
     assert len(made) == 1 and alive == []
+
+
+@pytest.mark.parametrize(
+    "attr", ["aligned", "__aligned__", "aligned()", "aligned(8)", "aligned(0)", "aligned(1 << 40)"]
+)
+def test_aligned_attributes_as_gcc_takes_them(tmp_path: Path, attr: str) -> None:
+    """Bare ``aligned`` is the target's largest alignment; ``aligned(0)`` (an int
+    shift past its width is 0 too) is passed over, as gcc does with a warning."""
+    from abicheck.parse import Reader
+
+    header = tmp_path / "al.h"
+    header.write_text(f"struct w {{ int a; }} __attribute__(({attr}));\n")
+    (t,) = Reader().layouts(header)
+    source = f'#include "{header}"\n#define V(n, x) __asm__("# V " #n " %0" :: "i"(x));\n'
+    gcc = _asm_values(
+        "gcc", source + "void f(void) { V(size, sizeof(struct w)) V(align, _Alignof(struct w)) }"
+    )
+    assert (t.size, t.align) == (gcc["size"], gcc["align"])
+
+
+@pytest.mark.parametrize(
+    ("attr", "reason"),
+    [
+        ("aligned(3)", "alignment 3 is not a power of two"),
+        ("aligned(-4)", "alignment -4 is not a power of two"),
+        ("aligned(1L << 40)", "alignment 1099511627776 exceeds gcc's maximum, 268435456"),
+    ],
+)
+def test_alignments_gcc_refuses_give_no_layout(tmp_path: Path, attr: str, reason: str) -> None:
+    from abicheck.parse import Reader
+
+    header = tmp_path / "al.h"
+    header.write_text(f"struct w {{ int a; }} __attribute__(({attr}));\n")
+    # (gcc: "requested alignment ... is not a positive power of 2", "... exceeds maximum")
+    assert subprocess.run(["gcc", "-fsyntax-only", str(header)], capture_output=True).returncode
+    (t,) = Reader().layouts(header)
+    assert (t.size, t.reason) == (None, reason)

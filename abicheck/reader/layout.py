@@ -24,6 +24,9 @@ from .datamodel import BASIC_TYPE_WORDS, STANDARD_TYPEDEFS, DataModel, Value, wo
 from .fold import NotConstant
 from .statements import ALIGNED, ATTRS_MEMBER, MAX_ALIGN, PACKED
 
+# the largest alignment gcc takes for ELF targets (it refuses a larger one)
+MAX_ALIGNMENT = 1 << 28
+
 
 @dataclass(slots=True, unsafe_hash=True)  # (not changed once made; see Value)
 class Field:
@@ -357,14 +360,19 @@ class Layouts:
             elif isinstance(a, c_ast.FuncCall) and _call_name(a) == MAX_ALIGN:
                 continue
             elif isinstance(a, c_ast.FuncCall) and _call_name(a) == ALIGNED:
-                v = self.fold(a.args.exprs[0]).value if a.args else 0
-                align = max(align, v or self.model.biggest_align)
+                # aligned(0) is passed over, as gcc does (with a warning)
+                v = self.fold(a.args.exprs[0]).value if a.args else self.model.biggest_align
+                if v < 0:
+                    raise NotConstant(f"alignment {v} is not a power of two")
+                align = max(align, v)
             elif isinstance(a, c_ast.Typename):
                 align = max(align, self.of(a).align)
             else:
                 align = max(align, self.fold(a).value)
         if align & (align - 1):
             raise NotConstant(f"alignment {align} is not a power of two")
+        if align > MAX_ALIGNMENT:
+            raise NotConstant(f"alignment {align} exceeds gcc's maximum, {MAX_ALIGNMENT}")
         return packed, align
 
     # -- offsetof ------------------------------------------------------------

@@ -17,7 +17,8 @@ from .tokens import Tok, closing_paren
 ATTRS_MEMBER = "__abicheck_attrs"
 #: ``_Alignas(PACKED)``: ``__attribute__((packed))``.
 PACKED = "__abicheck_packed"
-#: ``_Alignas(ALIGNED(N))``: ``__attribute__((aligned(N)))`` (N 0: the target's largest).
+#: ``_Alignas(ALIGNED(N))``: ``__attribute__((aligned(N)))`` (``ALIGNED()``: bare
+#: ``aligned``, the target's largest).
 ALIGNED = "__abicheck_aligned"
 #: ``_Alignas(MAX_ALIGN(N))`` on a record: ``#pragma pack(N)`` was in force where it stands.
 MAX_ALIGN = "__abicheck_max_align"
@@ -138,7 +139,7 @@ def _specifiers(attrs: list[list[Tok]]) -> list[Tok]:
         if name == "packed":
             out += _toks("_Alignas", "(", PACKED, ")")
         elif name == "aligned":
-            arg = lower_expression(a[2:-1]) if len(a) > 3 and a[1].text == "(" else _toks("0")
+            arg = lower_expression(a[2:-1]) if len(a) > 3 and a[1].text == "(" else []
             out += [*_toks("_Alignas", "(", ALIGNED, "("), *arg, *_toks(")", ")")]
     return out
 
