@@ -216,16 +216,20 @@ def scratch_prefix(pid: int | None = None) -> str:
     return f"abicheck-verify-{os.getpid() if pid is None else pid}-"
 
 
-def scratch_dir() -> tuple[str, bool]:
+def scratch_dir(made: list[str] | None = None) -> tuple[str, bool]:
     """A fresh scratch directory, preferring a filesystem with a page cache: (path, on_disk).
 
     A folder must take a directory and a file written in it (not a full or read-only
-    one, nor any under RLIMIT_FSIZE=0); ("", False) when none does.
+    one, nor any under RLIMIT_FSIZE=0); ("", False) when none does. Each directory
+    made is appended to ``made`` as it is made, SIGTERM and SIGINT held off in
+    between: a caller that removes those in a ``finally`` leaves none behind, however
+    early it is stopped.
     """
     bases = [os.environ.get("TMPDIR") or "", "/tmp", "/var/tmp", "/dev/shm"]
+    made = [] if made is None else made
     fallback = ""
     for base in dict.fromkeys(b for b in bases if b and os.path.isdir(b)):
-        path = _usable_dir(base)
+        path = _usable_dir(base, made)
         if not path:
             continue
         if procfs.fstype(base) not in ("tmpfs", "ramfs", ""):
@@ -239,12 +243,18 @@ def scratch_dir() -> tuple[str, bool]:
     return fallback, False
 
 
-def _usable_dir(base: str) -> str:
-    """A new scratch directory under ``base`` a page can be written in, or ""."""
+def _usable_dir(base: str, made: list[str]) -> str:
+    """A new scratch directory under ``base`` a page can be written in (appended to
+    ``made``), or ""."""
+    held = {signal.SIGTERM, signal.SIGINT}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         path = tempfile.mkdtemp(prefix=scratch_prefix(), dir=base)
+        made.append(path)
     except OSError:
         return ""
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     probe = os.path.join(path, "probe")
     try:
         with open(probe, "wb") as f:

@@ -62,8 +62,10 @@ def verify(
     uname = os.uname()
     drop = drop_ids(run_as)
     with terminated_as_exit():
-        tmp, disk = scratch_dir()
+        made: list[str] = []
         try:
+            # (in the try: a SIGTERM as it returns leaves no folder behind)
+            tmp, disk = scratch_dir(made)
             if drop is not None and tmp:
                 os.chown(tmp, *drop)
             ctx = ProbeContext(tmp, disk, allow_dangerous, procfs.release(), uname.machine)
@@ -89,8 +91,8 @@ def verify(
                 if scan is not None:
                     scan.stop()
         finally:
-            if tmp:
-                shutil.rmtree(tmp, ignore_errors=True)
+            for path in made:
+                shutil.rmtree(path, ignore_errors=True)
     return VerifyReport(uname.release, uname.machine, tuple(_with_hints(run.ordered())))
 
 
