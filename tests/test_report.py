@@ -546,7 +546,13 @@ class Browser:
             self._events.append(self._read(deadline))
 
     def js(self, expression: str) -> Any:
-        r = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True)
+        r = self.call(
+            "Runtime.evaluate",
+            session=True,
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=True,
+        )
         assert "exceptionDetails" not in r, r["exceptionDetails"]
         return r["result"].get("value")
 
@@ -594,8 +600,14 @@ def shot(b: Browser, tmp: Path, name: str) -> bytes:
     return data
 
 
+NEXT_FRAMES = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def colours_at(b: Browser, x: float, y: float, size: int = 4) -> set[tuple[int, int, int]]:
-    """The colours painted in the ``size`` x ``size`` square at (x, y) of the window."""
+    """The colours painted in the ``size`` x ``size`` square at (x, y) of the window,
+    once two frames have been drawn (a scroll just made painted, not still the old
+    one: under load a screenshot showed the cell's neighbour)."""
+    b.js(NEXT_FRAMES)
     sx, sy = b.js("[scrollX, scrollY]")  # the clip is in page coordinates
     clip = {"x": x + sx, "y": y + sy, "width": size, "height": size, "scale": 1}
     r = b.call("Page.captureScreenshot", session=True, format="png", clip=clip)
