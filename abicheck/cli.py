@@ -726,9 +726,9 @@ def cmd_binding(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .audit import load_suppressions
     from .bindings.check import STATUSES, check_binding
     from .report import render_binding
-    from .sources import BINDING_FORMS, SourceOptions
+    from .sources import BINDING_FORMS, SourceOptions, source_kind
 
-    if args.rust_target and not args.source.startswith("rust:"):
+    if args.rust_target and source_kind(args.source) != "rust":
         raise AbicheckError(
             f"--rust-target selects the targets of a rust: binding; {args.source!r} is none"
         )

@@ -243,3 +243,18 @@ def test_rust_target_is_refused_for_a_binding_that_is_not_rusts(source: str) -> 
         "abicheck: error: --rust-target selects the targets of a rust: binding; "
         f"{spec!r} is none\n",
     )
+
+
+def test_rust_target_goes_through_a_label() -> None:
+    rust = FIX / "rust" / "libc-0.2.139"
+    code, out, err = run("binding", f"x=rust:{rust}", "--rust-target", "powerpc64-musl")
+    assert (code, err) == (1, "")  # the six-year MAP_LOCKED 0x2000 (the kernel's 0x80)
+    row = next(line.split() for line in out.splitlines() if " MAP_LOCKED " in line)
+    assert row[:4] == ["x", "MAP_LOCKED", "wrong", "0x2000"] and "0x80" in row
+    spec = f"x=go:{FIX / 'go'}"
+    code, _, err = run("binding", spec, "--rust-target", "mips")
+    assert (code, err) == (
+        2,
+        "abicheck: error: --rust-target selects the targets of a rust: binding; "
+        f"{spec!r} is none\n",
+    )

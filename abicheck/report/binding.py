@@ -20,7 +20,9 @@ _AGAINST = {"arch": "kernel headers", "libc": "C library headers"}
 
 
 def _short(table: str) -> str:
-    return table.split(":", 1)[1]
+    """A table's label without its binding's part (``go:mips`` -> ``mips``); a label
+    given with ``LABEL=`` as it is."""
+    return table.split(":", 1)[-1]
 
 
 def _value(v: int | None, family: str) -> str:

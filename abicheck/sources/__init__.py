@@ -79,6 +79,18 @@ def _kind_of(spec: str) -> SourceKind | None:
     return None
 
 
+def source_kind(spec: str) -> str:
+    """The name of the kind of source ``spec`` is (through ``LABEL=``), as
+    :func:`load` takes it; "" for a file or a spec of no kind."""
+    kind = _kind_of(spec)
+    if kind is not None:
+        return kind.name
+    label, eq, rest = spec.partition("=")
+    if eq and label and rest and not os.path.exists(spec):
+        return source_kind(rest)
+    return ""
+
+
 def _file_kind(spec: str) -> SourceKind:
     if not os.path.exists(spec):
         raise AbicheckError(
@@ -288,4 +300,5 @@ __all__ = [
     "package_versions",
     "python_table",
     "reread",
+    "source_kind",
 ]
