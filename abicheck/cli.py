@@ -16,7 +16,6 @@ import gc
 import io
 import itertools
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -72,7 +71,9 @@ class _MacroNames(argparse.Action):
     """Append a macro name (``-U``), refusing one that is no identifier, as gcc does."""
 
     def __call__(self, parser: Any, namespace: Any, value: Any, option: Any = None) -> None:
-        if not re.fullmatch(r"[A-Za-z_]\w*", str(value)):
+        from .parse import is_cli_macro_name
+
+        if not is_cli_macro_name(str(value)):
             raise argparse.ArgumentError(self, f"{value!r}: macro names must be identifiers")
         setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or ()), value])
 

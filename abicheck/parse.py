@@ -188,10 +188,15 @@ def _define(name: str, value: str, file: str) -> MacroDef:
     return MacroDef(name, None, False, None, value, file, 0, "")
 
 
+def is_cli_macro_name(name: str) -> bool:
+    """Whether ``name`` may be given to ``-D`` or ``-U``: an identifier."""
+    return re.fullmatch(r"[A-Za-z_]\w*", name) is not None
+
+
 def parse_cli_define(spec: str) -> tuple[str, str]:
     """``NAME`` or ``NAME=VALUE`` (as for ``-D``) -> (name, value); NAME alone means 1."""
     name, eq, value = spec.partition("=")
-    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+    if not is_cli_macro_name(name):
         raise AbicheckError(f"-D {spec}: macro names must be identifiers")
     return name, (value if eq else "1")
 

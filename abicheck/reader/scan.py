@@ -423,7 +423,7 @@ def _define(
 
 
 def _check_hashes(
-    body: list[Tok],
+    toks: list[Tok],
     name: str,
     params: tuple[str, ...] | None,
     variadic: bool,
@@ -432,7 +432,6 @@ def _check_hashes(
 ) -> None:
     """Raises AbicheckError, as gcc refuses the definition, for ``##`` at either end
     of a body, or (in a function-like macro's) ``#`` not followed by a parameter."""
-    toks = body
     if toks and (toks[0].text == "##" or toks[-1].text == "##"):
         raise AbicheckError(
             f"'##' cannot appear at either end of a macro expansion (macro {name})", path, line
