@@ -234,7 +234,7 @@ def layouts(
 
     Raises AbicheckError: a header not found or not readable (with file:line), an
     unknown architecture, a pattern that picks nothing (naming close matches), no
-    architecture with headers here.
+    type declared on any architecture, no architecture with headers here.
     """
     header_list = [headers] if isinstance(headers, str) else list(headers)
     if not header_list:
@@ -255,6 +255,9 @@ def layouts(
             out.append(_read_arch(a, header_list, [*include_dirs, *dirs], define_map, drop))
     if not out:
         raise AbicheckError("no architecture has headers installed; see abicheck arches")
+    if not any(a.types for a in out):  # a header that lays out nothing is no pass
+        where = ", ".join(out[0].headers)
+        raise AbicheckError("no struct, union or typedef of one declared here", where)
     if types:
         out = _filtered(out, types, header_list[0])
     return LayoutReport(tuple(out), tuple(notes))

@@ -58,13 +58,18 @@ def in_value_range(value: int) -> bool:
 
 
 def snapshot_data(tables: Sequence[Table]) -> dict[str, Any]:
-    """The JSON-ready snapshot of ``tables``: their integer macros, sorted, with provenance."""
+    """The JSON-ready snapshot of ``tables``: their integer macros, sorted, with provenance.
+
+    Raises :class:`AbicheckError` for a table with no integer macro.
+    """
     sources = []
     for t in sorted(tables, key=lambda t: t.label):
         macros = sorted(
             (m for m in t.macros if m.value is not None and not m.builtin),
             key=lambda m: m.name,
         )
+        if not macros:  # a source that gives nothing is no baseline
+            raise AbicheckError(f"nothing to snapshot: no integer macro in {t.label}")
         sources.append(
             {
                 "label": t.label,
@@ -180,6 +185,8 @@ class _Checker:
         sources = data.get("sources")
         if not isinstance(sources, list):
             raise self.bad('"sources" must be a list', self.where.key("sources"))
+        if not sources:  # a baseline of nothing would pass every audit
+            raise self.bad('"sources" is empty', self.where.key("sources"))
         tables: list[Table] = []
         labels: set[str] = set()
         for i, src in enumerate(sources):
@@ -193,6 +200,8 @@ class _Checker:
                 raise self.bad(f"source {label!r} given twice", at)
             labels.add(label)
             tables.append(self.table(src, label, at))
+        if not any(t.macros for t in tables):  # (one empty source among others still reads)
+            raise self.bad("no source holds a macro", self.where.key("sources"))
         return tables
 
     def table(self, src: dict[str, Any], label: str, at: int | None) -> Table:

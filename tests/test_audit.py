@@ -705,3 +705,43 @@ def test_a_layout_snapshot_entry_must_be_a_layout_name(tmp_path: Path) -> None:
         f"'{LAYOUTS / 'v1.h'}' is not a layout name such as sizeof(struct stat) or "
         "offsetof(struct stat, st_mode)"
     )
+
+
+def test_a_baseline_of_nothing_is_refused(tmp_path: Path) -> None:
+    """A snapshot of no source, or of a source with no macro, would pass every audit."""
+    path = tmp_path / "abi.lock.json"
+    data = json.loads(dump_snapshot([table("a", MAP_A=1)]))
+    data["sources"][0]["macros"] = []
+    text = json.dumps(data, indent=2)
+    path.write_text(text, encoding="utf-8")
+    at = next(i + 1 for i, ln in enumerate(text.splitlines()) if '"sources"' in ln)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["audit", "--baseline", str(path)], out, err) == 2
+    assert err.getvalue() == f"{path}:{at}: error: bad snapshot: no source holds a macro\n"
+    # one empty source beside others still reads (an older abicheck wrote such files)
+    data["sources"].append(json.loads(dump_snapshot([table("b", MAP_B=2)]))["sources"][0])
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    assert [(t.label, len(t.macros)) for t in load_snapshot(path)] == [("a", 0), ("b", 1)]
+    data["sources"] = []
+    text = json.dumps(data, indent=2)
+    path.write_text(text, encoding="utf-8")
+    at = next(i + 1 for i, ln in enumerate(text.splitlines()) if '"sources"' in ln)
+    with pytest.raises(AbicheckError) as info:
+        load_snapshot(path)
+    assert str(info.value) == f'{path}:{at}: error: bad snapshot: "sources" is empty'
+
+
+def test_snapshot_of_a_source_with_no_integer_macro_exits_2(tmp_path: Path) -> None:
+    header = tmp_path / "strings.h"
+    header.write_text('#define NAME "x"\n#define F(x) x\n')
+    output = tmp_path / "abi.lock.json"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["snapshot", str(header), "-o", str(output)], out, err) == 2
+    assert err.getvalue() == f"abicheck: error: nothing to snapshot: no integer macro in {header}\n"
+    assert not output.exists() and out.getvalue() == ""
+    # a header that declares no struct gives an empty layout table: refused too
+    assert main(["snapshot", "--layouts", str(header), "-o", str(output)], out, err) == 2
+    assert not output.exists()
+    wanted = "^abicheck: error: nothing to snapshot: no integer macro in b$"
+    with pytest.raises(AbicheckError, match=wanted):
+        dump_snapshot([table("a", MAP_A=1), Table("b", "file", ())])

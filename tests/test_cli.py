@@ -772,7 +772,10 @@ def test_audit_rereads_include_folders_holding_a_colon(tmp_path: Path, monkeypat
 
 def test_audit_rereads_a_define_whose_value_holds_spaces(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "h.h").write_text("#ifdef W\n#define MAP_W 2\n#endif\n#define MAP_V (V)\n")
+    # (MAP_Y: a snapshot of no integer macro is refused)
+    (tmp_path / "h.h").write_text(
+        "#ifdef W\n#define MAP_W 2\n#endif\n#define MAP_V (V)\n#define MAP_Y 3\n"
+    )
     assert run("snapshot", "-D", "V=1 W=2", "h.h", "-o", "b.json") == (0, "", "")
     code, out, err = run("audit", "--baseline", "b.json", "--fail-on", "any")
     assert (code, err) == (0, ""), out
@@ -1123,6 +1126,15 @@ def test_layout_of_an_incomplete_type_says_why() -> None:
         "    /* no layout: incomplete type struct missing */",
         "};",
     ]
+
+
+def test_layout_of_a_header_with_no_struct_is_an_error(tmp_path: Path) -> None:
+    header = tmp_path / "macros.h"
+    header.write_text("#define A 1\nenum e { E };\ntypedef int i_t;\n")
+    for chosen in (["--arch", "amd64"], ["--arch", "amd64", "--arch", "arm64"]):
+        code, out, err = run("layout", *chosen, str(header))
+        assert (code, out) == (2, "")
+        assert err == f"{header}: error: no struct, union or typedef of one declared here\n"
 
 
 def test_layout_side_by_side_shows_what_differs() -> None:

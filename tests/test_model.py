@@ -128,7 +128,7 @@ def test_format_1_origins_still_read() -> None:
                 "label": "h.h",
                 "kind": "header",
                 "origin": {"path": "h.h", "include_dirs": "a:b", "defines": "A=1 B=x y"},
-                "macros": [],
+                "macros": [{"name": "MAP_A", "value": 1, "expr": "1", "file": "h.h", "line": 1}],
             },
             {
                 "label": "arch:mips",

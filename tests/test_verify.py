@@ -679,3 +679,19 @@ def test_sigterm_removes_the_scratch_folders(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143
     assert scratch() == []
+
+
+def test_a_source_with_nothing_to_probe_is_an_error(tmp_path: Path) -> None:
+    header = tmp_path / "other.h"
+    header.write_text("#define O_RDONLY 0\n#define MAP_F(x) x\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["verify", "embedded", str(header)], out, err) == 2
+    families = "MADV_, PROT_, MAP_, MS_ or MCL_"
+    assert err.getvalue() == (
+        f"abicheck: error: nothing to verify: no {families} macro in {header}\n"
+    )
+    assert out.getvalue() == ""
+    # one object-like macro of a probed family is enough, even with no value
+    header.write_text('#define MAP_F(x) x\n#define MAP_S "s"\n')
+    report = verify_mod.verify(load_sources([str(header)]), only="MAP_S")
+    assert [(r.name, r.status) for r in report.results] == [("MAP_S", "skipped")]

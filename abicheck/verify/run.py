@@ -11,7 +11,7 @@ from typing import Any
 
 from abicheck.arches import need_linux
 from abicheck.compare import check_filter
-from abicheck.model import AbicheckError, Table
+from abicheck.model import AbicheckError, Macro, Table
 from abicheck.verify import libc, procfs
 from abicheck.verify.harness import drop_ids, run_child, scratch_dir, terminated_as_exit
 from abicheck.verify.linux import CONFIGURED, GENERIC_ADVICE, SINCE
@@ -55,6 +55,10 @@ def verify(
     need_linux("verify (it asks the running kernel)")
     if timeout <= 0:
         raise AbicheckError("timeout must be positive")
+    for table in tables:  # a source that gives nothing to probe is no pass
+        if not any(_verifiable(m) for m in table.macros):
+            families = ", ".join(PREFIXES[:-1]) + " or " + PREFIXES[-1]
+            raise AbicheckError(f"nothing to verify: no {families} macro in {table.label}")
     prefixes = _prefixes(only)
     if prefixes:
         known = [m.name for t in tables for m in t.macros if m.name.startswith(PREFIXES)]
@@ -103,6 +107,11 @@ def _prefixes(only: str | Sequence[str] | None) -> tuple[str, ...]:
     return (only,) if isinstance(only, str) else tuple(only)
 
 
+def _verifiable(m: Macro) -> bool:
+    """Whether verify probes ``m``: an object-like macro of a probed family."""
+    return m.name.startswith(PREFIXES) and m.kind != "function"
+
+
 class _Run:
     """One run: each (name, value) probed once, the results by (name, value, source)."""
 
@@ -122,7 +131,7 @@ class _Run:
         named: set[int] = set()
         for table in tables:
             for m in table.macros:
-                if not m.name.startswith(PREFIXES) or m.kind == "function":
+                if not _verifiable(m):
                     continue
                 if m.name.startswith("MADV_") and m.value is not None:
                     named.add(m.value)
