@@ -493,8 +493,18 @@ def _writing(output: str | None, out: TextIO) -> Iterator[TextIO]:
             target = Path(os.path.realpath(output))
             # a name of its own per run, so that runs writing the same target at once
             # each replace it whole
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".abicheck-tmp",
-                                       dir=target.parent)  # fmt: skip
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".abicheck-tmp",
+                                           dir=target.parent)  # fmt: skip
+            except OSError as exc:
+                if st is None:  # (no folder to make it in: the file's own error)
+                    raise
+                # the file is there (/proc/version): say it is the scratch copy that failed
+                raise AbicheckError(
+                    f"cannot write: cannot make a temporary file in {target.parent}: "
+                    f"{exc.strerror}",
+                    output,
+                ) from None
             f = os.fdopen(fd, "wb")
     except OSError as exc:
         raise failed(exc) from None

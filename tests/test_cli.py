@@ -1305,6 +1305,18 @@ def test_output_onto_a_read_only_filesystem_is_exit_2(tmp_path: Path) -> None:
     assert proc.stderr == f"{ro}/b.json: error: cannot write: Read-only file system\n"
 
 
+@pytest.mark.skipif(not os.path.isfile("/proc/version"), reason="needs a Linux kernel (its /proc)")
+def test_output_onto_a_file_whose_folder_takes_no_new_file_says_so() -> None:
+    # /proc/version is a regular file, and /proc makes no new one: the scratch copy
+    # fails, not the file (its own error would have been ENOENT, which misleads)
+    code, out, err = run("parse", str(FIX / "calls.h"), "-o", "/proc/version")
+    assert (code, out) == (2, "")
+    assert err == (
+        "/proc/version: error: cannot write: cannot make a temporary file in /proc: "
+        "No such file or directory\n"
+    )
+
+
 def test_concurrent_runs_onto_one_output_each_write_it_whole(tmp_path: Path) -> None:
     out = tmp_path / "same.h"
     procs = [
