@@ -396,6 +396,15 @@ def test_record_trees_leave_no_header_objects_behind(
     assert len(made) == 1 and alive == []
 
 
+def _gcc_size_align(header: Path, ctype: str) -> tuple[int, int]:
+    """sizeof and _Alignof ``ctype`` of ``header`` as the host's gcc computes them."""
+    source = f'#include "{header}"\n#define V(n, x) __asm__("# V " #n " %0" :: "i"(x));\n'
+    gcc = _asm_values(
+        "gcc", source + f"void f(void) {{ V(size, sizeof({ctype})) V(align, _Alignof({ctype})) }}"
+    )
+    return gcc["size"], gcc["align"]
+
+
 @pytest.mark.parametrize(
     "attr", ["aligned", "__aligned__", "aligned()", "aligned(8)", "aligned(0)", "aligned(1 << 40)"]
 )
@@ -407,11 +416,7 @@ def test_aligned_attributes_as_gcc_takes_them(tmp_path: Path, attr: str) -> None
     header = tmp_path / "al.h"
     header.write_text(f"struct w {{ int a; }} __attribute__(({attr}));\n")
     (t,) = Reader().layouts(header)
-    source = f'#include "{header}"\n#define V(n, x) __asm__("# V " #n " %0" :: "i"(x));\n'
-    gcc = _asm_values(
-        "gcc", source + "void f(void) { V(size, sizeof(struct w)) V(align, _Alignof(struct w)) }"
-    )
-    assert (t.size, t.align) == (gcc["size"], gcc["align"])
+    assert (t.size, t.align) == _gcc_size_align(header, "struct w")
 
 
 @pytest.mark.parametrize(
@@ -431,3 +436,66 @@ def test_alignments_gcc_refuses_give_no_layout(tmp_path: Path, attr: str, reason
     assert subprocess.run(["gcc", "-fsyntax-only", str(header)], capture_output=True).returncode
     (t,) = Reader().layouts(header)
     assert (t.size, t.reason) == (None, reason)
+
+
+_MOST = "bytes, more than 9223372036854775807"
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        # each with gcc's own error beside it
+        ("int x; int x;", "duplicate member x"),  # duplicate member 'x'
+        ("int x; struct { int y, x; };", "duplicate member x"),
+        ("int a; void v;", "member v declared void"),  # variable or field 'v' declared void
+        ("void a[2];", "array of voids"),  # declaration of 'a' as array of voids
+        # size of array 'a' is too large
+        ("char a[1UL << 63];", f"array too large: 9223372036854775808 {_MOST}"),
+        # type 'struct w' is too large
+        ("char a[1UL << 62]; char b[1UL << 62];", f"struct w too large: {1 << 63} {_MOST}"),
+        ("long a[(1UL << 60) - 1]; char b[9];", f"struct w too large: 9223372036854775816 {_MOST}"),
+        ("int f[];", "flexible array member f in a struct with no named members"),
+        ("int : 3; int f[];", "flexible array member f in a struct with no named members"),
+        ("int b : 0;", "bit-field b of zero width"),  # zero width for bit-field 'b'
+    ],
+)  # fmt: skip
+def test_records_gcc_refuses_give_no_layout(tmp_path: Path, members: str, reason: str) -> None:
+    from abicheck.parse import Reader
+
+    header = tmp_path / "bad.h"
+    header.write_text(f"struct w {{ {members} }};\n")
+    proc = subprocess.run(["gcc", "-fsyntax-only", str(header)], capture_output=True, text=True)
+    assert proc.returncode == 1 and " error: " in proc.stderr
+    (t,) = Reader().layouts(header)
+    assert (t.size, t.reason) == (None, reason)
+
+
+def test_a_flexible_array_member_in_a_union_has_no_layout(tmp_path: Path) -> None:
+    from abicheck.parse import Reader
+
+    header = tmp_path / "u.h"
+    header.write_text("union w { int n; int f[]; };\n")
+    proc = subprocess.run(["gcc", "-fsyntax-only", str(header)], capture_output=True, text=True)
+    assert "flexible array member in union" in proc.stderr
+    (t,) = Reader().layouts(header)
+    assert (t.size, t.reason) == (None, "flexible array member f in a union")
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        "struct { int a; }; int f[];",
+        "struct { } e; int f[];",
+        "struct { }; int f[];",  # an empty anonymous struct counts as named for gcc
+        "char a[(1UL << 63) - 1];",
+        "char a[1UL << 62]; char b[(1UL << 62) - 1];",
+        "int n; union { int x; struct { int m; int f[]; } s; };",
+    ],
+)
+def test_records_at_gcc_s_limits_lay_out_as_gcc_does(tmp_path: Path, members: str) -> None:
+    from abicheck.parse import Reader
+
+    header = tmp_path / "ok.h"
+    header.write_text(f"struct w {{ {members} }};\n")
+    (t,) = Reader().layouts(header)
+    assert (t.size, t.align) == _gcc_size_align(header, "struct w")

@@ -14,7 +14,7 @@ struct x``, ``variable length array``...).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,10 +172,13 @@ class Layouts:
                 return TypeLayout(
                     "array", 0, elem.align, elem.preferred, flexible=True, element=elem
                 )
+            if elem.basic == "void":
+                raise NotConstant("array of voids")
             n = self.fold(node.dim).value
             if n < 0:
                 raise NotConstant("array of negative size")
-            return TypeLayout("array", n * elem.size, elem.align, elem.preferred, element=elem)
+            size = self._sized("array", n * elem.size)
+            return TypeLayout("array", size, elem.align, elem.preferred, element=elem)
         if isinstance(node, c_ast.IdentifierType):
             return self._identifier_type(node.names)
         if isinstance(node, (c_ast.Struct, c_ast.Union)):
@@ -185,6 +188,14 @@ class Layouts:
         if isinstance(node, c_ast.FuncDecl):
             raise NotConstant("function type")
         raise NotConstant(f"no layout for {type(node).__name__}")
+
+    def _sized(self, what: str, size: int) -> int:
+        """``size``, when an object may be that large (gcc: at most the largest
+        ``ptrdiff_t``); else NotConstant."""
+        most = (1 << (self.sizes["pointer"] * 8 - 1)) - 1
+        if size > most:
+            raise NotConstant(f"{what} too large: {size} bytes, more than {most}")
+        return size
 
     def _basic_layout(self, kind: str, name: str) -> TypeLayout:
         return TypeLayout(
@@ -282,8 +293,17 @@ class Layouts:
                     continue  # declares a tag or nothing: no member (gcc without -fms-extensions)
             m_packed, m_align = self._attrs(d.align)
             t_layout = self.of(d.type)
-            if t_layout.flexible and k != last and not union:
-                raise NotConstant(f"flexible array member {d.name} not at the end")
+            if t_layout.basic == "void":
+                raise NotConstant(f"member {d.name or '(unnamed)'} declared void")
+            if t_layout.flexible and d.bitsize is None:
+                if union:
+                    raise NotConstant(f"flexible array member {d.name} in a union")
+                if k != last:
+                    raise NotConstant(f"flexible array member {d.name} not at the end")
+                if not _named(fields):
+                    raise NotConstant(
+                        f"flexible array member {d.name} in a struct with no named members"
+                    )
             name = d.name or ""
             tname = type_name(d.type)
             if d.bitsize is not None:
@@ -294,6 +314,8 @@ class Layouts:
                     what = name or "(unnamed)"
                     raise NotConstant(f"bit-field {what} width {width} out of range")
                 if width == 0:
+                    if name:
+                        raise NotConstant(f"bit-field {name} of zero width")
                     if not union:
                         bitpos = _round(bitpos, unit)
                     if not model.pcc_bitfield or model.anon_bitfield_align:
@@ -338,7 +360,13 @@ class Layouts:
             align = max(align, a)
         if min_align:
             align = max(align, min_align)
-        size = _round(_round(bitpos, 8) // 8, align)
+        names = list(_member_names(fields))
+        if len(set(names)) != len(names):
+            twice = next(n for i, n in enumerate(names) if n in names[:i])
+            raise NotConstant(f"duplicate member {twice}")
+        size = self._sized(
+            f"{kind} {node.name or '(anonymous)'}", _round(_round(bitpos, 8) // 8, align)
+        )
         return TypeLayout(kind, size, align, align, tuple(fields))
 
     def _max_align(self, specs: list[c_ast.Node] | None) -> int:
@@ -405,6 +433,22 @@ class Layouts:
             i = self.fold(designator.subscript).value
             return at + i * inner.element.size * 8, inner.element
         raise NotConstant(f"bad member designator ({type(designator).__name__})")
+
+
+def _member_names(fields: Sequence[Field]) -> Iterator[str]:
+    """The names ``fields`` declare, those of anonymous structs and unions within included."""
+    for f in fields:
+        if f.name:
+            yield f.name
+        elif f.bit_width is None:
+            yield from _member_names(f.layout.fields)
+
+
+def _named(fields: Sequence[Field]) -> bool:
+    """Whether ``fields`` hold a named member or an anonymous struct or union, even an
+    empty one (gcc's test before a flexible array member): anything but unnamed
+    bit-fields."""
+    return any(f.name or f.bit_width is None for f in fields)
 
 
 def _find(layout: TypeLayout, name: str) -> tuple[Field, int] | None:
