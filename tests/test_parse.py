@@ -652,15 +652,23 @@ def test_division_by_zero_in_if() -> None:
         ("#include F(", "in #include: unterminated argument list invoking macro F"),
         ("#include_next F(", "in #include_next: unterminated argument list invoking macro F"),
         ("#include F(a,b)", "in #include: macro F takes 1 arguments, given 2"),
+        ("#line abc", '"abc" after #line is not a positive integer'),
+        ("#line 0x10", '"0x10" after #line is not a positive integer'),
+        ("#line", "unexpected end of file after #line"),
+        ("#line F()", "unexpected end of file after #line"),
+        ("#line 5 foo", '"foo" is not a valid filename'),
+        ('#line 5 L"w"', '"L"w"" is not a valid filename'),
+        ("#line F(", "in #line: unterminated argument list invoking macro F"),
     ],
 )
 def test_directives_gcc_refuses_are_errors_at_their_line(
     tmp_path: Path, line: str, message: str
 ) -> None:
-    # (each of these is an error of gcc 12's cpp too)
     path = tmp_path / "pp.h"
     path.write_text(f"#define F(x) x\n{line}\n")
     assert error_of(path) == f"{path}:2: error: {message}"
+    gcc = subprocess.run(["gcc", "-E", "-o", "/dev/null", str(path)], capture_output=True)
+    assert gcc.returncode == 1 and b": error: " in gcc.stderr
 
 
 def test_directives_gcc_takes_are_read(tmp_path: Path) -> None:
@@ -669,7 +677,10 @@ def test_directives_gcc_takes_are_read(tmp_path: Path) -> None:
         '#\n# 3 "pp.h"\n#ident "x"\n#line 7\n#if 0\n#bogus\n#endif\n'
         "#define S(x) #x\n#define V(...) #__VA_ARGS__\n#define O # x\n"
         "#define P(a, b) a ## b\n#define A 1\n#define B 2\n#undef A extra\n"
+        '#line 5 "f.h" 3\n#define L 7\n#line L\n#undef L\n#line 08\n#line 10 "a" junk\n'
     )
+    gcc = subprocess.run(["gcc", "-E", "-o", "/dev/null", str(path)], capture_output=True)
+    assert gcc.returncode == 0 and b"error" not in gcc.stderr
     macros = {m.name: m for m in Reader().read(str(path), builtins=False)}
     assert sorted(macros) == ["B", "O", "P", "S", "V"]
     assert macros["O"].expr == "# x"

@@ -55,7 +55,8 @@ Write = tuple[int, "MacroDef | None", "Write | None"]
 
 # Directives the walk takes and does nothing with (gcc's #warning is a warning; a
 # line marker, # 1 "file", and the null directive are "#")
-_IGNORED = frozenset({"#", "warning", "line", "ident", "sccs", "assert", "unassert", "import"})
+_DIGITS = lazy_compile(r"[0-9]+\Z")
+_IGNORED = frozenset({"#", "warning", "ident", "sccs", "assert", "unassert", "import"})
 
 
 def _undef_name(rest: str, path: str, line: int) -> str:
@@ -356,7 +357,10 @@ class Preprocessor:
                 elif words and words[0].startswith("pack"):
                     _pragma_pack(walk, e.rest, sf.path, e.line)
                 i += 1
-            elif d in _IGNORED:  # warning, line, ident, null (#) ...
+            elif d == "line":
+                self._line(walk, sf, e)
+                i += 1
+            elif d in _IGNORED:  # warning, ident, null (#) ...
                 i += 1
             else:
                 raise AbicheckError(f"invalid preprocessing directive #{d}", path, e.line)
@@ -377,6 +381,25 @@ class Preprocessor:
         for w in warnings:
             walk.warn(Diagnostic(sf.path, e.line, w))
         return truth
+
+    def _line(self, walk: Walk, sf: ScannedFile, e: Entry) -> None:
+        """Refuse a ``#line`` gcc refuses (no line number, one that is not a digit
+        sequence, a file name that is no plain string literal). The renumbering itself
+        is not applied: locations stay the lines of the file as it is on disk."""
+        toks = e.tokens()
+        if any(t.kind == "id" for t in toks):
+            try:
+                toks = Expander(walk.macros, walk.read).expand(list(toks))
+            except ExpansionError as exc:
+                raise AbicheckError(f"in #line: {exc}", sf.path, e.line) from None
+        if not toks:
+            raise AbicheckError("unexpected end of file after #line", sf.path, e.line)
+        if not _DIGITS.match(toks[0].text):
+            raise AbicheckError(
+                f'"{toks[0].text}" after #line is not a positive integer', sf.path, e.line
+            )
+        if len(toks) > 1 and not (toks[1].kind == "str" and toks[1].text.startswith('"')):
+            raise AbicheckError(f'"{toks[1].text}" is not a valid filename', sf.path, e.line)
 
     def _include(
         self,
