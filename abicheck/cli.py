@@ -258,24 +258,35 @@ def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.format == "json"
         else functools.partial(_render_table_arch, builtins=args.builtins)
     )
-    failed = False
-    first = True
     workers = default_workers(len(plans))
     defines = dict(_defines(args.define))
-    with _writing(args.output, out) as stream:
-        dest = stream.write
-        dest("[\n" if args.format == "json" else "")
-        for _plan, text, (messages, any_error) in write_arches(
-            plans, render, defines, args.builtins, workers
-        ):
-            err.write(messages)
-            failed = failed or any_error
-            if text:
-                if not first:
-                    dest(",\n" if args.format == "json" else "\n")
-                text.write_to(stream)
-                first = False
-        dest(("\n]\n" if not first else "]\n") if args.format == "json" else "")
+    # each distinct error or warning once, after the output, with the architectures
+    # that gave it (the same error 21 times over says less)
+    told: dict[str, list[str]] = {}
+    failed = False
+    try:
+        with _writing(args.output, out) as stream:
+            dest = stream.write
+            first = True
+            dest("[\n" if args.format == "json" else "")
+            for plan, text, (messages, any_error) in write_arches(
+                plans, render, defines, args.builtins, workers
+            ):
+                for line in messages.splitlines():
+                    told.setdefault(line, []).append(plan.arch)
+                failed = failed or any_error
+                if text:
+                    if not first:
+                        dest(",\n" if args.format == "json" else "\n")
+                    text.write_to(stream)
+                    first = False
+            dest(("\n]\n" if not first else "]\n") if args.format == "json" else "")
+    finally:
+        for line, where in told.items():
+            on = ", ".join(where)
+            if len(where) == len(plans) > 2:
+                on = f"all {len(plans)} architectures"
+            err.write(f"{line} [{on}]\n")
     return EXIT_ERROR if failed else EXIT_OK
 
 

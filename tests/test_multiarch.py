@@ -669,3 +669,30 @@ def test_a_memo_is_shared_only_by_readers_of_one_data_model() -> None:
             abi=ppc.abi,
             memo=first.memo,
         )
+
+
+def test_an_error_is_told_once_with_the_architectures_that_gave_it(tmp_path: Path) -> None:
+    mips = tmp_path / "mips.h"
+    mips.write_text("#define A 1\n#ifdef __mips__\n#error not on mips\n#endif\n")
+    every = tmp_path / "every.h"
+    every.write_text("#define B 1\n#error nowhere\n")
+    code, out, err = run(
+        "parse", "--arch", "amd64,mips,mipsel,arm64", "--format", "json", str(mips), str(every)
+    )
+    assert code == 2
+    assert err == (
+        f"{every}:2: error: #error nowhere [all 4 architectures]\n"
+        f"{mips}:3: error: #error not on mips [mips, mipsel]\n"
+    )
+    # the output has every header of every architecture, each failed one with its error
+    failed = {
+        (h["arch"], Path(h["header"]).name): h.get("error", "").rpartition(" error: ")[2]
+        for h in json.loads(out)
+    }
+    assert failed == {
+        **{(a, "every.h"): "#error nowhere" for a in ("amd64", "mips", "mipsel", "arm64")},
+        **{(a, "mips.h"): "#error not on mips" for a in ("mips", "mipsel")},
+        **{(a, "mips.h"): "" for a in ("amd64", "arm64")},
+    }
+    code, _, err = run("parse", "--arch", "amd64,mips", str(every))
+    assert (code, err) == (2, f"{every}:2: error: #error nowhere [amd64, mips]\n")
