@@ -276,6 +276,8 @@ def compare(
         raise AbicheckError(f"source label given twice: {', '.join(dupes)}")
     select = _selector(only, target)
     integers = [[m for m in t.macros if m.value is not None and not m.builtin] for t in tables]
+    if not any(integers):  # (before --only, which would say no family is here)
+        raise _nothing(labels)
     if only:
         check_filter(_prefixes(only), (m.name for ms in integers for m in ms), target=target)
     if not only and not any(target.has(m.name) for ms in integers for m in ms):
@@ -286,8 +288,7 @@ def compare(
         key=lambda n: (target.rank(target.family_of(n)), n),
     )
     if not names:  # a source that gives nothing is no pass
-        which = "the source" if len(tables) == 1 else "any source"
-        raise AbicheckError(f"nothing to compare: no integer macro in {which} ({_join(labels)})")
+        raise _nothing(labels)
     rows = []
     for name in names:
         values: dict[str, int | None] = {}
@@ -311,6 +312,11 @@ def compare(
 
 
 # -- findings in words ---------------------------------------------------------------
+
+
+def _nothing(labels: Sequence[str]) -> AbicheckError:
+    which = "the source" if len(labels) == 1 else "any source"
+    return AbicheckError(f"nothing to compare: no integer macro in {which} ({_join(labels)})")
 
 
 def _join(items: Sequence[str]) -> str:
