@@ -659,6 +659,13 @@ def test_division_by_zero_in_if() -> None:
         ("#line 5 foo", '"foo" is not a valid filename'),
         ('#line 5 L"w"', '"L"w"" is not a valid filename'),
         ("#line F(", "in #line: unterminated argument list invoking macro F"),
+        ("# 5 foo", '"foo" is not a valid filename'),
+        ("# 0x5", '"0x5" after # is not a positive integer'),
+        ('# 5 "x" 7', 'invalid flag "7" in line directive'),
+        ('# 5 "x" 3 1', 'invalid flag "1" in line directive'),
+        ('# 5 "x" 1 1', 'invalid flag "1" in line directive'),
+        ('# "x"', 'invalid preprocessing directive #"x"'),
+        ("# +", "invalid preprocessing directive #+"),
     ],
 )
 def test_directives_gcc_refuses_are_errors_at_their_line(
@@ -678,6 +685,8 @@ def test_directives_gcc_takes_are_read(tmp_path: Path) -> None:
         "#define S(x) #x\n#define V(...) #__VA_ARGS__\n#define O # x\n"
         "#define P(a, b) a ## b\n#define A 1\n#define B 2\n#undef A extra\n"
         '#line 5 "f.h" 3\n#define L 7\n#line L\n#undef L\n#line 08\n#line 10 "a" junk\n'
+        '#line __LINE__\n#line __COUNTER__ "c.h"\n#line 5 R"(x)"\n# 5\n# 6 "x" 2\n'
+        '#7 "x" 1 3 4\n# 8 "x" 3\n'
     )
     gcc = subprocess.run(["gcc", "-E", "-o", "/dev/null", str(path)], capture_output=True)
     assert gcc.returncode == 0 and b"error" not in gcc.stderr

@@ -360,6 +360,9 @@ class Preprocessor:
             elif d == "line":
                 self._line(walk, sf, e)
                 i += 1
+            elif d == "#" and e.rest.strip():  # a linemarker: # 5 "f.h" 1
+                self._line(walk, sf, e, marker=True)
+                i += 1
             elif d in _IGNORED:  # warning, ident, null (#) ...
                 i += 1
             else:
@@ -382,24 +385,42 @@ class Preprocessor:
             walk.warn(Diagnostic(sf.path, e.line, w))
         return truth
 
-    def _line(self, walk: Walk, sf: ScannedFile, e: Entry) -> None:
+    def _line(self, walk: Walk, sf: ScannedFile, e: Entry, marker: bool = False) -> None:
         """Refuse a ``#line`` gcc refuses (no line number, one that is not a digit
-        sequence, a file name that is no plain string literal). The renumbering itself
-        is not applied: locations stay the lines of the file as it is on disk."""
+        sequence, a file name that is no plain string literal), or a linemarker
+        (``# 5 "f.h" 1``, not macro-expanded; its flags as gcc takes them). The
+        renumbering itself is not applied: locations stay the lines of the file as it
+        is on disk."""
         toks = e.tokens()
-        if any(t.kind == "id" for t in toks):
+        what = "#" if marker else "#line"
+        if marker and toks[0].kind != "num":
+            raise AbicheckError(f"invalid preprocessing directive #{toks[0].text}", sf.path, e.line)
+        if not marker and any(t.kind == "id" for t in toks):
             try:
                 toks = Expander(walk.macros, walk.read).expand(list(toks))
             except ExpansionError as exc:
                 raise AbicheckError(f"in #line: {exc}", sf.path, e.line) from None
         if not toks:
             raise AbicheckError("unexpected end of file after #line", sf.path, e.line)
-        if not _DIGITS.match(toks[0].text):
+        first = toks[0].text
+        # (__LINE__ and __COUNTER__, which the reader does not expand, are numbers)
+        if not _DIGITS.match(first) and (marker or first not in ("__LINE__", "__COUNTER__")):
             raise AbicheckError(
-                f'"{toks[0].text}" after #line is not a positive integer', sf.path, e.line
+                f'"{first}" after {what} is not a positive integer', sf.path, e.line
             )
-        if len(toks) > 1 and not (toks[1].kind == "str" and toks[1].text.startswith('"')):
-            raise AbicheckError(f'"{toks[1].text}" is not a valid filename', sf.path, e.line)
+        rest = toks[1:]
+        if rest and rest[0].text == "R" and len(rest) > 1 and not rest[1].space:
+            rest = rest[1:]  # a raw string literal, R"(...)"
+        if rest and not (rest[0].kind == "str" and rest[0].text.startswith('"')):
+            raise AbicheckError(f'"{rest[0].text}" is not a valid filename', sf.path, e.line)
+        if marker:  # flags: 1 or 2, then 3, then 4, each at most once
+            allowed = ("1", "2", "3", "4")
+            for flag in rest[1:]:
+                if flag.text not in allowed:
+                    raise AbicheckError(
+                        f'invalid flag "{flag.text}" in line directive', sf.path, e.line
+                    )
+                allowed = ("3", "4") if flag.text in "12" else ("4",) if flag.text == "3" else ()
 
     def _include(
         self,
