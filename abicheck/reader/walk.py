@@ -414,7 +414,7 @@ class Preprocessor:
         if rest and not (rest[0].kind == "str" and rest[0].text.startswith('"')):
             raise AbicheckError(f'"{rest[0].text}" is not a valid filename', sf.path, e.line)
         if marker:  # flags: 1 or 2, then 3, then 4, each at most once
-            allowed = ("1", "2", "3", "4")
+            allowed: tuple[str, ...] = ("1", "2", "3", "4")
             for flag in rest[1:]:
                 if flag.text not in allowed:
                     raise AbicheckError(
