@@ -168,16 +168,18 @@ class Layouts:
             return self._basic_layout("pointer", "pointer")
         if isinstance(node, c_ast.ArrayDecl):
             elem = self.of(node.type)
+            if elem.basic == "void":
+                raise NotConstant("array of voids")
             if node.dim is None:
                 return TypeLayout(
                     "array", 0, elem.align, elem.preferred, flexible=True, element=elem
                 )
-            if elem.basic == "void":
-                raise NotConstant("array of voids")
             n = self.fold(node.dim).value
             if n < 0:
                 raise NotConstant("array of negative size")
             size = self._sized("array", n * elem.size)
+            if n > self._most():  # (elements of size 0 too: struct {} a[1UL << 63])
+                raise NotConstant(f"array too large: {n} elements, more than {self._most()}")
             return TypeLayout("array", size, elem.align, elem.preferred, element=elem)
         if isinstance(node, c_ast.IdentifierType):
             return self._identifier_type(node.names)
@@ -189,10 +191,14 @@ class Layouts:
             raise NotConstant("function type")
         raise NotConstant(f"no layout for {type(node).__name__}")
 
+    def _most(self) -> int:
+        """The largest ``ptrdiff_t``: gcc's bound on an object's size and element count."""
+        return (1 << (self.sizes["pointer"] * 8 - 1)) - 1
+
     def _sized(self, what: str, size: int) -> int:
         """``size``, when an object may be that large (gcc: at most the largest
         ``ptrdiff_t``); else NotConstant."""
-        most = (1 << (self.sizes["pointer"] * 8 - 1)) - 1
+        most = self._most()
         if size > most:
             raise NotConstant(f"{what} too large: {size} bytes, more than {most}")
         return size
@@ -283,14 +289,9 @@ class Layouts:
         bitpos = 0  # next free bit (struct) / largest member so far (union)
         align = 1
         fields: list[Field] = []
-        last = len(decls) - 1
-        for k, d in enumerate(decls):
-            if not isinstance(d, c_ast.Decl):
-                continue
-            if d.name is None and d.bitsize is None:
-                t = d.type
-                if not isinstance(t, (c_ast.Struct, c_ast.Union)) or t.name is not None:
-                    continue  # declares a tag or nothing: no member (gcc without -fms-extensions)
+        members = [d for d in decls if _is_member(d)]
+        last = len(members) - 1
+        for k, d in enumerate(members):
             m_packed, m_align = self._attrs(d.align)
             t_layout = self.of(d.type)
             if t_layout.basic == "void":
@@ -433,6 +434,18 @@ class Layouts:
             i = self.fold(designator.subscript).value
             return at + i * inner.element.size * 8, inner.element
         raise NotConstant(f"bad member designator ({type(designator).__name__})")
+
+
+def _is_member(d: c_ast.Node) -> bool:
+    """Whether the declaration ``d`` of a record's body is a member: not a tag, an enum,
+    a static assertion or an unnamed declaration of nothing (gcc without
+    -fms-extensions), but an anonymous struct or union is."""
+    if not isinstance(d, c_ast.Decl):
+        return False
+    if d.name is None and d.bitsize is None:
+        t = d.type
+        return isinstance(t, (c_ast.Struct, c_ast.Union)) and t.name is None
+    return True
 
 
 def _member_names(fields: Sequence[Field]) -> Iterator[str]:
