@@ -60,16 +60,17 @@ def in_value_range(value: int) -> bool:
 def snapshot_data(tables: Sequence[Table]) -> dict[str, Any]:
     """The JSON-ready snapshot of ``tables``: their integer macros, sorted, with provenance.
 
-    Raises :class:`AbicheckError` for a table with no integer macro.
+    Raises :class:`AbicheckError` when no table has an integer macro (one empty
+    table beside others is kept, as the loader keeps it).
     """
+    if not any(m.value is not None and not m.builtin for t in tables for m in t.macros):
+        raise _nothing(tables)  # a baseline of nothing passes every audit
     sources = []
     for t in sorted(tables, key=lambda t: t.label):
         macros = sorted(
             (m for m in t.macros if m.value is not None and not m.builtin),
             key=lambda m: m.name,
         )
-        if not macros:  # a source that gives nothing is no baseline
-            raise AbicheckError(f"nothing to snapshot: no integer macro in {t.label}")
         sources.append(
             {
                 "label": t.label,
@@ -90,6 +91,15 @@ def snapshot_data(tables: Sequence[Table]) -> dict[str, Any]:
             }
         )
     return {"format": FORMAT, "abicheck": __version__, "sources": sources}
+
+
+def _nothing(tables: Sequence[Table]) -> AbicheckError:
+    labels = ", ".join(t.label for t in tables)
+    if not tables:
+        return AbicheckError("nothing to snapshot: no sources")
+    if all(t.kind == "layout" for t in tables):
+        return AbicheckError(f"nothing to snapshot: no struct or union laid out in {labels}")
+    return AbicheckError(f"nothing to snapshot: no integer macro in {labels}")
 
 
 def dump_snapshot(tables: Sequence[Table]) -> str:
