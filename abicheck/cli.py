@@ -262,7 +262,11 @@ def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     defines = dict(_defines(args.define))
     # each distinct error or warning once, after the output, with the architectures
     # that gave it (the same error 21 times over says less)
-    told: dict[str, list[str]] = {}
+    told: dict[str, tuple[int, dict[str, None]]] = {}  # line -> (header's rank, arches)
+    rank: dict[str, int] = {}  # the headers in the order the plans give them
+    for plan in plans:
+        for name, _ in plan.headers:
+            rank.setdefault(name, len(rank))
     failed = False
     try:
         with _writing(args.output, out) as stream:
@@ -272,8 +276,8 @@ def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for plan, text, (messages, any_error) in write_arches(
                 plans, render, defines, args.builtins, workers
             ):
-                for line in messages.splitlines():
-                    told.setdefault(line, []).append(plan.arch)
+                for header, line in messages:
+                    told.setdefault(line, (rank.get(header, len(rank)), {}))[1][plan.arch] = None
                 failed = failed or any_error
                 if text:
                     if not first:
@@ -282,7 +286,8 @@ def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     first = False
             dest(("\n]\n" if not first else "]\n") if args.format == "json" else "")
     finally:
-        for line, where in told.items():
+        # by header, then as first told (a sort is stable)
+        for line, (_, where) in sorted(told.items(), key=lambda item: item[1][0]):
             on = ", ".join(where)
             if len(where) == len(plans) > 2:
                 on = f"all {len(plans)} architectures"
@@ -290,13 +295,18 @@ def _parse_arches(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_ERROR if failed else EXIT_OK
 
 
-def _messages(results: Sequence[Any]) -> tuple[str, bool]:
+#: A worker's stderr lines, each with its header, and whether a header failed.
+_Told = tuple[tuple[tuple[str, str], ...], bool]
+
+
+def _messages(results: Sequence[Any]) -> _Told:
+    """Each warning and error of ``results`` as (header, line), and whether one failed."""
     lines = []
     for res in results:
-        lines += [f"{w}\n" for w in res.warnings]
+        lines += [(res.header, str(w)) for w in res.warnings]
         if res.error is not None:
-            lines.append(f"{res.error}\n")
-    return "".join(lines), any(r.error is not None for r in results)
+            lines.append((res.header, str(res.error)))
+    return tuple(lines), any(r.error is not None for r in results)
 
 
 def _joined(items: Iterable[str], sep: str) -> Iterator[str]:
@@ -307,7 +317,7 @@ def _joined(items: Iterable[str], sep: str) -> Iterator[str]:
         yield item
 
 
-def _render_json_arch(plan: Any, results: Sequence[Any]) -> tuple[Iterator[str], tuple[str, bool]]:
+def _render_json_arch(plan: Any, results: Sequence[Any]) -> tuple[Iterator[str], _Told]:
     """One architecture's part of the parse JSON list (its pieces), and its stderr
     lines and whether a header failed (run in a worker process)."""
     from .report.json import parse_json_items
@@ -317,7 +327,7 @@ def _render_json_arch(plan: Any, results: Sequence[Any]) -> tuple[Iterator[str],
 
 def _render_table_arch(
     plan: Any, results: Sequence[Any], builtins: bool
-) -> tuple[Iterator[str], tuple[str, bool]]:
+) -> tuple[Iterator[str], _Told]:
     from .report.text import render_parse_table
 
     shown = [r for r in results if r.error is None]

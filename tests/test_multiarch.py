@@ -681,8 +681,8 @@ def test_an_error_is_told_once_with_the_architectures_that_gave_it(tmp_path: Pat
     )
     assert code == 2
     assert err == (
-        f"{every}:2: error: #error nowhere [all 4 architectures]\n"
         f"{mips}:3: error: #error not on mips [mips, mipsel]\n"
+        f"{every}:2: error: #error nowhere [all 4 architectures]\n"
     )
     # the output has every header of every architecture, each failed one with its error
     failed = {
@@ -696,3 +696,11 @@ def test_an_error_is_told_once_with_the_architectures_that_gave_it(tmp_path: Pat
     }
     code, _, err = run("parse", "--arch", "amd64,mips", str(every))
     assert (code, err) == (2, f"{every}:2: error: #error nowhere [amd64, mips]\n")
+    # a message one architecture gives three times is of that architecture only
+    warns = tmp_path / "warns.h"
+    warns.write_text("#ifdef __mips__\n#if 0x7fffffffffffffff + 1\n#endif\n#endif\n")
+    code, _, err = run("parse", "--arch", "amd64,arm64,mips", *[str(warns)] * 3)
+    assert (code, err) == (
+        0,
+        f"{warns}:2: warning: integer overflow in preprocessor expression [mips]\n",
+    )
