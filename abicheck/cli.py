@@ -518,7 +518,8 @@ def _writing(output: str | None, out: TextIO) -> Iterator[TextIO]:
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".abicheck-tmp",
                                            dir=target.parent)  # fmt: skip
             except OSError as exc:
-                if st is None:  # (no folder to make it in: the file's own error)
+                # ENOENT with the file there (/proc/version): no folder to make it in
+                if st is None or exc.errno != errno.ENOENT:
                     raise
                 # the file is there (/proc/version): say it is the scratch copy that failed
                 raise AbicheckError(

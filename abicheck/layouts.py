@@ -256,8 +256,11 @@ def layouts(
     if not out:
         raise AbicheckError("no architecture has headers installed; see abicheck arches")
     if not any(a.types for a in out):  # a header that lays out nothing is no pass
-        where = ", ".join(out[0].headers)
-        raise AbicheckError("no struct, union or typedef of one declared here", where)
+        if len(header_list) == 1:
+            raise AbicheckError("no struct, union or typedef of one declared here", header_list[0])
+        raise AbicheckError(
+            f"no struct, union or typedef of one declared in {', '.join(header_list)}"
+        )
     if types:
         out = _filtered(out, types, header_list[0])
     return LayoutReport(tuple(out), tuple(notes))

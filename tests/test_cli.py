@@ -1135,6 +1135,17 @@ def test_layout_of_a_header_with_no_struct_is_an_error(tmp_path: Path) -> None:
         code, out, err = run("layout", *chosen, str(header))
         assert (code, out) == (2, "")
         assert err == f"{header}: error: no struct, union or typedef of one declared here\n"
+    # the library takes several headers: none is the location then
+    from abicheck.layouts import layouts
+    from abicheck.model import AbicheckError
+
+    again = tmp_path / "again.h"
+    again.write_text("#define B 2\n")
+    with pytest.raises(AbicheckError) as info:
+        layouts([str(header), str(again)], "amd64")
+    assert str(info.value) == (
+        f"abicheck: error: no struct, union or typedef of one declared in {header}, {again}"
+    )
 
 
 def test_layout_side_by_side_shows_what_differs() -> None:
@@ -1299,6 +1310,14 @@ def test_output_onto_a_read_only_filesystem_is_exit_2(tmp_path: Path) -> None:
     script = (
         f"mount -t tmpfs -o ro tmpfs {ro} && exec {sys.executable} -m abicheck snapshot"
         f" -o {ro}/b.json"
+    )
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"{ro}/b.json: error: cannot write: Read-only file system\n"
+    # a file already there: the same words (only ENOENT is told as the scratch copy's)
+    script = (
+        f"mount -t tmpfs tmpfs {ro} && touch {ro}/b.json && mount -o remount,ro {ro}"
+        f" && exec {sys.executable} -m abicheck snapshot -o {ro}/b.json"
     )
     proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
     assert (proc.returncode, proc.stdout) == (2, "")
