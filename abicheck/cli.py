@@ -518,10 +518,10 @@ def _writing(output: str | None, out: TextIO) -> Iterator[TextIO]:
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".abicheck-tmp",
                                            dir=target.parent)  # fmt: skip
             except OSError as exc:
-                # ENOENT with the file there (/proc/version): no folder to make it in
+                # ENOENT with the file there (/proc/version): its folder makes no new
+                # file, so say it is the scratch copy that failed, not the file
                 if st is None or exc.errno != errno.ENOENT:
                     raise
-                # the file is there (/proc/version): say it is the scratch copy that failed
                 raise AbicheckError(
                     f"cannot write: cannot make a temporary file in {target.parent}: "
                     f"{exc.strerror}",

@@ -53,9 +53,11 @@ MAX_MEMO_VARIANTS = 4
 Write = tuple[int, "MacroDef | None", "Write | None"]
 
 
-# Directives the walk takes and does nothing with (gcc's #warning is a warning; a
-# line marker, # 1 "file", and the null directive are "#")
 _DIGITS = lazy_compile(r"[0-9]+\Z")
+# a linemarker's flags: 1 or 2, then 3, then 4
+_FLAGS_AFTER: dict[str, tuple[str, ...]] = {"1": ("3", "4"), "2": ("3", "4"), "3": ("4",)}
+# Directives the walk takes and does nothing with (gcc's #warning is a warning; the
+# null directive is "#", and so is a linemarker, # 1 "file", which is checked first)
 _IGNORED = frozenset({"#", "warning", "ident", "sccs", "assert", "unassert", "import"})
 
 
@@ -420,7 +422,7 @@ class Preprocessor:
                     raise AbicheckError(
                         f'invalid flag "{flag.text}" in line directive', sf.path, e.line
                     )
-                allowed = ("3", "4") if flag.text in "12" else ("4",) if flag.text == "3" else ()
+                allowed = _FLAGS_AFTER.get(flag.text, ())
 
     def _include(
         self,
