@@ -6,7 +6,9 @@ Workloads (``--workload``, default all):
 * ``host-tree``: every header directly under /usr/include/linux, asm-generic and the
   host's asm folder; abicheck in one ``parse --format json`` call, gcc once per
   header (target: CPU ratio <= 0.15);
-* ``one-header``: ``parse /usr/include/linux/mman.h`` (target: 40 ms wall);
+* ``one-header``: ``parse /usr/include/linux/mman.h`` (target: 40 ms wall), and
+  the floor under it: abicheck's interpreter starting (``-c pass``), and starting
+  and importing the standard modules that run imports (found by ``-X importtime``);
 * ``compare-nl80211``: ``compare arch:all --header linux/nl80211.h`` against gcc
   on that header once per installed architecture, with its predefines;
 * ``usr-include``: every header under /usr/include, one call (target: peak memory
@@ -120,11 +122,52 @@ def workload_host_tree() -> tuple[list[Tool], float | None]:
     return [a, g], 0.15
 
 
+def abicheck_python() -> str:
+    """The interpreter the ``abicheck`` command runs on (its script's ``#!`` line)."""
+    exe = shutil.which("abicheck")
+    if exe:
+        with open(exe, "rb") as f:
+            first = f.readline()
+        if first.startswith(b"#!") and b" " not in first.strip():
+            return first[2:].strip().decode()
+    return sys.executable
+
+
+def standard_modules(python: str, argv: list[str]) -> list[str]:
+    """The standard library's modules that ``python -m abicheck ARGV`` imports, in
+    the order it imports them (from ``-X importtime``), but for ``runpy`` (-m's)."""
+    import subprocess
+
+    proc = subprocess.run(
+        [python, "-X", "importtime", "-m", "abicheck", *argv], capture_output=True, check=False
+    )
+    out: dict[str, None] = {}
+    for line in proc.stderr.decode("utf-8", "replace").splitlines():
+        if not line.startswith("import time:") or line.count("|") != 2:
+            continue
+        name = line.rsplit("|", 1)[1].strip()
+        if name.split(".")[0] in sys.stdlib_module_names and name != "runpy":
+            out[name] = None
+    if not out:
+        raise ToolFailed(f"no imports told by {python} -X importtime: {proc.stderr[:500]!r}")
+    return list(out)
+
+
 def workload_one_header() -> tuple[list[Tool], float | None]:
     h = "/usr/include/linux/mman.h"
     a = Tool("abicheck parse linux/mman.h", [[*abicheck_cmd(), "parse", h]], accept(0))
     g = Tool("gcc -dM -E linux/mman.h", [["gcc", "-dM", "-E", h]], accept(0))
-    return [a, g], None
+    # the floor under abicheck's own code: its interpreter starting, then that with
+    # the standard modules the same run imports (re, json, argparse, typing, ...)
+    py = abicheck_python()
+    mods = standard_modules(py, ["parse", h])
+    bare = Tool("python -c pass (abicheck's interpreter)", [[py, "-c", "pass"]], accept(0))
+    std = Tool(
+        f"python importing its {len(mods)} standard modules",
+        [[py, "-c", "import " + ", ".join(mods)]],
+        accept(0),
+    )
+    return [a, g, bare, std], None
 
 
 def workload_verify() -> tuple[list[Tool], float | None]:
