@@ -473,6 +473,32 @@ def test_records_gcc_refuses_give_no_layout(tmp_path: Path, members: str, reason
     assert (t.size, t.reason) == (None, reason)
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("struct w {\n  int a;\n", [("struct w", 2)]),  # no } before the end
+        ("struct w { int a; }\n", [("struct w", 2)]),  # no ; after it
+        ("struct w { int a;\n  struct v { int b; } c;\n", [("struct w", 2), ("struct v", 3)]),
+    ],
+)
+def test_a_record_left_open_at_the_end_is_listed_with_no_layout(
+    tmp_path: Path, text: str, names: list[tuple[str, int]]
+) -> None:
+    """gcc refuses it ("expected ... at end of input"); it is listed, as any other
+    declaration pycparser cannot read is, and a sizeof of it says so."""
+    from abicheck.parse import Reader
+
+    header = tmp_path / "open.h"
+    header.write_text("struct u { int x; };\n" + text + "#define S sizeof(struct w)\n")
+    proc = subprocess.run(["gcc", "-fsyntax-only", str(header)], capture_output=True, text=True)
+    assert proc.returncode == 1 and "at end of input" in proc.stderr
+    cannot = "declaration pycparser cannot read"
+    got = [(t.name, t.line, t.size, t.reason) for t in Reader().layouts(header)]
+    assert got == [("struct u", 1, 4, ""), *((n, line, None, cannot) for n, line in names)]
+    (s,) = (m for m in Reader().read(header) if m.name == "S")
+    assert (s.value, s.reason) == (None, f"struct w: {cannot}")
+
+
 def test_a_flexible_array_member_in_a_union_has_no_layout(tmp_path: Path) -> None:
     from abicheck.parse import Reader
 

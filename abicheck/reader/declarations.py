@@ -43,7 +43,7 @@ from .scan import MacroDef, ScannedFile, word_finditer, word_search
 
 if TYPE_CHECKING:
     from .layout import Layouts, TypeLayout
-from .statements import lower_gnu, split
+from .statements import lower_gnu, split, split_rest
 from .tokens import Tok, spell, tokenize
 from .walk import Walk
 
@@ -283,7 +283,8 @@ class Statements:
         typedef_lines: list[int] = []
         records: list[tuple[str, int]] = []
         tags: dict[str, list[tuple[str, int, int]]] = {}
-        for start, end in split(text):
+        pieces, rest = split_rest(text)
+        for start, end in pieces:
             lead = _STMT_START_RE.match(text, start, end)
             if lead is None:
                 continue
@@ -310,6 +311,17 @@ class Statements:
                 for t in word_finditer(_RECORD_BODY_RE, stmt):
                     if t.group(2):
                         line = locate(begin + t.start())[1]
+                        tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
+        if rest is not None and (lead := _STMT_START_RE.match(text, rest)) is not None:
+            # a record left open at the end of the file (gcc: a syntax error) is
+            # known by its tag, with no layout, rather than missing
+            stmt = text[lead.start(1) :]
+            span = locate(lead.start(1))[0]
+            if word_search(_RECORD_BODY_RE, stmt) is not None:
+                records.append((stmt, span))
+                for t in word_finditer(_RECORD_BODY_RE, stmt):
+                    if t.group(2):
+                        line = locate(lead.start(1) + t.start())[1]
                         tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
         names = frozenset().union(*(self.tokens(t[0])[1] for t in typedefs))
         hit = self._runs[key] = RunDecls(

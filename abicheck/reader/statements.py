@@ -55,6 +55,13 @@ def split(text: str) -> list[tuple[int, int]]:
     """The (start, end) offsets of the file-scope statements of ``text``: each ends
     with a ``;`` outside braces; a function's body ends its definition, which is
     left out."""
+    return split_rest(text)[0]
+
+
+def split_rest(text: str) -> tuple[list[tuple[int, int]], int | None]:
+    """:func:`split`'s statements, and where a statement left with no ``;`` at the
+    end of ``text`` starts (``struct x {`` with no ``}``, or ``struct x {...}``;
+    not a function's body), or None."""
     out: list[tuple[int, int]] = []
     depth = 0
     start = 0
@@ -73,7 +80,7 @@ def split(text: str) -> list[tuple[int, int]]:
         elif depth == 0:
             out.append((start, m.end()))
             start = m.end()
-    return out
+    return out, start if not body and not text[start:].isspace() and start < len(text) else None
 
 
 def _ends_with_parameters(text: str, start: int, end: int) -> bool:
