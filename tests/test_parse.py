@@ -941,6 +941,30 @@ def test_devices_and_fifos_are_refused(tmp_path: Path) -> None:
     assert error_of(fifo) == f"{fifo}: error: not a regular file (a device, FIFO or socket?)"
 
 
+def test_an_include_refused_whole_is_told_at_the_include(tmp_path: Path) -> None:
+    """A FIFO, a device or an unreadable file met by #include: the error is at the
+    #include's line (as gcc's "fatal error: pipe.h: ..."), naming the file found."""
+    os.mkfifo(tmp_path / "pipe.h")
+    inner = tmp_path / "inner.h"
+    inner.write_text('#define A 1\n#include "pipe.h"\n')
+    outer = tmp_path / "outer.h"
+    outer.write_text('#include "inner.h"\n')
+    refused = "not a regular file (a device, FIFO or socket?)"
+    assert error_of(outer) == (
+        f'{inner}:2: error: include file "pipe.h", {tmp_path}/pipe.h: {refused} '
+        f"(included from {inner}:2 <- {outer}:1)"
+    )
+    inner.write_text('#include "/dev/zero"\n')
+    assert error_of(inner) == (
+        f'{inner}:1: error: include file "/dev/zero", /dev/zero: {refused} '
+        f"(included from {inner}:1)"
+    )
+    # an error at a line of the included file stays there
+    (tmp_path / "nul.h").write_bytes(b"#define B 2\n\0\n")
+    inner.write_text('#include "nul.h"\n')
+    assert error_of(inner) == f"{tmp_path}/nul.h:2: error: NUL byte: binary file, not a C header"
+
+
 def test_ten_megabyte_header(tmp_path: Path) -> None:
     path = tmp_path / "big.h"
     line = "#define BIG_{0} (0x{0:x} + BIG_BASE) /* comment {0} */\n"

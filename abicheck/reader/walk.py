@@ -464,7 +464,19 @@ class Preprocessor:
         walk.log.append(("q", found, once))
         if once:
             return
-        target = self.files.get(found)
+        try:
+            target = self.files.get(found)
+        except AbicheckError as exc:
+            if exc.file != found or exc.line is not None:
+                raise  # (at a line of the file: a NUL byte)
+            # a file refused whole (a FIFO, a device, too large, unreadable): told
+            # at the #include, as gcc tells it, the file named
+            trail = " <- ".join(f"{p}:{ln}" for p, ln in reversed(here))
+            raise AbicheckError(
+                f"include file {spec}, {found}: {exc.message} (included from {trail})",
+                sf.path,
+                e.line,
+            ) from None
         if target.guard is not None and walk.read(target.guard) is not None:
             return
         # A file may include itself (or an includer) under changing conditions: a
