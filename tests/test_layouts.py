@@ -499,6 +499,41 @@ def test_a_record_left_open_at_the_end_is_listed_with_no_layout(
     assert (s.value, s.reason) == (None, f"struct w: {cannot}")
 
 
+def test_a_record_closed_by_a_macro_is_read_with_the_macros_where_each_part_stands(
+    tmp_path: Path,
+) -> None:
+    """``};`` from a macro: the statement ends in no ``;`` of the text, and its
+    members are read with the macros as they stood at each, as gcc reads them."""
+    from abicheck.parse import Reader
+
+    header = tmp_path / "end.h"
+    header.write_text(
+        "#define END };\n#define N 2\nstruct w {\n  int a;\n#undef N\n#define N 4\n"
+        "  int b[N];\nEND\n"
+    )
+    (t,) = Reader().layouts(header)
+    assert (t.name, t.line, t.size, t.align) == ("struct w", 3, 20, 4)
+    assert (t.size, t.align) == _gcc_size_align(header, "struct w")
+
+
+def test_a_record_in_a_function_s_text_left_at_the_end_is_no_file_scope_record(
+    tmp_path: Path,
+) -> None:
+    """A function definition whose body is not known as one (a macro after its
+    parameters) and has no ``;`` after it: the struct inside it is not listed."""
+    from abicheck.parse import Reader
+
+    header = tmp_path / "fn.h"
+    header.write_text(
+        "#define ATTR\nstruct u { int x; };\nstatic inline int f(void) ATTR {\n"
+        "  struct s { int a; char b; } v = {0};\n  return v.a;\n}\n"
+        "#define SS sizeof(struct s)\n"
+    )
+    assert [t.name for t in Reader().layouts(header)] == ["struct u"]
+    (ss,) = (m for m in Reader().read(header) if m.name == "SS")
+    assert ss.reason == "incomplete type struct s"  # gcc: "incomplete type 'struct s'"
+
+
 def test_a_flexible_array_member_in_a_union_has_no_layout(tmp_path: Path) -> None:
     from abicheck.parse import Reader
 

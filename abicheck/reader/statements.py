@@ -59,9 +59,9 @@ def split(text: str) -> list[tuple[int, int]]:
 
 
 def split_rest(text: str) -> tuple[list[tuple[int, int]], int | None]:
-    """:func:`split`'s statements, and where a statement left with no ``;`` at the
-    end of ``text`` starts (``struct x {`` with no ``}``, or ``struct x {...}``;
-    not a function's body), or None."""
+    """:func:`split`'s statements, and where the text after the last of them
+    starts, if any is left with no ``;`` (``struct x {`` with no ``}``, ``struct x
+    {...}``, ``int x``; not a function's body), or None."""
     out: list[tuple[int, int]] = []
     depth = 0
     start = 0
