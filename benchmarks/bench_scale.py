@@ -135,7 +135,7 @@ def abicheck_python() -> str:
 
 def standard_modules(python: str, argv: list[str]) -> list[str]:
     """The standard library's modules that ``python -m abicheck ARGV`` imports, in
-    the order it imports them (from ``-X importtime``), but for ``runpy`` (-m's)."""
+    the order their imports end (from ``-X importtime``), but for ``runpy`` (-m's)."""
     import subprocess
 
     proc = subprocess.run(
