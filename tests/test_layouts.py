@@ -534,6 +534,25 @@ def test_a_record_in_a_function_s_text_left_at_the_end_is_no_file_scope_record(
     assert ss.reason == "incomplete type struct s"  # gcc: "incomplete type 'struct s'"
 
 
+def test_members_from_an_include_give_no_layout_rather_than_a_wrong_one(
+    tmp_path: Path,
+) -> None:
+    """A struct whose members are in a file it includes (with no enum, typedef,
+    struct or union in it): gcc lays it out; the reader, which reads each file's
+    statements on their own, gives it no layout. It gave size 0 once: the included
+    text was left out as holding no declarations."""
+    from abicheck.parse import Reader
+
+    (tmp_path / "members.h").write_text("int a;\nint b;\n")
+    header = tmp_path / "x.h"
+    header.write_text('struct x {\n#include "members.h"\n};\n#define SX sizeof(struct x)\n')
+    assert _gcc_size_align(header, "struct x") == (8, 4)
+    (t,) = Reader().layouts(header)
+    assert (t.name, t.size, t.reason) == ("struct x", None, "declaration pycparser cannot read")
+    (sx,) = (m for m in Reader().read(header) if m.name == "SX")
+    assert (sx.value, sx.reason) == (None, "struct x: declaration pycparser cannot read")
+
+
 def test_a_flexible_array_member_in_a_union_has_no_layout(tmp_path: Path) -> None:
     from abicheck.parse import Reader
 

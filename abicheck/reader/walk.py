@@ -313,7 +313,7 @@ class Preprocessor:
             e = entries[i]
             d = e.directive
             if not d:
-                if sf.decl_hint:
+                if sf.has_text:
                     chunk = (sf, i, e.end)
                     walk.text_chunks.append(chunk)
                     walk.log.append(("c", chunk))
