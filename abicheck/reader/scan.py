@@ -138,7 +138,7 @@ class Entry(Record, frozen=False):
 class ScannedFile(Record, frozen=False):
     """A file scanned: its entries in order, its include guard (the macro of a
     file that is all ``#ifndef G ... #endif``, else None), whether it has text
-    lines, and whether that text has the words enum, typedef, struct or union;
+    lines;
     ``text_id`` tells its text apart: the scans of one text (at other paths, see
     :func:`moved`) have its number, every other scan another one (0: told apart by
     its path alone)."""
@@ -147,11 +147,10 @@ class ScannedFile(Record, frozen=False):
     entries: list[Entry]
     guard: str | None
     has_text: bool
-    decl_hint: bool
     size: int  # the characters of the text scanned
     text_id: int
 
-    __slots__ = ("path", "entries", "guard", "has_text", "decl_hint", "size", "text_id")
+    __slots__ = ("path", "entries", "guard", "has_text", "size", "text_id")
 
     def __init__(
         self,
@@ -159,7 +158,6 @@ class ScannedFile(Record, frozen=False):
         entries: list[Entry],
         guard: str | None = None,
         has_text: bool = False,
-        decl_hint: bool = False,
         size: int = 0,
         text_id: int = 0,
     ) -> None:
@@ -167,7 +165,6 @@ class ScannedFile(Record, frozen=False):
         self.entries = entries
         self.guard = guard
         self.has_text = has_text
-        self.decl_hint = decl_hint
         self.size = size
         self.text_id = text_id
 
@@ -214,7 +211,6 @@ _CONDITIONALS = frozenset({"if", "ifdef", "ifndef", "elif", "else", "endif", "el
 _PLAIN_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*\Z")
 # a word at a word's start is checked by word_start, not \b: a pattern that begins
 # with a literal is searched for many times faster than one that begins with \b
-_DECL_HINT_RE = lazy_compile(r"(?:enum|typedef|struct|union)\b")
 
 
 def word_start(text: str, pos: int) -> bool:
@@ -458,7 +454,6 @@ def scan_text(text: str, path: str) -> ScannedFile:
     entries: list[Entry] = []
     # open conditionals: [index of the #if, index of its latest branch]
     stack: list[list[int]] = []
-    decl_hint = False
     has_text = False
     run: list[str] = []  # the text lines since the last directive, kept as one entry
     run_line = 0
@@ -473,7 +468,6 @@ def scan_text(text: str, path: str) -> ScannedFile:
         if run:
             joined = "\n".join(run)
             has_text = True
-            decl_hint = decl_hint or word_search(_DECL_HINT_RE, joined) is not None
             entries.append(Entry(run_line, joined))
             run = []
         d = _ASCII_DEFINE_LINE_RE.match(ltext)  # most directives: as parse_define reads them
@@ -526,7 +520,6 @@ def scan_text(text: str, path: str) -> ScannedFile:
     if run:
         joined = "\n".join(run)
         has_text = True
-        decl_hint = decl_hint or word_search(_DECL_HINT_RE, joined) is not None
         entries.append(Entry(run_line, joined))
     if stack:
         opener_entry = entries[stack[-1][0]]
@@ -535,7 +528,7 @@ def scan_text(text: str, path: str) -> ScannedFile:
         if not e.directive:
             e.end = k + 1  # the walk goes on after it
     guard = _find_guard(entries)
-    return ScannedFile(path, entries, guard, has_text, decl_hint, len(text), next(_TEXT_IDS))
+    return ScannedFile(path, entries, guard, has_text, len(text), next(_TEXT_IDS))
 
 
 def _find_guard(entries: list[Entry]) -> str | None:
@@ -577,7 +570,7 @@ def moved(sf: ScannedFile, path: str) -> ScannedFile:
         )
         for e in sf.entries
     ]
-    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.decl_hint, sf.size, sf.text_id)
+    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.size, sf.text_id)
 
 
 class ScanCache:
@@ -627,9 +620,7 @@ class ScanCache:
         aliased = self._aliased.get((alias, id(hit)))  # (hit lives in _by_text)
         if aliased is None:
             aliased = self._aliased[(alias, id(hit))] = moved(hit, alias).entries
-        return ScannedFile(
-            path, aliased, hit.guard, hit.has_text, hit.decl_hint, hit.size, hit.text_id
-        )
+        return ScannedFile(path, aliased, hit.guard, hit.has_text, hit.size, hit.text_id)
 
 
 ALIAS_MARK = "\0"  # begins an alias (ScanCache.scan_as): no path holds a NUL
