@@ -1301,24 +1301,21 @@ def test_closed_or_full_stderr_keeps_exit_2(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stdout) == (2, "")
 
 
-def test_output_onto_a_read_only_filesystem_is_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "mount",
+    [
+        "mount -t tmpfs -o ro tmpfs {ro}",  # no file there
+        # a file already there: the same words (only ENOENT is told as the scratch copy's)
+        "mount -t tmpfs tmpfs {ro} && touch {ro}/b.json && mount -o remount,ro {ro}",
+    ],
+)
+def test_output_onto_a_read_only_filesystem_is_exit_2(tmp_path: Path, mount: str) -> None:
     # a real read-only mount, in a mount namespace of its own
     ro = tmp_path / "ro"
     ro.mkdir()
     if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
         pytest.skip("no mount namespaces here (unshare -m refused)")
-    script = (
-        f"mount -t tmpfs -o ro tmpfs {ro} && exec {sys.executable} -m abicheck snapshot"
-        f" -o {ro}/b.json"
-    )
-    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
-    assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == f"{ro}/b.json: error: cannot write: Read-only file system\n"
-    # a file already there: the same words (only ENOENT is told as the scratch copy's)
-    script = (
-        f"mount -t tmpfs tmpfs {ro} && touch {ro}/b.json && mount -o remount,ro {ro}"
-        f" && exec {sys.executable} -m abicheck snapshot -o {ro}/b.json"
-    )
+    script = f"{mount.format(ro=ro)} && exec {sys.executable} -m abicheck snapshot -o {ro}/b.json"
     proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == f"{ro}/b.json: error: cannot write: Read-only file system\n"
