@@ -516,8 +516,9 @@ def test_a_record_closed_by_a_macro_is_read_with_the_macros_where_each_part_stan
     assert (t.size, t.align) == _gcc_size_align(header, "struct w")
 
 
+@pytest.mark.parametrize("head", ["static inline int f(void)", "struct u *f(void)"])
 def test_a_record_in_a_function_s_text_left_at_the_end_is_no_file_scope_record(
-    tmp_path: Path,
+    tmp_path: Path, head: str
 ) -> None:
     """A function definition whose body is not known as one (a macro after its
     parameters) and has no ``;`` after it: the struct inside it is not listed."""
@@ -525,8 +526,8 @@ def test_a_record_in_a_function_s_text_left_at_the_end_is_no_file_scope_record(
 
     header = tmp_path / "fn.h"
     header.write_text(
-        "#define ATTR\nstruct u { int x; };\nstatic inline int f(void) ATTR {\n"
-        "  struct s { int a; char b; } v = {0};\n  return v.a;\n}\n"
+        f"#define ATTR\nstruct u {{ int x; }};\n{head} ATTR {{\n"
+        "  struct s { int a; char b; } v = {0};\n  return 0;\n}\n"
         "#define SS sizeof(struct s)\n"
     )
     assert [t.name for t in Reader().layouts(header)] == ["struct u"]
@@ -534,8 +535,9 @@ def test_a_record_in_a_function_s_text_left_at_the_end_is_no_file_scope_record(
     assert ss.reason == "incomplete type struct s"  # gcc: "incomplete type 'struct s'"
 
 
+@pytest.mark.parametrize("lead", ["", "EXPORT ", "const "])
 def test_members_from_an_include_give_no_layout_rather_than_a_wrong_one(
-    tmp_path: Path,
+    tmp_path: Path, lead: str
 ) -> None:
     """A struct whose members are in a file it includes (with no enum, typedef,
     struct or union in it): gcc lays it out; the reader, which reads each file's
@@ -545,7 +547,10 @@ def test_members_from_an_include_give_no_layout_rather_than_a_wrong_one(
 
     (tmp_path / "members.h").write_text("int a;\nint b;\n")
     header = tmp_path / "x.h"
-    header.write_text('struct x {\n#include "members.h"\n};\n#define SX sizeof(struct x)\n')
+    header.write_text(
+        f'#define EXPORT\n{lead}struct x {{\n#include "members.h"\n}};\n'
+        "#define SX sizeof(struct x)\n"
+    )
     assert _gcc_size_align(header, "struct x") == (8, 4)
     (t,) = Reader().layouts(header)
     assert (t.name, t.size, t.reason) == ("struct x", None, "declaration pycparser cannot read")

@@ -54,8 +54,6 @@ _TYPE_WORDS = (
 _ENUM_RE = lazy_compile(r"enum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
 # a statement's first word (after __extension__)
 _STMT_START_RE = lazy_compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
-# the first words of a statement left open that may be a record's definition
-_OPEN_RECORD_WORDS = frozenset({"struct", "union", "typedef"})
 _ATTR_RE = r"(?:__attribute(?:__)?\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)\s*)*"
 # struct/union [attributes] [tag] [attributes] {
 _RECORD_BODY_RE = lazy_compile(
@@ -315,22 +313,22 @@ class Statements:
                         line = locate(begin + t.start())[1]
                         tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
         lead = _STMT_START_RE.match(text, rest) if rest is not None else None
-        if lead is not None and lead.group(1) in _OPEN_RECORD_WORDS:
+        opens = word_search(_RECORD_BODY_RE, text, lead.start(1)) if lead is not None else None
+        if lead is not None and opens is not None and opens.end() - 1 == text.find("{", rest):
             # a record whose text ends before its ";" (at the end of the file, a
             # syntax error for gcc; or where an #include of text breaks it) is known
-            # by its tag, with no layout, rather than missing. Not a function's text
-            # (static inline int f(void) ATTR { struct s ...}): its records are no
-            # file-scope ones.
+            # by its tag, with no layout, rather than missing. Only where the
+            # statement's first brace opens a record: not a function's text (struct
+            # u *f(void) ATTR { struct s ...}), whose records are no file-scope ones.
             begin = lead.start(1)
             stmt = text[begin:]
             note_breaks(stmt, begin, len(text))
             span = locate(begin)[0]
-            if word_search(_RECORD_BODY_RE, stmt) is not None:
-                records.append((stmt, span))
-                for t in word_finditer(_RECORD_BODY_RE, stmt):
-                    if t.group(2):
-                        line = locate(begin + t.start())[1]
-                        tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
+            records.append((stmt, span))
+            for t in word_finditer(_RECORD_BODY_RE, stmt):
+                if t.group(2):
+                    line = locate(begin + t.start())[1]
+                    tags.setdefault(f"{t.group(1)} {t.group(2)}", []).append((stmt, span, line))
         names = frozenset().union(*(self.tokens(t[0])[1] for t in typedefs))
         hit = self._runs[key] = RunDecls(
             enums, typedefs, typedef_lines, records, tags, breaks, names, new_cache(self.reuse)
