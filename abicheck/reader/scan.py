@@ -137,34 +137,30 @@ class Entry(Record, frozen=False):
 
 class ScannedFile(Record, frozen=False):
     """A file scanned: its entries in order, its include guard (the macro of a
-    file that is all ``#ifndef G ... #endif``, else None), whether it has text
-    lines;
-    ``text_id`` tells its text apart: the scans of one text (at other paths, see
+    file that is all ``#ifndef G ... #endif``, else None) and the characters
+    scanned; ``text_id`` tells its text apart: the scans of one text (at other paths, see
     :func:`moved`) have its number, every other scan another one (0: told apart by
     its path alone)."""
 
     path: str
     entries: list[Entry]
     guard: str | None
-    has_text: bool
     size: int  # the characters of the text scanned
     text_id: int
 
-    __slots__ = ("path", "entries", "guard", "has_text", "size", "text_id")
+    __slots__ = ("path", "entries", "guard", "size", "text_id")
 
     def __init__(
         self,
         path: str,
         entries: list[Entry],
         guard: str | None = None,
-        has_text: bool = False,
         size: int = 0,
         text_id: int = 0,
     ) -> None:
         self.path = path
         self.entries = entries
         self.guard = guard
-        self.has_text = has_text
         self.size = size
         self.text_id = text_id
 
@@ -454,7 +450,6 @@ def scan_text(text: str, path: str) -> ScannedFile:
     entries: list[Entry] = []
     # open conditionals: [index of the #if, index of its latest branch]
     stack: list[list[int]] = []
-    has_text = False
     run: list[str] = []  # the text lines since the last directive, kept as one entry
     run_line = 0
     for line, ltext, comment in logical_lines(text, path):
@@ -467,7 +462,6 @@ def scan_text(text: str, path: str) -> ScannedFile:
             continue
         if run:
             joined = "\n".join(run)
-            has_text = True
             entries.append(Entry(run_line, joined))
             run = []
         d = _ASCII_DEFINE_LINE_RE.match(ltext)  # most directives: as parse_define reads them
@@ -519,7 +513,6 @@ def scan_text(text: str, path: str) -> ScannedFile:
         entries.append(e)
     if run:
         joined = "\n".join(run)
-        has_text = True
         entries.append(Entry(run_line, joined))
     if stack:
         opener_entry = entries[stack[-1][0]]
@@ -528,7 +521,7 @@ def scan_text(text: str, path: str) -> ScannedFile:
         if not e.directive:
             e.end = k + 1  # the walk goes on after it
     guard = _find_guard(entries)
-    return ScannedFile(path, entries, guard, has_text, len(text), next(_TEXT_IDS))
+    return ScannedFile(path, entries, guard, len(text), next(_TEXT_IDS))
 
 
 def _find_guard(entries: list[Entry]) -> str | None:
@@ -570,7 +563,7 @@ def moved(sf: ScannedFile, path: str) -> ScannedFile:
         )
         for e in sf.entries
     ]
-    return ScannedFile(path, entries, sf.guard, sf.has_text, sf.size, sf.text_id)
+    return ScannedFile(path, entries, sf.guard, sf.size, sf.text_id)
 
 
 class ScanCache:
@@ -620,7 +613,7 @@ class ScanCache:
         aliased = self._aliased.get((alias, id(hit)))  # (hit lives in _by_text)
         if aliased is None:
             aliased = self._aliased[(alias, id(hit))] = moved(hit, alias).entries
-        return ScannedFile(path, aliased, hit.guard, hit.has_text, hit.size, hit.text_id)
+        return ScannedFile(path, aliased, hit.guard, hit.size, hit.text_id)
 
 
 ALIAS_MARK = "\0"  # begins an alias (ScanCache.scan_as): no path holds a NUL

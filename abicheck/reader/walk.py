@@ -313,10 +313,9 @@ class Preprocessor:
             e = entries[i]
             d = e.directive
             if not d:
-                if sf.has_text:
-                    chunk = (sf, i, e.end)
-                    walk.text_chunks.append(chunk)
-                    walk.log.append(("c", chunk))
+                chunk = (sf, i, e.end)
+                walk.text_chunks.append(chunk)
+                walk.log.append(("c", chunk))
                 i = e.end
                 continue
             if d == "define":
