@@ -589,3 +589,50 @@ def test_records_at_gcc_s_limits_lay_out_as_gcc_does(tmp_path: Path, members: st
     header.write_text(f"struct w {{ {members} }};\n")
     t = next(t for t in Reader().layouts(header) if t.name == "struct w")
     assert (t.size, t.align) == _gcc_size_align(header, "struct w")
+
+
+_ENUMS = """enum big { A = 0x100000000 };
+enum wide { N = -1, P = 0x80000000 };
+enum small { S = 0xffffffff };
+typedef enum later later_t;
+enum later { L = -0x80000001LL };
+struct by_tag { enum big b; char c; };
+struct wide_s { char c; enum wide w; };
+struct small_s { enum small s; char c; };
+struct by_typedef { char c; later_t l; };
+"""
+
+
+@pytest.mark.parametrize("arch", ["amd64", "i386", "m68k", "armhf"])
+def test_an_enum_named_by_its_tag_is_sized_by_its_constants(tmp_path: Path, arch: str) -> None:
+    """``enum TAG`` is the enum its definition makes: ``long long``'s size and
+    alignment where the constants need more than 32 bits (found in review: a tag
+    alone was always 4 bytes)."""
+    header = tmp_path / "enums.h"
+    header.write_text(_ENUMS)
+    report = abicheck.layouts(str(header), arch)
+    got = {t.name: (t.size, t.align, t.members[-1].offset) for t in report.arches[0].types}
+    names = ["struct by_tag", "struct wide_s", "struct small_s", "struct by_typedef"]
+    lines = [f'#include "{header}"', "#include <stddef.h>"]
+    lines.append('#define V(n, x) __asm__("# V " #n " %0" :: "i"(x));\nvoid f(void) {')
+    for i, n in enumerate(names):
+        last = "c" if i in (0, 2) else ("w" if i == 1 else "l")
+        lines.append(f"V(s{i}, sizeof({n})) V(a{i}, _Alignof({n})) V(o{i}, offsetof({n}, {last}))")
+    v = _asm_values(compiler(arch), "\n".join([*lines, "}"]))
+    assert got == {n: (v[f"s{i}"], v[f"a{i}"], v[f"o{i}"]) for i, n in enumerate(names)}
+    if arch == "amd64":
+        assert got["struct by_tag"] == (16, 8, 8) and got["struct small_s"] == (8, 4, 4)
+
+
+def test_an_enum_tag_no_statement_defines_is_an_incomplete_type(tmp_path: Path) -> None:
+    from abicheck.parse import Reader
+
+    header = tmp_path / "nope.h"
+    header.write_text("struct w { enum nope x; };\n#define Z sizeof(enum nope)\n")
+    proc = subprocess.run(["gcc", "-fsyntax-only", str(header)], capture_output=True, text=True)
+    assert proc.returncode == 1 and "has incomplete type" in proc.stderr
+    reader = Reader()
+    (t,) = reader.layouts(header)
+    assert (t.size, t.reason) == (None, "incomplete type enum nope")
+    z = next(m for m in reader.read(header) if m.name == "Z")
+    assert (z.value, z.reason) == (None, "incomplete type enum nope")

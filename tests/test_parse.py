@@ -1422,3 +1422,20 @@ def test_define_lines_scan_as_parse_define_reads_them(line: str) -> None:
     )
     assert fast._body == slow._body  # made at once for a number, else both when first used
     assert fast.body == slow.body
+
+
+def test_a_size_resting_on_an_enum_tag_is_not_reused_where_the_enum_differs(
+    tmp_path: Path,
+) -> None:
+    # a record's size rests on the definition of each enum TAG in it: the shared
+    # header's values are made again where the including header's enum differs
+    (tmp_path / "s.h").write_text("struct s { enum e x; };\n#define S sizeof(struct s)\n")
+    (tmp_path / "t.h").write_text("#define T sizeof(enum e)\n")
+    wide = tmp_path / "wide.h"
+    wide.write_text('enum e { A = 0x100000000 };\n#include "s.h"\n#include "t.h"\n')
+    narrow = tmp_path / "narrow.h"
+    narrow.write_text('enum e { A = 1 };\n#include "s.h"\n#include "t.h"\n')
+    for reuse in (True, False):
+        reader = Reader([str(tmp_path)], reuse=reuse)
+        got = [{m.name: m.value for m in reader.read(str(p))} for p in (wide, narrow, wide)]
+        assert [(t["S"], t["T"]) for t in got] == [(8, 8), (4, 4), (8, 8)], reuse

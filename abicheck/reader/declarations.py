@@ -51,7 +51,7 @@ _TYPE_WORDS = (
     BASIC_TYPE_WORDS | QUALIFIERS | TAG_WORDS | {"__signed__", "__const", "restrict", "__restrict"}
 )
 # each at a word start (word_finditer): no \b in front, which makes a search slow
-_ENUM_RE = lazy_compile(r"enum\b\s*(?:[A-Za-z_]\w*\s*)?\{")
+_ENUM_RE = lazy_compile(r"enum\b\s*(?:([A-Za-z_]\w*)\s*)?\{")  # (its tag)
 # a statement's first word (after __extension__)
 _STMT_START_RE = lazy_compile(r"\s*(?:__extension__\s+)?([A-Za-z_]\w*)")
 _ATTR_RE = r"(?:__attribute(?:__)?\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)\s*)*"
@@ -81,7 +81,7 @@ class RunDecls(Record, frozen=False):
     the run.
     """
 
-    enums: list[tuple[str, tuple[str, ...], int]]  # statement, its enumerators, span
+    enums: list[tuple[str, tuple[str, ...], int, str]]  # statement, enumerators, span, tag
     typedefs: list[tuple[str, int, str]]
     typedef_lines: list[int]  # the line each typedef statement starts on
     records: list[tuple[str, int]]
@@ -110,7 +110,7 @@ class RunDecls(Record, frozen=False):
 
     def __init__(
         self,
-        enums: list[tuple[str, tuple[str, ...], int]],
+        enums: list[tuple[str, tuple[str, ...], int, str]],
         typedefs: list[tuple[str, int, str]],
         typedef_lines: list[int],
         records: list[tuple[str, int]],
@@ -265,7 +265,7 @@ class Statements:
                     parts.append((starts[e] - begin + shift, where[e][0]))
             breaks[(stmt, where[e0][0])] = tuple(parts)
 
-        enums: list[tuple[str, tuple[str, ...], int]] = []
+        enums: list[tuple[str, tuple[str, ...], int, str]] = []
         for m in word_finditer(_ENUM_RE, text):
             depth = 0
             for b in _BRACE_RE.finditer(text, m.end() - 1):
@@ -277,7 +277,8 @@ class Statements:
                     k = b.start()
                     stmt = "enum " + text[m.end() - 1 : k + 1] + ";"
                     note_breaks(stmt, m.end() - 1, k + 1, shift=5)
-                    enums.append((stmt, tuple(_ENUMERATOR_RE.findall(stmt)), locate(m.start())[0]))
+                    enumerators = tuple(_ENUMERATOR_RE.findall(stmt))
+                    enums.append((stmt, enumerators, locate(m.start())[0], m.group(1) or ""))
                     break
         typedefs: list[tuple[str, int, str]] = []
         typedef_lines: list[int] = []
@@ -384,6 +385,9 @@ class HeaderDecls:
         self._typedefs_read = 0  # how many of those runs pycparser has read
         # (statement, text run, its enumerators)
         self._pending_enums: dict[str, tuple[str, int, tuple[str, ...]]] = {}
+        # enum TAG -> the first statement defining it (its tag dropped) and its text run
+        self._enum_tags: dict[str, tuple[str, int]] = {}
+        self._enum_nodes: dict[str, c_ast.Node | None] = {}  # (see _enum_definition)
         self.recording: list[list[Read]] = []
         self.typedef_answers: dict[str, bool] = {}  # IS_TYPEDEF's answers
         self.typedef_nodes: dict[str, c_ast.Node | None] = {}  # TYPEDEF's, once final
@@ -456,6 +460,8 @@ class HeaderDecls:
             decls = self.decls()
             return name in decls.enums or name in self._pending_enums
         if question is RECORD:
+            if name.startswith("enum "):
+                return self._enum_definition(name)
             found = self._record(name)
             return None if found is None else found[0]
         return self._ident_answer(name)
@@ -497,7 +503,8 @@ class HeaderDecls:
         return cast("c_ast.Node | None", self.ask(TYPEDEF, name))
 
     def record(self, key: str) -> c_ast.Node | None:
-        """The AST defining ``struct TAG`` or ``union TAG`` (``key``), or None."""
+        """The AST defining ``struct TAG``, ``union TAG`` or ``enum TAG`` (``key``),
+        or None."""
         return cast("c_ast.Node | None", self.ask(RECORD, key))
 
     @property
@@ -553,6 +560,23 @@ class HeaderDecls:
                 break
         self._records[key] = found
         return found
+
+    def _enum_definition(self, key: str) -> c_ast.Node | None:
+        """The ``c_ast.Enum`` with the enumerators of ``enum TAG`` (``key``), or None
+        where no statement defines it or pycparser cannot read it."""
+        if key in self._enum_nodes:
+            return self._enum_nodes[key]
+        self.decls()
+        node = None
+        where = self._enum_tags.get(key)
+        if where is not None:
+            ast = self.parse(self.expand(*where))
+            if ast is not None and ast.ext and isinstance(ast.ext[0], c_ast.Decl):
+                node = ast.ext[0].type
+            if not isinstance(node, c_ast.Enum) or node.values is None:
+                node = None
+        self._enum_nodes[key] = node
+        return node
 
     def where(self, key: str) -> tuple[str, int] | None:
         """The file and line defining ``struct TAG``/``union TAG``, if it is defined."""
@@ -668,9 +692,16 @@ class HeaderDecls:
                 self._typedef_runs.append(rd)
                 self._mentions.append(rd.names)
             self._run_decls.append((rd, sf.path, runs_at))
-            for stmt, enumerators, span in rd.enums:
+            for stmt, enumerators, span, tag in rd.enums:
                 for name in enumerators:
                     self._pending_enums.setdefault(name, (stmt, runs_at[span], enumerators))
+                if tag:
+                    run = runs_at[span]
+                    if tag in macros or tag in written:
+                        key = self._tag_key(f"enum {tag}", run)
+                    else:
+                        key = f"enum {tag}"
+                    self._enum_tags.setdefault(key, (stmt, run))
             for (stmt, span), parts in rd.breaks.items():
                 self._breaks[(stmt, runs_at[span])] = tuple((o, runs_at[k]) for o, k in parts)
         return decls
@@ -756,6 +787,9 @@ class HeaderDecls:
         return tags
 
     def _defines_tag(self, key: str) -> bool:
+        if key.startswith("enum "):
+            self.decls()
+            return key in self._enum_tags
         return key in self._tag_index()
 
     def _at(self, run: int) -> Mapping[str, MacroDef]:

@@ -223,6 +223,16 @@ class Layouts:
         return self._basic_layout("scalar", key)
 
     def _enum(self, node: c_ast.Enum) -> TypeLayout:
+        """An enum's layout: ``int``'s, or ``long long``'s where its constants need
+        more (gcc's rule); ``enum TAG`` with no body is the enum defined as TAG."""
+        if node.values is None:
+            key = f"enum {node.name}"
+            found = self.record(key)
+            if not isinstance(found, c_ast.Enum):
+                if self.defined(key):
+                    raise NotConstant(f"{key}: declaration pycparser cannot read")
+                raise NotConstant(f"incomplete type {key}")
+            node = found
         size = 4
         if node.values is not None:
             lo = hi = 0
