@@ -164,7 +164,7 @@ def _reader(args: argparse.Namespace, dirs: Sequence[str], setup: TargetSetup) -
 
 
 def _system_dirs() -> list[str]:
-    """Where ``parse`` looks for ``#include <...>`` given no -I: the C compiler's own
+    """Where ``parse`` looks for ``#include <...>`` after the -I folders: the C compiler's own
     search path, as gcc would; without one, the host's multiarch folder, /usr/include
     and abicheck's freestanding headers."""
     from .searchpath import search_dirs
@@ -198,8 +198,8 @@ def cmd_parse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.arch:  # the architecture's: the freestanding headers, then its installed ones
         if not args.nostdinc:
             dirs += setup.system_dirs
-    elif args.headers and not dirs and not args.nostdinc:
-        dirs = _system_dirs()
+    elif args.headers and not args.nostdinc:  # after the -I ones, as gcc searches
+        dirs += _system_dirs()
     # a name that is no path is looked up as #include <...> would, a pattern expanded
     pairs, unmatched = resolve_headers(headers, dirs)
     for spec in unmatched:
@@ -1011,7 +1011,8 @@ def _add_parse_parser(sub: Any) -> None:
     p.add_argument(
         "--nostdinc",
         action="store_true",
-        help="without -I, search no system folders (default: the C compiler's search path)",
+        help="search only the -I folders (default: the -I folders, then the C "
+        "compiler's search path)",
     )
     p.add_argument(
         "headers",

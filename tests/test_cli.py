@@ -947,6 +947,30 @@ def test_parse_finds_system_headers_as_the_compiler_does() -> None:
     assert code == 2 and "include file <asm/mman.h> not found" in err
 
 
+def test_parse_searches_the_i_folders_before_the_compiler_s_as_gcc_does(tmp_path: Path) -> None:
+    """-I adds folders in front of the compiler's search path (it replaced it, so
+    <linux/mman.h> was not found); --nostdinc leaves the -I folders alone."""
+    inc = tmp_path / "inc"
+    (inc / "asm").mkdir(parents=True)
+    (inc / "mine.h").write_text("#define MINE 7\n")
+    (inc / "asm" / "mman.h").write_text("#define OWN_ASM_MMAN 1\n")  # found first
+    top = tmp_path / "top.h"
+    top.write_text("#include <mine.h>\n#include <linux/mman.h>\n")
+    got = _parsed("-I", str(inc), str(top))
+    assert got["MINE"]["value"] == 7 and got["MAP_SHARED"]["value"] == 1
+    assert "OWN_ASM_MMAN" in got and "MAP_ANONYMOUS" not in got  # gcc: the same
+    gcc = subprocess.run(
+        ["gcc", "-dM", "-E", "-I", str(inc), str(top)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "#define OWN_ASM_MMAN 1" in gcc and "MAP_ANONYMOUS" not in gcc
+    code, _, err = run("parse", "--nostdinc", "-I", str(inc), str(top))
+    assert code == 2
+    assert err == (
+        f"{top}:2: error: include file <linux/mman.h> not found (included from {top}:2;"
+        f" searched: {inc})\n"
+    )
+
+
 def test_compare_says_what_its_failing_exit_status_means() -> None:
     code, out, _ = run("compare", "--only", "MADV_REMOVE")
     assert code == 1
