@@ -109,8 +109,7 @@ def json_check(n: int, lead: bytes = b'{"header": '):  # type: ignore[no-untyped
 
 def workload_host_tree() -> tuple[list[Tool], float | None]:
     hs = host_headers()
-    # no -I: both search the compiler's own path (with its <stddef.h>, <limits.h>);
-    # abicheck's -I would replace that path, and 37 headers would fail early
+    # no -I: both search the compiler's own path (with its <stddef.h>, <limits.h>)
     a = Tool(
         "abicheck parse (one call)",
         [[*abicheck_cmd(), "parse", "--format", "json", *hs]],
