@@ -624,6 +624,37 @@ def test_an_enum_named_by_its_tag_is_sized_by_its_constants(tmp_path: Path, arch
         assert got["struct by_tag"] == (16, 8, 8) and got["struct small_s"] == (8, 4, 4)
 
 
+_W = "struct w { enum e x; };"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # invalid application of 'sizeof' to incomplete type 'enum e'
+        (f"enum e {{ A = sizeof(enum e) }};\n{_W}", "enum constant A: incomplete type enum e"),
+        (
+            "struct w { enum e { A = 1, B = sizeof(enum e) } x; };",
+            "enum constant B: incomplete type enum e",
+        ),
+        # (gcc: field 'x' has incomplete type; abicheck takes e as the header defines it)
+        (f"{_W}\nenum e {{ A = sizeof(struct w) }};", "enum constant A: struct w contains itself"),
+        # 'U' undeclared: no size is guessed from the constants before it
+        (f"enum e {{ A = 1, B = U }};\n{_W}", "enum constant B: undefined identifier U"),
+    ],
+)
+def test_an_enum_whose_constants_cannot_be_folded_has_no_size(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    from abicheck.parse import Reader
+
+    header = tmp_path / "cyc.h"
+    header.write_text(text + "\n")
+    proc = subprocess.run(["gcc", "-fsyntax-only", str(header)], capture_output=True, text=True)
+    assert proc.returncode == 1 and " error: " in proc.stderr
+    t = next(t for t in Reader().layouts(header) if t.name == "struct w")
+    assert (t.size, t.reason) == (None, reason)
+
+
 def test_an_enum_tag_no_statement_defines_is_an_incomplete_type(tmp_path: Path) -> None:
     from abicheck.parse import Reader
 

@@ -140,6 +140,7 @@ class Layouts:
         self.recording = recording
         self.defined = defined  # whether a statement defines the record (unreadable)
         self._active: set[int] = set()
+        self._enums_sizing: set[str | None] = set()  # the tags of the enums being sized
         # id(record AST) -> (the AST, kept so its id stays its own; layout; what it read)
         self.cache: dict[int, tuple[c_ast.Node, TypeLayout, list[Any]]] = {}
 
@@ -225,8 +226,11 @@ class Layouts:
     def _enum(self, node: c_ast.Enum) -> TypeLayout:
         """An enum's layout: ``int``'s, or ``long long``'s where its constants need
         more (gcc's rule); ``enum TAG`` with no body is the enum defined as TAG."""
+        tag = node.name  # (the definition found for it is read with no tag)
+        if tag in self._enums_sizing:  # sizeof(enum e) in e's own constants
+            raise NotConstant(f"incomplete type enum {tag}")
         if node.values is None:
-            key = f"enum {node.name}"
+            key = f"enum {tag}"
             found = self.record(key)
             if not isinstance(found, c_ast.Enum):
                 if self.defined(key):
@@ -237,14 +241,19 @@ class Layouts:
         if node.values is not None:
             lo = hi = 0
             nxt = 0
-            for e in node.values.enumerators:
-                if e.value is not None:
-                    try:
-                        nxt = self.fold(e.value).value
-                    except NotConstant:
-                        break
-                lo, hi = min(lo, nxt), max(hi, nxt)
-                nxt += 1
+            if tag:
+                self._enums_sizing.add(tag)
+            try:
+                for e in node.values.enumerators:
+                    if e.value is not None:
+                        try:
+                            nxt = self.fold(e.value).value
+                        except NotConstant as exc:
+                            raise NotConstant(f"enum constant {e.name}: {exc}") from None
+                    lo, hi = min(lo, nxt), max(hi, nxt)
+                    nxt += 1
+            finally:
+                self._enums_sizing.discard(tag)
             if lo < -(1 << 31) or hi >= (1 << 32) or (lo < 0 and hi >= (1 << 31)):
                 size = 8
         name = "int" if size == 4 else "long long"
