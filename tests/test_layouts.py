@@ -667,3 +667,35 @@ def test_an_enum_tag_no_statement_defines_is_an_incomplete_type(tmp_path: Path) 
     assert (t.size, t.reason) == (None, "incomplete type enum nope")
     z = next(m for m in reader.read(header) if m.name == "Z")
     assert (z.value, z.reason) == (None, "incomplete type enum nope")
+
+
+_MOST32 = "bytes, more than 2147483647"
+
+
+@pytest.mark.parametrize("arch", ["i386", "armhf", "mips"])
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        ("char a[0x7fffffff];", ""),
+        ("char a[0x40000000]; char b[0x3fffffff];", ""),
+        ("char a[0x80000000];", f"array too large: 2147483648 {_MOST32}"),  # too large
+        ("int a[0x20000000];", f"array too large: 2147483648 {_MOST32}"),  # exceeds maximum
+        ("char a[0x40000000]; char b[0x40000000];", f"struct w too large: 2147483648 {_MOST32}"),
+    ],
+)
+def test_size_limits_of_32_bit_targets_are_gcc_s(
+    tmp_path: Path, arch: str, members: str, reason: str
+) -> None:
+    """An object may be as large as the target's PTRDIFF_MAX, 2**31 - 1 on ilp32."""
+    header = tmp_path / "lim.h"
+    header.write_text(f"struct w {{ {members} }};\n")
+    proc = subprocess.run(
+        [compiler(arch), "-fsyntax-only", str(header)], capture_output=True, text=True
+    )
+    assert proc.returncode == (1 if reason else 0), proc.stderr
+    (t,) = abicheck.layouts(str(header), arch).arches[0].types
+    assert t.reason == reason
+    if not reason:
+        v = '__asm__("# V size %0" :: "i"(sizeof(struct w)));'
+        source = f'#include "{header}"\nvoid f(void) {{ {v} }}'
+        assert t.size == _asm_values(compiler(arch), source)["size"] == 0x7FFFFFFF
